@@ -1,0 +1,31 @@
+"""The API Lambda: REST routes and WebSocket handlers. Wiring only; code is in chalicelib."""
+
+from chalice import Chalice
+from chalice.app import WebsocketEvent
+
+from chalicelib.core.settings import get_settings
+from chalicelib.platform.api import bp as platform_bp
+from chalicelib.realtime import ws
+from chalicelib.web.middleware import http_middleware
+
+get_settings()  # validate configuration at cold start
+
+app = Chalice(app_name="bazaar")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
+app.register_middleware(http_middleware, "http")
+app.register_blueprint(platform_bp)
+
+
+@app.on_ws_connect()
+def ws_connect(event: WebsocketEvent) -> None:
+    ws.on_connect(event)
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: WebsocketEvent) -> None:
+    ws.on_disconnect(event)
+
+
+@app.on_ws_message()
+def ws_message(event: WebsocketEvent) -> None:
+    ws.on_message(event)

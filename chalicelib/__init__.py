@@ -1,0 +1,1 @@
+"""Code shared by every Bazaar Lambda: capabilities (api + service + data) and core."""

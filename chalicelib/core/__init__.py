@@ -1,0 +1,1 @@
+"""Cross-cutting core: settings, AWS clients, errors, observability, validation, events."""

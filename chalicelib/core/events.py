@@ -1,0 +1,114 @@
+"""Domain events on the ``bazaar`` EventBridge bus: one schema per event type, one publisher.
+
+Every event type is a pydantic model registered under its past-tense name (its
+EventBridge ``detail-type``). ``events/schemas/`` holds the JSON Schemas generated from
+these models and ``events/`` a sample of each; tests keep the three in step.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.core import aws
+from chalicelib.core.errors import DependencyUnavailableError
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import get_settings
+
+SOURCE_PREFIX = "bazaar."
+EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+
+
+class EventMetadata(BaseModel):
+    """Stable identity of one domain event; consumers deduplicate on ``event_id``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    occurred_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
+    version: int = 1
+
+
+class DomainEvent(BaseModel):
+    """Base of every event payload. Subclasses set ``name`` (detail-type) and ``source``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ClassVar[str]
+    source: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if name:
+            if name in EVENT_TYPES:
+                raise TypeError(f"event type {name!r} registered twice")
+            if not cls.source.startswith(SOURCE_PREFIX):
+                raise TypeError(f"event source must start with {SOURCE_PREFIX!r}")
+            EVENT_TYPES[name] = cls
+
+
+class EventDetail(BaseModel):
+    """The EventBridge ``detail`` of every Bazaar event: metadata plus the typed data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metadata: EventMetadata
+    data: dict[str, Any]
+
+
+def detail_schema(event_type: type[DomainEvent]) -> dict[str, Any]:
+    """JSON Schema of the ``detail`` an event of this type carries."""
+    schema = EventDetail.model_json_schema()
+    data_schema = event_type.model_json_schema()
+    defs = schema.setdefault("$defs", {})
+    defs.update(data_schema.pop("$defs", {}))
+    defs[event_type.__name__] = data_schema
+    schema["properties"]["data"] = {"$ref": f"#/$defs/{event_type.__name__}"}
+    schema["title"] = event_type.name
+    schema["description"] = (event_type.__doc__ or "").strip()
+    return schema
+
+
+def to_entry(event: DomainEvent, metadata: EventMetadata | None = None) -> dict[str, Any]:
+    """The ``PutEvents`` entry for ``event``."""
+    detail = EventDetail(metadata=metadata or EventMetadata(), data=event.model_dump(mode="json"))
+    return {
+        "Source": event.source,
+        "DetailType": event.name,
+        "Detail": json.dumps(detail.model_dump(mode="json"), separators=(",", ":")),
+        "EventBusName": get_settings().event_bus_name,
+    }
+
+
+def parse_detail(detail_type: str, detail: dict[str, Any]) -> tuple[EventMetadata, DomainEvent]:
+    """Validate a received ``detail`` against its registered schema."""
+    event_type = EVENT_TYPES[detail_type]
+    envelope = EventDetail.model_validate(detail)
+    return envelope.metadata, event_type.model_validate(envelope.data)
+
+
+def publish(*events: DomainEvent) -> list[str]:
+    """Put events on the bus (batches of 10); returns their metadata event ids.
+
+    Raises DependencyUnavailableError if EventBridge refuses any entry, so the caller's
+    own retry (a Step Functions Retry, an SQS redelivery) can try again.
+    """
+    ids: list[str] = []
+    entries: list[dict[str, Any]] = []
+    for event in events:
+        metadata = EventMetadata()
+        ids.append(metadata.event_id)
+        entries.append(to_entry(event, metadata))
+    bus = aws.client("events")
+    for start in range(0, len(entries), 10):
+        result = bus.put_events(Entries=entries[start : start + 10])
+        if result.get("FailedEntryCount"):
+            failed = [entry for entry in result["Entries"] if entry.get("ErrorCode")]
+            logger.error("EventBridge refused events", extra={"failed": failed})
+            raise DependencyUnavailableError("Could not publish events", details=failed)
+    return ids

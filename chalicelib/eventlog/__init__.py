@@ -1,0 +1,1 @@
+"""Event archive: every domain event on the bus, stored once (audit, analytics, replay)."""

@@ -1,0 +1,1 @@
+"""Media: objects uploaded to the media bucket."""

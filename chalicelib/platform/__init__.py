@@ -1,0 +1,1 @@
+"""Platform capability: health, status and API docs."""

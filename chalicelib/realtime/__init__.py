@@ -1,0 +1,1 @@
+"""Real-time capability: WebSocket connections, message routing and delivery."""

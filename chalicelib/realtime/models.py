@@ -1,0 +1,37 @@
+"""The connections table: one item per open WebSocket connection."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.dynamo import bind_table
+
+
+class ConnectionsByUser(GlobalSecondaryIndex["Connection"]):
+    """All open connections of one user (notifications fan out over it)."""
+
+    class Meta:
+        index_name = "by-user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    connected_at = UTCDateTimeAttribute(range_key=True)
+
+
+@bind_table("connections_table")
+class Connection(Model):
+    """An open WebSocket connection; ``user_id`` is absent for anonymous ones."""
+
+    class Meta:
+        table_name = "connections"
+
+    connection_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    source_ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    connected_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    by_user = ConnectionsByUser()

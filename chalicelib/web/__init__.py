@@ -1,0 +1,1 @@
+"""The HTTP edge shared by every capability's API module (Chalice-specific)."""

@@ -1,0 +1,123 @@
+"""Declaring a route: path, models, access rule and docs in one decorator.
+
+``api_route`` registers the view on a Chalice blueprint, validates the request body into
+its model before the view runs, renders the response model, maps domain errors to JSON,
+and records what ``chalicelib.web.openapi`` needs, so the docs come from the routes
+themselves and cannot drift.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Chalice, Response
+from pydantic import BaseModel
+
+from chalicelib.core.errors import DomainError
+from chalicelib.core.observability import logger
+from chalicelib.core.validation import parse_body
+from chalicelib.web.http import error_response, internal_error_response
+
+ROUTE_META_ATTR = "__bazaar_route__"
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A documented query-string parameter."""
+
+    name: str
+    description: str
+    required: bool = False
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """What OpenAPI says about one operation."""
+
+    summary: str
+    tags: tuple[str, ...]
+    request_model: type[BaseModel] | None
+    response_model: type[BaseModel] | None
+    status: int
+    access: str
+    query: tuple[QueryParam, ...]
+    errors: tuple[int, ...]
+    content_type: str
+
+
+def request_id_of(app_or_bp: Chalice | Blueprint) -> str | None:
+    """API Gateway's request id of the request being handled, if any."""
+    request = app_or_bp.current_request
+    if request is None:
+        return None
+    return str(request.context.get("requestId") or "") or None
+
+
+def api_route(
+    bp: Chalice | Blueprint,
+    path: str,
+    *,
+    methods: Sequence[str] = ("GET",),
+    summary: str,
+    tags: Sequence[str] = (),
+    request_model: type[BaseModel] | None = None,
+    response_model: type[BaseModel] | None = None,
+    status: int = 200,
+    access: str = "public",
+    query: Sequence[QueryParam] = (),
+    errors: Sequence[int] = (),
+    content_type: str = "application/json",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``view`` at ``path``. The view gets path params and, if declared, ``body``.
+
+    It returns a pydantic model, a JSON-able value, or a Chalice ``Response``.
+    """
+    doc = RouteDoc(
+        summary=summary,
+        tags=tuple(tags),
+        request_model=request_model,
+        response_model=response_model,
+        status=status,
+        access=access,
+        query=tuple(query),
+        errors=tuple(errors),
+        content_type=content_type,
+    )
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handle(**path_params: Any) -> Response:
+            request_id = request_id_of(bp)
+            try:
+                if request_model is not None:
+                    path_params["body"] = parse_body(request_model, bp.current_request.raw_body)
+                return _render(view(**path_params), status)
+            except DomainError as error:
+                return error_response(error, request_id)
+            except Exception:
+                logger.exception("Unhandled error in route", extra={"route": path})
+                return internal_error_response(request_id)
+
+        setattr(handle, ROUTE_META_ATTR, doc)
+        content_types = ["application/json"] if request_model is not None else None
+        options: dict[str, Any] = {"methods": list(methods)}
+        if content_types:
+            options["content_types"] = content_types
+        bp.route(path, **options)(handle)
+        return handle
+
+    return decorate
+
+
+def _render(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    if result is None and status == 204:
+        return Response(body="", status_code=204)
+    return Response(body=result, status_code=status, headers={"Content-Type": "application/json"})

@@ -1,0 +1,1 @@
+"""Standalone Lambda handlers: thin entry points that call chalicelib."""

@@ -1,0 +1,36 @@
+"""SQS (from the bus) → event archive. Partial batch failures; poison records end in the DLQ."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chalicelib.core.observability import logger, metrics, tracer
+from chalicelib.core.settings import get_settings
+from chalicelib.eventlog import service
+
+get_settings()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def archive_record(record: SQSRecord) -> bool:
+    stored = service.archive(json.loads(record.body))
+    metrics.add_metric(name="EventsArchived" if stored else "EventsDuplicate", unit="Count", value=1)
+    return stored
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=archive_record, processor=processor, context=context
+    )

@@ -1,0 +1,74 @@
+"""``python -m localcloud``: run the local cloud (``serve``) or one handler (``invoke``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from localcloud.cloud import LocalCloud
+from localcloud.config import LocalCloudConfig
+
+
+def serve(config: LocalCloudConfig) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    cloud = LocalCloud(config)
+    try:
+        endpoints = cloud.start()
+        if config.seed:
+            from localcloud import seed
+
+            print(f"seeded: {json.dumps(seed.seed_demo_data())}", flush=True)
+        print(f"AWS endpoint (moto): {endpoints.aws}", flush=True)
+        print(f"REST API:            {endpoints.rest}   (docs: {endpoints.rest}/docs)", flush=True)
+        print(f"WebSocket API:       {endpoints.websocket}", flush=True)
+        print(f"@connections API:    {endpoints.websocket_management}", flush=True)
+        print(f"localcloud ready in {cloud.timings['ready_s']:.2f}s (Ctrl-C stops)", flush=True)
+        stop.wait()
+    finally:
+        print("localcloud stopping", flush=True)
+        cloud.stop()
+        print("localcloud stopped", flush=True)
+    return 0
+
+
+def invoke(config: LocalCloudConfig, function: str, event_path: str) -> int:
+    event: Any = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    config = config.model_copy(update={"aws_port": 0, "rest_port": 0, "ws_port": 0})
+    cloud = LocalCloud(config)
+    try:
+        cloud.start()
+        names = sorted(cloud.runtime.functions)
+        matches = [n for n in names if n == function or n.endswith(f"-{function}")]
+        if len(matches) != 1:
+            print(f"unknown function {function!r}; known: {', '.join(names)}", file=sys.stderr)
+            return 2
+        result = cloud.runtime.invoke(matches[0], event)
+        print(json.dumps(result.error if result.failed else result.payload, indent=2, default=str))
+        return 1 if result.failed else 0
+    finally:
+        cloud.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="localcloud", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the local cloud until Ctrl-C")
+    run = sub.add_parser("invoke", help="run one function with a sample event")
+    run.add_argument("function", help="function name, e.g. event-archive or api-handler")
+    run.add_argument("event", help="path of a JSON event, e.g. events/event_archive_sqs.json")
+    args = parser.parse_args(argv)
+    config = LocalCloudConfig()
+    if args.command == "invoke":
+        return invoke(config, args.function, args.event)
+    return serve(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Fires scheduled rules (``rate(...)`` and ``cron(...)``) on time, and on demand.
+
+moto stores schedule rules but never fires them, so the local runtime does, sending the
+``Scheduled Event`` payload EventBridge sends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from croniter import croniter
+
+from localcloud.deploy import ACCOUNT_ID, Schedule
+from localcloud.lambdas import InvokeResult, LambdaRuntime
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\((.+)\)$")
+
+
+def next_fire(expression: str, after: datetime) -> datetime:
+    """The next time a schedule expression fires after ``after`` (UTC)."""
+    rate = _RATE.match(expression)
+    if rate:
+        amount, unit = int(rate.group(1)), rate.group(2).rstrip("s")
+        return after + timedelta(**{f"{unit}s": amount})
+    cron = _CRON.match(expression)
+    if cron:
+        fields = cron.group(1).split()
+        if len(fields) != 6:
+            raise ValueError(f"AWS cron needs 6 fields: {expression}")
+        minute, hour, day, month, weekday, _year = fields
+        # AWS uses '?' for "any" in day-of-month/day-of-week and 1-7 = SUN-SAT.
+        day = "*" if day == "?" else day
+        weekday = "*" if weekday == "?" else weekday
+        if weekday not in ("*",) and weekday.isdigit():
+            weekday = str(int(weekday) - 1)
+        result: datetime = croniter(f"{minute} {hour} {day} {month} {weekday}", after).get_next(datetime)
+        return result
+    raise ValueError(f"Unsupported schedule expression: {expression}")
+
+
+def scheduled_event(schedule: Schedule, region: str, when: datetime) -> dict[str, Any]:
+    """The event EventBridge sends a scheduled rule's Lambda target."""
+    if schedule.input:
+        loaded: dict[str, Any] = json.loads(schedule.input)
+        return loaded
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT_ID,
+        "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{schedule.name}"],
+        "detail": {},
+    }
+
+
+class Scheduler:
+    """Runs every enabled schedule on its own timeline, on one thread."""
+
+    def __init__(self, schedules: list[Schedule], runtime: LambdaRuntime) -> None:
+        self.schedules = schedules
+        self.runtime = runtime
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+        self.fired: dict[str, int] = {}
+
+    def find(self, name: str) -> Schedule:
+        for schedule in self.schedules:
+            if name in (schedule.name, schedule.function):
+                return schedule
+        raise KeyError(name)
+
+    def run_now(self, name: str) -> InvokeResult:
+        """Fire a schedule immediately (the "run now" hook); waits for the handler."""
+        schedule = self.find(name)
+        return self._fire(schedule, datetime.now(UTC))
+
+    def _fire(self, schedule: Schedule, when: datetime) -> InvokeResult:
+        self.fired[schedule.name] = self.fired.get(schedule.name, 0) + 1
+        return self.runtime.invoke(schedule.function, scheduled_event(schedule, self.runtime.region, when))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        now = datetime.now(UTC)
+        due = {s.name: next_fire(s.expression, now) for s in self.schedules if s.enabled}
+        while due and not self._stop.is_set():
+            name, when = min(due.items(), key=lambda item: item[1])
+            wait = (when - datetime.now(UTC)).total_seconds()
+            if wait > 0 and self._stop.wait(min(wait, 60)):
+                return
+            if datetime.now(UTC) >= when:
+                self._fire(self.find(name), when)
+                due[name] = next_fire(self.find(name).expression, when)
