@@ -301,10 +301,11 @@ class WebSocketGateway:
         conn = self._connections.get(connection_id)
         if conn is None:
             return None
+        # Wire names of the GetConnection output (boto3 shows them capitalised).
         return {
-            "ConnectedAt": _iso(conn.connected_at),
-            "Identity": {"SourceIp": conn.source_ip, "UserAgent": conn.user_agent},
-            "LastActiveAt": _iso(conn.last_active_at),
+            "connectedAt": _iso(conn.connected_at),
+            "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
+            "lastActiveAt": _iso(conn.last_active_at),
         }
 
     def close(self, connection_id: str) -> bool:

@@ -1,0 +1,57 @@
+# Bazaar — every developer entry point. `make dev` and `make test` set everything up.
+PY_VERSION ?= python3.11
+VENV       ?= .venv
+PY         := $(VENV)/bin/python
+STAMP      := $(VENV)/.installed
+OUT        ?= out
+FN         ?=
+EVENT      ?=
+
+.PHONY: dev test lint fmt package invoke bench clean localstack-test
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PY_VERSION) >/dev/null 2>&1 || { echo "need $(PY_VERSION) on PATH"; exit 1; }
+	test -x $(PY) || $(PY_VERSION) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## dev: run the whole system locally (moto + API + WebSocket + functions) with demo data
+dev: $(STAMP)
+	LOCALCLOUD_SEED=true $(PY) -m localcloud serve
+
+## test: the whole test suite (unit, integration on moto, system on the local cloud)
+test: $(STAMP)
+	$(PY) -m pytest
+
+## lint: ruff, mypy, and cfn-lint on the packaged template
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy app.py chalicelib functions localcloud bench
+	$(MAKE) package
+	$(VENV)/bin/cfn-lint $(OUT)/sam.json
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## package: SAM template + deployment.zip for AWS in $(OUT)/ (see README "Deploy to AWS")
+package: $(STAMP)
+	$(PY) -m scripts.package $(OUT)
+
+## invoke: run one handler with a sample event, e.g. make invoke FN=event-archive EVENT=events/event_archive_sqs.json
+invoke: $(STAMP)
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=events/<file>.json"; exit 2; }
+	$(PY) -m localcloud invoke $(FN) $(EVENT)
+
+## bench: measure start-up, cold import, latencies; writes bench/results.json
+bench: $(STAMP)
+	$(PY) -m bench
+
+## localstack-test: the LocalStack path (skips unless LOCALSTACK_ENDPOINT answers)
+localstack-test: $(STAMP)
+	$(PY) -m pytest -m localstack
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

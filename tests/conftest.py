@@ -1,0 +1,24 @@
+"""Shared fixtures. The environment is set here, before any chalicelib import."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.update(
+    {
+        "BAZAAR_STAGE": "test",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Bazaar",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+pytest_plugins = ["tests.fixtures.aws", "tests.fixtures.cloud"]
