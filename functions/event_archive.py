@@ -15,9 +15,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
+from chalicelib.event_types import load_all
 from chalicelib.eventlog import service
 
 get_settings()
+load_all()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 

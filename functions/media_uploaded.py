@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from chalicelib.core import idempotency
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
 from chalicelib.media import service
@@ -43,6 +44,7 @@ def announce_record(record: SQSRecord) -> int:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
     return process_partial_response(
         event=event, record_handler=announce_record, processor=processor, context=context
     )

@@ -29,6 +29,7 @@ def persistence_layer() -> DynamoDBPersistenceLayer:
     )
 
 
+@cache
 def config(key_jmespath: str | None = None) -> IdempotencyConfig:
     """Config keyed on ``key_jmespath`` of the payload (the whole payload when None)."""
     return IdempotencyConfig(
@@ -36,6 +37,15 @@ def config(key_jmespath: str | None = None) -> IdempotencyConfig:
         expires_after_seconds=RECORD_TTL_SECONDS,
         raise_on_no_idempotency_key=True,
     )
+
+
+def register_lambda_context(context: Any) -> None:
+    """Tell every config the invocation's deadline (handlers call this first)."""
+    for key in _keys:
+        config(key).register_lambda_context(context)
+
+
+_keys: set[str | None] = set()
 
 
 def reset() -> None:
@@ -50,6 +60,8 @@ def once(
 
     Deferring the binding keeps boto3 clients out of import time.
     """
+
+    _keys.add(key_jmespath)
 
     def decorate(function: Callable[..., T]) -> Callable[..., T]:
         bound: dict[int, Callable[..., T]] = {}

@@ -1,0 +1,16 @@
+"""Every module that defines domain events, so the registry is complete where it must be
+(the event archive validates each known type; the schema export documents them all)."""
+
+from __future__ import annotations
+
+import importlib
+
+EVENT_MODULES = [
+    "chalicelib.media.events",
+]
+
+
+def load_all() -> None:
+    """Import every event module (registers their types in ``core.events.EVENT_TYPES``)."""
+    for module in EVENT_MODULES:
+        importlib.import_module(module)

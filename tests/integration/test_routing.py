@@ -1,0 +1,125 @@
+"""The edge: body validation, error mapping, crashes and limits, on a small Chalice app."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from chalice import Blueprint, Chalice
+from chalice.test import Client
+
+from chalicelib.core.errors import ConflictError, RateLimitedError
+from chalicelib.core.validation import RequestModel, ResponseModel
+from chalicelib.web.middleware import http_middleware
+from chalicelib.web.routing import api_route
+
+
+class NewThing(RequestModel):
+    name: str
+    quantity: int
+
+
+class Thing(ResponseModel):
+    name: str
+    quantity: int
+
+
+def build_app() -> Chalice:
+    bp = Blueprint(__name__)
+
+    @api_route(bp, "/things", methods=["POST"], summary="create", request_model=NewThing, response_model=Thing, status=201)
+    def create(body: NewThing) -> Thing:
+        if body.name == "taken":
+            raise ConflictError("name taken", details={"name": body.name})
+        if body.name == "slow":
+            raise RateLimitedError("slow down", retry_after=7)
+        if body.name == "crash":
+            raise RuntimeError("secret internals")
+        return Thing(name=body.name, quantity=body.quantity)
+
+    @api_route(bp, "/things/{name}", summary="get")
+    def get(name: str) -> dict[str, Any]:
+        return {"name": name}
+
+    app = Chalice(app_name="routing-test")
+    app.register_middleware(http_middleware, "http")
+    app.register_blueprint(bp)
+    return app
+
+
+@pytest.fixture
+def client() -> Any:
+    with Client(build_app()) as test_client:
+        yield test_client
+
+
+def post(client: Any, body: bytes | str, content_type: str = "application/json") -> Any:
+    return client.http.post("/things", headers={"Content-Type": content_type}, body=body)
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    error: dict[str, Any] = json.loads(response.body)["error"]
+    return error
+
+
+def test_valid_body_reaches_the_view_and_the_model_is_rendered(client: Any) -> None:
+    response = post(client, json.dumps({"name": "lamp", "quantity": 2}))
+    assert response.status_code == 201
+    assert json.loads(response.body) == {"name": "lamp", "quantity": 2}
+    assert client.http.get("/things/lamp").json_body == {"name": "lamp"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "fields"),
+    [
+        ("{oops", 400, "BAD_REQUEST", None),
+        ("", 400, "BAD_REQUEST", None),
+        ('["a"]', 422, "VALIDATION_FAILED", {"body"}),
+        ('{"name": "lamp", "quantity": "two"}', 422, "VALIDATION_FAILED", {"quantity"}),
+        ('{"name": "lamp"}', 422, "VALIDATION_FAILED", {"quantity"}),
+        ('{"name": "lamp", "quantity": 1, "price": 3}', 422, "VALIDATION_FAILED", {"price"}),
+    ],
+)
+def test_bad_bodies_get_a_4xx_naming_the_problem(client: Any, body: str, status: int, code: str, fields: set[str] | None) -> None:
+    response = post(client, body)
+    assert response.status_code == status
+    error = error_of(response)
+    assert error["code"] == code
+    if fields:
+        assert {detail["field"] for detail in error["details"]} == fields
+        assert all(name in error["message"] for name in fields)
+
+
+def test_domain_errors_map_to_their_status(client: Any) -> None:
+    conflict = post(client, json.dumps({"name": "taken", "quantity": 1}))
+    assert conflict.status_code == 409
+    assert error_of(conflict) == {"code": "CONFLICT", "message": "name taken", "details": {"name": "taken"}, "request_id": None}
+    limited = post(client, json.dumps({"name": "slow", "quantity": 1}))
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "7"
+
+
+def test_a_crash_is_a_500_without_internals_and_is_logged(client: Any, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = post(client, json.dumps({"name": "crash", "quantity": 1}))
+    assert response.status_code == 500
+    assert error_of(response)["code"] == "INTERNAL_ERROR"
+    assert b"secret internals" not in response.body
+    assert b"Traceback" not in response.body
+
+
+def test_wrong_content_type_and_wrong_method_use_the_error_shape(client: Any) -> None:
+    response = post(client, "name=lamp", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert error_of(response)["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    wrong = client.http.delete("/things/lamp")
+    assert wrong.status_code == 405
+    assert error_of(wrong)["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_oversized_body_is_413_before_the_view_runs(client: Any) -> None:
+    response = post(client, json.dumps({"name": "x" * 1_100_000, "quantity": 1}))
+    assert response.status_code == 413
+    assert error_of(response)["details"] == {"limit_bytes": 1_048_576}

@@ -1,0 +1,70 @@
+"""Core helpers: settings, pagination cursors, validation, error mapping."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from chalicelib.core import errors
+from chalicelib.core.pagination import decode_cursor, encode_cursor, page_limit
+from chalicelib.core.settings import Settings
+from chalicelib.core.validation import RequestModel, parse_body
+from chalicelib.web.http import STATUS_BY_ERROR, status_for
+
+
+class Item(RequestModel):
+    name: str
+    quantity: int
+
+
+def test_cursor_round_trips_and_rejects_tampering() -> None:
+    key = {"pk": {"S": "shop#1"}, "sk": {"S": "product#9"}}
+    cursor = encode_cursor(key)
+    assert cursor is not None
+    assert decode_cursor(cursor) == key
+    assert encode_cursor(None) is None and decode_cursor(None) is None
+    token, _, check = cursor.partition(".")
+    with pytest.raises(errors.BadRequestError):
+        decode_cursor(token[:-2] + "AA." + check)
+    with pytest.raises(errors.BadRequestError):
+        decode_cursor("%%%")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, 20), ("", 20), ("1", 1), ("100", 100)])
+def test_page_limit_defaults_and_bounds(raw: str | None, expected: int) -> None:
+    assert page_limit(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "101", "-1", "ten"])
+def test_page_limit_refuses_out_of_range(raw: str) -> None:
+    with pytest.raises(errors.BadRequestError):
+        page_limit(raw)
+
+
+def test_settings_refuse_a_bad_endpoint_and_unknown_stage() -> None:
+    with pytest.raises(ValidationError):
+        Settings(aws_endpoint_url="localhost:4566")
+    with pytest.raises(ValidationError):
+        Settings(stage="moon")  # type: ignore[arg-type]
+    assert Settings(aws_endpoint_url="http://127.0.0.1:4566/").aws_endpoint_url == "http://127.0.0.1:4566"
+
+
+def test_parse_body_names_the_bad_fields() -> None:
+    with pytest.raises(errors.BadRequestError):
+        parse_body(Item, b"{not json")
+    with pytest.raises(errors.BadRequestError):
+        parse_body(Item, b"")
+    with pytest.raises(errors.ValidationFailedError) as wrong:
+        parse_body(Item, b'{"name": "a", "quantity": "lots", "colour": "red"}')
+    fields = {detail["field"] for detail in wrong.value.details}
+    assert fields == {"quantity", "colour"}
+    with pytest.raises(errors.ValidationFailedError):
+        parse_body(Item, b"[1, 2]")
+    assert parse_body(Item, b'{"name": " a ", "quantity": 2}') == Item(name="a", quantity=2)
+
+
+def test_every_domain_error_has_a_4xx_or_503_status() -> None:
+    for error_type in errors.DomainError.__subclasses__():
+        status = status_for(error_type("x") if error_type is not errors.RateLimitedError else error_type("x", retry_after=1))
+        assert 400 <= status < 500 or status == 503, error_type
+    assert set(STATUS_BY_ERROR) == set(errors.DomainError.__subclasses__())

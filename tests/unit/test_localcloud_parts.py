@@ -1,0 +1,113 @@
+"""Pieces of the local cloud that need no AWS: schedules, the SQS poller's bookkeeping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from localcloud.deploy import FunctionSpec, QueueSource
+from localcloud.lambdas import LambdaRuntime
+from localcloud.pollers import QueuePoller
+from localcloud.scheduler import next_fire
+
+NOON = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("rate(15 minutes)", datetime(2026, 11, 21, 12, 15, tzinfo=UTC)),
+        ("rate(1 hour)", datetime(2026, 11, 21, 13, 0, tzinfo=UTC)),
+        ("rate(1 day)", datetime(2026, 11, 22, 12, 0, tzinfo=UTC)),
+        ("cron(30 3 * * ? *)", datetime(2026, 11, 22, 3, 30, tzinfo=UTC)),
+        # AWS day-of-week 2 is Monday; 2026-11-21 is a Saturday.
+        ("cron(0 9 ? * 2 *)", datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),
+    ],
+)
+def test_next_fire(expression: str, expected: datetime) -> None:
+    assert next_fire(expression, NOON) == expected
+
+
+def test_next_fire_refuses_unknown_expressions() -> None:
+    with pytest.raises(ValueError, match="Unsupported"):
+        next_fire("every tuesday", NOON)
+
+
+class FakeSqs:
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        self.messages = messages
+        self.deleted: list[str] = []
+        self.made_visible: list[str] = []
+
+    def receive_message(self, **_: Any) -> dict[str, Any]:
+        batch, self.messages = self.messages, []
+        return {"Messages": batch}
+
+    def delete_message_batch(self, Entries: list[dict[str, Any]], **_: Any) -> None:  # noqa: N803
+        self.deleted += [entry["ReceiptHandle"] for entry in Entries]
+
+    def change_message_visibility_batch(self, Entries: list[dict[str, Any]], **_: Any) -> None:  # noqa: N803
+        self.made_visible += [entry["ReceiptHandle"] for entry in Entries]
+
+
+def message(n: int) -> dict[str, Any]:
+    return {"MessageId": f"m{n}", "ReceiptHandle": f"r{n}", "Body": f"{n}", "MD5OfBody": "x", "Attributes": {}}
+
+
+def runtime_with(handler: Any) -> LambdaRuntime:
+    runtime = LambdaRuntime("us-east-1")
+    runtime.register(FunctionSpec("Fn", "fn", "tests.unit.test_localcloud_parts.unused", {}, 3, 128))
+    runtime._handlers["fn"] = handler
+    return runtime
+
+
+def poller(runtime: LambdaRuntime, sqs: FakeSqs, *, partial: bool = True) -> QueuePoller:
+    source = QueueSource("fn", "url", "arn:aws:sqs:us-east-1:123456789012:q", 10, partial)
+    return QueuePoller(source, runtime, sqs, wait_seconds=0, fast_retry=True)
+
+
+def test_partial_batch_failure_deletes_only_the_successes() -> None:
+    sqs = FakeSqs([message(1), message(2), message(3)])
+    seen: list[int] = []
+
+    def handler(event: dict[str, Any], _: Any) -> dict[str, Any]:
+        seen.append(len(event["Records"]))
+        return {"batchItemFailures": [{"itemIdentifier": "m2"}]}
+
+    assert poller(runtime_with(handler), sqs).poll_once() == 3
+    assert seen == [3]
+    assert sqs.deleted == ["r1", "r3"]
+    assert sqs.made_visible == ["r2"]
+
+
+def test_a_handler_crash_keeps_the_whole_batch() -> None:
+    sqs = FakeSqs([message(1), message(2)])
+
+    def handler(event: dict[str, Any], _: Any) -> None:
+        raise RuntimeError("boom")
+
+    poller(runtime_with(handler), sqs).poll_once()
+    assert sqs.deleted == []
+    assert sqs.made_visible == ["r1", "r2"]
+
+
+def test_without_report_batch_item_failures_a_returned_list_is_ignored() -> None:
+    sqs = FakeSqs([message(1)])
+    poller(runtime_with(lambda *_: {"batchItemFailures": [{"itemIdentifier": "m1"}]}), sqs, partial=False).poll_once()
+    assert sqs.deleted == ["r1"]
+
+
+def test_invoke_reports_exception_class_as_error_type() -> None:
+    class PaymentDeclined(Exception):
+        pass
+
+    def handler(*_: Any) -> None:
+        raise PaymentDeclined("card declined")
+
+    result = runtime_with(handler).invoke("arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST", {})
+    assert result.failed
+    assert result.error is not None
+    assert result.error["errorType"] == "PaymentDeclined"
+    assert result.error["errorMessage"] == "card declined"
