@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -25,14 +26,16 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def archive_record(record: SQSRecord) -> bool:
     stored = service.archive(json.loads(record.body))
-    metrics.add_metric(name="EventsArchived" if stored else "EventsDuplicate", unit="Count", value=1)
+    metrics.add_metric(
+        name="EventsArchived" if stored else "EventsDuplicate", unit="Count", value=1
+    )
     return stored
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=archive_record, processor=processor, context=context
     )

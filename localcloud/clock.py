@@ -18,6 +18,6 @@ def scale_step_functions(scale: float) -> None:
     if scale == 1.0:
         retrier_decl.time = time  # type: ignore[attr-defined]
         return
-    retrier_decl.time = types.SimpleNamespace(  # type: ignore[attr-defined]
+    retrier_decl.time = types.SimpleNamespace(  # type: ignore[attr-defined,assignment]
         sleep=lambda seconds: time.sleep(seconds * scale), time=time.time, monotonic=time.monotonic
     )

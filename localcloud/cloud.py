@@ -67,7 +67,7 @@ class _Server:
         self.server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler
         )
-        self.server.daemon_threads = True
+        self.server.daemon_threads = True  # type: ignore[attr-defined]
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, name=name, daemon=True)
 
@@ -102,7 +102,12 @@ class LocalCloud:
             "aws",
             cfg.host,
             cfg.aws_port,
-            AwsFront(DomainDispatcherApplication(create_backend_app), self.runtime, lambda: self.websockets, lambda: self),
+            AwsFront(
+                DomainDispatcherApplication(create_backend_app),
+                self.runtime,
+                lambda: self.websockets,
+                lambda: self,
+            ),
         )
         self._servers.append(aws)
         aws_url = f"http://{cfg.host}:{aws.port}"
@@ -132,17 +137,33 @@ class LocalCloud:
         chalice_app.websocket_api.session = _LocalEndpointSession(management_url, cfg.region)
         ws_routes = self._register_api_functions(chalice_app)
         self.websockets = WebSocketGateway(
-            self.runtime, ws_routes, host=cfg.host, port=cfg.ws_port, api_id="local-websocket", stage=cfg.api_stage
+            self.runtime,
+            ws_routes,
+            host=cfg.host,
+            port=cfg.ws_port,
+            api_id="local-websocket",
+            stage=cfg.api_stage,
         )
         self.websockets.start()
-        rest = _Server("rest", cfg.host, cfg.rest_port, RestGateway(chalice_app, stage=cfg.api_stage, timeout=30, memory=512))
+        rest = _Server(
+            "rest",
+            cfg.host,
+            cfg.rest_port,
+            RestGateway(chalice_app, stage=cfg.api_stage, timeout=30, memory=512),
+        )
         self._servers.append(rest)
         rest.start()
 
         sqs = boto3.client("sqs", region_name=cfg.region, endpoint_url=aws_url)
         for source in self.deployment.queue_sources:
             if source.enabled:
-                poller = QueuePoller(source, self.runtime, sqs, wait_seconds=cfg.poll_wait_seconds, fast_retry=cfg.fast_retry)
+                poller = QueuePoller(
+                    source,
+                    self.runtime,
+                    sqs,
+                    wait_seconds=cfg.poll_wait_seconds,
+                    fast_retry=cfg.fast_retry,
+                )
                 self.pollers.append(poller)
                 poller.start()
         self.scheduler = Scheduler(self.deployment.schedules, self.runtime)
@@ -179,7 +200,7 @@ class LocalCloud:
             data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
     def _apply_function_environment(self, deployment: Deployment, management_url: str) -> None:
@@ -188,7 +209,9 @@ class LocalCloud:
         for spec in deployment.functions.values():
             for key, value in spec.environment.items():
                 if merged.setdefault(key, value) != value:
-                    raise RuntimeError(f"Functions disagree on {key}; the local cloud shares one environment")
+                    raise RuntimeError(
+                        f"Functions disagree on {key}; the local cloud shares one environment"
+                    )
         merged["BAZAAR_WEBSOCKET_MANAGEMENT_URL"] = management_url
         os.environ.update(merged)
         from chalicelib.core import aws as aws_clients
@@ -205,7 +228,9 @@ class LocalCloud:
         routes: dict[str, str] = {}
         for route_key, config in chalice_app.websocket_handlers.items():
             name = f"websocket-{config.name}"
-            self.runtime.register(FunctionSpec(config.name, name, config.handler_string, {}, 30, 512))
+            self.runtime.register(
+                FunctionSpec(config.name, name, config.handler_string, {}, 30, 512)
+            )
             routes[route_key] = name
         return routes
 
@@ -216,7 +241,8 @@ class LocalCloud:
         return {"payload": result.payload, "error": result.error, "duration_ms": result.duration_ms}
 
     def info(self) -> dict[str, Any]:
-        assert self.deployment is not None and self.endpoints is not None
+        assert self.deployment is not None
+        assert self.endpoints is not None
         return {
             "endpoints": self.endpoints.__dict__,
             "stack_name": self.deployment.stack_name,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
-from localcloud.lambdas import FunctionNotFound, LambdaRuntime
+from localcloud.lambdas import LambdaRuntime
 from localcloud.websocket import WebSocketGateway
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -26,14 +26,30 @@ _CONNECTIONS = re.compile(r"^(?:/[^/@]+)?/@connections/([^/]+)$")
 _SCHEDULE_RUN = re.compile(r"^/_localcloud/schedules/([^/]+)/run$")
 
 
-def _json(start: Callable[..., Any], status: str, body: Any, headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+def _json(
+    start: Callable[..., Any], status: str, body: Any, headers: list[tuple[str, str]] | None = None
+) -> list[bytes]:
     data = json.dumps(body).encode()
-    start(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *(headers or [])])
+    start(
+        status,
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+            *(headers or []),
+        ],
+    )
     return [data]
 
 
-def _aws_error(start: Callable[..., Any], status: str, error_type: str, message: str | None) -> list[bytes]:
-    return _json(start, status, {"message": message, "__type": error_type}, [("x-amzn-ErrorType", error_type)])
+def _aws_error(
+    start: Callable[..., Any], status: str, error_type: str, message: str | None
+) -> list[bytes]:
+    return _json(
+        start,
+        status,
+        {"message": message, "__type": error_type},
+        [("x-amzn-ErrorType", error_type)],
+    )
 
 
 class AwsFront:
@@ -74,27 +90,45 @@ class AwsFront:
         try:
             event = json.loads(raw) if raw else {}
         except ValueError:
-            return _aws_error(start, "400 Bad Request", "InvalidRequestContentException", "Could not parse request body into json")
+            return _aws_error(
+                start,
+                "400 Bad Request",
+                "InvalidRequestContentException",
+                "Could not parse request body into json",
+            )
         function = self.runtime.name_of(name)
         if function not in self.runtime.functions:
-            return _aws_error(start, "404 Not Found", "ResourceNotFoundException", f"Function not found: {name}")
+            return _aws_error(
+                start, "404 Not Found", "ResourceNotFoundException", f"Function not found: {name}"
+            )
         if environ.get("HTTP_X_AMZ_INVOCATION_TYPE") == "Event":
-            threading.Thread(target=self.runtime.invoke, args=(function, event), daemon=True).start()
+            threading.Thread(
+                target=self.runtime.invoke, args=(function, event), daemon=True
+            ).start()
             start("202 Accepted", [("Content-Length", "0")])
             return [b""]
         result = self.runtime.invoke(function, event)
         if result.failed:
-            return _json(start, "200 OK", result.error, [("X-Amz-Function-Error", "Unhandled"), ("X-Amz-Executed-Version", "$LATEST")])
+            return _json(
+                start,
+                "200 OK",
+                result.error,
+                [("X-Amz-Function-Error", "Unhandled"), ("X-Amz-Executed-Version", "$LATEST")],
+            )
         return _json(start, "200 OK", result.payload, [("X-Amz-Executed-Version", "$LATEST")])
 
-    def _connections(self, method: str, conn_id: str, environ: dict[str, Any], start: Callable[..., Any]) -> list[bytes]:
+    def _connections(
+        self, method: str, conn_id: str, environ: dict[str, Any], start: Callable[..., Any]
+    ) -> list[bytes]:
         gateway = self.websockets()
         if gateway is None:
             return _aws_error(start, "410 Gone", "GoneException", None)
         if method == "POST":
             status = gateway.post(conn_id, self._body(environ))
             if status == 413:
-                return _aws_error(start, "413 Payload Too Large", "PayloadTooLargeException", "Message too large")
+                return _aws_error(
+                    start, "413 Payload Too Large", "PayloadTooLargeException", "Message too large"
+                )
             if status == 410:
                 return _aws_error(start, "410 Gone", "GoneException", None)
             start("200 OK", [("Content-Length", "0")])

@@ -90,7 +90,7 @@ class LambdaRuntime:
             self.invocations[name] = self.invocations.get(name, 0) + 1
         try:
             payload = handler(event, context)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - Lambda reports any handler error
             return InvokeResult(
                 error={
                     "errorType": type(exc).__name__,

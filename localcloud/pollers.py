@@ -62,7 +62,9 @@ class QueuePoller:
         self.wait_seconds = wait_seconds
         self.fast_retry = fast_retry
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"sqs:{source.function}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"sqs:{source.function}", daemon=True
+        )
         self.batches = 0
 
     def start(self) -> None:
@@ -108,7 +110,9 @@ class QueuePoller:
         if done:
             self.sqs.delete_message_batch(
                 QueueUrl=self.source.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
             )
         if self.fast_retry:
             retry = [m for m in messages if m["MessageId"] in failed_ids]

@@ -74,16 +74,25 @@ class RestGateway:
         request_id = str(uuid.uuid4())
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length > MAX_BODY_BYTES:
-            return self._send(start, 413, {"Content-Type": "application/json"}, _error("PAYLOAD_TOO_LARGE", "Request body too large", request_id))
+            return self._send(
+                start,
+                413,
+                {"Content-Type": "application/json"},
+                _error("PAYLOAD_TOO_LARGE", "Request body too large", request_id),
+            )
         body = environ["wsgi.input"].read(length) if length else None
         try:
             with self._lock:
                 self.gateway.request_id = request_id
-                response = self.gateway.handle_request(method=method, path=path, headers=headers, body=body)
+                response = self.gateway.handle_request(
+                    method=method, path=path, headers=headers, body=body
+                )
         except ForbiddenError:
             clean = path.split("?", 1)[0]
             return self._send(
-                start, 404, {"Content-Type": "application/json", "X-Request-Id": request_id},
+                start,
+                404,
+                {"Content-Type": "application/json", "X-Request-Id": request_id},
                 _error("NOT_FOUND", f"No route for {method} {clean}", request_id),
             )
         raw = response.get("body") or b""
@@ -97,7 +106,9 @@ class RestGateway:
         return self._send(start, int(response["statusCode"]), out_headers, payload)
 
     @staticmethod
-    def _send(start: Callable[..., Any], status: int, headers: dict[str, str], body: bytes) -> list[bytes]:
+    def _send(
+        start: Callable[..., Any], status: int, headers: dict[str, str], body: bytes
+    ) -> list[bytes]:
         from http import HTTPStatus
 
         phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""

@@ -39,7 +39,9 @@ def next_fire(expression: str, after: datetime) -> datetime:
         weekday = "*" if weekday == "?" else weekday
         if weekday not in ("*",) and weekday.isdigit():
             weekday = str(int(weekday) - 1)
-        result: datetime = croniter(f"{minute} {hour} {day} {month} {weekday}", after).get_next(datetime)
+        result: datetime = croniter(f"{minute} {hour} {day} {month} {weekday}", after).get_next(
+            datetime
+        )
         return result
     raise ValueError(f"Unsupported schedule expression: {expression}")
 
@@ -85,7 +87,9 @@ class Scheduler:
 
     def _fire(self, schedule: Schedule, when: datetime) -> InvokeResult:
         self.fired[schedule.name] = self.fired.get(schedule.name, 0) + 1
-        return self.runtime.invoke(schedule.function, scheduled_event(schedule, self.runtime.region, when))
+        return self.runtime.invoke(
+            schedule.function, scheduled_event(schedule, self.runtime.region, when)
+        )
 
     def start(self) -> None:
         self._thread.start()

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 import boto3
+import yaml
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
@@ -45,7 +45,7 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
 
 
 def inline_definitions(template: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Replace state machines' ``DefinitionUri`` files by inline ``Definition`` (what packaging does)."""
+    """Inline state machines' ``DefinitionUri`` files as ``Definition`` (as packaging does)."""
     out = copy.deepcopy(template)
     for resource in out.get("Resources", {}).values():
         props = resource.get("Properties", {})

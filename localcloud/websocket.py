@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import secrets
 import threading
@@ -106,7 +107,7 @@ class WebSocketGateway:
         try:
             self._server = self._loop.run_until_complete(self._serve())
             self.port = self._server.sockets[0].getsockname()[1]
-        except BaseException as exc:  # reported to start()
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
             self._start_error = exc
             self._ready.set()
             return
@@ -143,7 +144,9 @@ class WebSocketGateway:
         return f"{self.host}:{self.port}"
 
     # ---------- events ----------
-    def _context(self, route_key: str, event_type: str, conn_id: str, **extra: Any) -> dict[str, Any]:
+    def _context(
+        self, route_key: str, event_type: str, conn_id: str, **extra: Any
+    ) -> dict[str, Any]:
         now = time.time()
         conn = self._connections.get(conn_id)
         context = {
@@ -174,13 +177,13 @@ class WebSocketGateway:
 
     async def _connect(self, socket: ServerConnection, request: Request) -> Response | None:
         conn_id = new_connection_id()
-        path, _, query = request.path.partition("?")
+        _, _, query = request.path.partition("?")
         single: dict[str, str] = {}
         multi: dict[str, list[str]] = {}
         for key, value in parse_qsl(query, keep_blank_values=True):
             single[key] = value
             multi.setdefault(key, []).append(value)
-        headers = {key: value for key, value in request.headers.raw_items()}
+        headers = dict(request.headers.raw_items())
         multi_headers: dict[str, list[str]] = {}
         for key, value in request.headers.raw_items():
             multi_headers.setdefault(key, []).append(value)
@@ -199,7 +202,9 @@ class WebSocketGateway:
         status = 200
         if "$connect" in self.routes:
             ok, payload = await self._invoke("$connect", event)
-            status = int(payload.get("statusCode", 200)) if ok and isinstance(payload, dict) else 200
+            status = (
+                int(payload.get("statusCode", 200)) if ok and isinstance(payload, dict) else 200
+            )
             if not ok:
                 status = 500
         if not 200 <= status < 300:
@@ -253,12 +258,13 @@ class WebSocketGateway:
 
     async def _message(self, conn: _Connection, frame: str | bytes) -> None:
         route_key = self._route_for(frame)
-        context = self._context(route_key, "MESSAGE", conn.connection_id, messageId=uuid.uuid4().hex[:16])
-        binary = isinstance(frame, bytes)
+        context = self._context(
+            route_key, "MESSAGE", conn.connection_id, messageId=uuid.uuid4().hex[:16]
+        )
         event = {
             "requestContext": context,
-            "body": base64.b64encode(frame).decode() if binary else frame,
-            "isBase64Encoded": binary,
+            "body": base64.b64encode(frame).decode() if isinstance(frame, bytes) else frame,
+            "isBase64Encoded": isinstance(frame, bytes),
         }
         if route_key not in self.routes:
             await self._reply_error(conn, "Forbidden", context["requestId"])
@@ -269,10 +275,8 @@ class WebSocketGateway:
 
     async def _reply_error(self, conn: _Connection, message: str, request_id: str) -> None:
         payload = {"message": message, "connectionId": conn.connection_id, "requestId": request_id}
-        try:
+        with contextlib.suppress(ConnectionClosed):
             await conn.socket.send(json.dumps(payload))
-        except ConnectionClosed:
-            pass
 
     # ---------- @connections management API (called from other threads) ----------
     def _run_on_loop(self, coroutine: Awaitable[Any]) -> Any:

@@ -25,7 +25,15 @@ def package(out: Path, stage: str = "dev") -> Path:
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
     chalice = Path(sys.executable).parent / "chalice"
     subprocess.run(
-        [str(chalice), "package", "--stage", stage, "--merge-template", "infra/template.yaml", str(out)],
+        [
+            str(chalice),
+            "package",
+            "--stage",
+            stage,
+            "--merge-template",
+            "infra/template.yaml",
+            str(out),
+        ],
         cwd=ROOT,
         env=env,
         check=True,

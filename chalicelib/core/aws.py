@@ -16,7 +16,9 @@ from chalicelib.core.settings import get_settings
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str | None], Any] = {}
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30)
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30
+)
 
 
 def client(service: str, *, endpoint_url: str | None = None) -> Any:

@@ -15,7 +15,7 @@ from pynamodb.models import Model
 from chalicelib.core.dynamo import bind_table
 
 
-class EventsByType(GlobalSecondaryIndex["ArchivedEvent"]):
+class EventsByType(GlobalSecondaryIndex["ArchivedEvent"]):  # type: ignore[no-untyped-call]
     """Events of one type in time order."""
 
     class Meta:

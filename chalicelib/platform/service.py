@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ from chalicelib.core import aws
 from chalicelib.core.settings import get_settings
 
 StatusProvider = Callable[[], dict[str, Any]]
+Check = Callable[[], object]
 _status_providers: dict[str, StatusProvider] = {}
 
 
@@ -20,7 +22,7 @@ def register_status(component: str, provider: StatusProvider) -> None:
     _status_providers[component] = provider
 
 
-def _timed(check: Callable[[], None]) -> dict[str, Any]:
+def _timed(check: Check) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         check()
@@ -35,9 +37,12 @@ def check_health() -> dict[str, Any]:
     dynamodb = aws.client("dynamodb")
     checks: dict[str, Any] = {}
     for table in (settings.connections_table, settings.event_archive_table):
-        checks[f"table:{table}"] = _timed(lambda table=table: dynamodb.describe_table(TableName=table))
+        checks[f"table:{table}"] = _timed(
+            functools.partial(dynamodb.describe_table, TableName=table)
+        )
+    events = aws.client("events")
     checks[f"bus:{settings.event_bus_name}"] = _timed(
-        lambda: aws.client("events").describe_event_bus(Name=settings.event_bus_name)
+        functools.partial(events.describe_event_bus, Name=settings.event_bus_name)
     )
     return {"ok": all(check["ok"] for check in checks.values()), "checks": checks}
 

@@ -9,7 +9,7 @@ from pynamodb.models import Model
 from chalicelib.core.dynamo import bind_table
 
 
-class ConnectionsByUser(GlobalSecondaryIndex["Connection"]):
+class ConnectionsByUser(GlobalSecondaryIndex["Connection"]):  # type: ignore[no-untyped-call]
     """All open connections of one user (notifications fan out over it)."""
 
     class Meta:

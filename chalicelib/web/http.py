@@ -56,7 +56,7 @@ def error_body(code: str, message: str, details: Any, request_id: str | None) ->
 
 def error_response(error: errors.DomainError, request_id: str | None) -> Response:
     """The JSON response for a domain error."""
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if isinstance(error, errors.RateLimitedError):
         headers["Retry-After"] = str(error.retry_after)
     return Response(

@@ -94,7 +94,9 @@ def api_route(
             request_id = request_id_of(bp)
             try:
                 if request_model is not None:
-                    path_params["body"] = parse_body(request_model, bp.current_request.raw_body)
+                    request = bp.current_request
+                    raw = request.raw_body if request is not None else None
+                    path_params["body"] = parse_body(request_model, raw)
                 return _render(view(**path_params), status)
             except DomainError as error:
                 return error_response(error, request_id)

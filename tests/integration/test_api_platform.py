@@ -42,7 +42,9 @@ def test_openapi_is_valid_and_covers_every_route(api: Any) -> None:
     routed = {(path, method) for path, methods in app.app.routes.items() for method in methods}
     assert documented == routed
     health = spec["paths"]["/health"]["get"]
-    assert health["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("HealthResponse")
+    assert health["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "HealthResponse"
+    )
 
 
 def test_docs_page_is_html(api: Any) -> None:

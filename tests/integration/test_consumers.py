@@ -46,15 +46,22 @@ def archived_ids(aws_env: Deployment) -> set[str]:
     return {item["event_id"]["S"] for item in items}
 
 
-def test_archive_stores_each_event_once_even_when_delivered_twice(runtime: LambdaRuntime, aws_env: Deployment) -> None:
+def test_archive_stores_each_event_once_even_when_delivered_twice(
+    runtime: LambdaRuntime, aws_env: Deployment
+) -> None:
     first, second = bus_event(), bus_event(key="uploads/b.png")
     event = sqs_event_with([first, second])
     assert runtime.invoke("bazaar-test-event-archive", event).payload == {"batchItemFailures": []}
     assert runtime.invoke("bazaar-test-event-archive", event).payload == {"batchItemFailures": []}
-    assert archived_ids(aws_env) == {first["detail"]["metadata"]["event_id"], second["detail"]["metadata"]["event_id"]}
+    assert archived_ids(aws_env) == {
+        first["detail"]["metadata"]["event_id"],
+        second["detail"]["metadata"]["event_id"],
+    }
 
 
-def test_archive_reports_only_the_bad_records_of_a_batch(runtime: LambdaRuntime, aws_env: Deployment) -> None:
+def test_archive_reports_only_the_bad_records_of_a_batch(
+    runtime: LambdaRuntime, aws_env: Deployment
+) -> None:
     good = bus_event()
     breaks_schema = bus_event(size=-5)
     event = sqs_event_with([good, "not json at all", breaks_schema])
@@ -64,18 +71,25 @@ def test_archive_reports_only_the_bad_records_of_a_batch(runtime: LambdaRuntime,
     assert archived_ids(aws_env) == {good["detail"]["metadata"]["event_id"]}
 
 
-def test_unknown_event_types_are_archived_without_schema_check(runtime: LambdaRuntime, aws_env: Deployment) -> None:
+def test_unknown_event_types_are_archived_without_schema_check(
+    runtime: LambdaRuntime, aws_env: Deployment
+) -> None:
     other = bus_event()
     other["detail-type"] = "future.thing_happened"
     other["detail"]["data"] = {"anything": True}
-    assert runtime.invoke("bazaar-test-event-archive", sqs_event_with([other])).payload == {"batchItemFailures": []}
+    assert runtime.invoke("bazaar-test-event-archive", sqs_event_with([other])).payload == {
+        "batchItemFailures": []
+    }
     item = boto3.client("dynamodb").get_item(
-        TableName=aws_env.physical["EventArchiveTable"], Key={"event_id": {"S": other["detail"]["metadata"]["event_id"]}}
+        TableName=aws_env.physical["EventArchiveTable"],
+        Key={"event_id": {"S": other["detail"]["metadata"]["event_id"]}},
     )["Item"]
     assert item["schema_known"] == {"BOOL": False}
 
 
-def test_upload_is_announced_once_per_object_version(runtime: LambdaRuntime, aws_env: Deployment) -> None:
+def test_upload_is_announced_once_per_object_version(
+    runtime: LambdaRuntime, aws_env: Deployment
+) -> None:
     bucket = aws_env.physical["MediaBucket"]
     key = "uploads/products/p-1/photo 1.png"
     boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=b"12345678", ContentType="image/png")
@@ -84,21 +98,41 @@ def test_upload_is_announced_once_per_object_version(runtime: LambdaRuntime, aws
     event = load_event("media_uploaded_sqs.json")
     s3_body = json.loads(event["Records"][0]["body"])
     s3_body["Records"][0]["s3"]["bucket"]["name"] = bucket
-    s3_body["Records"][0]["s3"]["object"]["key"] = "uploads/products/p-1/photo+1.png"  # S3 quote_plus-encodes keys
+    s3_body["Records"][0]["s3"]["object"]["key"] = (
+        "uploads/products/p-1/photo+1.png"  # S3 quote_plus-encodes keys
+    )
     event["Records"][0]["body"] = json.dumps(s3_body)
-    test_event = {"Records": [{**event["Records"][0], "messageId": "t", "body": json.dumps({"Event": "s3:TestEvent"})}]}
+    test_event = {
+        "Records": [
+            {**event["Records"][0], "messageId": "t", "body": json.dumps({"Event": "s3:TestEvent"})}
+        ]
+    }
 
-    assert runtime.invoke("bazaar-test-media-uploaded", test_event).payload == {"batchItemFailures": []}
+    assert runtime.invoke("bazaar-test-media-uploaded", test_event).payload == {
+        "batchItemFailures": []
+    }
     for _ in range(2):  # S3 notifications are at-least-once
-        assert runtime.invoke("bazaar-test-media-uploaded", event).payload == {"batchItemFailures": []}
+        assert runtime.invoke("bazaar-test-media-uploaded", event).payload == {
+            "batchItemFailures": []
+        }
 
-    messages = sqs.receive_message(QueueUrl=aws_env.physical["EventArchiveQueue"], MaxNumberOfMessages=10)["Messages"]
+    messages = sqs.receive_message(
+        QueueUrl=aws_env.physical["EventArchiveQueue"], MaxNumberOfMessages=10
+    )["Messages"]
     assert len(messages) == 1
     data = json.loads(messages[0]["Body"])["detail"]["data"]
-    assert data == {"bucket": bucket, "key": key, "size": 8, "etag": data["etag"], "content_type": "image/png"}
+    assert data == {
+        "bucket": bucket,
+        "key": key,
+        "size": 8,
+        "etag": data["etag"],
+        "content_type": "image/png",
+    }
 
 
-def test_cleanup_job_removes_expired_connection_records(runtime: LambdaRuntime, aws_env: Deployment) -> None:
+def test_cleanup_job_removes_expired_connection_records(
+    runtime: LambdaRuntime, aws_env: Deployment
+) -> None:
     table = aws_env.physical["ConnectionsTable"]
     boto3.client("dynamodb").put_item(
         TableName=table,
@@ -108,5 +142,7 @@ def test_cleanup_job_removes_expired_connection_records(runtime: LambdaRuntime, 
             "expires_at": {"N": "1767225600"},
         },
     )
-    result = runtime.invoke("bazaar-test-connections-cleanup", load_event("connections_cleanup_scheduled.json"))
+    result = runtime.invoke(
+        "bazaar-test-connections-cleanup", load_event("connections_cleanup_scheduled.json")
+    )
     assert result.payload == {"checked": 1, "removed": 1}

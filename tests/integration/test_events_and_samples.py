@@ -45,7 +45,8 @@ def test_what_the_publisher_emits_matches_the_schema(name: str) -> None:
     sample = json.loads((EVENTS / "bus" / f"{name}.json").read_text())
     _, event = parse_detail(name, sample["detail"])
     entry = to_entry(event)
-    assert entry["DetailType"] == name and entry["Source"] == EVENT_TYPES[name].source
+    assert entry["DetailType"] == name
+    assert entry["Source"] == EVENT_TYPES[name].source
     parse_detail(name, json.loads(entry["Detail"]))
 
 
@@ -57,7 +58,12 @@ def test_every_deployed_function_has_a_sample_event(aws_env: Deployment) -> None
 
 
 def test_api_samples_exist_for_rest_and_websocket_handlers() -> None:
-    for file_name in ("api_health.json", "ws_connect.json", "ws_message.json", "ws_disconnect.json"):
+    for file_name in (
+        "api_health.json",
+        "ws_connect.json",
+        "ws_message.json",
+        "ws_disconnect.json",
+    ):
         assert (EVENTS / file_name).is_file()
 
 
@@ -67,8 +73,11 @@ def test_every_sample_is_accepted_by_its_handler(aws_env: Deployment) -> None:
         runtime.register(spec)
     for short, file_name in SAMPLES.items():
         result = runtime.invoke(f"bazaar-test-{short}", load_event(file_name))
-        if short == "media-uploaded":  # its object is not in this bucket: the batch fails, nothing lost
-            assert result.error is not None and result.error["errorType"] == "BatchProcessingError"
+        if (
+            short == "media-uploaded"
+        ):  # its object is not in this bucket: the batch fails, nothing lost
+            assert result.error is not None
+            assert result.error["errorType"] == "BatchProcessingError"
             continue
         assert not result.failed, (short, result.error)
         if isinstance(result.payload, dict) and "batchItemFailures" in result.payload:

@@ -18,26 +18,37 @@ def test_every_declared_resource_exists_with_its_wiring(aws_env: Deployment) -> 
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
 
     sqs = boto3.client("sqs")
-    attributes = sqs.get_queue_attributes(QueueUrl=physical["EventArchiveQueue"], AttributeNames=["All"])["Attributes"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=physical["EventArchiveQueue"], AttributeNames=["All"]
+    )["Attributes"]
     redrive = json.loads(attributes["RedrivePolicy"])
     assert redrive["maxReceiveCount"] == 3
     assert redrive["deadLetterTargetArn"].endswith("event-archive-dlq")
 
     events = boto3.client("events")
-    targets = events.list_targets_by_rule(Rule=physical["EventArchiveRule"], EventBusName=physical["EventBus"])
+    targets = events.list_targets_by_rule(
+        Rule=physical["EventArchiveRule"], EventBusName=physical["EventBus"]
+    )
     assert targets["Targets"][0]["Arn"].endswith(":bazaar-test-event-archive")
 
-    notification = boto3.client("s3").get_bucket_notification_configuration(Bucket=physical["MediaBucket"])
+    notification = boto3.client("s3").get_bucket_notification_configuration(
+        Bucket=physical["MediaBucket"]
+    )
     assert notification["QueueConfigurations"][0]["QueueArn"].endswith(":bazaar-test-media-uploads")
 
     machines = boto3.client("stepfunctions").list_state_machines()["stateMachines"]
     assert [m["name"] for m in machines] == ["bazaar-test-selftest"]
 
     alarms = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
-    assert {a["AlarmName"] for a in alarms} >= {"bazaar-test-event-archive-dlq-not-empty", "bazaar-test-media-uploads-dlq-not-empty"}
+    assert {a["AlarmName"] for a in alarms} >= {
+        "bazaar-test-event-archive-dlq-not-empty",
+        "bazaar-test-media-uploads-dlq-not-empty",
+    }
 
 
-def test_functions_event_sources_and_schedules_become_the_local_runtime(aws_env: Deployment) -> None:
+def test_functions_event_sources_and_schedules_become_the_local_runtime(
+    aws_env: Deployment,
+) -> None:
     assert {spec.handler for spec in aws_env.functions.values()} >= {
         "functions.event_archive.handler",
         "functions.media_uploaded.handler",

@@ -16,7 +16,9 @@ from localcloud.deploy import Deployment
 @pytest.fixture
 def sent(aws_env: Deployment, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     out: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(gateway, "send", lambda conn_id, payload: out.append((conn_id, payload)) or True)
+    monkeypatch.setattr(
+        gateway, "send", lambda conn_id, payload: out.append((conn_id, payload)) or True
+    )
     return out
 
 
@@ -35,7 +37,8 @@ def test_messages_are_dispatched_by_action(sent: list[tuple[str, dict[str, Any]]
     service.handle_message("c1", json.dumps({"no": "action"}))
     assert sent[0] == ("c1", {"type": "pong"})
     assert sent[1] == ("c1", {"type": "echo", "data": [1, 2]})
-    assert sent[2][1]["error"]["code"] == "VALIDATION_FAILED" and "fly" in sent[2][1]["error"]["message"]
+    assert sent[2][1]["error"]["code"] == "VALIDATION_FAILED"
+    assert "fly" in sent[2][1]["error"]["message"]
     assert sent[3][1]["type"] == "error"
 
 
@@ -43,7 +46,9 @@ def test_send_to_a_gone_connection_forgets_it(aws_env: Deployment) -> None:
     service.open_connection("GONEconnAA=", user_id="u-2")
     client = gateway._management_client()
     with Stubber(client) as stub:
-        stub.add_client_error("post_to_connection", service_error_code="GoneException", http_status_code=410)
+        stub.add_client_error(
+            "post_to_connection", service_error_code="GoneException", http_status_code=410
+        )
         assert gateway.send("GONEconnAA=", {"type": "x"}) is False
     assert list(Connection.by_user.query("u-2")) == []
 
@@ -54,5 +59,7 @@ def test_send_to_user_reaches_each_open_connection(aws_env: Deployment) -> None:
     client = gateway._management_client()
     with Stubber(client) as stub:
         for conn_id in ("ONEconnAAA=", "TWOconnAAA="):
-            stub.add_response("post_to_connection", {}, {"ConnectionId": conn_id, "Data": b'{"type":"hi"}'})
+            stub.add_response(
+                "post_to_connection", {}, {"ConnectionId": conn_id, "Data": b'{"type":"hi"}'}
+            )
         assert gateway.send_to_user("u-3", {"type": "hi"}) == 2

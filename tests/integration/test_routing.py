@@ -29,7 +29,15 @@ class Thing(ResponseModel):
 def build_app() -> Chalice:
     bp = Blueprint(__name__)
 
-    @api_route(bp, "/things", methods=["POST"], summary="create", request_model=NewThing, response_model=Thing, status=201)
+    @api_route(
+        bp,
+        "/things",
+        methods=["POST"],
+        summary="create",
+        request_model=NewThing,
+        response_model=Thing,
+        status=201,
+    )
     def create(body: NewThing) -> Thing:
         if body.name == "taken":
             raise ConflictError("name taken", details={"name": body.name})
@@ -82,7 +90,9 @@ def test_valid_body_reaches_the_view_and_the_model_is_rendered(client: Any) -> N
         ('{"name": "lamp", "quantity": 1, "price": 3}', 422, "VALIDATION_FAILED", {"price"}),
     ],
 )
-def test_bad_bodies_get_a_4xx_naming_the_problem(client: Any, body: str, status: int, code: str, fields: set[str] | None) -> None:
+def test_bad_bodies_get_a_4xx_naming_the_problem(
+    client: Any, body: str, status: int, code: str, fields: set[str] | None
+) -> None:
     response = post(client, body)
     assert response.status_code == status
     error = error_of(response)
@@ -95,13 +105,20 @@ def test_bad_bodies_get_a_4xx_naming_the_problem(client: Any, body: str, status:
 def test_domain_errors_map_to_their_status(client: Any) -> None:
     conflict = post(client, json.dumps({"name": "taken", "quantity": 1}))
     assert conflict.status_code == 409
-    assert error_of(conflict) == {"code": "CONFLICT", "message": "name taken", "details": {"name": "taken"}, "request_id": None}
+    assert error_of(conflict) == {
+        "code": "CONFLICT",
+        "message": "name taken",
+        "details": {"name": "taken"},
+        "request_id": None,
+    }
     limited = post(client, json.dumps({"name": "slow", "quantity": 1}))
     assert limited.status_code == 429
     assert limited.headers["Retry-After"] == "7"
 
 
-def test_a_crash_is_a_500_without_internals_and_is_logged(client: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_crash_is_a_500_without_internals_and_is_logged(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR):
         response = post(client, json.dumps({"name": "crash", "quantity": 1}))
     assert response.status_code == 500

@@ -26,7 +26,11 @@ def archived(cloud: RunningCloud, event_id: str) -> dict[str, Any] | None:
 
 def media_event_detail(key: str) -> dict[str, Any]:
     return {
-        "metadata": {"event_id": str(uuid.uuid4()), "occurred_at": "2026-11-21T10:00:00+00:00", "version": 1},
+        "metadata": {
+            "event_id": str(uuid.uuid4()),
+            "occurred_at": "2026-11-21T10:00:00+00:00",
+            "version": 1,
+        },
         "data": {"bucket": "b", "key": key, "size": 3, "etag": "abc", "content_type": "image/png"},
     }
 
@@ -74,7 +78,10 @@ def test_websocket_connect_echo_send_to_another_and_disconnect(cloud: RunningClo
     dynamodb = cloud.client("dynamodb")
 
     async def scenario() -> None:
-        async with websockets.connect(cloud.websocket) as first, websockets.connect(cloud.websocket) as second:
+        async with (
+            websockets.connect(cloud.websocket) as first,
+            websockets.connect(cloud.websocket) as second,
+        ):
             await first.send(json.dumps({"action": "echo", "data": {"n": 1}}))
             assert json.loads(await first.recv()) == {"type": "echo", "data": {"n": 1}}
 
@@ -123,7 +130,8 @@ def test_server_side_delete_closes_the_socket_and_gone_ids_answer_410(cloud: Run
     async def scenario() -> None:
         async with websockets.connect(cloud.websocket) as socket:
             conn_id = wait_for(
-                lambda: next(iter(dynamodb.scan(TableName=table)["Items"]), None), what="connection record"
+                lambda: next(iter(dynamodb.scan(TableName=table)["Items"]), None),
+                what="connection record",
             )["connection_id"]["S"]
             management.delete_connection(ConnectionId=conn_id)
             with pytest.raises(websockets.ConnectionClosed):
@@ -148,7 +156,9 @@ def test_stale_connection_record_is_removed_by_the_scheduled_cleanup(cloud: Runn
             "expires_at": {"N": str(int(time.time()) + 3600)},
         },
     )
-    schedule = next(s["name"] for s in cloud.info()["schedules"] if "connections-cleanup" in s["name"])
+    schedule = next(
+        s["name"] for s in cloud.info()["schedules"] if "connections-cleanup" in s["name"]
+    )
     result = cloud.run_schedule(schedule)
     assert result["error"] is None
     assert result["payload"]["removed"] >= 1
@@ -156,20 +166,32 @@ def test_stale_connection_record_is_removed_by_the_scheduled_cleanup(cloud: Runn
 
 
 # ---------- Step Functions ----------
-def run_selftest(cloud: RunningCloud, run: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def run_selftest(
+    cloud: RunningCloud, run: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     sfn = cloud.client("stepfunctions")
     arn = cloud.info()["state_machines"]["SelfTestStateMachine"]
-    started = sfn.start_execution(stateMachineArn=arn, name=f"t-{uuid.uuid4()}", input=json.dumps({"run": run}))
+    started = sfn.start_execution(
+        stateMachineArn=arn, name=f"t-{uuid.uuid4()}", input=json.dumps({"run": run})
+    )
     described = wait_for(
-        lambda: (d := sfn.describe_execution(executionArn=started["executionArn"]))["status"] != "RUNNING" and d,
+        lambda: (
+            (d := sfn.describe_execution(executionArn=started["executionArn"]))["status"]
+            != "RUNNING"
+            and d
+        ),
         what="execution to finish",
     )
-    history = sfn.get_execution_history(executionArn=started["executionArn"], maxResults=1000)["events"]
+    history = sfn.get_execution_history(executionArn=started["executionArn"], maxResults=1000)[
+        "events"
+    ]
     return described, history
 
 
 def entered(history: list[dict[str, Any]]) -> list[str]:
-    return [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
+    return [
+        e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")
+    ]
 
 
 def test_saga_succeeds_and_runs_our_handlers(cloud: RunningCloud) -> None:
@@ -182,7 +204,9 @@ def test_saga_succeeds_and_runs_our_handlers(cloud: RunningCloud) -> None:
 def test_saga_retries_a_transient_error_then_succeeds(cloud: RunningCloud) -> None:
     described, history = run_selftest(cloud, {"fail": {"charge": "transient:2"}})
     assert described["status"] == "SUCCEEDED"
-    failures = [e for e in history if e["type"] == "LambdaFunctionFailed" or e["type"] == "TaskFailed"]
+    failures = [
+        e for e in history if e["type"] == "LambdaFunctionFailed" or e["type"] == "TaskFailed"
+    ]
     assert len(failures) == 2
     assert all("TransientStepError" in json.dumps(e, default=str) for e in failures)
 
@@ -219,7 +243,9 @@ def test_s3_upload_reaches_its_consumer_and_is_announced(cloud: RunningCloud) ->
     info = cloud.info()
     bucket = info["resources"]["MediaBucket"]
     key = f"uploads/{uuid.uuid4()} photo.png"
-    cloud.client("s3").put_object(Bucket=bucket, Key=key, Body=b"\x89PNG....", ContentType="image/png")
+    cloud.client("s3").put_object(
+        Bucket=bucket, Key=key, Body=b"\x89PNG....", ContentType="image/png"
+    )
     table = info["resources"]["EventArchiveTable"]
     dynamodb = cloud.client("dynamodb")
 
@@ -241,7 +267,9 @@ def test_s3_upload_reaches_its_consumer_and_is_announced(cloud: RunningCloud) ->
     assert data["content_type"] == "image/png"
 
 
-def test_poisoned_message_goes_to_dlq_after_max_receives_and_batch_mates_succeed(cloud: RunningCloud) -> None:
+def test_poisoned_message_goes_to_dlq_after_max_receives_and_batch_mates_succeed(
+    cloud: RunningCloud,
+) -> None:
     info = cloud.info()
     sqs = cloud.client("sqs")
     queue_url = info["resources"]["EventArchiveQueue"]
@@ -268,7 +296,10 @@ def test_poisoned_message_goes_to_dlq_after_max_receives_and_batch_mates_succeed
     sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
 
     for detail in good:
-        wait_for(lambda detail=detail: archived(cloud, detail["metadata"]["event_id"]), what="good records archived")
+        wait_for(
+            lambda detail=detail: archived(cloud, detail["metadata"]["event_id"]),
+            what="good records archived",
+        )
 
     def in_dlq() -> dict[str, Any] | None:
         for message in sqs.receive_message(

@@ -22,7 +22,8 @@ def test_cursor_round_trips_and_rejects_tampering() -> None:
     cursor = encode_cursor(key)
     assert cursor is not None
     assert decode_cursor(cursor) == key
-    assert encode_cursor(None) is None and decode_cursor(None) is None
+    assert encode_cursor(None) is None
+    assert decode_cursor(None) is None
     token, _, check = cursor.partition(".")
     with pytest.raises(errors.BadRequestError):
         decode_cursor(token[:-2] + "AA." + check)
@@ -46,7 +47,10 @@ def test_settings_refuse_a_bad_endpoint_and_unknown_stage() -> None:
         Settings(aws_endpoint_url="localhost:4566")
     with pytest.raises(ValidationError):
         Settings(stage="moon")  # type: ignore[arg-type]
-    assert Settings(aws_endpoint_url="http://127.0.0.1:4566/").aws_endpoint_url == "http://127.0.0.1:4566"
+    assert (
+        Settings(aws_endpoint_url="http://127.0.0.1:4566/").aws_endpoint_url
+        == "http://127.0.0.1:4566"
+    )
 
 
 def test_parse_body_names_the_bad_fields() -> None:
@@ -65,6 +69,10 @@ def test_parse_body_names_the_bad_fields() -> None:
 
 def test_every_domain_error_has_a_4xx_or_503_status() -> None:
     for error_type in errors.DomainError.__subclasses__():
-        status = status_for(error_type("x") if error_type is not errors.RateLimitedError else error_type("x", retry_after=1))
+        status = status_for(
+            error_type("x")
+            if error_type is not errors.RateLimitedError
+            else error_type("x", retry_after=1)
+        )
         assert 400 <= status < 500 or status == 503, error_type
     assert set(STATUS_BY_ERROR) == set(errors.DomainError.__subclasses__())

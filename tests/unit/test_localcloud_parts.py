@@ -45,20 +45,28 @@ class FakeSqs:
         batch, self.messages = self.messages, []
         return {"Messages": batch}
 
-    def delete_message_batch(self, Entries: list[dict[str, Any]], **_: Any) -> None:  # noqa: N803
+    def delete_message_batch(self, Entries: list[dict[str, Any]], **_: Any) -> None:
         self.deleted += [entry["ReceiptHandle"] for entry in Entries]
 
-    def change_message_visibility_batch(self, Entries: list[dict[str, Any]], **_: Any) -> None:  # noqa: N803
+    def change_message_visibility_batch(self, Entries: list[dict[str, Any]], **_: Any) -> None:
         self.made_visible += [entry["ReceiptHandle"] for entry in Entries]
 
 
 def message(n: int) -> dict[str, Any]:
-    return {"MessageId": f"m{n}", "ReceiptHandle": f"r{n}", "Body": f"{n}", "MD5OfBody": "x", "Attributes": {}}
+    return {
+        "MessageId": f"m{n}",
+        "ReceiptHandle": f"r{n}",
+        "Body": f"{n}",
+        "MD5OfBody": "x",
+        "Attributes": {},
+    }
 
 
 def runtime_with(handler: Any) -> LambdaRuntime:
     runtime = LambdaRuntime("us-east-1")
-    runtime.register(FunctionSpec("Fn", "fn", "tests.unit.test_localcloud_parts.unused", {}, 3, 128))
+    runtime.register(
+        FunctionSpec("Fn", "fn", "tests.unit.test_localcloud_parts.unused", {}, 3, 128)
+    )
     runtime._handlers["fn"] = handler
     return runtime
 
@@ -95,7 +103,11 @@ def test_a_handler_crash_keeps_the_whole_batch() -> None:
 
 def test_without_report_batch_item_failures_a_returned_list_is_ignored() -> None:
     sqs = FakeSqs([message(1)])
-    poller(runtime_with(lambda *_: {"batchItemFailures": [{"itemIdentifier": "m1"}]}), sqs, partial=False).poll_once()
+    poller(
+        runtime_with(lambda *_: {"batchItemFailures": [{"itemIdentifier": "m1"}]}),
+        sqs,
+        partial=False,
+    ).poll_once()
     assert sqs.deleted == ["r1"]
 
 
@@ -106,7 +118,9 @@ def test_invoke_reports_exception_class_as_error_type() -> None:
     def handler(*_: Any) -> None:
         raise PaymentDeclined("card declined")
 
-    result = runtime_with(handler).invoke("arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST", {})
+    result = runtime_with(handler).invoke(
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST", {}
+    )
     assert result.failed
     assert result.error is not None
     assert result.error["errorType"] == "PaymentDeclined"
