@@ -294,7 +294,7 @@ class Deployer:
 
     def _create_aws_sqs_queue(self, logical_id: str, props: dict[str, Any]) -> None:
         name = self._name(logical_id, props, "QueueName")
-        attributes = {}
+        attributes: dict[str, str] = {}
         for key in (
             "VisibilityTimeout",
             "MessageRetentionPeriod",
