@@ -1,0 +1,184 @@
+"""Platform benchmark: start-up, cold import, REST and WebSocket latency, one saga.
+
+Runs the local cloud as a real process (as ``make dev`` does) and measures it from the
+outside with real clients. Prints a table and writes ``bench/results.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import queue
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "median_ms": round(statistics.median(values), 2),
+        "p95_ms": round(percentile(values, 95), 2),
+        "max_ms": round(max(values), 2),
+    }
+
+
+def import_time(statement: str, runs: int = 5) -> dict[str, float]:
+    """Median wall time of ``statement`` in a fresh interpreter (a cold-start proxy)."""
+    env = {**os.environ, "BAZAAR_STAGE": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
+        samples.append(float(out.stdout.strip()) * 1000)
+    return {"median_ms": round(statistics.median(samples), 1), "runs": runs}
+
+
+class Cloud:
+    """``python -m localcloud serve`` on free ports."""
+
+    def __init__(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BAZAAR_"))}
+        env.update({"LOCALCLOUD_AWS_PORT": "0", "LOCALCLOUD_REST_PORT": "0", "LOCALCLOUD_WS_PORT": "0"})
+        env["PYTHONUNBUFFERED"] = "1"
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "localcloud", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(
+            target=lambda: [lines.put(line) for line in self.process.stdout or []], daemon=True
+        ).start()
+        found: dict[str, str] = {}
+        deadline = time.monotonic() + 60
+        while "ready" not in found:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            for key, pattern in {
+                "aws": r"AWS endpoint \(moto\):\s+(\S+)",
+                "rest": r"REST API:\s+(\S+)",
+                "ws": r"WebSocket API:\s+(\S+)",
+            }.items():
+                match = re.search(pattern, line)
+                if match:
+                    found[key] = match.group(1)
+            if "localcloud ready" in line:
+                found["ready"] = line
+        self.startup_s = time.perf_counter() - self.started
+        self.aws, self.rest, self.ws = found["aws"], found["rest"], found["ws"]
+
+    def info(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.aws}/_localcloud/info", timeout=10) as response:  # noqa: S310
+            loaded: dict[str, Any] = json.loads(response.read())
+            return loaded
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=30)
+
+
+def bench_health(cloud: Cloud, n: int = 300) -> dict[str, float]:
+    samples = []
+    with httpx.Client() as client:
+        client.get(f"{cloud.rest}/health")
+        for _ in range(n):
+            started = time.perf_counter()
+            response = client.get(f"{cloud.rest}/health")
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    return summary(samples)
+
+
+def bench_websocket(cloud: Cloud, n: int = 300) -> dict[str, float]:
+    async def run() -> list[float]:
+        samples = []
+        async with websockets.connect(cloud.ws) as socket:
+            for _ in range(n):
+                started = time.perf_counter()
+                await socket.send('{"action": "ping"}')
+                await socket.recv()
+                samples.append((time.perf_counter() - started) * 1000)
+        return samples
+
+    return summary(asyncio.run(run()))
+
+
+def bench_saga(cloud: Cloud, n: int = 20) -> dict[str, Any]:
+    info = cloud.info()
+    sfn = boto3.client(
+        "stepfunctions",
+        endpoint_url=cloud.aws,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106
+    )
+    arn = info["state_machines"]["SelfTestStateMachine"]
+    samples = []
+    transitions = 0
+    for _ in range(n):
+        started = time.perf_counter()
+        execution = sfn.start_execution(stateMachineArn=arn, name=str(uuid.uuid4()), input='{"run": {}}')
+        for _ in range(10_000):
+            status = sfn.describe_execution(executionArn=execution["executionArn"])["status"]
+            if status != "RUNNING":
+                break
+            time.sleep(0.002)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert status == "SUCCEEDED", status
+        history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+        transitions = sum(1 for event in history if event["type"].endswith("StateEntered"))
+    return {**summary(samples), "state_transitions": transitions}
+
+
+def main() -> None:
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    results["import_api_module"] = import_time("import app")
+    results["import_baseline_boto3_chalice"] = import_time("import boto3, chalice")
+    cloud = Cloud()
+    try:
+        results["localcloud_startup_s"] = round(cloud.startup_s, 2)
+        results["health_latency"] = bench_health(cloud)
+        results["websocket_round_trip"] = bench_websocket(cloud)
+        results["selftest_saga"] = bench_saga(cloud)
+    finally:
+        cloud.stop()
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    for key, value in results.items():
+        print(f"{key:32} {json.dumps(value)}")
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
