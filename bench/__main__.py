@@ -53,7 +53,12 @@ def import_time(statement: str, runs: int = 5) -> dict[str, float]:
     samples = []
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         samples.append(float(out.stdout.strip()) * 1000)
     return {"median_ms": round(statistics.median(samples), 1), "runs": runs}
@@ -64,7 +69,9 @@ class Cloud:
 
     def __init__(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BAZAAR_"))}
-        env.update({"LOCALCLOUD_AWS_PORT": "0", "LOCALCLOUD_REST_PORT": "0", "LOCALCLOUD_WS_PORT": "0"})
+        env.update(
+            {"LOCALCLOUD_AWS_PORT": "0", "LOCALCLOUD_REST_PORT": "0", "LOCALCLOUD_WS_PORT": "0"}
+        )
         env["PYTHONUNBUFFERED"] = "1"
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
@@ -146,7 +153,9 @@ def bench_saga(cloud: Cloud, n: int = 20) -> dict[str, Any]:
     transitions = 0
     for _ in range(n):
         started = time.perf_counter()
-        execution = sfn.start_execution(stateMachineArn=arn, name=str(uuid.uuid4()), input='{"run": {}}')
+        execution = sfn.start_execution(
+            stateMachineArn=arn, name=str(uuid.uuid4()), input='{"run": {}}'
+        )
         for _ in range(10_000):
             status = sfn.describe_execution(executionArn=execution["executionArn"])["status"]
             if status != "RUNNING":
@@ -161,7 +170,11 @@ def bench_saga(cloud: Cloud, n: int = 20) -> dict[str, Any]:
 
 def main() -> None:
     results: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     results["import_api_module"] = import_time("import app")

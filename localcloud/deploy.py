@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
@@ -101,6 +103,21 @@ def _refs(value: Any) -> set[str]:
     return found
 
 
+def _generated_secret(spec: dict[str, Any]) -> str:
+    """A random value as CloudFormation's ``GenerateSecretString`` would make it.
+
+    Supports ``PasswordLength`` and ``ExcludePunctuation`` (letters and digits only);
+    a ``SecretStringTemplate`` is not supported locally.
+    """
+    if "SecretStringTemplate" in spec:
+        raise TemplateError("GenerateSecretString.SecretStringTemplate is not supported locally")
+    alphabet = string.ascii_letters + string.digits
+    if not spec.get("ExcludePunctuation"):
+        alphabet += "!#$%&()*+,-.:;<=>?[]^_{|}~"
+    length = int(spec.get("PasswordLength", 32))
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
 class Deployer:
     """Creates a CloudFormation template's resources with boto3 clients."""
 
@@ -166,7 +183,7 @@ class Deployer:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             handler = self._intrinsics().get(key)
             if handler is not None:
                 return handler(arg)
@@ -336,7 +353,8 @@ class Deployer:
             )
         if "CorsConfiguration" in props:
             s3.put_bucket_cors(
-                Bucket=name, CORSConfiguration={"CORSRules": props["CorsConfiguration"]["CorsRules"]}
+                Bucket=name,
+                CORSConfiguration={"CORSRules": props["CorsConfiguration"]["CorsRules"]},
             )
         notifications = props.get("NotificationConfiguration", {})
         queue_configs = []
@@ -377,7 +395,9 @@ class Deployer:
                         enabled=props.get("State", "ENABLED") == "ENABLED",
                     )
                 )
-            self._set(logical_id, name, Arn=f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{name}")
+            self._set(
+                logical_id, name, Arn=f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{name}"
+            )
             return
         events = self.client("events")
         bus = props.get("EventBusName", "default")
@@ -402,7 +422,9 @@ class Deployer:
             )
         self._set(logical_id, name, Arn=arn)
 
-    def _create_aws_stepfunctions_statemachine(self, logical_id: str, props: dict[str, Any]) -> None:
+    def _create_aws_stepfunctions_statemachine(
+        self, logical_id: str, props: dict[str, Any]
+    ) -> None:
         name = self._name(logical_id, props, "StateMachineName")
         definition = props.get("DefinitionString")
         if definition is None:
@@ -424,7 +446,9 @@ class Deployer:
             logical_id=logical_id,
             name=name,
             handler=props["Handler"],
-            environment={k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            environment={
+                k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()
+            },
             timeout=int(props.get("Timeout", 3)),
             memory=int(props.get("MemorySize", 128)),
         )
@@ -483,6 +507,17 @@ class Deployer:
         else:
             ses.verify_domain_identity(Domain=identity)
         self._set(logical_id, identity)
+
+    def _create_aws_secretsmanager_secret(self, logical_id: str, props: dict[str, Any]) -> None:
+        name = self._name(logical_id, props, "Name")
+        value = props.get("SecretString")
+        if value is None:
+            value = _generated_secret(props.get("GenerateSecretString", {}))
+        args: dict[str, Any] = {"Name": name, "SecretString": str(value)}
+        if props.get("Description"):
+            args["Description"] = props["Description"]
+        arn = self.client("secretsmanager").create_secret(**args)["ARN"]
+        self._set(logical_id, arn, Id=arn)
 
     def _function_name_from_arn(self, value: str) -> str:
         return value.rsplit(":function:", 1)[-1] if ":function:" in value else value

@@ -100,7 +100,7 @@ def api_route(
                 return _render(view(**path_params), status)
             except DomainError as error:
                 return error_response(error, request_id)
-            except Exception:
+            except Exception:  # noqa: BLE001 - the edge answers 500, never a traceback
                 logger.exception("Unhandled error in route", extra={"route": path})
                 return internal_error_response(request_id)
 
