@@ -10,13 +10,9 @@ import asyncio
 import json
 import os
 import platform
-import queue
-import re
-import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
@@ -26,6 +22,8 @@ from typing import Any
 import boto3
 import httpx
 import websockets
+
+from localcloud import process
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -65,43 +63,13 @@ def import_time(statement: str, runs: int = 5) -> dict[str, float]:
 
 
 class Cloud:
-    """``python -m localcloud serve`` on free ports."""
+    """The local cloud as a process, as ``make dev`` runs it."""
 
     def __init__(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BAZAAR_"))}
-        env.update(
-            {"LOCALCLOUD_AWS_PORT": "0", "LOCALCLOUD_REST_PORT": "0", "LOCALCLOUD_WS_PORT": "0"}
-        )
-        env["PYTHONUNBUFFERED"] = "1"
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "localcloud", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(
-            target=lambda: [lines.put(line) for line in self.process.stdout or []], daemon=True
-        ).start()
-        found: dict[str, str] = {}
-        deadline = time.monotonic() + 60
-        while "ready" not in found:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            for key, pattern in {
-                "aws": r"AWS endpoint \(moto\):\s+(\S+)",
-                "rest": r"REST API:\s+(\S+)",
-                "ws": r"WebSocket API:\s+(\S+)",
-            }.items():
-                match = re.search(pattern, line)
-                if match:
-                    found[key] = match.group(1)
-            if "localcloud ready" in line:
-                found["ready"] = line
-        self.startup_s = time.perf_counter() - self.started
-        self.aws, self.rest, self.ws = found["aws"], found["rest"], found["ws"]
+        self.running = process.start()
+        self.startup_s = self.running.startup_s
+        endpoints = self.running.endpoints
+        self.aws, self.rest, self.ws = endpoints["aws"], endpoints["rest"], endpoints["websocket"]
 
     def info(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.aws}/_localcloud/info", timeout=10) as response:  # noqa: S310
@@ -109,8 +77,7 @@ class Cloud:
             return loaded
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=30)
+        self.running.stop()
 
 
 def bench_health(cloud: Cloud, n: int = 300) -> dict[str, float]:
