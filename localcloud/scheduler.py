@@ -10,6 +10,7 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -67,10 +68,20 @@ def scheduled_event(schedule: Schedule, region: str, when: datetime) -> dict[str
 class Scheduler:
     """Runs every enabled schedule on its own timeline, on one thread."""
 
-    def __init__(self, schedules: list[Schedule], runtime: LambdaRuntime) -> None:
+    def __init__(
+        self,
+        schedules: list[Schedule],
+        runtime: LambdaRuntime,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        wait: Callable[[float], bool] | None = None,
+    ) -> None:
         self.schedules = schedules
         self.runtime = runtime
         self._stop = threading.Event()
+        self._now = now
+        # ``wait(seconds)`` returns True when the scheduler should stop.
+        self._wait = wait or self._stop.wait
         self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
         self.fired: dict[str, int] = {}
 
@@ -83,7 +94,7 @@ class Scheduler:
     def run_now(self, name: str) -> InvokeResult:
         """Fire a schedule immediately (the "run now" hook); waits for the handler."""
         schedule = self.find(name)
-        return self._fire(schedule, datetime.now(UTC))
+        return self._fire(schedule, self._now())
 
     def _fire(self, schedule: Schedule, when: datetime) -> InvokeResult:
         self.fired[schedule.name] = self.fired.get(schedule.name, 0) + 1
@@ -99,13 +110,19 @@ class Scheduler:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        now = datetime.now(UTC)
-        due = {s.name: next_fire(s.expression, now) for s in self.schedules if s.enabled}
-        while due and not self._stop.is_set():
+        self.run_until_stopped()
+
+    def run_until_stopped(self, max_fires: int | None = None) -> None:
+        """Fire schedules as they fall due; ``max_fires`` bounds the loop (tests)."""
+        start = self._now()
+        due = {s.name: next_fire(s.expression, start) for s in self.schedules if s.enabled}
+        fires = 0
+        while due and not self._stop.is_set() and (max_fires is None or fires < max_fires):
             name, when = min(due.items(), key=lambda item: item[1])
-            wait = (when - datetime.now(UTC)).total_seconds()
-            if wait > 0 and self._stop.wait(min(wait, 60)):
+            delay = (when - self._now()).total_seconds()
+            if delay > 0 and self._wait(min(delay, 60)):
                 return
-            if datetime.now(UTC) >= when:
+            if self._now() >= when:
                 self._fire(self.find(name), when)
+                fires += 1
                 due[name] = next_fire(self.find(name).expression, when)

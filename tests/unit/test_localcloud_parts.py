@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -125,3 +125,36 @@ def test_invoke_reports_exception_class_as_error_type() -> None:
     assert result.error is not None
     assert result.error["errorType"] == "PaymentDeclined"
     assert result.error["errorMessage"] == "card declined"
+
+
+def test_scheduler_fires_each_schedule_when_it_falls_due() -> None:
+    from localcloud.deploy import Schedule
+    from localcloud.scheduler import Scheduler
+
+    clock = {"now": NOON}
+    fired: list[tuple[str, str]] = []
+
+    def handler(event: dict[str, Any], _: Any) -> None:
+        fired.append((event["resources"][0].rsplit("/", 1)[1], event["time"]))
+
+    runtime = runtime_with(handler)
+
+    def wait(seconds: float) -> bool:
+        clock["now"] = clock["now"] + timedelta(seconds=seconds)
+        return False
+
+    schedules = [
+        Schedule("every-15", "rate(15 minutes)", "fn"),
+        Schedule("hourly", "rate(1 hour)", "fn"),
+    ]
+    scheduler = Scheduler(schedules, runtime, now=lambda: clock["now"], wait=wait)
+    scheduler.run_until_stopped(max_fires=5)
+    assert fired == [
+        ("every-15", "2026-11-21T12:15:00Z"),
+        ("every-15", "2026-11-21T12:30:00Z"),
+        ("every-15", "2026-11-21T12:45:00Z"),
+        ("every-15", "2026-11-21T13:00:00Z"),
+        ("hourly", "2026-11-21T13:00:00Z"),
+    ]
+    assert scheduler.run_now("hourly").failed is False
+    assert fired[-1][0] == "hourly"
