@@ -1,9 +1,12 @@
 """The API Lambda: REST routes and WebSocket handlers. Wiring only; code is in chalicelib."""
 
-from chalice import Chalice
+from chalice import Chalice, Response
 from chalice.app import WebsocketEvent
 
+from chalicelib.cart.api import bp as cart_bp
+from chalicelib.catalog.api import bp as catalog_bp
 from chalicelib.core.settings import get_settings
+from chalicelib.identity.api import bp as identity_bp
 from chalicelib.platform.api import bp as platform_bp
 from chalicelib.realtime import ws
 from chalicelib.web.middleware import http_middleware
@@ -14,11 +17,14 @@ app = Chalice(app_name="bazaar")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.register_middleware(http_middleware, "http")
 app.register_blueprint(platform_bp)
+app.register_blueprint(identity_bp)
+app.register_blueprint(catalog_bp)
+app.register_blueprint(cart_bp)
 
 
 @app.on_ws_connect()
-def ws_connect(event: WebsocketEvent) -> None:
-    ws.on_connect(event)
+def ws_connect(event: WebsocketEvent) -> Response | None:
+    return ws.on_connect(event)
 
 
 @app.on_ws_disconnect()

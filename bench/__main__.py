@@ -23,6 +23,7 @@ import boto3
 import httpx
 import websockets
 
+from bench import catalog
 from localcloud import process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,6 +153,7 @@ def main() -> None:
         results["health_latency"] = bench_health(cloud)
         results["websocket_round_trip"] = bench_websocket(cloud)
         results["selftest_saga"] = bench_saga(cloud)
+        results["catalog"] = catalog.bench_catalog(cloud)
     finally:
         cloud.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -7,6 +7,9 @@ import importlib
 
 EVENT_MODULES = [
     "chalicelib.media.events",
+    "chalicelib.catalog.events",
+    "chalicelib.cart.events",
+    "chalicelib.identity.events",
 ]
 
 

@@ -2,9 +2,131 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
+
+# Identity (S1): one verified account per role. docs/identity.md lists these; they exist
+# only in the local cloud's memory.
+DEMO_ACCOUNTS: list[dict[str, Any]] = [
+    {
+        "email": "admin@bazaar.example.com",
+        "password": "Demo-Boss-Pass-2026",
+        "role": "admin",
+        "display_name": "Demo Admin",
+    },
+    {
+        "email": "seller@bazaar.example.com",
+        "password": "Demo-Store-Pass-2026",
+        "role": "seller",
+        "display_name": "Demo Seller",
+    },
+    {
+        "email": "shopper@bazaar.example.com",
+        "password": "Demo-Buyer-Pass-2026",
+        "role": "user",
+        "display_name": "Demo Shopper",
+    },
+]
+
+
+def seed_identity() -> int:
+    """The demo accounts of DEMO_ACCOUNTS (skipping existing ones); returns how many were made."""
+    from chalicelib.identity import admin, repository
+    from chalicelib.identity.service import normalize_email
+
+    created = 0
+    for demo in DEMO_ACCOUNTS:
+        if repository.account_id_for_email(normalize_email(demo["email"])):
+            continue
+        admin.provision_account(
+            demo["email"],
+            demo["password"],
+            role=demo["role"],
+            display_name=demo["display_name"],
+            actor_id="seed",
+        )
+        created += 1
+    return created
+
+
+# Catalog (S2, S3): two more demo sellers; docs/catalog.md shows what the seed makes.
+DEMO_SELLERS: list[dict[str, Any]] = [
+    {"email": "seller@bazaar.example.com", "shop": "Demo Sneaker Barn", "category": "shoes"},
+    {
+        "email": "seller2@bazaar.example.com",
+        "password": "Demo-Store-Pass-2026",
+        "shop": "Demo Home Goods",
+        "category": "home",
+    },
+    {
+        "email": "seller3@bazaar.example.com",
+        "password": "Demo-Store-Pass-2026",
+        "shop": "Demo Outdoor Co",
+        "category": "sports",
+    },
+]
+DEMO_PRODUCTS = 240
+DEMO_CODE = "WELCOME10"
+
+
+def _seed_catalog() -> dict[str, int]:
+    from datetime import timedelta
+
+    from chalicelib.cart import service as cart
+    from chalicelib.catalog import clock, demo, discounts, products
+    from chalicelib.catalog.actor import Actor
+    from chalicelib.catalog.errors import DiscountRejectedError
+    from chalicelib.catalog.inputs import DiscountCodeInput
+    from chalicelib.identity import admin, repository
+    from chalicelib.identity.service import normalize_email
+
+    demo.ensure_categories()
+    shop_list = []
+    for entry in DEMO_SELLERS:
+        email = normalize_email(entry["email"])
+        account_id = repository.account_id_for_email(email)
+        if account_id is None:
+            account_id = admin.provision_account(
+                email, entry["password"], role="seller", actor_id="seed"
+            ).account_id
+        shop_list.append(demo.ensure_shop(account_id, entry["shop"], entry["category"]))
+    first = products.list_shop_products(
+        shop_list[0].shop_id, limit=1, cursor=None, include_deleted=True
+    )
+    if first.items:
+        return {"shops": len(shop_list), "products": 0}
+    loaded = demo.load(demo.generate(shop_list, DEMO_PRODUCTS, pictures=demo.demo_images()))
+    seller = Actor(account_id=shop_list[0].owner_id, role="seller")
+    now = clock.now()
+    discounts.create_code(
+        seller,
+        DiscountCodeInput(
+            code=DEMO_CODE,
+            kind="percent",
+            value=10,
+            min_order=2000,
+            per_user_limit=1,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=365),
+        ),
+    )
+    shopper_id = repository.account_id_for_email("shopper@bazaar.example.com")
+    if shopper_id:
+        shopper = Actor(account_id=shopper_id, role="user")
+        page = products.list_shop_products(
+            shop_list[0].shop_id, limit=10, cursor=None, include_deleted=False
+        )
+        in_stock = [p for p in page.items if int(p.stock) >= 2][:2]
+        for product in in_stock:
+            cart.add_item(shopper, product.product_id, 1)
+        if in_stock:
+            # A demo cart below the code's minimum simply keeps no code.
+            with contextlib.suppress(DiscountRejectedError):
+                cart.apply_code(shopper, DEMO_CODE)
+    return {"shops": len(shop_list), "products": loaded}
 
 
 def seed_demo_data() -> dict[str, Any]:
     """Create demo data through the services (never raw table writes); returns counts."""
-    return {}
+    accounts = seed_identity()
+    return {"accounts": accounts, "catalog": _seed_catalog()}

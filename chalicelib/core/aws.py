@@ -16,6 +16,9 @@ from chalicelib.core.settings import get_settings
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str | None], Any] = {}
+# One session: botocore parses each service's model once per session, so sharing it
+# keeps every client after the first cheap.
+_session: list[boto3.session.Session] = []
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30
 )
@@ -29,7 +32,9 @@ def client(service: str, *, endpoint_url: str | None = None) -> Any:
     with _lock:
         found = _clients.get(key)
         if found is None:
-            found = boto3.session.Session().client(
+            if not _session:
+                _session.append(boto3.session.Session())
+            found = _session[0].client(
                 service, region_name=settings.aws_region, endpoint_url=url, config=_CONFIG
             )
             _clients[key] = found
@@ -40,3 +45,4 @@ def reset_clients() -> None:
     """Drop cached clients (tests that start a new moto between cases call this)."""
     with _lock:
         _clients.clear()
+        _session.clear()

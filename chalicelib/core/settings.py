@@ -11,10 +11,34 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Stage = Literal["local", "test", "dev", "staging", "prod"]
+
+
+# Identity (S1)
+# Signs tokens only where no Secrets Manager secret is configured: unit tests and the
+# local cloud without one. A deployed Lambda on a non-local stage refuses to start with it.
+LOCAL_JWT_SECRET = "bazaar-local-signing-key-never-use-outside-local-and-test"  # noqa: S105
+
+
+class RateLimitRule(BaseModel):
+    """At most ``per_email`` and ``per_ip`` attempts per fixed ``window_seconds`` window."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    per_email: int = Field(gt=0)
+    per_ip: int = Field(gt=0)
+    window_seconds: int = Field(gt=0, le=86_400)
 
 
 class Settings(BaseSettings):
@@ -44,6 +68,75 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=100, ge=1, le=1000)
     websocket_connection_ttl_seconds: int = Field(default=7200, gt=0)
 
+    # Identity (S1)
+    identity_table: str = "bazaar-local-identity"
+    # Set by Lambda itself; the signing-key check below applies to deployed functions only
+    # (``chalice package`` imports the app with a non-local stage and no secret).
+    lambda_function_name: str | None = Field(
+        default=None, validation_alias="AWS_LAMBDA_FUNCTION_NAME"
+    )
+    jwt_issuer: str = "bazaar"
+    jwt_audience: str = "bazaar-api"
+    jwt_algorithm: Literal["HS256"] = "HS256"
+    jwt_secret: SecretStr = SecretStr(LOCAL_JWT_SECRET)
+    # Secrets Manager secret (name or ARN) holding the signing key; wins over jwt_secret.
+    jwt_secret_arn: str | None = None
+    jwt_secret_cache_seconds: int = Field(default=300, ge=0)
+    jwt_leeway_seconds: int = Field(default=5, ge=0, le=60)
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3600, le=90 * 86_400)
+    reset_token_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    max_sessions_per_account: int = Field(default=10, ge=1, le=50)
+    otp_length: int = Field(default=6, ge=6, le=10)
+    otp_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    otp_max_attempts: int = Field(default=5, ge=1, le=20)
+    otp_lockout_seconds: int = Field(default=900, ge=60)
+    otp_resend_cooldown_seconds: int = Field(default=60, ge=1)
+    password_min_length: int = Field(default=10, ge=8, le=64)
+    password_max_length: int = Field(default=128, ge=64, le=1024)
+    # argon2id; defaults are RFC 9106's "low memory" profile. Tests lower them here only.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65_536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    rate_limit_login: RateLimitRule = RateLimitRule(per_email=10, per_ip=100, window_seconds=900)
+    rate_limit_register: RateLimitRule = RateLimitRule(per_email=5, per_ip=20, window_seconds=3600)
+    rate_limit_otp_verify: RateLimitRule = RateLimitRule(
+        per_email=10, per_ip=100, window_seconds=900
+    )
+    rate_limit_otp_send: RateLimitRule = RateLimitRule(per_email=5, per_ip=30, window_seconds=3600)
+    rate_limit_password_reset: RateLimitRule = RateLimitRule(
+        per_email=5, per_ip=30, window_seconds=3600
+    )
+    mail_sender: str = "no-reply@bazaar.example.com"
+    mail_sender_name: str = "Bazaar"
+    max_addresses_per_account: int = Field(default=20, ge=1, le=100)
+
+    # Catalog (S2, S3)
+    catalog_table: str = "bazaar-local-catalog"
+    search_table: str = "bazaar-local-search"
+    carts_table: str = "bazaar-local-carts"
+    # Full ARNs of the purge workflows (the scheduled starter runs them).
+    product_purge_state_machine_arn: str | None = None
+    shop_purge_state_machine_arn: str | None = None
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    product_restore_hours: int = Field(default=24, ge=1, le=24 * 30)
+    shop_restore_days: int = Field(default=28, ge=1, le=365)
+    # Money is integer minor units; this caps any price (10 million major units).
+    price_max_minor: int = Field(default=1_000_000_000, gt=0)
+    stock_max: int = Field(default=1_000_000, gt=0)
+    cart_quantity_max: int = Field(default=99, ge=1, le=10_000)
+    cart_max_lines: int = Field(default=50, ge=1, le=500)
+    cart_abandoned_after_seconds: int = Field(default=86_400, ge=60)
+    image_max_bytes: int = Field(default=5 * 1_048_576, gt=0)
+    # Decoded pixels an image may have (Pillow's MAX_IMAGE_PIXELS while opening ours).
+    image_max_pixels: int = Field(default=40_000_000, gt=0)
+    image_upload_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    max_images_per_product: int = Field(default=8, ge=1, le=50)
+    # Items a search may read from the index per request before it returns a short page.
+    search_max_reads: int = Field(default=2_000, ge=100)
+    descriptions_provider: Literal["offline", "bedrock"] = "offline"
+    bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+
     @field_validator("aws_endpoint_url")
     @classmethod
     def _endpoint_is_url(cls, value: str | None) -> str | None:
@@ -53,6 +146,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("AWS_ENDPOINT_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _signing_key_is_safe(self) -> Settings:
+        # Identity (S1): a deployed function never signs with the published local key.
+        secret = self.jwt_secret.get_secret_value()
+        if self.jwt_secret_arn:
+            return self
+        if len(secret.encode()) < 32:
+            raise ValueError("BAZAAR_JWT_SECRET must be at least 32 bytes")
+        if secret == LOCAL_JWT_SECRET and not self.is_local and self.lambda_function_name:
+            raise ValueError(
+                f"stage {self.stage!r} needs BAZAAR_JWT_SECRET_ARN (or its own BAZAAR_JWT_SECRET);"
+                " the built-in signing key is for local and test stages only"
+            )
+        return self
 
     @property
     def is_local(self) -> bool:

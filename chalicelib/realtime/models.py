@@ -22,7 +22,7 @@ class ConnectionsByUser(GlobalSecondaryIndex["Connection"]):  # type: ignore[no-
 
 @bind_table("connections_table")
 class Connection(Model):
-    """An open WebSocket connection; ``user_id`` is absent for anonymous ones."""
+    """An open WebSocket connection of a signed-in account."""
 
     class Meta:
         table_name = "connections"

@@ -105,6 +105,7 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
                     codes |= {400, 413, 415, 422}
                 if doc.access != "public":
                     codes |= {401, 403}
+                    operation["security"] = [{"bearer": []}]
             else:
                 operation["responses"]["200"] = {"description": "Success"}
                 codes = {500}

@@ -9,6 +9,7 @@ themselves and cannot drift.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,9 +17,10 @@ from typing import Any
 from chalice import Blueprint, Chalice, Response
 from pydantic import BaseModel
 
-from chalicelib.core.errors import DomainError
+from chalicelib.core.errors import DomainError, UnauthorizedError
 from chalicelib.core.observability import logger
 from chalicelib.core.validation import parse_body
+from chalicelib.web.access import AccessRule, authorize, resolve
 from chalicelib.web.http import error_response, internal_error_response
 
 ROUTE_META_ATTR = "__bazaar_route__"
@@ -43,7 +45,7 @@ class RouteDoc:
     request_model: type[BaseModel] | None
     response_model: type[BaseModel] | None
     status: int
-    access: str
+    access: str  # the rule's name (OpenAPI ``x-access``)
     query: tuple[QueryParam, ...]
     errors: tuple[int, ...]
     content_type: str
@@ -67,39 +69,52 @@ def api_route(
     request_model: type[BaseModel] | None = None,
     response_model: type[BaseModel] | None = None,
     status: int = 200,
-    access: str = "public",
+    access: str | AccessRule = "public",
     query: Sequence[QueryParam] = (),
     errors: Sequence[int] = (),
     content_type: str = "application/json",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``view`` at ``path``. The view gets path params and, if declared, ``body``.
 
-    It returns a pydantic model, a JSON-able value, or a Chalice ``Response``.
+    ``access`` is the route's rule (``chalicelib.web.access``), checked before the body is
+    read; a view with a ``principal`` parameter receives the authenticated caller. It
+    returns a pydantic model, a JSON-able value, or a Chalice ``Response``.
     """
+    rule = resolve(access)
     doc = RouteDoc(
         summary=summary,
         tags=tuple(tags),
         request_model=request_model,
         response_model=response_model,
         status=status,
-        access=access,
+        access=rule.name,
         query=tuple(query),
         errors=tuple(errors),
         content_type=content_type,
     )
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        wants_principal = "principal" in inspect.signature(view).parameters
+        if wants_principal and rule.public:
+            raise TypeError(f"{path}: a public route has no principal to pass")
+
         @functools.wraps(view)
         def handle(**path_params: Any) -> Response:
             request_id = request_id_of(bp)
             try:
+                request = bp.current_request
+                principal = authorize(rule, request, path_params)
+                if wants_principal:
+                    path_params["principal"] = principal
                 if request_model is not None:
-                    request = bp.current_request
                     raw = request.raw_body if request is not None else None
                     path_params["body"] = parse_body(request_model, raw)
                 return _render(view(**path_params), status)
             except DomainError as error:
-                return error_response(error, request_id)
+                response = error_response(error, request_id)
+                if isinstance(error, UnauthorizedError):
+                    response.headers["WWW-Authenticate"] = 'Bearer realm="bazaar"'
+                return response
             except Exception:  # noqa: BLE001 - the edge answers 500, never a traceback
                 logger.exception("Unhandled error in route", extra={"route": path})
                 return internal_error_response(request_id)

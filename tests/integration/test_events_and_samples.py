@@ -23,6 +23,12 @@ SAMPLES = {
     "media-uploaded": "media_uploaded_sqs.json",
     "connections-cleanup": "connections_cleanup_scheduled.json",
     "selftest-step": "selftest_step.json",
+    # Catalog (S2, S3)
+    "catalog-indexer": "catalog_indexer_sqs.json",
+    "product-images": "product_images_sqs.json",
+    "catalog-purge-start": "catalog_purge_start_scheduled.json",
+    "catalog-purge-task": "catalog_purge_task.json",
+    "cart-abandoned": "cart_abandoned_scheduled.json",
 }
 
 

@@ -37,7 +37,7 @@ def test_every_declared_resource_exists_with_its_wiring(aws_env: Deployment) -> 
     assert notification["QueueConfigurations"][0]["QueueArn"].endswith(":bazaar-test-media-uploads")
 
     machines = boto3.client("stepfunctions").list_state_machines()["stateMachines"]
-    assert [m["name"] for m in machines] == ["bazaar-test-selftest"]
+    assert "bazaar-test-selftest" in [m["name"] for m in machines]
 
     alarms = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
     assert {a["AlarmName"] for a in alarms} >= {
@@ -58,8 +58,8 @@ def test_functions_event_sources_and_schedules_become_the_local_runtime(
     sources = {source.function: source for source in aws_env.queue_sources}
     assert sources["bazaar-test-event-archive"].report_batch_item_failures
     assert sources["bazaar-test-event-archive"].batch_size == 10
-    assert [(s.name, s.expression) for s in aws_env.schedules] == [
-        ("bazaar-test-connections-cleanup", "rate(15 minutes)")
+    assert ("bazaar-test-connections-cleanup", "rate(15 minutes)") in [
+        (s.name, s.expression) for s in aws_env.schedules
     ]
     env = aws_env.functions["bazaar-test-event-archive"].environment
     assert env["BAZAAR_EVENT_ARCHIVE_TABLE"] == "bazaar-test-event-archive"

@@ -72,15 +72,33 @@ def test_openapi_and_docs_are_served(cloud: RunningCloud) -> None:
 
 
 # ---------- WebSocket ----------
-def test_websocket_connect_echo_send_to_another_and_disconnect(cloud: RunningCloud) -> None:
+# $connect needs an access token (issue 3): the seeded demo shopper signs in over HTTP.
+DEMO_SHOPPER = {"email": "shopper@bazaar.example.com", "password": "Demo-Buyer-Pass-2026"}
+
+
+@pytest.fixture(scope="module")
+def shopper_token(cloud: RunningCloud) -> str:
+    response = httpx.post(f"{cloud.rest}/auth/login", json=DEMO_SHOPPER)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def signed_in(cloud: RunningCloud, token: str) -> str:
+    return f"{cloud.websocket}/?token={token}"
+
+
+def test_websocket_connect_echo_send_to_another_and_disconnect(
+    cloud: RunningCloud, shopper_token: str
+) -> None:
     management = cloud.client("apigatewaymanagementapi", endpoint_url=cloud.management)
     table = cloud.info()["resources"]["ConnectionsTable"]
     dynamodb = cloud.client("dynamodb")
 
     async def scenario() -> None:
         async with (
-            websockets.connect(cloud.websocket) as first,
-            websockets.connect(cloud.websocket) as second,
+            websockets.connect(signed_in(cloud, shopper_token)) as first,
+            websockets.connect(signed_in(cloud, shopper_token)) as second,
         ):
             await first.send(json.dumps({"action": "echo", "data": {"n": 1}}))
             assert json.loads(await first.recv()) == {"type": "echo", "data": {"n": 1}}
@@ -94,6 +112,7 @@ def test_websocket_connect_echo_send_to_another_and_disconnect(cloud: RunningClo
             items = dynamodb.scan(TableName=table)["Items"]
             ids = {item["connection_id"]["S"] for item in items}
             assert len(ids) >= 2
+            assert {item["role"]["S"] for item in items} == {"user"}
             # The server side sends to "the other" connection through @connections.
             await first.send(json.dumps({"action": "echo", "data": "who"}))
             await first.recv()
@@ -109,31 +128,46 @@ def test_websocket_connect_echo_send_to_another_and_disconnect(cloud: RunningClo
     wait_for(lambda: not dynamodb.scan(TableName=table)["Items"], what="connection records removed")
 
 
-def test_connect_rejected_when_connect_handler_refuses(cloud: RunningCloud) -> None:
-    async def scenario() -> int:
+def test_connect_without_a_valid_token_is_rejected_with_401(
+    cloud: RunningCloud, shopper_token: str
+) -> None:
+    async def scenario(url: str, **options: Any) -> int:
         try:
-            async with websockets.connect(cloud.websocket + "/?fail=1") as socket:
+            async with websockets.connect(url, **options) as socket:
                 await socket.close()
         except websockets.InvalidStatus as rejected:
             return rejected.response.status_code
         return 101
 
-    # The platform accepts anonymous connections; identity (issue 3) rejects bad tokens.
-    assert asyncio.run(scenario()) == 101
+    for url in (
+        cloud.websocket,
+        cloud.websocket + "/?fail=1",
+        cloud.websocket + "/?token=not-a-token",
+        cloud.websocket + "/?token=" + shopper_token[:-4] + "AAAA",
+    ):
+        assert asyncio.run(scenario(url)) == 401, url
+    header = {"additional_headers": {"Authorization": f"Bearer {shopper_token}"}}
+    assert asyncio.run(scenario(cloud.websocket, **header)) == 101
+    table = cloud.info()["resources"]["ConnectionsTable"]
+    dynamodb = cloud.client("dynamodb")
+    wait_for(lambda: not dynamodb.scan(TableName=table)["Items"], what="connection records removed")
 
 
-def test_server_side_delete_closes_the_socket_and_gone_ids_answer_410(cloud: RunningCloud) -> None:
+def test_server_side_delete_closes_the_socket_and_gone_ids_answer_410(
+    cloud: RunningCloud, shopper_token: str
+) -> None:
     management = cloud.client("apigatewaymanagementapi", endpoint_url=cloud.management)
     table = cloud.info()["resources"]["ConnectionsTable"]
     dynamodb = cloud.client("dynamodb")
 
     async def scenario() -> None:
-        async with websockets.connect(cloud.websocket) as socket:
+        async with websockets.connect(signed_in(cloud, shopper_token)) as socket:
             conn_id = wait_for(
                 lambda: next(iter(dynamodb.scan(TableName=table)["Items"]), None),
                 what="connection record",
             )["connection_id"]["S"]
-            management.delete_connection(ConnectionId=conn_id)
+            # Off the event loop: the client must keep reading while the server closes.
+            await asyncio.to_thread(management.delete_connection, ConnectionId=conn_id)
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(socket.recv(), timeout=10)
             with pytest.raises(ClientError) as gone:

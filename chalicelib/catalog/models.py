@@ -1,0 +1,336 @@
+"""The catalog table: every item of the shops-and-catalog context, keyed for its reads.
+
+One table (``pk``/``sk``), two sparse GSIs, nothing Scans:
+
+=================  ==========================  ====================  ==============================
+item               pk                          sk                    gsi1 / gsi2
+=================  ==========================  ====================  ==============================
+Shop               ``SHOP#<id>``               ``SHOP``              gsi1 ``SHOPS`` or
+                                                                     ``SHOPS#DELETED`` / time#id
+SellerShop claim   ``SELLER#<account id>``     ``SHOP``
+Shop slug claim    ``SHOPSLUG#<slug>``         ``SLUG``
+Follow             ``SHOP#<id>``               ``FOLLOWER#<user>``   gsi1 ``USER#<user>#FOLLOWS``
+Offer              ``SHOP#<id>``               ``OFFER#<offer id>``
+Product            ``PRODUCT#<id>``            ``PRODUCT``           gsi1 ``SHOP#<id>#PRODUCTS`` /
+                                                                     created#id; gsi2
+                                                                     ``PRODUCTS#DELETED`` (sparse)
+Product slug claim ``PSLUG#<shop>#<slug>``     ``SLUG``
+Upload ticket      ``PRODUCT#<id>``            ``UPLOAD#<image id>``
+Discount code      ``CODE#<CODE>``             ``CODE``              gsi1 ``SHOP#<id>#CODES``
+Code use per user  ``CODE#<CODE>``             ``USER#<user>``
+Site config        ``CONFIG``                  ``SITE``
+Blocked email      ``BLOCKED#<email>``         ``BLOCK``
+=================  ==========================  ====================  ==============================
+
+Search does not read this table's products by filter: ``chalicelib.catalog.search_index``
+keeps its own table of postings, maintained from ``product.updated`` events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.core.dynamo import bind_table
+
+ACTIVE = "ACTIVE"
+DELETED = "DELETED"
+SHOP_SK = "SHOP"
+PRODUCT_SK = "PRODUCT"
+SLUG_SK = "SLUG"
+CODE_SK = "CODE"
+SHOPS_LIST = "SHOPS"
+SHOPS_DELETED = "SHOPS#DELETED"
+PRODUCTS_DELETED = "PRODUCTS#DELETED"
+
+
+def shop_pk(shop_id: str) -> str:
+    return f"SHOP#{shop_id}"
+
+
+def product_pk(product_id: str) -> str:
+    return f"PRODUCT#{product_id}"
+
+
+def seller_pk(account_id: str) -> str:
+    return f"SELLER#{account_id}"
+
+
+def shop_slug_pk(slug: str) -> str:
+    return f"SHOPSLUG#{slug}"
+
+
+def product_slug_pk(shop_id: str, slug: str) -> str:
+    return f"PSLUG#{shop_id}#{slug}"
+
+
+def shop_products_pk(shop_id: str) -> str:
+    return f"SHOP#{shop_id}#PRODUCTS"
+
+
+def shop_codes_pk(shop_id: str) -> str:
+    return f"SHOP#{shop_id}#CODES"
+
+
+def user_follows_pk(user_id: str) -> str:
+    return f"USER#{user_id}#FOLLOWS"
+
+
+def code_pk(code: str) -> str:
+    return f"CODE#{code}"
+
+
+def blocked_pk(email: str) -> str:
+    return f"BLOCKED#{email}"
+
+
+class _Gsi1(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    """Lists: shops, a shop's products and codes, a user's follows (ALL projected)."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class _Gsi2(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    """Soft-deleted products by the time they may be purged (keys only, sparse)."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = KeysOnlyProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+@bind_table("catalog_table")
+class Shop(Model):
+    """A seller's shop (one per seller). ``seller_banned`` mirrors identity's ban."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=SHOP_SK)
+    shop_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    category = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    address = JSONAttribute(null=True)
+    branch = JSONAttribute(null=True)
+    logo_key = UnicodeAttribute(null=True)
+    settings = JSONAttribute()
+    follower_count = NumberAttribute(default=0)
+    rating_sum = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    status = UnicodeAttribute(default=ACTIVE)
+    seller_banned = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    deleted_at = UTCDateTimeAttribute(null=True)
+    purge_after = UTCDateTimeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    version = VersionAttribute()
+    lists = _Gsi1()
+
+    @property
+    def visible(self) -> bool:
+        """Shoppers see the shop and its products."""
+        return self.status == ACTIVE and not self.seller_banned
+
+
+@bind_table("catalog_table")
+class Claim(Model):
+    """A uniqueness claim (slug, one shop per seller) naming what owns it."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    owner_id = UnicodeAttribute()
+
+
+@bind_table("catalog_table")
+class Product(Model):
+    """A product of one shop. Prices are integer minor units of ``currency``."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=PRODUCT_SK)
+    product_id = UnicodeAttribute()
+    shop_id = UnicodeAttribute()
+    seller_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    category = UnicodeAttribute()
+    subcategory = UnicodeAttribute(null=True)
+    brand = UnicodeAttribute(null=True)
+    tags = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    colors = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    sizes = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    regular_price = NumberAttribute()
+    sale_price = NumberAttribute(null=True)
+    currency = UnicodeAttribute()
+    stock = NumberAttribute()
+    images = JSONAttribute(default=list)
+    # {"offer_id", "name", "percent_off", "starts_at", "ends_at"} while an offer covers it.
+    offer = JSONAttribute(null=True)
+    popularity = NumberAttribute(default=0)
+    status = UnicodeAttribute(default=ACTIVE)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    deleted_at = UTCDateTimeAttribute(null=True)
+    purge_after = UTCDateTimeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    by_shop = _Gsi1()
+    deleted = _Gsi2()
+
+
+@bind_table("catalog_table")
+class UploadTicket(Model):
+    """A pre-signed image upload and what became of it (PENDING, READY or REJECTED)."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    image_id = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    shop_id = UnicodeAttribute()
+    key = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    status = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    processed_at = UTCDateTimeAttribute(null=True)
+
+
+@bind_table("catalog_table")
+class Offer(Model):
+    """A time-boxed sale: ``percent_off`` on the listed products between two instants."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    offer_id = UnicodeAttribute()
+    shop_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    percent_off = NumberAttribute()
+    starts_at = UTCDateTimeAttribute()
+    ends_at = UTCDateTimeAttribute()
+    product_ids = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]
+    created_at = UTCDateTimeAttribute()
+
+
+@bind_table("catalog_table")
+class DiscountCode(Model):
+    """A seller's discount code; ``used`` counts redemptions (conditional increments)."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=CODE_SK)
+    code = UnicodeAttribute()
+    shop_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # "percent" | "fixed"
+    value = NumberAttribute()
+    min_order = NumberAttribute(default=0)
+    max_uses = NumberAttribute(null=True)
+    per_user_limit = NumberAttribute(null=True)
+    starts_at = UTCDateTimeAttribute()
+    ends_at = UTCDateTimeAttribute()
+    used = NumberAttribute(default=0)
+    active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_shop = _Gsi1()
+
+
+@bind_table("catalog_table")
+class CodeUse(Model):
+    """How many times one user redeemed one code."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    uses = NumberAttribute(default=0)
+
+
+@bind_table("catalog_table")
+class Follow(Model):
+    """A shopper follows a shop."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    shop_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_user = _Gsi1()
+
+
+@bind_table("catalog_table")
+class SiteConfig(Model):
+    """Admin-managed site configuration: categories → subcategories, logo, banner."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True, default="CONFIG")
+    sk = UnicodeAttribute(range_key=True, default="SITE")
+    categories = JSONAttribute(default=dict)
+    logo_key = UnicodeAttribute(null=True)
+    banner_key = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+@bind_table("catalog_table")
+class BlockedEmail(Model):
+    """An email that may not sign up again (its shop was purged)."""
+
+    class Meta:
+        table_name = "catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="BLOCK")
+    email = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    shop_id = UnicodeAttribute(null=True)
+    blocked_at = UTCDateTimeAttribute()

@@ -1,0 +1,148 @@
+"""Permanent removal of soft-deleted products and shops (the purge workflows' tasks).
+
+``infra/statemachines/product_purge.asl.json`` and ``shop_purge.asl.json`` loop over
+these steps in small batches, so no Lambda call runs long and a failure resumes on the
+next scheduled run. Every step is idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DeleteError
+
+from chalicelib.catalog import blocklist, clock, images, products, search_index, shops
+from chalicelib.catalog.common import publish
+from chalicelib.catalog.events import ProductPurged, ShopPurged
+from chalicelib.catalog.models import (
+    DELETED,
+    SHOP_SK,
+    SLUG_SK,
+    Claim,
+    DiscountCode,
+    Follow,
+    Offer,
+    Product,
+    UploadTicket,
+    product_pk,
+    product_slug_pk,
+    seller_pk,
+    shop_codes_pk,
+    shop_pk,
+    shop_slug_pk,
+)
+from chalicelib.core.observability import logger
+
+MAX_ROUNDS = 200
+
+
+def list_expired_products(as_of: datetime, *, limit: int = 25) -> list[str]:
+    """Deleted products whose restore window closed before ``as_of``."""
+    return products.expired_deleted_products(as_of, limit=limit)
+
+
+def purge_product(product_id: str, *, as_of: datetime, force: bool = False) -> bool:
+    """Remove a product for good: postings, image files, tickets, slug claim, the item.
+
+    Without ``force`` only a product still deleted and past its window goes (a restore
+    that raced the workflow wins). Returns whether it was purged.
+    """
+    product = products.get_product(product_id)
+    if product is None:
+        search_index.sync_product(product_id, None, None)
+        return False
+    expired = product.purge_after is not None and product.purge_after <= as_of
+    if not force and (product.status != DELETED or not expired):
+        return False
+    search_index.sync_product(product_id, None, None)
+    images.delete_files(product_id)
+    for ticket in UploadTicket.query(product_pk(product_id), UploadTicket.sk.startswith("UPLOAD#")):
+        ticket.delete()
+    Claim(pk=product_slug_pk(product.shop_id, product.slug), sk=SLUG_SK).delete()
+    condition = None if force else (Product.status == DELETED)
+    try:
+        product.delete(condition=condition, add_version_condition=False)
+    except DeleteError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    publish(ProductPurged(product_id=product_id, shop_id=product.shop_id))
+    return True
+
+
+def purge_products(product_ids: list[str], *, as_of: datetime) -> int:
+    """Purge each of ``product_ids`` that is still due; returns how many went."""
+    return sum(1 for product_id in product_ids if purge_product(product_id, as_of=as_of))
+
+
+def list_expired_shops(as_of: datetime, *, limit: int = 5) -> list[str]:
+    """Deleted shops whose restore window closed before ``as_of``."""
+    return shops.expired_deleted_shops(as_of, limit=limit)
+
+
+def _due_shop(shop_id: str, as_of: datetime) -> bool:
+    shop = shops.get_shop(shop_id)
+    return (
+        shop is not None
+        and shop.status == DELETED
+        and shop.purge_after is not None
+        and shop.purge_after <= as_of
+    )
+
+
+def purge_shop_products(shop_id: str, *, as_of: datetime, limit: int = 25) -> dict[str, Any]:
+    """Purge up to ``limit`` products of a due shop; ``more`` says whether any remain."""
+    if not _due_shop(shop_id, as_of):
+        return {"purged": 0, "more": False}
+    ids = products.all_shop_product_ids(shop_id)
+    batch = ids[:limit]
+    for product_id in batch:
+        purge_product(product_id, as_of=as_of, force=True)
+    return {"purged": len(batch), "more": len(ids) > limit}
+
+
+def finish_shop(shop_id: str, *, as_of: datetime) -> dict[str, Any]:
+    """Remove a due shop's own items and block its seller's email from signing up again."""
+    shop = shops.get_shop(shop_id)
+    if shop is None or not _due_shop(shop_id, as_of):
+        return {"finished": False}
+    remaining = products.all_shop_product_ids(shop_id)
+    for product_id in remaining:
+        purge_product(product_id, as_of=as_of, force=True)
+    for follow in Follow.query(shop_pk(shop_id), Follow.sk.startswith("FOLLOWER#")):
+        follow.delete()
+    for offer in Offer.query(shop_pk(shop_id), Offer.sk.startswith("OFFER#")):
+        offer.delete()
+    for code in DiscountCode.by_shop.query(shop_codes_pk(shop_id)):
+        DiscountCode(pk=code.pk, sk=code.sk).delete()
+    email = _seller_email(shop.owner_id)
+    if email:
+        blocklist.block_email(email, reason="shop purged", shop_id=shop_id)
+    Claim(pk=shop_slug_pk(shop.slug), sk=SLUG_SK).delete()
+    Claim(pk=seller_pk(shop.owner_id), sk=SHOP_SK).delete()
+    shop.delete()
+    _detach_account(shop.owner_id)
+    publish(ShopPurged(shop_id=shop_id, owner_id=shop.owner_id, products_purged=len(remaining)))
+    return {"finished": True, "email_blocked": bool(email)}
+
+
+def _seller_email(account_id: str) -> str | None:
+    from chalicelib.identity import repository as identity_repository
+
+    account = identity_repository.get_account(account_id)
+    return account.email if account is not None else None
+
+
+def _detach_account(account_id: str) -> None:
+    from chalicelib.identity import repository as identity_repository
+
+    try:
+        identity_repository.set_shop(account_id, None)
+    except Exception:  # noqa: BLE001 - the shop is gone either way; identity may have deleted it
+        logger.exception("Could not detach the purged shop from its seller account")
+
+
+def as_of_from(raw: str | None) -> datetime:
+    """The workflow's reference time (its input), or now."""
+    return clock.parse(raw) if raw else clock.now()

@@ -1,0 +1,98 @@
+"""The local mailbox: every email SES (moto) accepted, readable per recipient.
+
+moto keeps sent messages in memory and exposes them, with all its other model data, at
+``GET {AWS_ENDPOINT_URL}/moto-api/data.json`` (``ses`` → ``RawMessage``/``Message``).
+Only the local and test stages use this; the route that serves it is not registered
+anywhere else.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import urllib.request
+from email.message import Message
+from email.policy import default as default_policy
+from email.utils import getaddresses
+from typing import Any
+
+from chalicelib.core.errors import DependencyUnavailableError, NotFoundError
+from chalicelib.core.settings import get_settings
+
+CODE = re.compile(r"\b(\d{6,10})\b")
+
+
+def fetch_moto_data() -> dict[str, Any]:
+    """moto's model data from the server at ``AWS_ENDPOINT_URL``."""
+    endpoint = get_settings().aws_endpoint_url
+    if not endpoint:
+        raise DependencyUnavailableError(
+            "The local mailbox reads moto's server; AWS_ENDPOINT_URL is not set"
+        )
+    url = f"{endpoint}/moto-api/data.json"
+    try:
+        # The endpoint is validated as http(s) by settings and is loopback locally.
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+            data: dict[str, Any] = json.loads(response.read())
+    except (OSError, ValueError) as error:
+        raise DependencyUnavailableError(f"Could not read moto's data: {error}") from None
+    return data
+
+
+def _part(message: Message, subtype: str) -> str | None:
+    for part in message.walk():
+        if part.get_content_type() == f"text/{subtype}" and not part.is_multipart():
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                charset = part.get_content_charset() or "utf-8"
+                return payload.decode(charset, errors="replace")
+    return None
+
+
+def _recipients(values: Any) -> set[str]:
+    if isinstance(values, dict):  # SendEmail: {"ToAddresses": [...], "CcAddresses": [...]}
+        values = [address for group in values.values() for address in group]
+    return {address.lower() for _, address in getaddresses([str(v) for v in values or []])}
+
+
+def _raw(item: dict[str, Any]) -> dict[str, Any]:
+    message = email.message_from_string(str(item.get("raw_data", "")), policy=default_policy)
+    text = _part(message, "plain")
+    recipients = _recipients(item.get("destinations")) | _recipients(message.get_all("To", []))
+    return {
+        "id": item.get("id"),
+        "sender": str(message.get("From", item.get("source", ""))),
+        "to": sorted(recipients),
+        "subject": str(message.get("Subject", "")),
+        "text": text,
+        "html": _part(message, "html"),
+    }
+
+
+def _simple(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": item.get("id"),
+        "sender": item.get("source"),
+        "to": sorted(_recipients(item.get("destinations"))),
+        "subject": item.get("subject"),
+        "text": None,
+        "html": item.get("body"),
+    }
+
+
+def messages_for(address: str, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Emails sent to ``address``, newest first, each with the first code found in it."""
+    if not get_settings().is_local:
+        raise NotFoundError("No such route")
+    data = fetch_moto_data() if data is None else data
+    ses = data.get("ses", {})
+    # moto lists each kind in sending order; this app sends raw messages only.
+    sent = [_raw(item) for item in reversed(ses.get("RawMessage", []))]
+    sent += [_simple(item) for item in reversed(ses.get("Message", []))]
+    wanted = address.strip().lower()
+    found = [message for message in sent if wanted in message["to"]]
+    for message in found:
+        match = CODE.search(message["text"] or message["html"] or "")
+        message["code"] = match.group(1) if match else None
+    return found

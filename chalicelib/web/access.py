@@ -1,0 +1,149 @@
+"""Authorization in one place: who is calling, and whether they may call this route.
+
+Every route declares its rule through ``api_route(access=...)``:
+
+- ``PUBLIC`` (``"public"``): anyone; no token is read.
+- ``SIGNED_IN`` (``"signed-in"``): any active account with a valid access token.
+- ``roles("admin")`` (also ``"admin"``, ``"seller"``, ``"user"``): signed in with one of
+  these roles.
+- ``owner("account_id", roles=(...))``: signed in, and the path parameter names the
+  caller's own account (optionally also one of ``roles``).
+
+The caller sends ``Authorization: Bearer <access token>``. The token is verified and the
+account read once per request (consistently, so bans and sign-outs apply at once); the
+result is kept on the request object and nowhere else. The WebSocket ``$connect``
+handler authenticates the same token through ``authenticate_token``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.core.errors import ForbiddenError, UnauthorizedError
+from chalicelib.identity import service
+from chalicelib.identity.models import Account
+
+_CACHE_ATTR = "_bazaar_principal"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in caller: their account as read for this request and their session."""
+
+    account_id: str
+    role: str
+    email: str
+    session_id: str
+    # A seller's shop (None until the catalog creates it); the catalog scopes by it.
+    shop_id: str | None
+    account: Account = field(repr=False, compare=False)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """Who may call a route. ``name`` is what OpenAPI shows as ``x-access``."""
+
+    name: str
+    public: bool = False
+    roles: tuple[str, ...] = ()
+    owner_param: str | None = None
+
+    def check(self, principal: Principal, path_params: Mapping[str, Any]) -> None:
+        """Raise ForbiddenError unless ``principal`` satisfies the rule."""
+        if self.roles and not principal.has_role(*self.roles):
+            raise ForbiddenError(
+                "Your role may not do this", details={"allowed_roles": list(self.roles)}
+            )
+        if self.owner_param is not None and path_params.get(self.owner_param) != (
+            principal.account_id
+        ):
+            raise ForbiddenError("You may only do this for your own account")
+
+
+PUBLIC = AccessRule(name="public", public=True)
+SIGNED_IN = AccessRule(name="signed-in")
+
+
+def roles(*allowed: str) -> AccessRule:
+    """Signed in with one of ``allowed`` roles."""
+    return AccessRule(name="roles:" + ",".join(allowed), roles=tuple(allowed))
+
+
+def owner(param: str = "account_id", *, roles: tuple[str, ...] = ()) -> AccessRule:
+    """Signed in as the account named by path parameter ``param`` (and one of ``roles``)."""
+    name = f"owner:{param}" + (f"+roles:{','.join(roles)}" if roles else "")
+    return AccessRule(name=name, roles=tuple(roles), owner_param=param)
+
+
+NAMED_RULES = {
+    "public": PUBLIC,
+    "signed-in": SIGNED_IN,
+    "admin": roles("admin"),
+    "seller": roles("seller"),
+    "user": roles("user"),
+}
+
+
+def resolve(access: str | AccessRule) -> AccessRule:
+    """The rule for ``access`` (a rule, or one of NAMED_RULES); ValueError otherwise."""
+    if isinstance(access, AccessRule):
+        return access
+    try:
+        return NAMED_RULES[access]
+    except KeyError:
+        raise ValueError(f"unknown access rule {access!r}; known: {sorted(NAMED_RULES)}") from None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value, if that is what it is."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def authenticate_token(token: str) -> Principal:
+    """The principal of an access token; raises UnauthorizedError (InvalidTokenError)."""
+    found = service.authenticate(token)
+    account = found.account
+    return Principal(
+        account_id=account.account_id,
+        role=account.role,
+        email=account.email,
+        session_id=str(found.claims.session_id),
+        shop_id=account.shop_id,
+        account=account,
+    )
+
+
+def principal_of(request: Any) -> Principal:
+    """The caller of this request, authenticated once and cached on the request.
+
+    Raises UnauthorizedError when there is no usable bearer token.
+    """
+    cached = getattr(request, _CACHE_ATTR, None)
+    if isinstance(cached, Principal):
+        return cached
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise UnauthorizedError("Sign in first: send 'Authorization: Bearer <access token>'")
+    principal = authenticate_token(token)
+    setattr(request, _CACHE_ATTR, principal)
+    return principal
+
+
+def authorize(rule: AccessRule, request: Any, path_params: Mapping[str, Any]) -> Principal | None:
+    """Apply ``rule`` to a request: the principal (None on public routes) or an error."""
+    if rule.public:
+        return None
+    principal = principal_of(request)
+    rule.check(principal, path_params)
+    return principal

@@ -1,0 +1,251 @@
+"""Cart, wishlist and discount codes: live stock and prices, every code rule, abandonment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.integration.catalog.conftest import World, product_body
+
+
+def code_body(**overrides: Any) -> Any:
+    from chalicelib.catalog import clock
+    from chalicelib.catalog.inputs import DiscountCodeInput
+
+    now = clock.now()
+    data: dict[str, Any] = {
+        "code": "SAVE10",
+        "kind": "percent",
+        "value": 10,
+        "starts_at": (now - timedelta(days=1)).isoformat(),
+        "ends_at": (now + timedelta(days=1)).isoformat(),
+    }
+    data.update(overrides)
+    return DiscountCodeInput.model_validate(data)
+
+
+def rule_of(action: Any) -> str:
+    from chalicelib.catalog.errors import DiscountRejectedError
+
+    with pytest.raises(DiscountRejectedError) as rejected:
+        action()
+    assert rejected.value.code == f"DISCOUNT_{rejected.value.rule.upper()}"
+    return rejected.value.rule
+
+
+def test_cart_checks_live_stock_and_rereads_prices(world: World) -> None:
+    from chalicelib.cart import service
+    from chalicelib.catalog import clock, offers, products
+    from chalicelib.catalog.errors import OutOfStockError
+    from chalicelib.catalog.inputs import OfferInput, ProductPatch
+
+    seller, _ = world.seller_with_shop()
+    shopper = world.person("user")
+    boots = products.create_product(seller.actor, product_body(regular_price=5000, stock=3))
+    cart = service.add_item(shopper.actor, boots.product_id, 2)
+    assert (cart.subtotal, cart.lines[0].unit_price, cart.checkout_ready) == (10_000, 5000, True)
+    with pytest.raises(OutOfStockError) as short:
+        service.add_item(shopper.actor, boots.product_id, 2)
+    assert short.value.details == {"product_id": boots.product_id, "available": 3, "requested": 4}
+    with pytest.raises(OutOfStockError):
+        service.set_quantity(shopper.actor, boots.product_id, 4)
+
+    # The seller changes the price and stock; the cart shows it at once.
+    products.update_product(
+        seller.actor,
+        boots.product_id,
+        ProductPatch(version=1, sale_price=4000, stock=1),
+    )
+    cart = service.get_cart(shopper.actor)
+    line = cart.lines[0]
+    assert (line.unit_price, line.problem, cart.checkout_ready) == (
+        4000,
+        "insufficient_stock",
+        False,
+    )
+    now = clock.now()
+    offers.create_offer(
+        seller.actor,
+        OfferInput(
+            name="Flash",
+            percent_off=25,
+            starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(hours=1),
+            product_ids=[boots.product_id],
+        ),
+    )
+    cart = service.set_quantity(shopper.actor, boots.product_id, 1)
+    assert (cart.lines[0].unit_price, cart.lines[0].on_offer, cart.total) == (3000, True, 3000)
+    products.delete_product(seller.actor, boots.product_id)
+    cart = service.get_cart(shopper.actor)
+    assert (cart.lines[0].problem, cart.total) == ("unavailable", 0)
+    assert service.remove_item(shopper.actor, boots.product_id).lines == []
+
+
+def test_every_discount_rule_is_named(world: World) -> None:
+    from chalicelib.cart import service
+    from chalicelib.catalog import clock, discounts, products
+    from chalicelib.core.errors import ConflictError
+
+    seller, shop = world.seller_with_shop()
+    other_seller, _ = world.seller_with_shop()
+    shopper = world.person("user")
+    shoes = products.create_product(seller.actor, product_body(regular_price=2000, stock=50))
+    elsewhere = products.create_product(other_seller.actor, product_body(regular_price=900))
+    now = clock.now()
+    discounts.create_code(seller.actor, code_body(code="save10", min_order=3000, per_user_limit=1))
+    discounts.create_code(
+        seller.actor, code_body(code="FIVER", kind="fixed", value=500, max_uses=1)
+    )
+    discounts.create_code(
+        seller.actor,
+        code_body(
+            code="OLD",
+            ends_at=(now - timedelta(hours=1)).isoformat(),
+            starts_at=(now - timedelta(days=3)).isoformat(),
+        ),
+    )
+    discounts.create_code(
+        seller.actor,
+        code_body(
+            code="SOON",
+            starts_at=(now + timedelta(hours=1)).isoformat(),
+            ends_at=(now + timedelta(days=3)).isoformat(),
+        ),
+    )
+    with pytest.raises(ConflictError):
+        discounts.create_code(other_seller.actor, code_body(code="Save10"))
+
+    service.add_item(shopper.actor, elsewhere.product_id, 1)
+    assert rule_of(lambda: service.apply_code(shopper.actor, "NOPE")) == "unknown"
+    assert rule_of(lambda: service.apply_code(shopper.actor, "SAVE10")) == "not_applicable"
+    service.add_item(shopper.actor, shoes.product_id, 1)
+    assert rule_of(lambda: service.apply_code(shopper.actor, "save10")) == "below_minimum"
+    assert rule_of(lambda: service.apply_code(shopper.actor, "OLD")) == "expired"
+    assert rule_of(lambda: service.apply_code(shopper.actor, "SOON")) == "not_started"
+
+    service.set_quantity(shopper.actor, shoes.product_id, 2)
+    cart = service.apply_code(shopper.actor, "save10")
+    assert (cart.subtotal, cart.discount_amount, cart.total) == (4900, 400, 4500)
+    assert cart.discount is not None
+    assert cart.discount.eligible_subtotal == 4000
+
+    # Redeemed at checkout: the per-user limit then applies, to the cart too.
+    discounts.redeem("SAVE10", user_id=shopper.account_id, shop_subtotals=cart.shop_subtotals)
+    cart = service.get_cart(shopper.actor)
+    assert cart.discount is None
+    assert cart.discount_error is not None
+    assert cart.discount_error["rule"] == "per_user_limit"
+    discounts.release("SAVE10", user_id=shopper.account_id)
+    assert service.get_cart(shopper.actor).discount_amount == 400
+
+    # One use overall: the first redemption wins, the second is told the code is used up.
+    discounts.redeem("FIVER", user_id=shopper.account_id, shop_subtotals={shop.shop_id: 4000})
+    second = world.person("user")
+    service.add_item(second.actor, shoes.product_id, 1)
+    assert rule_of(lambda: service.apply_code(second.actor, "FIVER")) == "exhausted"
+    assert (
+        rule_of(
+            lambda: discounts.redeem(
+                "FIVER", user_id=second.account_id, shop_subtotals={shop.shop_id: 4000}
+            )
+        )
+        == "exhausted"
+    )
+
+    discounts.deactivate_code(seller.actor, "SAVE10")
+    assert rule_of(lambda: service.apply_code(shopper.actor, "SAVE10")) == "inactive"
+
+
+def test_fixed_codes_never_exceed_the_eligible_subtotal() -> None:
+    from chalicelib.catalog import clock, discounts
+
+    item = type("Code", (), {})()
+    now = clock.now()
+    for name, value in {
+        "active": True,
+        "starts_at": now - timedelta(days=1),
+        "ends_at": now + timedelta(days=1),
+        "max_uses": None,
+        "per_user_limit": None,
+        "used": 0,
+        "shop_id": "s1",
+        "min_order": 0,
+        "kind": "fixed",
+        "value": 10_000,
+    }.items():
+        setattr(item, name, value)
+    applied = discounts.check_rules(
+        item,
+        "BIG",
+        user_uses=0,
+        shop_subtotals={"s1": 2500},
+        now=now,  # type: ignore[arg-type]
+    )
+    assert applied.amount == 2500
+
+
+def test_absurd_quantities_and_limits(world: World) -> None:
+    from chalicelib.cart import service
+    from chalicelib.catalog import products
+    from chalicelib.core.errors import ConflictError, NotFoundError
+
+    seller, _ = world.seller_with_shop()
+    shopper = world.person("user")
+    product = products.create_product(seller.actor, product_body(stock=500))
+    with pytest.raises(ConflictError, match="At most 99"):
+        service.add_item(shopper.actor, product.product_id, 100)
+    with pytest.raises(NotFoundError):
+        service.add_item(shopper.actor, "ghost", 1)
+    with pytest.raises(NotFoundError):
+        service.set_quantity(shopper.actor, product.product_id, 2)
+
+
+def test_wishlist_adds_removes_and_counts_popularity(world: World) -> None:
+    from chalicelib.cart import service
+    from chalicelib.catalog import products
+
+    seller, _ = world.seller_with_shop()
+    shopper = world.person("user")
+    product = products.create_product(seller.actor, product_body())
+    service.wish(shopper.actor, product.product_id)
+    service.wish(shopper.actor, product.product_id)
+    listed = service.wishlist(shopper.actor)
+    assert [entry.product_id for entry, _ in listed] == [product.product_id]
+    stored = products.get_product(product.product_id)
+    assert stored is not None
+    assert stored.popularity == 1
+    assert stored.version == 1
+    service.unwish(shopper.actor, product.product_id)
+    service.unwish(shopper.actor, product.product_id)
+    assert service.wishlist(shopper.actor) == []
+    assert products.get_product(product.product_id).popularity == 0  # type: ignore[union-attr]
+
+
+def test_untouched_carts_are_reported_abandoned_once(world: World) -> None:
+    from chalicelib.cart import service
+    from chalicelib.catalog import clock, products
+
+    seller, _ = world.seller_with_shop()
+    idle, busy = world.person("user"), world.person("user")
+    product = products.create_product(seller.actor, product_body(regular_price=1500))
+    with clock.controlled() as manual:
+        service.add_item(idle.actor, product.product_id, 2)
+        service.add_item(busy.actor, product.product_id, 1)
+        manual.advance(hours=23)
+        service.add_item(busy.actor, product.product_id, 1)
+        world.drain("EventArchiveQueue")
+        manual.advance(hours=2)
+        assert service.report_abandoned() == {"checked": 1, "reported": 1}
+        assert service.report_abandoned() == {"checked": 0, "reported": 0}
+        events = [
+            e for e in world.drain("EventArchiveQueue") if e["detail-type"] == "cart.abandoned"
+        ]
+        assert [e["detail"]["data"]["user_id"] for e in events] == [idle.account_id]
+        assert events[0]["detail"]["data"]["subtotal"] == 3000
+        # Touching the cart re-opens it; it can be reported again after another idle day.
+        service.set_quantity(idle.actor, product.product_id, 1)
+        manual.advance(days=2)
+        assert service.report_abandoned()["reported"] == 2

@@ -1,0 +1,161 @@
+"""Identity on moto through the API: cheap argon2, a readable mailbox, sign-up helpers."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from chalicelib.identity import mailbox
+
+# Test-only argon2 cost; production defaults stay in Settings.
+FAST_ARGON2 = {
+    "BAZAAR_ARGON2_TIME_COST": "1",
+    "BAZAAR_ARGON2_MEMORY_KIB": "8",
+    "BAZAAR_ARGON2_PARALLELISM": "1",
+}
+PASSWORD = "Sturdy-Pass-2026"
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap hashing (set before aws_env resets settings)."""
+    for key, value in FAST_ARGON2.items():
+        monkeypatch.setenv(key, value)
+    from chalicelib.core.settings import reset_settings
+
+    reset_settings()
+
+
+def override_settings(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    """Change settings mid-test, read now: during each ``api`` request Chalice's test
+    client swaps in .chalice/config.json's variables (stage ``dev``)."""
+    from chalicelib.core.settings import get_settings, reset_settings
+
+    for key, value in values.items():
+        monkeypatch.setenv(f"BAZAAR_{key.upper()}", value)
+    reset_settings()
+    assert get_settings().stage == "test"
+
+
+def moto_data() -> dict[str, Any]:
+    """What ``GET /moto-api/data.json`` answers, from the in-process moto."""
+    from moto.moto_api._internal.responses import MotoAPIResponse
+
+    _, _, body = MotoAPIResponse().model_data(None, "", {})
+    loaded: dict[str, Any] = json.loads(body)
+    return loaded
+
+
+@pytest.fixture(autouse=True)
+def in_process_mailbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mailbox reads the in-process moto (the system test reads the server over HTTP)."""
+    monkeypatch.setattr(mailbox, "fetch_moto_data", moto_data)
+
+
+def unique_email(prefix: str = "person") -> str:
+    return f"{prefix}.{next(_numbers)}@shop.example.com"
+
+
+def post(api: Any, path: str, body: Any = None, token: str | None = None, **headers: str) -> Any:
+    sent = {"Content-Type": "application/json", **headers}
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    raw = body if isinstance(body, str | bytes) else json.dumps(body if body is not None else {})
+    return api.http.post(path, headers=sent, body=raw)
+
+
+def get(api: Any, path: str, token: str | None = None) -> Any:
+    return api.http.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def delete(api: Any, path: str, token: str | None = None) -> Any:
+    return api.http.delete(path, headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def last_code(api: Any, email: str) -> str:
+    """The code in the newest email to ``email``, read through ``GET /dev/mailbox``."""
+    response = api.http.get(f"/dev/mailbox?email={email}")
+    assert response.status_code == 200, response.body
+    messages = response.json_body["messages"]
+    assert messages, f"no email for {email}"
+    code: str = messages[0]["code"]
+    return code
+
+
+@dataclass
+class Member:
+    """A verified, signed-in account."""
+
+    account_id: str
+    email: str
+    password: str
+    role: str
+    access: str
+    refresh: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access}"}
+
+
+def sign_up(api: Any, role: str = "user", email: str | None = None) -> Member:
+    """Register → read the code from the mailbox → verify → sign in."""
+    email = email or unique_email(role)
+    registered = post(api, "/auth/register", {"email": email, "password": PASSWORD, "role": role})
+    assert registered.status_code == 202, registered.body
+    verified = post(api, "/auth/verify-email", {"email": email, "code": last_code(api, email)})
+    assert verified.status_code == 200, verified.body
+    return sign_in(api, email)
+
+
+def sign_in(api: Any, email: str, password: str = PASSWORD) -> Member:
+    response = post(api, "/auth/login", {"email": email, "password": password})
+    assert response.status_code == 200, response.body
+    body = response.json_body
+    return Member(
+        account_id=body["account"]["account_id"],
+        email=email,
+        password=password,
+        role=body["account"]["role"],
+        access=body["access_token"],
+        refresh=body["refresh_token"],
+    )
+
+
+def make_admin(email: str | None = None) -> tuple[str, str]:
+    """Provision an admin directly (what the bootstrap command does); returns (email, password)."""
+    from chalicelib.identity import admin
+
+    email = email or unique_email("admin")
+    admin.provision_account(email, PASSWORD, role="admin")
+    return email, PASSWORD
+
+
+@pytest.fixture
+def clock_at() -> Iterator[Any]:
+    """Identity's clock, stopped at the real now; tests move it with ``advance``."""
+    from chalicelib.identity import clock
+
+    with clock.controlled() as manual:
+        yield manual
+
+
+def bus_events(deployment: Any) -> list[dict[str, Any]]:
+    """Every event the bus delivered to the archive queue so far (drains it; bounded)."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    queue = deployment.physical["EventArchiveQueue"]
+    found: list[dict[str, Any]] = []
+    for _ in range(20):
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            break
+        found += [json.loads(message["Body"]) for message in messages]
+    return found
