@@ -8,8 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chalicelib.catalog import clock
-from chalicelib.core import aws
+from chalicelib.core import aws, clock
 from chalicelib.core.observability import logger, tracer
 from chalicelib.core.settings import get_settings
 

@@ -73,10 +73,11 @@ def _seed_catalog() -> dict[str, int]:
     from datetime import timedelta
 
     from chalicelib.cart import service as cart
-    from chalicelib.catalog import clock, demo, discounts, products
+    from chalicelib.catalog import demo, discounts, products
     from chalicelib.catalog.actor import Actor
     from chalicelib.catalog.errors import DiscountRejectedError
     from chalicelib.catalog.inputs import DiscountCodeInput
+    from chalicelib.core import clock
     from chalicelib.identity import admin, repository
     from chalicelib.identity.service import normalize_email
 

@@ -9,9 +9,10 @@ from chalice import Blueprint
 from pydantic import AfterValidator, Field
 
 from chalicelib.cart import service
-from chalicelib.catalog import clock, images
+from chalicelib.catalog import images
 from chalicelib.catalog.actor import Actor
 from chalicelib.catalog.views import ProductCard, card_of
+from chalicelib.core import clock
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import RequestModel, ResponseModel
 from chalicelib.web.access import SIGNED_IN, Principal

@@ -27,12 +27,13 @@ from chalicelib.cart.models import (
     item_sk,
     wish_pk,
 )
-from chalicelib.catalog import clock, discounts, products
+from chalicelib.catalog import discounts, products
 from chalicelib.catalog.actor import Actor
 from chalicelib.catalog.common import publish
 from chalicelib.catalog.errors import DiscountRejectedError, OutOfStockError
 from chalicelib.catalog.models import ACTIVE, PRODUCT_SK, Product, Shop, product_pk
 from chalicelib.catalog.pricing import effective_price, offer_is_active
+from chalicelib.core import clock
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.settings import get_settings
 

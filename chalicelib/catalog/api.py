@@ -12,7 +12,6 @@ from chalice import Blueprint
 
 from chalicelib.catalog import (
     browse,
-    clock,
     descriptions,
     discounts,
     images,
@@ -33,7 +32,7 @@ from chalicelib.catalog.inputs import (
     ShopInput,
     SiteConfigInput,
 )
-from chalicelib.core import aws
+from chalicelib.core import aws, clock
 from chalicelib.core.pagination import page_limit
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import RequestModel, ResponseModel, validate_model

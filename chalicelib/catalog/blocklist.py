@@ -5,8 +5,8 @@ Identity's sign-up calls ``is_email_blocked`` before it creates an account.
 
 from __future__ import annotations
 
-from chalicelib.catalog import clock
 from chalicelib.catalog.models import BlockedEmail, blocked_pk
+from chalicelib.core import clock
 
 
 def normalize_email(email: str) -> str:

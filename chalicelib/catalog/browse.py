@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from chalicelib.catalog import clock, products, search_index, site_config, views
+from chalicelib.catalog import products, search_index, site_config, views
+from chalicelib.core import clock
 from chalicelib.core.validation import RequestModel
 
 

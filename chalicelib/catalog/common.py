@@ -7,13 +7,10 @@ import unicodedata
 import uuid
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.connection import Connection
 
 from chalicelib.core import events
-from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import DependencyUnavailableError
 from chalicelib.core.observability import logger, metrics
-from chalicelib.core.settings import Settings, get_settings
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -41,19 +38,3 @@ def publish(*domain_events: events.DomainEvent) -> None:
     except (DependencyUnavailableError, BotoCoreError, ClientError):
         logger.exception("Could not publish catalog events")
         metrics.add_metric(name="CatalogEventsNotPublished", unit="Count", value=1)
-
-
-_connection: tuple[Settings, Connection] | None = None
-
-
-def tx_connection() -> Connection:
-    """The connection for ``TransactWrite``, made once per settings (not per transaction).
-
-    Each new pynamodb Connection builds a botocore client (~100 ms of model loading);
-    re-reading settings (tests, a new moto) makes a fresh one.
-    """
-    global _connection
-    settings = get_settings()
-    if _connection is None or _connection[0] is not settings:
-        _connection = (settings, transaction_connection())
-    return _connection[1]

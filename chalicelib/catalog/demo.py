@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from chalicelib.catalog import clock, images, search_index, shops, site_config
+from chalicelib.catalog import images, search_index, shops, site_config
 from chalicelib.catalog.actor import Actor
 from chalicelib.catalog.common import slugify
 from chalicelib.catalog.inputs import ShopInput
@@ -29,7 +29,7 @@ from chalicelib.catalog.models import (
     product_slug_pk,
     shop_products_pk,
 )
-from chalicelib.core import aws
+from chalicelib.core import aws, clock
 from chalicelib.core.settings import get_settings
 
 CATEGORIES: dict[str, list[str]] = {

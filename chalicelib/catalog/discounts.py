@@ -17,12 +17,13 @@ from datetime import datetime
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.catalog import clock, shops
+from chalicelib.catalog import shops
 from chalicelib.catalog.actor import Actor
-from chalicelib.catalog.common import tx_connection
 from chalicelib.catalog.errors import DiscountRejectedError
 from chalicelib.catalog.inputs import DiscountCodeInput
 from chalicelib.catalog.models import CODE_SK, CodeUse, DiscountCode, code_pk, shop_codes_pk
+from chalicelib.core import clock
+from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import ConflictError, NotFoundError
 
 
@@ -197,7 +198,7 @@ def redeem(
     if current.per_user_limit is not None:
         use_ok = CodeUse.uses.does_not_exist() | (CodeUse.uses < int(current.per_user_limit))
     try:
-        with TransactWrite(connection=tx_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.update(item, actions=[DiscountCode.used.add(1)], condition=code_ok)
             transaction.update(use, actions=[CodeUse.uses.add(1)], condition=use_ok)
     except TransactWriteError as error:
@@ -214,7 +215,7 @@ def redeem(
 def release(code: str, *, user_id: str) -> None:
     """Give back one use (a checkout that redeemed the code was cancelled)."""
     normalized = normalize(code)
-    with TransactWrite(connection=tx_connection()) as transaction:
+    with TransactWrite(connection=transaction_connection()) as transaction:
         transaction.update(
             DiscountCode(pk=code_pk(normalized), sk=CODE_SK),
             actions=[DiscountCode.used.add(-1)],

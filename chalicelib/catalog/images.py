@@ -24,12 +24,12 @@ from PIL import Image, UnidentifiedImageError
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.catalog import clock, products
+from chalicelib.catalog import products
 from chalicelib.catalog.actor import Actor
 from chalicelib.catalog.common import new_id
 from chalicelib.catalog.inputs import ImageUploadInput
 from chalicelib.catalog.models import ACTIVE, Product, UploadTicket, product_pk
-from chalicelib.core import aws
+from chalicelib.core import aws, clock
 from chalicelib.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings

@@ -7,11 +7,12 @@ search index can filter on it; each covered product publishes ``product.updated`
 
 from __future__ import annotations
 
-from chalicelib.catalog import clock, products, shops
+from chalicelib.catalog import products, shops
 from chalicelib.catalog.actor import Actor
 from chalicelib.catalog.common import new_id
 from chalicelib.catalog.inputs import OfferInput
 from chalicelib.catalog.models import ACTIVE, Offer, Product, shop_pk
+from chalicelib.core import clock
 from chalicelib.core.errors import NotFoundError, ValidationFailedError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.catalog import clock
+from chalicelib.core import clock
 
 
 def list_price(regular_price: int, sale_price: int | None) -> int:

@@ -12,9 +12,9 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.catalog import clock, shops
+from chalicelib.catalog import shops
 from chalicelib.catalog.actor import Actor
-from chalicelib.catalog.common import new_id, publish, slugify, tx_connection
+from chalicelib.catalog.common import new_id, publish, slugify
 from chalicelib.catalog.errors import RestoreWindowClosedError, StaleVersionError
 from chalicelib.catalog.events import ProductDeleted, ProductUpdated
 from chalicelib.catalog.inputs import ProductInput, ProductPatch
@@ -33,6 +33,8 @@ from chalicelib.catalog.models import (
 )
 from chalicelib.catalog.pricing import list_price
 from chalicelib.catalog.site_config import require_category
+from chalicelib.core import clock
+from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
@@ -117,7 +119,7 @@ def create_product(actor: Actor, body: ProductInput) -> Product:
     )
     claim = Claim(pk=product_slug_pk(shop.shop_id, slug), sk=SLUG_SK, owner_id=product_id)
     try:
-        with TransactWrite(connection=tx_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.save(claim, condition=Claim.pk.does_not_exist())
             transaction.save(product, condition=Product.pk.does_not_exist())
     except TransactWriteError as error:
@@ -168,7 +170,7 @@ def update_product(actor: Actor, product_id: str, patch: ProductPatch) -> Produc
         raise _sale_not_below_regular()
     product.updated_at = clock.now()
     try:
-        with TransactWrite(connection=tx_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.save(product)
             if product.slug != old_slug:
                 transaction.delete(Claim(pk=product_slug_pk(product.shop_id, old_slug), sk=SLUG_SK))

@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError
 
-from chalicelib.catalog import blocklist, clock, images, products, search_index, shops
+from chalicelib.catalog import blocklist, images, products, search_index, shops
 from chalicelib.catalog.common import publish
 from chalicelib.catalog.events import ProductPurged, ShopPurged
 from chalicelib.catalog.models import (
@@ -32,6 +32,7 @@ from chalicelib.catalog.models import (
     shop_pk,
     shop_slug_pk,
 )
+from chalicelib.core import clock
 from chalicelib.core.observability import logger
 
 MAX_ROUNDS = 200

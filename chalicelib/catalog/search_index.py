@@ -37,9 +37,9 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.catalog import clock
 from chalicelib.catalog.models import Product, Shop
 from chalicelib.catalog.pricing import list_price, offer_is_active, percent_off
+from chalicelib.core import clock
 from chalicelib.core.dynamo import bind_table
 from chalicelib.core.errors import BadRequestError
 from chalicelib.core.pagination import decode_cursor, encode_cursor

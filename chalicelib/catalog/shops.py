@@ -8,9 +8,8 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.catalog import clock
 from chalicelib.catalog.actor import Actor
-from chalicelib.catalog.common import new_id, publish, slugify, tx_connection
+from chalicelib.catalog.common import new_id, publish, slugify
 from chalicelib.catalog.errors import RestoreWindowClosedError, StaleVersionError
 from chalicelib.catalog.events import ShopDeleted, ShopUpdated
 from chalicelib.catalog.inputs import ShopInput
@@ -30,6 +29,8 @@ from chalicelib.catalog.models import (
     user_follows_pk,
 )
 from chalicelib.catalog.site_config import require_category
+from chalicelib.core import clock
+from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import (
     ConflictError,
     ForbiddenError,
@@ -133,7 +134,7 @@ def create_shop(actor: Actor, body: ShopInput) -> Shop:
     seller_claim = Claim(pk=seller_pk(actor.account_id), sk=SHOP_SK, owner_id=shop_id)
     slug_claim = Claim(pk=shop_slug_pk(slug), sk=SLUG_SK, owner_id=shop_id)
     try:
-        with TransactWrite(connection=tx_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.save(seller_claim, condition=Claim.pk.does_not_exist())
             transaction.save(slug_claim, condition=Claim.pk.does_not_exist())
             transaction.save(shop, condition=Shop.pk.does_not_exist())
@@ -171,7 +172,7 @@ def update_shop(actor: Actor, shop_id: str, body: ShopInput) -> Shop:
         shop.slug = draft["slug"]
     shop.updated_at = clock.now()
     try:
-        with TransactWrite(connection=tx_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.save(shop)
             if shop.slug != old_slug:
                 transaction.delete(Claim(pk=shop_slug_pk(old_slug), sk=SLUG_SK))
@@ -294,7 +295,7 @@ def follow(actor: Actor, shop_id: str) -> Shop:
         gsi1sk=_list_key(now, shop_id),
     )
     try:
-        with TransactWrite(connection=tx_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.save(record, condition=Follow.pk.does_not_exist())
             transaction.update(
                 shop,
@@ -315,7 +316,7 @@ def unfollow(actor: Actor, shop_id: str) -> Shop:
         raise NotFoundError("No such shop", details={"shop_id": shop_id})
     record = Follow(pk=shop_pk(shop_id), sk=f"FOLLOWER#{actor.account_id}")
     try:
-        with TransactWrite(connection=tx_connection()) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.delete(record, condition=Follow.pk.exists())
             transaction.update(
                 shop,

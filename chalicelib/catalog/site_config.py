@@ -6,9 +6,9 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.catalog import clock
 from chalicelib.catalog.errors import StaleVersionError, UnknownCategoryError
 from chalicelib.catalog.models import SiteConfig
+from chalicelib.core import clock
 
 
 def get_config() -> SiteConfig:

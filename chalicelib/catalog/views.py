@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.catalog import clock, images
+from chalicelib.catalog import images
 from chalicelib.catalog.models import DiscountCode, Offer, Product, Shop, UploadTicket
 from chalicelib.catalog.pricing import effective_price, list_price, offer_is_active
 from chalicelib.catalog.search_index import Posting, card_price
+from chalicelib.core import clock
 from chalicelib.core.validation import ResponseModel
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
-from chalicelib.core.settings import get_settings
+from chalicelib.core.settings import Settings, get_settings
 
 ModelT = TypeVar("ModelT", bound=type[Model])
 _bound: list[tuple[type[Model], str]] = []
@@ -48,6 +48,18 @@ def rebind_tables() -> None:
 
 
 def transaction_connection() -> Connection:
-    """The explicit connection pynamodb ``TransactWrite``/``TransactGet`` need."""
+    """The explicit connection pynamodb ``TransactWrite``/``TransactGet`` need.
+
+    Made once per settings: each new Connection builds a botocore client (~100 ms of
+    model loading); new settings (tests, a new moto) get a fresh one.
+    """
     settings = get_settings()
-    return Connection(region=settings.aws_region, host=settings.aws_endpoint_url)
+    cached = _transaction_connection.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        cached = (settings, Connection(region=settings.aws_region, host=settings.aws_endpoint_url))
+        _transaction_connection.clear()
+        _transaction_connection[id(settings)] = cached
+    return cached[1]
+
+
+_transaction_connection: dict[int, tuple[Settings, Connection]] = {}

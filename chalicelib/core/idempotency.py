@@ -22,8 +22,12 @@ RECORD_TTL_SECONDS = 15 * 24 * 3600
 
 
 @cache
-def persistence_layer() -> DynamoDBPersistenceLayer:
-    """The DynamoDB layer over the idempotency table (created lazily, once per container)."""
+def persistence_layer(key_jmespath: str | None = None) -> DynamoDBPersistenceLayer:
+    """The layer over the idempotency table for one key expression (lazily, once each).
+
+    Powertools configures a layer once, with the first config it sees, so each key
+    expression needs a layer of its own.
+    """
     return DynamoDBPersistenceLayer(
         table_name=get_settings().idempotency_table, boto3_client=aws.client("dynamodb")
     )
@@ -68,7 +72,7 @@ def once(
 
         @functools.wraps(function)
         def call(**kwargs: Any) -> T:
-            layer = persistence_layer()
+            layer = persistence_layer(key_jmespath)
             wrapped = bound.get(id(layer))
             if wrapped is None:
                 bound.clear()

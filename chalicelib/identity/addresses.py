@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.core import clock
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.settings import get_settings
-from chalicelib.identity import clock, repository
+from chalicelib.identity import repository
 from chalicelib.identity.models import ADDRESS_PREFIX, Address, AddressAttributes, account_pk
 
 

@@ -11,10 +11,12 @@ from typing import Literal
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.catalog import blocklist
+from chalicelib.core import clock
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.pagination import Page
-from chalicelib.identity import clock, passwords, repository
+from chalicelib.identity import passwords, repository
 from chalicelib.identity.errors import AccountStateError
 from chalicelib.identity.events import AccountBanned, AccountPromoted, AccountUnbanned
 from chalicelib.identity.models import Account, AuditEntry, account_pk, role_list_pk
@@ -170,6 +172,8 @@ def provision_account(
     """
     email = normalize_email(email)
     passwords.require_strong(password, email=email)
+    if blocklist.is_email_blocked(email):
+        raise ConflictError("This email may not be used for a new account")
     now = clock.now()
     account_id = repository.new_id()
     account = Account(

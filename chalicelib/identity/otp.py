@@ -13,10 +13,11 @@ import secrets
 from datetime import timedelta
 from typing import Literal
 
+from chalicelib.core import clock
 from chalicelib.core.errors import RateLimitedError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
-from chalicelib.identity import clock, repository, tokens
+from chalicelib.identity import repository, tokens
 from chalicelib.identity.errors import InvalidCodeError
 from chalicelib.identity.models import OtpChallenge, otp_pk
 

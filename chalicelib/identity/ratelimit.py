@@ -11,10 +11,11 @@ import hashlib
 import math
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.core import clock
 from chalicelib.core.errors import RateLimitedError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import RateLimitRule
-from chalicelib.identity import clock, repository
+from chalicelib.identity import repository
 
 
 def _digest(value: str) -> str:

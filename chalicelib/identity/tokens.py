@@ -18,9 +18,8 @@ from typing import Any, Literal
 import jwt
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-from chalicelib.core import aws
+from chalicelib.core import aws, clock
 from chalicelib.core.settings import get_settings
-from chalicelib.identity import clock
 from chalicelib.identity.errors import InvalidTokenError
 
 TokenType = Literal["access", "refresh", "reset"]

@@ -57,7 +57,7 @@ def error_code(response: Any) -> str:
 def test_seller_lists_products_and_a_shopper_searches_and_fills_a_cart(
     http: Http, world: World
 ) -> None:
-    from chalicelib.catalog import clock
+    from chalicelib.core import clock
 
     seller, shopper = world.person("seller"), world.person("user")
     seller_token, shopper_token = http.token(seller.email), http.token(shopper.email)
@@ -134,7 +134,7 @@ def test_seller_lists_products_and_a_shopper_searches_and_fills_a_cart(
 
 
 def test_bad_input_and_other_sellers_things_are_refused(http: Http, world: World) -> None:
-    from chalicelib.catalog import clock
+    from chalicelib.core import clock
 
     owner, intruder, shopper = world.person("seller"), world.person("seller"), world.person("user")
     owner_token, intruder_token = http.token(owner.email), http.token(intruder.email)

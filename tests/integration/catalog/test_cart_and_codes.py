@@ -11,8 +11,8 @@ from tests.integration.catalog.conftest import World, product_body
 
 
 def code_body(**overrides: Any) -> Any:
-    from chalicelib.catalog import clock
     from chalicelib.catalog.inputs import DiscountCodeInput
+    from chalicelib.core import clock
 
     now = clock.now()
     data: dict[str, Any] = {
@@ -37,9 +37,10 @@ def rule_of(action: Any) -> str:
 
 def test_cart_checks_live_stock_and_rereads_prices(world: World) -> None:
     from chalicelib.cart import service
-    from chalicelib.catalog import clock, offers, products
+    from chalicelib.catalog import offers, products
     from chalicelib.catalog.errors import OutOfStockError
     from chalicelib.catalog.inputs import OfferInput, ProductPatch
+    from chalicelib.core import clock
 
     seller, _ = world.seller_with_shop()
     shopper = world.person("user")
@@ -86,7 +87,8 @@ def test_cart_checks_live_stock_and_rereads_prices(world: World) -> None:
 
 def test_every_discount_rule_is_named(world: World) -> None:
     from chalicelib.cart import service
-    from chalicelib.catalog import clock, discounts, products
+    from chalicelib.catalog import discounts, products
+    from chalicelib.core import clock
     from chalicelib.core.errors import ConflictError
 
     seller, shop = world.seller_with_shop()
@@ -160,7 +162,8 @@ def test_every_discount_rule_is_named(world: World) -> None:
 
 
 def test_fixed_codes_never_exceed_the_eligible_subtotal() -> None:
-    from chalicelib.catalog import clock, discounts
+    from chalicelib.catalog import discounts
+    from chalicelib.core import clock
 
     item = type("Code", (), {})()
     now = clock.now()
@@ -226,7 +229,8 @@ def test_wishlist_adds_removes_and_counts_popularity(world: World) -> None:
 
 def test_untouched_carts_are_reported_abandoned_once(world: World) -> None:
     from chalicelib.cart import service
-    from chalicelib.catalog import clock, products
+    from chalicelib.catalog import products
+    from chalicelib.core import clock
 
     seller, _ = world.seller_with_shop()
     idle, busy = world.person("user"), world.person("user")

@@ -138,8 +138,9 @@ def test_another_sellers_product_is_forbidden_and_unknown_is_not_found(world: Wo
 
 
 def test_soft_delete_restores_within_24_hours_only(world: World) -> None:
-    from chalicelib.catalog import clock, products
+    from chalicelib.catalog import products
     from chalicelib.catalog.errors import RestoreWindowClosedError
+    from chalicelib.core import clock
     from chalicelib.core.errors import NotFoundError
 
     seller, _ = world.seller_with_shop()
@@ -161,9 +162,10 @@ def test_soft_delete_restores_within_24_hours_only(world: World) -> None:
 
 
 def test_shop_delete_hides_everything_and_restores_within_28_days(world: World) -> None:
-    from chalicelib.catalog import clock, products, search_index, shops
+    from chalicelib.catalog import products, search_index, shops
     from chalicelib.catalog.errors import RestoreWindowClosedError
     from chalicelib.catalog.search_index import SearchQuery
+    from chalicelib.core import clock
     from chalicelib.core.errors import NotFoundError
 
     seller, shop = world.seller_with_shop()

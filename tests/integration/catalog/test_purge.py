@@ -17,7 +17,8 @@ def invoke_task(world: World, **event: object) -> dict[str, object]:
 def test_expired_products_are_purged_with_their_images_and_restored_ones_are_not(
     world: World,
 ) -> None:
-    from chalicelib.catalog import clock, images, products, search_index
+    from chalicelib.catalog import images, products, search_index
+    from chalicelib.core import clock
 
     seller, _ = world.seller_with_shop()
     with clock.controlled() as manual:
@@ -55,7 +56,8 @@ def test_expired_products_are_purged_with_their_images_and_restored_ones_are_not
 
 
 def test_an_expired_shop_is_purged_and_its_sellers_email_blocked(world: World) -> None:
-    from chalicelib.catalog import blocklist, clock, products, shops
+    from chalicelib.catalog import blocklist, products, shops
+    from chalicelib.core import clock
 
     seller, shop = world.seller_with_shop()
     survivor, survivor_shop = world.seller_with_shop()

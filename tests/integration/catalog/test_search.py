@@ -95,9 +95,10 @@ def all_pages(query: Any, now: Any) -> tuple[list[str], int]:
 
 
 def test_filtered_sorted_search_matches_brute_force_and_never_scans(world: World) -> None:
-    from chalicelib.catalog import clock, offers, products, search_index
+    from chalicelib.catalog import offers, products, search_index
     from chalicelib.catalog.inputs import OfferInput
     from chalicelib.catalog.search_index import SearchQuery
+    from chalicelib.core import clock
 
     rng = random.Random(4)
     sellers, made = build_catalog(world, rng, 45)

@@ -140,7 +140,7 @@ def make_admin(email: str | None = None) -> tuple[str, str]:
 @pytest.fixture
 def clock_at() -> Iterator[Any]:
     """Identity's clock, stopped at the real now; tests move it with ``advance``."""
-    from chalicelib.identity import clock
+    from chalicelib.core import clock
 
     with clock.controlled() as manual:
         yield manual

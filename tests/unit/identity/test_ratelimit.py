@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core import clock
 from chalicelib.core.errors import RateLimitedError
 from chalicelib.core.settings import RateLimitRule
-from chalicelib.identity import clock, ratelimit, repository
+from chalicelib.identity import ratelimit, repository
 
 START = datetime(2026, 11, 21, 10, 0, 5, tzinfo=UTC)  # 5 s into a 60 s window
 

@@ -10,8 +10,9 @@ from typing import Any
 import jwt
 import pytest
 
+from chalicelib.core import clock
 from chalicelib.core.settings import LOCAL_JWT_SECRET, get_settings
-from chalicelib.identity import clock, tokens
+from chalicelib.identity import tokens
 from chalicelib.identity.errors import InvalidTokenError
 
 START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)

@@ -1,6 +1,7 @@
-"""The catalog's clock: real UTC time, or one that tests set and move by hand.
+"""The one clock: real UTC time, or a manual one that tests move by hand.
 
-Restore windows, offer and code validity, abandoned carts and purges all read ``now()``.
+Every expiry, cooldown, window and schedule in the services reads ``now()``, so tests
+control time without sleeping (``with clock.controlled() as manual: manual.advance(...)``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ _source: Callable[[], datetime] = _system_now
 def now() -> datetime:
     """The current time (timezone-aware UTC)."""
     return _source()
+
+
+def epoch(moment: datetime) -> int:
+    """Whole seconds since the epoch (what JWT and DynamoDB TTL use)."""
+    return int(moment.timestamp())
 
 
 def iso(moment: datetime) -> str:
