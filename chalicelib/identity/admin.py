@@ -19,7 +19,7 @@ from chalicelib.core.pagination import Page
 from chalicelib.identity import passwords, repository
 from chalicelib.identity.errors import AccountStateError
 from chalicelib.identity.events import AccountBanned, AccountPromoted, AccountUnbanned
-from chalicelib.identity.models import Account, AuditEntry, account_pk, role_list_pk
+from chalicelib.identity.models import Account, AuditEntry
 from chalicelib.identity.service import (
     ACTIVE,
     BANNED,
@@ -175,25 +175,16 @@ def provision_account(
     if blocklist.is_email_blocked(email):
         raise ConflictError("This email may not be used for a new account")
     now = clock.now()
-    account_id = repository.new_id()
-    account = Account(
-        pk=account_pk(account_id),
-        account_id=account_id,
+    account = repository.new_account(
         email=email,
         role=role,
         status=ACTIVE,
         password_hash=passwords.hash_password(password),
         display_name=display_name,
-        shop_id=None,
-        created_at=now,
-        updated_at=now,
-        verified_at=now,
-        token_version=0,
-        sessions={},
-        address_count=0,
-        gsi1pk=role_list_pk(role),
-        gsi1sk=repository.list_sort_key(now, account_id),
+        now=now,
+        verified=True,
     )
+    account_id = account.account_id
     audit = repository.new_audit_entry(
         action="account.provisioned",
         actor_id=actor_id,

@@ -84,6 +84,38 @@ def find_account_by_email(email: str) -> Account | None:
     return get_account(account_id) if account_id else None
 
 
+def new_account(
+    *,
+    email: str,
+    role: str,
+    status: str,
+    password_hash: str,
+    display_name: str | None,
+    now: datetime,
+    verified: bool,
+) -> Account:
+    """A new, unsaved account item with its role-list index keys."""
+    account_id = new_id()
+    return Account(
+        pk=account_pk(account_id),
+        account_id=account_id,
+        email=email,
+        role=role,
+        status=status,
+        password_hash=password_hash,
+        display_name=display_name,
+        shop_id=None,
+        created_at=now,
+        updated_at=now,
+        verified_at=now if verified else None,
+        token_version=0,
+        sessions={},
+        address_count=0,
+        gsi1pk=role_list_pk(role),
+        gsi1sk=list_sort_key(now, account_id),
+    )
+
+
 def create_account(account: Account, audit: AuditEntry | None = None) -> bool:
     """Store a new account and claim its email atomically; False if the email is taken."""
     claim = EmailClaim(

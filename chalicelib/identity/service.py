@@ -39,7 +39,7 @@ from chalicelib.identity.events import (
     AccountVerified,
     SessionReuseDetected,
 )
-from chalicelib.identity.models import Account, account_pk, role_list_pk
+from chalicelib.identity.models import Account
 
 Role = Literal["user", "seller", "admin"]
 SignupRole = Literal["user", "seller"]
@@ -134,25 +134,16 @@ def register(
         # caller the address is blocked; a purged shop's seller may not return.
         logger.info("Sign-up refused for a blocked email")
         return
-    now = clock.now()
-    account_id = repository.new_id()
-    account = Account(
-        pk=account_pk(account_id),
-        account_id=account_id,
+    account = repository.new_account(
         email=email,
         role=role,
         status=PENDING,
         password_hash=password_hash,
         display_name=display_name,
-        shop_id=None,
-        created_at=now,
-        updated_at=now,
-        token_version=0,
-        sessions={},
-        address_count=0,
-        gsi1pk=role_list_pk(role),
-        gsi1sk=repository.list_sort_key(now, account_id),
+        now=clock.now(),
+        verified=False,
     )
+    account_id = account.account_id
     if not repository.create_account(account):
         try:
             _code_cooldown(otp.VERIFY_EMAIL, email)
