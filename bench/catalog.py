@@ -29,8 +29,10 @@ from typing import Any
 import httpx
 from botocore.client import BaseClient
 
-# BENCH_CATALOG_PRODUCTS overrides the size (moto slows down as tables grow: see docs).
-PRODUCTS = int(os.environ.get("BENCH_CATALOG_PRODUCTS", "10000"))
+# The issue asks for 10,000 products; on moto the load alone did not finish in 40 minutes
+# (moto walks every item for each GSI query: see docs/catalog.md), so `make bench` uses
+# 2,000. BENCH_CATALOG_PRODUCTS=10000 asks for the full size.
+PRODUCTS = int(os.environ.get("BENCH_CATALOG_PRODUCTS", "2000"))
 SHOPS = 10
 SEARCHES = [
     "category=shoes&colors=red&sort=price_asc",
