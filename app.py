@@ -7,6 +7,7 @@ from chalicelib.cart.api import bp as cart_bp
 from chalicelib.catalog.api import bp as catalog_bp
 from chalicelib.core.settings import get_settings
 from chalicelib.identity.api import bp as identity_bp
+from chalicelib.orders.api import bp as orders_bp
 from chalicelib.platform.api import bp as platform_bp
 from chalicelib.realtime import ws
 from chalicelib.web.middleware import http_middleware
@@ -20,6 +21,7 @@ app.register_blueprint(platform_bp)
 app.register_blueprint(identity_bp)
 app.register_blueprint(catalog_bp)
 app.register_blueprint(cart_bp)
+app.register_blueprint(orders_bp)  # Orders and payments (S4)
 
 
 @app.on_ws_connect()

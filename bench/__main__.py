@@ -24,6 +24,7 @@ import httpx
 import websockets
 
 from bench import catalog
+from bench import checkout as checkout_bench
 from localcloud import process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,6 +155,7 @@ def main() -> None:
         results["websocket_round_trip"] = bench_websocket(cloud)
         results["selftest_saga"] = bench_saga(cloud)
         results["catalog"] = catalog.bench_catalog(cloud)
+        results["checkout"] = checkout_bench.bench_checkout(cloud)  # Orders and payments (S4)
     finally:
         cloud.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -30,6 +30,11 @@ Stage = Literal["local", "test", "dev", "staging", "prod"]
 # local cloud without one. A deployed Lambda on a non-local stage refuses to start with it.
 LOCAL_JWT_SECRET = "bazaar-local-signing-key-never-use-outside-local-and-test"  # noqa: S105
 
+# Orders and payments (S4)
+# Verifies webhook signatures where no Stripe webhook secret is configured (the simulated
+# provider signs its callbacks with it; tests sign their own payloads with it).
+LOCAL_WEBHOOK_SECRET = "whsec_bazaar_local_never_use_outside_local_and_test"  # noqa: S105
+
 
 class RateLimitRule(BaseModel):
     """At most ``per_email`` and ``per_ip`` attempts per fixed ``window_seconds`` window."""
@@ -136,6 +141,52 @@ class Settings(BaseSettings):
     search_max_reads: int = Field(default=2_000, ge=100)
     descriptions_provider: Literal["offline", "bedrock"] = "offline"
     bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+
+    # Orders and payments (S4)
+    orders_table: str = "bazaar-local-orders"
+    checkout_state_machine_arn: str | None = None
+    # "simulated" behaves like Stripe's test cards; "stripe" needs stripe_api_key. Unset:
+    # Stripe when a key is configured, the simulator otherwise.
+    payment_provider: Literal["simulated", "stripe"] | None = None
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr = SecretStr(LOCAL_WEBHOOK_SECRET)
+    webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    # How long the saga waits for a payment needing the shopper's action (3-D Secure).
+    payment_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
+    checkout_return_url: str = "http://localhost:8000/orders"
+    # Lets a checkout carry an X-Fault-Plan header that fails saga steps on purpose.
+    # Refused outside the local and test stages (see the validator).
+    fault_injection: bool = False
+
+    @field_validator("stripe_api_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("stripe_webhook_secret", mode="before")
+    @classmethod
+    def _empty_webhook_secret_is_local(cls, value: object) -> object:
+        return LOCAL_WEBHOOK_SECRET if value in ("", None) else value
+
+    @model_validator(mode="after")
+    def _payments_are_safe(self) -> Settings:
+        # Orders and payments (S4): fault plans and the local webhook secret stay local.
+        if self.fault_injection and not self.is_local:
+            raise ValueError("BAZAAR_FAULT_INJECTION is allowed on local and test stages only")
+        if self.payment_provider == "stripe" and self.stripe_api_key is None:
+            raise ValueError("BAZAAR_PAYMENT_PROVIDER=stripe needs BAZAAR_STRIPE_API_KEY")
+        uses_stripe = self.payments_provider == "stripe"
+        local_secret = self.stripe_webhook_secret.get_secret_value() == LOCAL_WEBHOOK_SECRET
+        if uses_stripe and local_secret and not self.is_local:
+            raise ValueError("Stripe on a deployed stage needs BAZAAR_STRIPE_WEBHOOK_SECRET")
+        return self
+
+    @property
+    def payments_provider(self) -> Literal["simulated", "stripe"]:
+        """The payment provider in use (Orders and payments, S4)."""
+        if self.payment_provider is not None:
+            return self.payment_provider
+        return "stripe" if self.stripe_api_key is not None else "simulated"
 
     @field_validator("aws_endpoint_url")
     @classmethod

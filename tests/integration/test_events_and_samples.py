@@ -29,6 +29,9 @@ SAMPLES = {
     "catalog-purge-start": "catalog_purge_start_scheduled.json",
     "catalog-purge-task": "catalog_purge_task.json",
     "cart-abandoned": "cart_abandoned_scheduled.json",
+    # Orders and payments (S4)
+    "checkout-saga": "checkout_saga_step.json",
+    "order-emails": "order_emails_sqs.json",
 }
 
 

@@ -1,0 +1,146 @@
+"""Checkout benchmark: checkout → PAID latency, 50 concurrent checkouts, saga transitions.
+
+Method: a seller, a product with plenty of stock and 51 shoppers are provisioned in this
+process against the cloud's tables (as ``bench.catalog`` does); everything measured goes
+through the REST API of the running cloud, like a client. Latency is from the POST
+/checkout request until GET /checkouts/{id} first reads PAID (polled every 10 ms), with
+the simulated provider's success card. The concurrent run starts 50 checkouts at once
+(one thread each) and polls them all with one poller until every one is PAID.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from bench import catalog
+
+CARD = "4242424242424242"
+
+
+def _point_at(cloud: Any) -> None:
+    catalog._point_at(cloud)
+    resources = cloud.info()["resources"]
+    os.environ.update(
+        {
+            "BAZAAR_ORDERS_TABLE": resources["OrdersTable"],
+            "BAZAAR_JWT_SECRET_ARN": resources["JwtSigningSecret"],
+        }
+    )
+    from chalicelib.core import aws
+    from chalicelib.core.dynamo import rebind_tables
+    from chalicelib.core.settings import reset_settings
+
+    reset_settings()
+    aws.reset_clients()
+    rebind_tables()
+
+
+def _headers(email: str, role: str) -> tuple[str, dict[str, str]]:
+    from chalicelib.identity import admin, service
+
+    account = admin.provision_account(email, "Bench-Buyer-Pass-2026", role=role)  # type: ignore[arg-type]
+    token = service._open_session(account).access.token
+    return account.account_id, {"Authorization": f"Bearer {token}"}
+
+
+def _wait_paid(http: httpx.Client, headers: dict[str, str], checkout_id: str) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = str(http.get(f"/checkouts/{checkout_id}", headers=headers).json()["status"])
+        if status != "PENDING":
+            return status
+        time.sleep(0.01)
+    raise TimeoutError(checkout_id)
+
+
+def _checkout(http: httpx.Client, headers: dict[str, str], product_id: str) -> str:
+    added = http.post("/cart/items", headers=headers, json={"product_id": product_id})
+    added.raise_for_status()
+    response = http.post(
+        "/checkout",
+        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+        json={"payment_method": CARD},
+    )
+    if response.status_code != 202:
+        raise RuntimeError(f"checkout refused: {response.status_code} {response.text}")
+    return str(response.json()["checkout_id"])
+
+
+def bench_checkout(cloud: Any, sequential: int = 30, concurrent: int = 50) -> dict[str, Any]:
+    _point_at(cloud)
+    from chalicelib.catalog import demo
+
+    run = uuid.uuid4().hex[:6]
+    seller_id, _ = _headers(f"bench.co.seller.{run}@bazaar.example.com", "seller")
+    demo.ensure_shop(seller_id, f"Bench Checkout {run}", "home")
+    from chalicelib.identity import repository, service
+
+    account = repository.get_account(seller_id)
+    assert account is not None
+    seller = {"Authorization": f"Bearer {service._open_session(account).access.token}"}
+    shoppers = [
+        _headers(f"bench.co.{run}.{n}@bazaar.example.com", "user")[1] for n in range(concurrent + 1)
+    ]
+    with httpx.Client(base_url=cloud.rest, timeout=60) as http:
+        created = http.post(
+            "/products",
+            headers=seller,
+            json={
+                "title": f"Bench lamp {run}",
+                "category": "home",
+                "subcategory": "lighting",
+                "regular_price": 1999,
+                "stock": 100_000,
+            },
+        )
+        created.raise_for_status()
+        product_id = str(created.json()["product_id"])
+        latencies = []
+        last = ""
+        for _ in range(sequential):
+            started = time.perf_counter()
+            last = _checkout(http, shoppers[0], product_id)
+            assert _wait_paid(http, shoppers[0], last) == "PAID"
+            latencies.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrent) as pool:
+            ids = list(pool.map(lambda h: _checkout(http, h, product_id), shoppers[1:]))
+        statuses = [_wait_paid(http, h, c) for h, c in zip(shoppers[1:], ids, strict=True)]
+        concurrent_s = time.perf_counter() - started
+    states = cloud_client(cloud, "stepfunctions")
+    machine = next(arn for arn in cloud.info()["state_machines"].values() if "checkout" in arn)
+    execution = machine.replace(":stateMachine:", ":execution:") + f":checkout-{last}"
+    history = states.get_execution_history(executionArn=execution)["events"]
+    entered = [e for e in history if e["type"].endswith("StateEntered")]
+    ordered = sorted(latencies)
+    return {
+        "checkout_to_paid_ms": {
+            "n": len(latencies),
+            "median": round(statistics.median(latencies), 1),
+            "p95": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1),
+        },
+        "concurrent_checkouts": concurrent,
+        "concurrent_all_paid_s": round(concurrent_s, 2),
+        "concurrent_paid": statuses.count("PAID"),
+        "states_per_saga": len(entered),
+        "history_events_per_saga": len(history),
+    }
+
+
+def cloud_client(cloud: Any, service: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=cloud.aws,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto accepts any key
+    )

@@ -1,0 +1,62 @@
+"""Errors of the checkout saga. Their class names are what the state machine's Retry and
+Catch match (``infra/statemachines/checkout_saga.asl.json``), so do not rename them."""
+
+from __future__ import annotations
+
+from chalicelib.core.errors import BadRequestError, ConflictError, DependencyUnavailableError
+
+
+class OutOfStockError(ConflictError):
+    """A line asks for more units than are in stock (business: compensate)."""
+
+    code = "OUT_OF_STOCK"
+
+
+class TransientStockError(DependencyUnavailableError):
+    """The reservation could not be written this time (throttled, conflicting); retry."""
+
+    code = "TRANSIENT_STOCK_ERROR"
+
+
+class PaymentDeclinedError(ConflictError):
+    """The card was declined (business)."""
+
+    code = "PAYMENT_DECLINED"
+
+
+class InsufficientFundsError(PaymentDeclinedError):
+    """The card has insufficient funds (business)."""
+
+    code = "INSUFFICIENT_FUNDS"
+
+
+class PaymentFailedError(ConflictError):
+    """The provider refused the payment for another reason (business)."""
+
+    code = "PAYMENT_FAILED"
+
+
+class PaymentProcessingError(DependencyUnavailableError):
+    """The provider had a processing error; a retry may succeed (transient)."""
+
+    code = "PAYMENT_PROCESSING_ERROR"
+
+
+class InjectedTransientError(Exception):
+    """A fault plan failed this step on purpose; the saga retries it (local/test only)."""
+
+
+class InjectedBusinessError(Exception):
+    """A fault plan failed this step on purpose, for good (local/test only)."""
+
+
+class CheckoutNotReadyError(ConflictError):
+    """The cart cannot be checked out (empty, or a line has a problem)."""
+
+    code = "CART_NOT_READY"
+
+
+class WebhookSignatureError(BadRequestError):
+    """A webhook's signature does not verify (HTTP 400)."""
+
+    code = "BAD_SIGNATURE"

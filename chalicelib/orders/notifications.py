@@ -1,0 +1,61 @@
+"""The shopper's order emails (paid, cancelled), sent with the identity mailer's SES path."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from chalicelib.core.errors import NotFoundError
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import get_settings
+from chalicelib.identity import mailer
+from chalicelib.orders import repository
+
+REASONS = {
+    "OUT_OF_STOCK": "an item sold out before we could reserve it",
+    "PAYMENT_DECLINED": "your card was declined",
+    "INSUFFICIENT_FUNDS": "your card has insufficient funds",
+    "PAYMENT_FAILED": "the payment could not be processed",
+    "PAYMENT_TIMEOUT": "the payment was not confirmed in time",
+    "CANCELLED_BY_SHOPPER": "you cancelled it",
+    "CANCELLED_BY_SELLER": "the shop cancelled it",
+}
+
+
+def _money(amount: int, currency: str) -> str:
+    return f"{amount / 100:.2f} {currency}"
+
+
+def render(detail_type: str, data: dict[str, Any], to: str) -> mailer.Email:
+    """The email for an order event."""
+    order = repository.get_order(str(data["order_id"]))
+    app_name = get_settings().mail_sender_name
+    lines = "\n".join(
+        f"  {line['quantity']} x {line['title']}  {_money(line['unit_price'], order.currency)}"
+        for line in order.lines
+    )
+    total = _money(int(order.total), order.currency)
+    if detail_type == "order.paid":
+        subject = f"{app_name}: order {order.order_id[:8]} is confirmed"
+        intro = f"Thank you! We received your payment of {total}."
+    else:
+        reason = str(data.get("reason") or order.reason or "")
+        subject = f"{app_name}: order {order.order_id[:8]} was cancelled"
+        intro = f"Your order was cancelled because {REASONS.get(reason, reason)} ({reason})."
+        if int(data.get("refunded") or 0):
+            intro += f" {_money(int(data['refunded']), order.currency)} is refunded to your card."
+    text = f"{intro}\n\nOrder {order.order_id}\n{lines}\nTotal: {total}\n"
+    page = f"<p>{html.escape(intro)}</p><pre>{html.escape(lines)}</pre><p>Total: {total}</p>"
+    return mailer.Email(to=to, subject=subject, text=text, html=page)
+
+
+def email_for_event(detail_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Send the email an ``order.paid``/``order.cancelled`` event calls for."""
+    try:
+        checkout = repository.get_checkout(str(data["checkout_id"]))
+        email = render(detail_type, data, checkout.email)
+    except NotFoundError:
+        logger.warning("Order email skipped: the order no longer exists")
+        return {"order_id": data["order_id"], "skipped": True}
+    message_id = mailer.send(email)
+    return {"order_id": data["order_id"], "message_id": message_id}

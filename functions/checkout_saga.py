@@ -1,0 +1,25 @@
+"""Steps of the checkout saga (infra/statemachines/checkout_saga.asl.json).
+
+Each invocation names its step; exceptions propagate with their class names, which the
+state machine's Retry (transient) and Catch (compensate) match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chalicelib.core.observability import logger, metrics, tracer
+from chalicelib.core.settings import get_settings
+from chalicelib.orders import saga
+
+get_settings()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(checkout_id=event.get("checkout_id"), step=event.get("step"))
+    return saga.run(event)

@@ -1,0 +1,113 @@
+"""Order lifecycle, cancellation reasons, fault plans and webhook signatures (no AWS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.core.errors import ForbiddenError, ValidationFailedError
+from chalicelib.core.settings import LOCAL_WEBHOOK_SECRET, reset_settings
+from chalicelib.orders import faults, lifecycle, payments
+from chalicelib.orders.errors import (
+    InjectedBusinessError,
+    InjectedTransientError,
+    WebhookSignatureError,
+)
+from chalicelib.orders.providers import dumps, intent_event, signature_header
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        ("PENDING", "PAID"),
+        ("PAID", "SHIPPED"),
+        ("SHIPPED", "DELIVERED"),
+        ("PAID", "CANCELLED"),
+        ("PENDING", "CANCELLED"),
+        ("DELIVERED", "REFUNDED"),
+    ],
+)
+def test_legal_transitions_pass(current: str, target: str) -> None:
+    lifecycle.check_transition(current, target)
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        ("PENDING", "SHIPPED"),
+        ("PAID", "DELIVERED"),
+        ("SHIPPED", "CANCELLED"),
+        ("CANCELLED", "PAID"),
+        ("REFUNDED", "PAID"),
+        ("DELIVERED", "CANCELLED"),
+    ],
+)
+def test_illegal_transitions_are_conflicts(current: str, target: str) -> None:
+    with pytest.raises(lifecycle.IllegalTransitionError) as raised:
+        lifecycle.check_transition(current, target)
+    assert raised.value.details["from"] == current
+
+
+def test_saga_errors_map_to_machine_readable_reasons() -> None:
+    assert lifecycle.reason_for("OutOfStockError") == "OUT_OF_STOCK"
+    assert lifecycle.reason_for("InsufficientFundsError") == "INSUFFICIENT_FUNDS"
+    assert lifecycle.reason_for("States.Timeout") == "PAYMENT_TIMEOUT"
+    assert lifecycle.reason_for("InjectedBusinessError") == "CHECKOUT_FAILED"
+
+
+def test_fault_plans_are_refused_unless_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BAZAAR_FAULT_INJECTION", raising=False)
+    reset_settings()
+    with pytest.raises(ForbiddenError):
+        faults.parse_plan('{"reserve": "business"}')
+    assert faults.parse_plan(None) is None
+    faults.before("reserve", {"reserve": "business"}, 0)  # ignored when off
+
+
+def test_fault_plans_fail_steps_as_planned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAZAAR_FAULT_INJECTION", "true")
+    reset_settings()
+    try:
+        plan = faults.parse_plan(
+            '{"reserve": "transient:2", "confirm": "business", "pay": "after:1"}'
+        )
+        with pytest.raises(InjectedTransientError):
+            faults.before("reserve", plan, 1)
+        faults.before("reserve", plan, 2)
+        with pytest.raises(InjectedBusinessError):
+            faults.before("confirm", plan, 5)
+        with pytest.raises(InjectedTransientError):
+            faults.after("pay", plan, 0)
+        with pytest.raises(ValidationFailedError):
+            faults.parse_plan('{"release": "business"}')  # compensations must finish
+    finally:
+        monkeypatch.delenv("BAZAAR_FAULT_INJECTION")
+        reset_settings()
+
+
+def test_fault_injection_is_refused_on_deployed_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from chalicelib.core.settings import Settings
+
+    with pytest.raises(ValidationError):
+        Settings(stage="prod", fault_injection=True)
+
+
+def test_webhook_signatures_are_checked_on_the_raw_body() -> None:
+    event = intent_event(
+        "payment_intent.succeeded",
+        intent_id="pi_1",
+        amount=100,
+        currency="USD",
+        metadata={},
+        status="succeeded",
+    )
+    body = dumps(event)
+    header = signature_header(body, LOCAL_WEBHOOK_SECRET)
+    assert payments.verify(body, header)["id"] == event["id"]
+    with pytest.raises(WebhookSignatureError):
+        payments.verify(body + b" ", header)
+    with pytest.raises(WebhookSignatureError):
+        payments.verify(body, signature_header(body, "whsec_someone_else"))
+    with pytest.raises(WebhookSignatureError):
+        payments.verify(body, None)
