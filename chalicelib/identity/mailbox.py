@@ -33,7 +33,7 @@ def fetch_moto_data() -> dict[str, Any]:
     url = f"{endpoint}/moto-api/data.json"
     try:
         # The endpoint is validated as http(s) by settings and is loopback locally.
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310
             data: dict[str, Any] = json.loads(response.read())
     except (OSError, ValueError) as error:
         raise DependencyUnavailableError(f"Could not read moto's data: {error}") from None

@@ -32,7 +32,10 @@ def sign_up_seller(cloud: RunningCloud) -> tuple[str, dict[str, str]]:
     )
     assert registered.status_code == 202, registered.text
     mail = wait_for(
-        lambda: httpx.get(f"{cloud.rest}/dev/mailbox", params={"email": email}).json()["messages"],
+        lambda: httpx.get(f"{cloud.rest}/dev/mailbox", params={"email": email}, timeout=60).json()[
+            "messages"
+        ],
+        timeout=90,
         what="verification email",
     )
     verified = httpx.post(

@@ -26,7 +26,8 @@ def newest_code(cloud: RunningCloud, email: str, subject: str) -> str:
     """The code of the newest email with ``subject`` to ``email`` (read from moto's SES)."""
 
     def probe() -> str | None:
-        response = httpx.get(f"{cloud.rest}/dev/mailbox", params={"email": email})
+        # The mailbox reads all of moto's data; it grows with everything the suite did.
+        response = httpx.get(f"{cloud.rest}/dev/mailbox", params={"email": email}, timeout=60)
         assert response.status_code == 200, response.text
         for message in response.json()["messages"]:
             if message["subject"] == subject:
@@ -34,7 +35,7 @@ def newest_code(cloud: RunningCloud, email: str, subject: str) -> str:
                 return code
         return None
 
-    return wait_for(probe, timeout=10, what=f"email {subject!r}")
+    return wait_for(probe, timeout=90, what=f"email {subject!r}")
 
 
 def bearer(token: str) -> dict[str, str]:
