@@ -155,23 +155,9 @@ def list_all_orders(
     cursor: str | None,
 ) -> Page[Order]:
     """Every order (admin), newest first, by status (gsi3) or all (gsi4), in a date range."""
-    index: Any
-    if status:
-        partition, index, key = orders_by_status_pk(status), Order.by_status, "gsi3pk"
-        condition = _range(index, Order.gsi3sk, since, until)
-    else:
-        partition, index, key = ALL_ORDERS, Order.everything, "gsi4pk"
-        condition = _range(index, Order.gsi4sk, since, until)
-    return _page(
-        index.query(
-            partition,
-            condition,
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=_start(cursor, key, partition),
-        ),
-        limit,
-    )
+    status_pk = orders_by_status_pk(status) if status else None
+    page: Page[Order] = _list_all(Order, status_pk, ALL_ORDERS, since, until, limit, cursor)
+    return page
 
 
 def list_all_payments(
@@ -183,13 +169,27 @@ def list_all_payments(
     cursor: str | None,
 ) -> Page[Payment]:
     """Every payment (admin), newest first, by status (gsi3) or all (gsi4), in a date range."""
-    index: Any
-    if status:
-        partition, index, key = payments_by_status_pk(status), Payment.by_status, "gsi3pk"
-        condition = _range(index, Payment.gsi3sk, since, until)
+    status_pk = payments_by_status_pk(status) if status else None
+    page: Page[Payment] = _list_all(Payment, status_pk, ALL_PAYMENTS, since, until, limit, cursor)
+    return page
+
+
+def _list_all(
+    model: Any,
+    status_pk: str | None,
+    all_pk: str,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Any:
+    """One status partition (gsi3) or everything (gsi4) of a model, newest first."""
+    if status_pk:
+        partition, index, key = status_pk, model.by_status, "gsi3pk"
+        condition = _range(index, model.gsi3sk, since, until)
     else:
-        partition, index, key = ALL_PAYMENTS, Payment.everything, "gsi4pk"
-        condition = _range(index, Payment.gsi4sk, since, until)
+        partition, index, key = all_pk, model.everything, "gsi4pk"
+        condition = _range(index, model.gsi4sk, since, until)
     return _page(
         index.query(
             partition,
