@@ -16,7 +16,7 @@ import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from localcloud import clock
+from localcloud import clock, dynamodb
 from localcloud.config import LocalCloudConfig
 from localcloud.deploy import Deployment, FunctionSpec, deploy
 from localcloud.front import AwsFront
@@ -98,6 +98,7 @@ class LocalCloud:
     def start(self) -> Endpoints:
         started = time.perf_counter()
         cfg = self.config
+        dynamodb.install()
         aws = _Server(
             "aws",
             cfg.host,

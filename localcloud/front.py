@@ -5,7 +5,8 @@ In front of moto's WSGI app it answers:
   our handler in-process; a handler exception comes back as 200 with
   ``X-Amz-Function-Error: Unhandled``, exactly what Step Functions' Retry/Catch read;
 - the WebSocket ``@connections`` management API (served by the WebSocket gateway);
-- ``/_localcloud/*`` hooks for people and tests (deployment facts, run a schedule now).
+- ``/_localcloud/*`` hooks for people and tests (deployment facts, run a schedule now,
+  the emails SES accepted: ``GET /_localcloud/ses/messages``, what the local mailbox reads).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
+from localcloud import ses
 from localcloud.lambdas import LambdaRuntime
 from localcloud.websocket import WebSocketGateway
 
@@ -156,4 +158,6 @@ class AwsFront:
             return _json(start, "200 OK", result)
         if path == "/_localcloud/info" and method == "GET":
             return _json(start, "200 OK", hooks.info())
+        if path == "/_localcloud/ses/messages" and method == "GET":
+            return _json(start, "200 OK", ses.sent_messages())
         return _json(start, "404 Not Found", {"error": f"no hook {method} {path}"})

@@ -21,4 +21,9 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+# The same DynamoDB isolation fixes the local cloud runs with (see localcloud/dynamodb.py).
+from localcloud import dynamodb
+
+dynamodb.install()
+
 pytest_plugins = ["tests.fixtures.aws", "tests.fixtures.cloud"]

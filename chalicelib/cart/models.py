@@ -7,9 +7,12 @@ Cart header     ``CART#<user>``     ``META``              ``CARTS#OPEN`` / last 
                                                           (``CARTS#ABANDONED`` once reported)
 Cart line       ``CART#<user>``     ``ITEM#<product>``
 Wishlist entry  ``WISH#<user>``     ``ITEM#<product>``
+Bought receipt  ``CART#<user>``     ``BOUGHT#<id>``       TTL ``expires_at``; id = checkout
 ==============  ==================  ====================  ===================================
 
-A cart is one Query; the abandoned-cart job Queries gsi1 by last activity (no Scan).
+A bought receipt records that a paid checkout's lines left the cart (so a repeated saga
+step takes nothing twice). A cart is one Query; the abandoned-cart job Queries gsi1 by
+last activity (no Scan).
 Lines hold only product ids and quantities: prices and stock are always read live.
 """
 
@@ -25,6 +28,7 @@ from chalicelib.core.dynamo import bind_table
 
 META_SK = "META"
 ITEM_PREFIX = "ITEM#"
+BOUGHT_PREFIX = "BOUGHT#"
 OPEN_CARTS = "CARTS#OPEN"
 ABANDONED_CARTS = "CARTS#ABANDONED"
 
@@ -95,3 +99,15 @@ class WishlistEntry(Model):
     sk = UnicodeAttribute(range_key=True)
     product_id = UnicodeAttribute()
     added_at = UTCDateTimeAttribute()
+
+
+@bind_table("carts_table")
+class BoughtReceipt(Model):
+    """A paid checkout whose units were taken out of the cart."""
+
+    class Meta:
+        table_name = "carts"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = NumberAttribute()

@@ -11,15 +11,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.cart.events import CartAbandoned
 from chalicelib.cart.models import (
     ABANDONED_CARTS,
+    BOUGHT_PREFIX,
     ITEM_PREFIX,
     META_SK,
     OPEN_CARTS,
+    BoughtReceipt,
     CartHeader,
     CartLine,
     WishlistEntry,
@@ -34,10 +37,12 @@ from chalicelib.catalog.errors import DiscountRejectedError, OutOfStockError
 from chalicelib.catalog.models import ACTIVE, PRODUCT_SK, Product, Shop, product_pk
 from chalicelib.catalog.pricing import effective_price, offer_is_active
 from chalicelib.core import clock
+from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.settings import get_settings
 
 WISHLIST_MAX = 200
+BOUGHT_RECEIPT_DAYS = 30
 
 
 @dataclass
@@ -296,11 +301,66 @@ def remove_code(actor: Actor) -> PricedCart:
     return get_cart(actor)
 
 
-def clear(actor: Actor) -> None:
-    """Empty the cart (checkout does this once the order exists)."""
-    for line in _lines(actor.account_id):
-        line.delete()
-    _touch(actor.account_id, code=None)
+def remove_bought(user_id: str, checkout_id: str, bought: dict[str, int], code: str | None) -> bool:
+    """Take a paid checkout's units out of the cart, once; False if already done.
+
+    Only what was bought leaves: lines added or raised while the checkout ran stay. One
+    transaction writes the lines and a receipt for the checkout, conditional on the
+    quantities read, so a shopper's edit meanwhile makes it read again (bounded).
+    """
+    receipt = BoughtReceipt(
+        pk=cart_pk(user_id),
+        sk=f"{BOUGHT_PREFIX}{checkout_id}",
+        expires_at=clock.epoch(clock.now()) + BOUGHT_RECEIPT_DAYS * 86_400,
+    )
+    for _ in range(5):
+        lines = {line.product_id: line for line in _lines(user_id)}
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(receipt, condition=BoughtReceipt.pk.does_not_exist())
+                for product_id, units in bought.items():
+                    line = lines.get(product_id)
+                    if line is None:
+                        continue  # the shopper removed it meanwhile
+                    held = int(line.quantity)
+                    unchanged = CartLine.quantity == held
+                    if held <= units:
+                        transaction.delete(line, condition=unchanged)
+                    else:
+                        transaction.update(
+                            line, actions=[CartLine.quantity.set(held - units)], condition=unchanged
+                        )
+        except TransactWriteError as error:
+            if error.cause_response_code != "TransactionCanceledException":
+                raise
+            # pynamodb orders the items by kind, so ask which condition failed.
+            if _bought_already(receipt):
+                return False  # an earlier attempt did it
+            continue  # a line changed meanwhile: read again
+        if code:
+            _drop_code(user_id, code)
+        _touch(user_id)
+        return True
+    raise ConflictError("The cart keeps changing; try again")
+
+
+def _bought_already(receipt: BoughtReceipt) -> bool:
+    try:
+        BoughtReceipt.get(receipt.pk, receipt.sk, consistent_read=True)
+    except BoughtReceipt.DoesNotExist:
+        return False
+    return True
+
+
+def _drop_code(user_id: str, code: str) -> None:
+    """Forget the cart's code if it is still the one the checkout used."""
+    try:
+        CartHeader(pk=cart_pk(user_id), sk=META_SK).update(
+            actions=[CartHeader.code.remove()], condition=CartHeader.code == code
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 # ---------- wishlist ----------

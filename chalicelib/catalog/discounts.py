@@ -177,39 +177,89 @@ def evaluate(
     )
 
 
+@dataclass(frozen=True)
+class Redemption:
+    """One use of a code that passed every rule, written in the caller's transaction.
+
+    Both counters move conditional on both limits, so concurrent checkouts can never
+    exceed ``max_uses`` or ``per_user_limit``; written together with the checkout, a use
+    is counted exactly when the checkout exists.
+    """
+
+    applied: AppliedDiscount
+    user_id: str
+    shop_subtotals: dict[str, int]
+    max_uses: int | None
+    per_user_limit: int | None
+    now: datetime
+
+    def write(self, transaction: TransactWrite) -> None:
+        """Add the two counter updates (code, then the shopper's use) to ``transaction``."""
+        code_ok = (DiscountCode.active == True) & (DiscountCode.ends_at > self.now)  # noqa: E712
+        if self.max_uses is not None:
+            code_ok &= DiscountCode.used < self.max_uses
+        use_ok = None
+        if self.per_user_limit is not None:
+            use_ok = CodeUse.uses.does_not_exist() | (CodeUse.uses < self.per_user_limit)
+        code = self.applied.code
+        transaction.update(
+            DiscountCode(pk=code_pk(code), sk=CODE_SK),
+            actions=[DiscountCode.used.add(1)],
+            condition=code_ok,
+        )
+        transaction.update(
+            CodeUse(pk=code_pk(code), sk=f"USER#{self.user_id}"),
+            actions=[CodeUse.uses.add(1)],
+            condition=use_ok,
+        )
+
+    def refused(self) -> DiscountRejectedError:
+        """Why the counters refused (someone took the last use meanwhile): the rule now failing."""
+        code = self.applied.code
+        try:
+            evaluate(code, user_id=self.user_id, shop_subtotals=self.shop_subtotals, now=self.now)
+        except DiscountRejectedError as rejected:
+            return rejected
+        return _reject("exhausted", f"The code {code} has been used up", code)
+
+
+def prepare_redemption(
+    code: str, *, user_id: str, shop_subtotals: dict[str, int], now: datetime | None = None
+) -> Redemption:
+    """Check every rule for one use of ``code`` by ``user_id``; raises the failing rule."""
+    now = now or clock.now()
+    applied = evaluate(code, user_id=user_id, shop_subtotals=shop_subtotals, now=now)
+    current = get_code(applied.code)
+    assert current is not None
+    return Redemption(
+        applied=applied,
+        user_id=user_id,
+        shop_subtotals=dict(shop_subtotals),
+        max_uses=None if current.max_uses is None else int(current.max_uses),
+        per_user_limit=None if current.per_user_limit is None else int(current.per_user_limit),
+        now=now,
+    )
+
+
 def redeem(
     code: str, *, user_id: str, shop_subtotals: dict[str, int], now: datetime | None = None
 ) -> AppliedDiscount:
-    """Use a code once for ``user_id`` (checkout): rules checked, then counted atomically.
+    """Use a code once for ``user_id`` on its own (checkout writes the use with its orders)."""
+    return redeem_prepared(
+        prepare_redemption(code, user_id=user_id, shop_subtotals=shop_subtotals, now=now)
+    )
 
-    Both counters move in one transaction conditional on both limits, so concurrent
-    checkouts can never exceed ``max_uses`` or ``per_user_limit``.
-    """
-    now = now or clock.now()
-    applied = evaluate(code, user_id=user_id, shop_subtotals=shop_subtotals, now=now)
-    item = DiscountCode(pk=code_pk(applied.code), sk=CODE_SK)
-    use = CodeUse(pk=code_pk(applied.code), sk=f"USER#{user_id}")
-    current = get_code(applied.code)
-    assert current is not None
-    code_ok = (DiscountCode.active == True) & (DiscountCode.ends_at > now)  # noqa: E712
-    if current.max_uses is not None:
-        code_ok &= DiscountCode.used < int(current.max_uses)
-    use_ok = None
-    if current.per_user_limit is not None:
-        use_ok = CodeUse.uses.does_not_exist() | (CodeUse.uses < int(current.per_user_limit))
+
+def redeem_prepared(redemption: Redemption) -> AppliedDiscount:
+    """Count a prepared use in a transaction of its own; raises the rule that now fails."""
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(item, actions=[DiscountCode.used.add(1)], condition=code_ok)
-            transaction.update(use, actions=[CodeUse.uses.add(1)], condition=use_ok)
+            redemption.write(transaction)
     except TransactWriteError as error:
         if error.cause_response_code != "TransactionCanceledException":
             raise
-        # Someone else took the last use meanwhile: report the rule that now fails.
-        evaluate(code, user_id=user_id, shop_subtotals=shop_subtotals, now=now)
-        raise _reject(
-            "exhausted", f"The code {applied.code} has been used up", applied.code
-        ) from None
-    return applied
+        raise redemption.refused() from None
+    return redemption.applied
 
 
 def release(code: str, *, user_id: str) -> None:

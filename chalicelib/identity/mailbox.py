@@ -1,9 +1,9 @@
 """The local mailbox: every email SES (moto) accepted, readable per recipient.
 
-moto keeps sent messages in memory and exposes them, with all its other model data, at
-``GET {AWS_ENDPOINT_URL}/moto-api/data.json`` (``ses`` → ``RawMessage``/``Message``).
-Only the local and test stages use this; the route that serves it is not registered
-anywhere else.
+moto keeps sent messages in memory; the local cloud's AWS endpoint serves just SES's at
+``GET {AWS_ENDPOINT_URL}/_localcloud/ses/messages`` (``{"RawMessage": [...], "Message":
+[...]}``, see ``localcloud/ses.py``). Only the local and test stages use this; the route
+that serves it is not registered anywhere else.
 """
 
 from __future__ import annotations
@@ -23,20 +23,20 @@ from chalicelib.core.settings import get_settings
 CODE = re.compile(r"\b(\d{6,10})\b")
 
 
-def fetch_moto_data() -> dict[str, Any]:
-    """moto's model data from the server at ``AWS_ENDPOINT_URL``."""
+def fetch_sent_messages() -> dict[str, Any]:
+    """What SES accepted, from the local cloud at ``AWS_ENDPOINT_URL``."""
     endpoint = get_settings().aws_endpoint_url
     if not endpoint:
         raise DependencyUnavailableError(
-            "The local mailbox reads moto's server; AWS_ENDPOINT_URL is not set"
+            "The local mailbox reads the local cloud; AWS_ENDPOINT_URL is not set"
         )
-    url = f"{endpoint}/moto-api/data.json"
+    url = f"{endpoint}/_localcloud/ses/messages"
     try:
         # The endpoint is validated as http(s) by settings and is loopback locally.
-        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
             data: dict[str, Any] = json.loads(response.read())
     except (OSError, ValueError) as error:
-        raise DependencyUnavailableError(f"Could not read moto's data: {error}") from None
+        raise DependencyUnavailableError(f"Could not read SES's messages: {error}") from None
     return data
 
 
@@ -82,14 +82,16 @@ def _simple(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def messages_for(address: str, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Emails sent to ``address``, newest first, each with the first code found in it."""
+    """Emails sent to ``address``, newest first, each with the first code found in it.
+
+    ``data`` is what ``fetch_sent_messages`` returns (read now when not given).
+    """
     if not get_settings().is_local:
         raise NotFoundError("No such route")
-    data = fetch_moto_data() if data is None else data
-    ses = data.get("ses", {})
+    data = fetch_sent_messages() if data is None else data
     # moto lists each kind in sending order; this app sends raw messages only.
-    sent = [_raw(item) for item in reversed(ses.get("RawMessage", []))]
-    sent += [_simple(item) for item in reversed(ses.get("Message", []))]
+    sent = [_raw(item) for item in reversed(data.get("RawMessage", []))]
+    sent += [_simple(item) for item in reversed(data.get("Message", []))]
     wanted = address.strip().lower()
     found = [message for message in sent if wanted in message["to"]]
     for message in found:

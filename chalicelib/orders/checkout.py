@@ -1,8 +1,9 @@
 """Checkout: a shopper's cart becomes PENDING orders (one per shop), one payment, a saga.
 
 Prices, stock problems and the discount code are re-read from the catalog here (the
-cart service prices every line live); the code is redeemed atomically (its limits hold
-under races) and given back if the saga cancels. An ``Idempotency-Key`` claims the
+cart service prices every line live); the code's use is counted in the same transaction
+that stores the checkout (its limits hold under races; no use is counted without a
+checkout) and given back if the saga cancels. An ``Idempotency-Key`` claims the
 checkout: the same key from the same shopper returns the same checkout, never a second
 order or charge. The saga execution is named after the checkout id, so a repeated start
 is refused by Step Functions itself.
@@ -120,6 +121,8 @@ def place(
     key = _check_key(idempotency_key)
     found = _existing(shopper.account_id, key)
     if found is not None:
+        if found.status == "PENDING":
+            _start_saga(found)  # the first request may have died before starting it
         return found, False
     if shopper.role != "user" and shopper.role != "admin":
         raise ForbiddenError("Sellers check out with a shopper account")
@@ -140,29 +143,18 @@ def place(
     for line in cart.lines:
         assert line.shop_id is not None
         subtotals[line.shop_id] = subtotals.get(line.shop_id, 0) + line.unit_price * line.quantity
-    applied = None
-    if cart.code:
-        try:
-            applied = discounts.redeem(
+    try:
+        redemption = None
+        if cart.code:
+            redemption = discounts.prepare_redemption(
                 cart.code, user_id=shopper.account_id, shop_subtotals=subtotals
             )
-        except DiscountRejectedError:
-            again = _existing(shopper.account_id, key)  # a double submit won the race
-            if again is not None:
-                return again, False
+        checkout = _store(shopper, key, method, cart, redemption, fault_plan)
+    except (_KeyTaken, DiscountRejectedError):
+        again = _existing(shopper.account_id, key)  # a double submit won the race
+        if again is None:
             raise
-    try:
-        checkout = _store(shopper, key, method, cart, applied, fault_plan)
-    except _KeyTaken:
-        if applied is not None:
-            discounts.release(applied.code, user_id=shopper.account_id)
-        again = _existing(shopper.account_id, key)
-        assert again is not None
         return again, False
-    except Exception:
-        if applied is not None:
-            discounts.release(applied.code, user_id=shopper.account_id)
-        raise
     _start(checkout)
     return checkout, True
 
@@ -176,9 +168,11 @@ def _store(
     key: str,
     method: str,
     cart: cart_service.PricedCart,
-    applied: discounts.AppliedDiscount | None,
+    redemption: discounts.Redemption | None,
     fault_plan: dict[str, Any] | None,
 ) -> Checkout:
+    """Write the claim, checkout, payment, orders and the code's use in one transaction."""
+    applied = redemption.applied if redemption else None
     now = clock.now()
     checkout_id = uuid.uuid4().hex
     payment_id = uuid.uuid4().hex
@@ -264,10 +258,15 @@ def _store(
             transaction.save(payment)
             for order in orders:
                 transaction.save(order)
+            if redemption is not None:
+                redemption.write(transaction)  # last: the code's two counters
     except TransactWriteError as error:
-        reasons = [str(getattr(r, "code", "")) for r in (error.cancellation_reasons or []) if r]
+        # pynamodb sends puts before updates: the claim is first, the code's counters last.
+        reasons = [str(getattr(r, "code", "") or "") for r in (error.cancellation_reasons or [])]
         if reasons[:1] == ["ConditionalCheckFailed"]:
             raise _KeyTaken from None
+        if redemption is not None and "ConditionalCheckFailed" in reasons[-2:]:
+            raise redemption.refused() from None
         raise
     publishing.announce(
         CheckoutStarted(
@@ -306,14 +305,12 @@ def saga_input(checkout: Checkout) -> dict[str, Any]:
     }
 
 
-def _start(checkout: Checkout) -> None:
-    """Start the saga (named after the checkout); a start that fails cancels the checkout."""
+def _start_saga(checkout: Checkout) -> None:
+    """Start the saga named after the checkout; a second start of that name is a no-op."""
     arn = get_settings().checkout_state_machine_arn
+    if not arn:
+        raise DependencyUnavailableError("No checkout state machine is configured")
     try:
-        if not arn:
-            raise DependencyUnavailableError("No checkout state machine is configured")
-        # No write to the checkout after the start: the saga may already be updating it
-        # (its execution ARN is the state machine's plus ``execution_name``).
         aws.client("stepfunctions").start_execution(
             stateMachineArn=arn,
             name=checkout.execution_name,
@@ -322,11 +319,20 @@ def _start(checkout: Checkout) -> None:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
             return
-        _abandon(checkout)
         raise DependencyUnavailableError("Checkout is unavailable; try again shortly") from None
-    except (BotoCoreError, DependencyUnavailableError):
-        _abandon(checkout)
+    except BotoCoreError:
         raise DependencyUnavailableError("Checkout is unavailable; try again shortly") from None
+
+
+def _start(checkout: Checkout) -> None:
+    """Start a new checkout's saga; a start that fails cancels the checkout."""
+    # No write to the checkout after the start: the saga may already be updating it
+    # (its execution ARN is the state machine's plus ``execution_name``).
+    try:
+        _start_saga(checkout)
+    except DependencyUnavailableError:
+        _abandon(checkout)
+        raise
 
 
 def _abandon(checkout: Checkout) -> None:

@@ -10,7 +10,6 @@ Both bump the product's ``version`` so a seller editing a stale copy is told to 
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -26,12 +25,6 @@ from chalicelib.orders.events import StockLow, StockUpdated
 from chalicelib.orders.models import ORDER_SK, Order, order_pk
 
 MAX_TRANSACTION_ITEMS = 100
-# moto (5.2.5) rolls a cancelled TransactWriteItems back by restoring a deep copy of every
-# table it touched, which also erases other threads' writes made meanwhile. The local
-# cloud runs every function in one process, so reservations there are serialized and a
-# short line is found by a consistent read first: a cancelled transaction then stays
-# rare (a seller's edit racing us). On AWS this lock only spans one container.
-_reservations = threading.Lock()
 NONE, RESERVED, RELEASED = "NONE", "RESERVED", "RELEASED"
 
 
@@ -107,18 +100,7 @@ def reserve(orders: list[Order]) -> bool:
     units = _units(orders)
     items = [_order_update(order, NONE, RESERVED) for order in orders]
     items += [_product_update(pid, -qty, guard=True) for pid, (_, qty) in units.items()]
-    with _reservations:
-        available = stock_of(list(units))
-        short = [pid for pid, (_, qty) in units.items() if available.get(pid, 0) < qty]
-        if short:
-            for order in orders:
-                order.refresh(consistent_read=True)
-            if {order.stock_state for order in orders} == {RESERVED}:
-                return False  # an earlier attempt took it (and so the stock looks short)
-            raise OutOfStockError(
-                "Not enough stock for: " + ", ".join(short), details={"product_ids": short}
-            )
-        reasons = _transact(items)
+    reasons = _transact(items)
     if reasons is None:
         for order in orders:
             order.stock_state = RESERVED
@@ -148,20 +130,33 @@ def release(orders: list[Order]) -> bool:
     held = [order for order in orders if order.stock_state == RESERVED]
     if not held:
         return False
-    units = _units(held)
-    items = [_order_update(order, RESERVED, RELEASED) for order in held]
-    items += [_product_update(pid, qty, guard=False) for pid, (_, qty) in units.items()]
-    reasons = _transact(items)
-    if reasons is not None:
+    restock = _units(held)
+    while True:  # bounded: each pass drops a vanished product or an already released order
+        items = [_order_update(order, RESERVED, RELEASED) for order in held]
+        items += [_product_update(pid, qty, guard=False) for pid, (_, qty) in restock.items()]
+        reasons = _transact(items)
+        if reasons is None:
+            break
         if any(code == "TransactionConflict" for code in reasons):
             raise TransientStockError("Another checkout is writing the same stock; try again")
-        # Someone (an earlier attempt) released some of them: re-read and release the rest.
-        for order in held:
-            order.refresh(consistent_read=True)
-        return release(held)
+        order_reasons, product_reasons = reasons[: len(held)], reasons[len(held) :]
+        if any(code == "ConditionalCheckFailed" for code in order_reasons):
+            # An earlier attempt released some of them: re-read and release the rest.
+            for order in held:
+                order.refresh(consistent_read=True)
+            return release(held)
+        # The rest failed on products that no longer exist (purged): nothing to give back.
+        gone = {
+            pid
+            for pid, code in zip(restock, product_reasons, strict=False)
+            if code == "ConditionalCheckFailed"
+        }
+        if not gone:
+            raise TransientStockError("Could not release stock; try again")
+        restock = {pid: held_units for pid, held_units in restock.items() if pid not in gone}
     for order in held:
         order.stock_state = RELEASED
-    _announce(units, sign=1, reason="released")
+    _announce(restock, sign=1, reason="released")
     return True
 
 

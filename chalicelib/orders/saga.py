@@ -16,7 +16,6 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib.cart import service as cart_service
 from chalicelib.catalog import discounts
-from chalicelib.catalog.actor import Actor
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.orders import faults, inventory, payments, publishing, repository
@@ -57,11 +56,12 @@ def confirm(checkout_id: str, *, attempt: int, faults_plan: Plan) -> dict[str, A
 
 
 def notify(checkout_id: str, *, attempt: int, faults_plan: Plan) -> dict[str, Any]:
-    """Announce the paid orders and clear the shopper's cart (safe to repeat)."""
+    """Announce the paid orders and take what was bought out of the cart (safe to repeat)."""
     faults.before("notify", faults_plan, attempt)
     checkout = repository.get_checkout(checkout_id)
     events: list[Any] = []
-    for order in repository.orders_of(checkout):
+    orders = repository.orders_of(checkout)
+    for order in orders:
         events.append(
             OrderStatusChanged(
                 order_id=order.order_id,
@@ -82,7 +82,11 @@ def notify(checkout_id: str, *, attempt: int, faults_plan: Plan) -> dict[str, An
             )
         )
     publishing.announce(*events, required=True)
-    cart_service.clear(Actor(account_id=checkout.user_id, role="user"))
+    bought: dict[str, int] = {}
+    for order in orders:
+        for line in order.lines:
+            bought[line["product_id"]] = bought.get(line["product_id"], 0) + int(line["quantity"])
+    cart_service.remove_bought(checkout.user_id, checkout_id, bought, checkout.code)
     faults.after("notify", faults_plan, attempt)
     metrics.add_metric(name="CheckoutsPaid", unit="Count", value=1)
     return {"notified": True}
@@ -118,7 +122,8 @@ def cancel_orders(
     reason = reason_for(error)
     checkout = repository.get_checkout(checkout_id)
     events: list[Any] = []
-    for order in repository.orders_of(checkout):
+    orders = repository.orders_of(checkout)
+    for order in orders:
         previous = order.status
         if repository.transition(order, "CANCELLED", reason=reason):
             events.append(

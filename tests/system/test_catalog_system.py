@@ -32,7 +32,7 @@ def sign_up_seller(cloud: RunningCloud) -> tuple[str, dict[str, str]]:
     )
     assert registered.status_code == 202, registered.text
     mail = wait_for(
-        lambda: httpx.get(f"{cloud.rest}/dev/mailbox", params={"email": email}, timeout=60).json()[
+        lambda: httpx.get(f"{cloud.rest}/dev/mailbox", params={"email": email}, timeout=15).json()[
             "messages"
         ],
         timeout=90,

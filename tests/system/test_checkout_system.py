@@ -1,7 +1,9 @@
 """The checkout saga end to end on the running local cloud, with the simulated provider.
 
 Shoppers and a seller are provisioned in this process against the cloud's tables (no
-sign-up round trips, no login rate limit); everything they do goes through the REST API.
+sign-up round trips) and sign in through ``POST /auth/login`` (the test cloud raises the
+per-IP login limit: see tests/fixtures/cloud.py); everything they do goes through the REST
+API.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.accounts import sign_in
 from tests.fixtures.aws import reset_app_state
 from tests.fixtures.cloud import RunningCloud, wait_for
 
@@ -48,12 +51,15 @@ class World:
         return self.shoppers.pop()
 
 
-def _person(email: str, role: str) -> Person:
-    from chalicelib.identity import admin, service
+PASSWORD = "Checkout-Pass-2026"
 
-    account = admin.provision_account(email, "Checkout-Pass-2026", role=role)  # type: ignore[arg-type]
-    session = service._open_session(account)
-    return Person(account.account_id, {"Authorization": f"Bearer {session.access.token}"})
+
+def _person(http: httpx.Client, email: str, role: str) -> Person:
+    """A verified account (provisioned directly), signed in through the API."""
+    from chalicelib.identity import admin
+
+    account = admin.provision_account(email, PASSWORD, role=role)  # type: ignore[arg-type]
+    return Person(account.account_id, sign_in(http, email, PASSWORD))
 
 
 @pytest.fixture(scope="module")
@@ -82,16 +88,20 @@ def world(cloud: RunningCloud) -> Iterator[World]:
         from chalicelib.catalog import demo
 
         run = uuid.uuid4().hex[:6]
-        seller = _person(f"co.seller.{run}@orders.example.com", "seller")
-        other = _person(f"co.other.{run}@orders.example.com", "seller")
-        demo.ensure_shop(seller.account_id, f"Checkout Shop {run}", "home")
-        demo.ensure_shop(other.account_id, f"Other Shop {run}", "home")
-        # A fresh token carries the shop id the seller got meanwhile.
-        seller = Person(seller.account_id, _person_token(seller.account_id))
-        other = Person(other.account_id, _person_token(other.account_id))
-        admin_person = _person(f"co.admin.{run}@orders.example.com", "admin")
-        shoppers = [_person(f"co.shopper.{run}.{n}@orders.example.com", "user") for n in range(42)]
         with httpx.Client(base_url=cloud.rest, timeout=30) as http:
+            seller_email = f"co.seller.{run}@orders.example.com"
+            other_email = f"co.other.{run}@orders.example.com"
+            seller = _person(http, seller_email, "seller")
+            other = _person(http, other_email, "seller")
+            demo.ensure_shop(seller.account_id, f"Checkout Shop {run}", "home")
+            demo.ensure_shop(other.account_id, f"Other Shop {run}", "home")
+            # A fresh sign-in: its token carries the shop id the seller got meanwhile.
+            seller = Person(seller.account_id, sign_in(http, seller_email, PASSWORD))
+            other = Person(other.account_id, sign_in(http, other_email, PASSWORD))
+            admin_person = _person(http, f"co.admin.{run}@orders.example.com", "admin")
+            shoppers = [
+                _person(http, f"co.shopper.{run}.{n}@orders.example.com", "user") for n in range(42)
+            ]
             yield World(cloud, seller, other, admin_person, shoppers, http)
     finally:
         for key, value in saved.items():
@@ -100,14 +110,6 @@ def world(cloud: RunningCloud) -> Iterator[World]:
             else:
                 os.environ[key] = value
         reset_app_state()
-
-
-def _person_token(account_id: str) -> dict[str, str]:
-    from chalicelib.identity import repository, service
-
-    account = repository.get_account(account_id)
-    assert account is not None
-    return {"Authorization": f"Bearer {service._open_session(account).access.token}"}
 
 
 def new_product(
@@ -278,13 +280,54 @@ def test_processing_error_is_retried_then_paid(world: World) -> None:
     assert stock_of(world, product) == 2
 
 
-def test_payment_timeout_cancels_and_a_late_success_is_refunded(world: World) -> None:
+def test_payment_timeout_cancels_and_restocks(world: World) -> None:
     _shopper, product, done = buy(
         world, stock=3, card=THREE_DS, plan={"payment_timeout_seconds": 1}
     )
     assert (done["status"], done["reason"]) == ("CANCELLED", "PAYMENT_TIMEOUT")
     assert done["payment"]["status"] == "CANCELLED"
     assert stock_of(world, product) == 3
+
+
+def test_a_success_the_saga_learns_too_late_is_refunded_once(world: World) -> None:
+    from chalicelib.orders.providers import SimulatedProvider
+
+    shopper = world.shopper()
+    product = new_product(world, 3)
+    add_to_cart(world, shopper, product)
+    started = checkout(world, shopper, THREE_DS, plan={"payment_timeout_seconds": 4})
+    payment_id = started["payment"]["payment_id"]
+    wait_for(lambda: _payment_status(world, shopper, started) == "REQUIRES_ACTION")
+    # The shopper passes 3-D Secure at the provider, but its webhook is late: the saga
+    # times out, and voiding the intent finds it already succeeded.
+    simulator = SimulatedProvider()
+    intent_id = SimulatedProvider.intent_id_for(f"{payment_id}:0")
+    late_event = simulator.complete_action(intent_id, succeed=True)
+    assert late_event is not None, "the saga timed out before the shopper confirmed"
+
+    done = settled(world, shopper, started["checkout_id"])
+    assert (done["status"], done["reason"]) == ("CANCELLED", "PAYMENT_TIMEOUT")
+    assert done["payment"]["status"] == "REFUNDED"
+    assert stock_of(world, product) == 3
+    intent = simulator.get(intent_id)
+    assert intent is not None
+    assert (intent.status, int(intent.captured), int(intent.refunded)) == ("succeeded", 2500, 2500)
+
+    # The webhook finally arrives: nothing changes, nothing is refunded twice.
+    body, signature = _signed(late_event)
+    answer = world.http.post(
+        "/payments/webhook", content=body, headers={"Stripe-Signature": signature}
+    )
+    assert answer.json() == {"received": True, "duplicate": False}
+    assert settled(world, shopper, started["checkout_id"]) == done
+    intent = simulator.get(intent_id)
+    assert intent is not None
+    assert int(intent.refunded) == 2500
+
+
+def _payment_status(world: World, shopper: Person, started: dict[str, Any]) -> str:
+    body = world.http.get(f"/checkouts/{started['checkout_id']}", headers=shopper.headers)
+    return str(body.json()["payment"]["status"])
 
 
 def test_failure_after_payment_refunds(world: World) -> None:

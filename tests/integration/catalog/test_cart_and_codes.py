@@ -253,3 +253,50 @@ def test_untouched_carts_are_reported_abandoned_once(world: World) -> None:
         service.set_quantity(idle.actor, product.product_id, 1)
         manual.advance(days=2)
         assert service.report_abandoned()["reported"] == 2
+
+
+def test_two_checkouts_prepared_for_the_last_use_only_one_counts(world: World) -> None:
+    from chalicelib.catalog import discounts, products
+
+    seller, shop = world.seller_with_shop()
+    products.create_product(seller.actor, product_body(regular_price=4000, stock=9))
+    discounts.create_code(seller.actor, code_body(code="LAST1", max_uses=1))
+    first, second = world.person("user"), world.person("user")
+    subtotals = {shop.shop_id: 4000}
+    # Both pass every rule before either writes (two checkouts at the same instant).
+    one = discounts.prepare_redemption("LAST1", user_id=first.account_id, shop_subtotals=subtotals)
+    two = discounts.prepare_redemption("LAST1", user_id=second.account_id, shop_subtotals=subtotals)
+    assert discounts.redeem_prepared(one) == one.applied
+    assert rule_of(lambda: discounts.redeem_prepared(two)) == "exhausted"
+    code = discounts.get_code("LAST1")
+    assert code is not None
+    assert int(code.used) == 1
+
+
+def test_a_paid_checkout_takes_only_what_it_bought_out_of_the_cart_once(world: World) -> None:
+    from chalicelib.cart import service
+    from chalicelib.catalog import discounts, products
+
+    seller, shop = world.seller_with_shop()
+    lamp, mug, rug = (
+        products.create_product(seller.actor, product_body(regular_price=1000, stock=9))
+        for _ in range(3)
+    )
+    discounts.create_code(seller.actor, code_body(code="CARTCODE"))
+    shopper = world.person("user")
+    service.add_item(shopper.actor, lamp.product_id, 2)
+    service.add_item(shopper.actor, mug.product_id, 1)
+    service.apply_code(shopper.actor, "CARTCODE")
+    bought = {lamp.product_id: 2, mug.product_id: 1}
+    # While the checkout runs the shopper adds another mug and a rug.
+    service.add_item(shopper.actor, mug.product_id, 1)
+    service.add_item(shopper.actor, rug.product_id, 1)
+
+    assert service.remove_bought(shopper.account_id, "co-1", bought, "CARTCODE") is True
+    assert service.remove_bought(shopper.account_id, "co-1", bought, "CARTCODE") is False
+
+    cart = service.get_cart(shopper.actor)
+    left = {line.product_id: line.quantity for line in cart.lines}
+    assert left == {mug.product_id: 1, rug.product_id: 1}
+    assert cart.code is None
+    assert shop.shop_id

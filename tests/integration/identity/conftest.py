@@ -43,19 +43,13 @@ def override_settings(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
     assert get_settings().stage == "test"
 
 
-def moto_data() -> dict[str, Any]:
-    """What ``GET /moto-api/data.json`` answers, from the in-process moto."""
-    from moto.moto_api._internal.responses import MotoAPIResponse
-
-    _, _, body = MotoAPIResponse().model_data(None, "", {})
-    loaded: dict[str, Any] = json.loads(body)
-    return loaded
-
-
 @pytest.fixture(autouse=True)
 def in_process_mailbox(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The mailbox reads the in-process moto (the system test reads the server over HTTP)."""
-    monkeypatch.setattr(mailbox, "fetch_moto_data", moto_data)
+    """The mailbox reads the in-process moto's SES, as the local cloud's
+    ``GET /_localcloud/ses/messages`` does (the system test reads that over HTTP)."""
+    from localcloud import ses
+
+    monkeypatch.setattr(mailbox, "fetch_sent_messages", ses.sent_messages)
 
 
 def unique_email(prefix: str = "person") -> str:

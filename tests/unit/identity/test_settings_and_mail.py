@@ -64,22 +64,20 @@ def raw_message(to: str, code: str) -> dict[str, object]:
 
 def test_mailbox_finds_messages_per_recipient_newest_first() -> None:
     data = {
-        "ses": {
-            "RawMessage": [
-                raw_message("Ann@Shop.example.com", "111111"),
-                raw_message("bob@shop.example.com", "222222"),
-                raw_message("ann@shop.example.com", "333333"),
-            ],
-            "Message": [
-                {
-                    "id": "plain",
-                    "source": "x@shop.example.com",
-                    "subject": "Hi",
-                    "body": "<p>code 444444</p>",
-                    "destinations": {"ToAddresses": ["ann@shop.example.com"]},
-                }
-            ],
-        }
+        "RawMessage": [
+            raw_message("Ann@Shop.example.com", "111111"),
+            raw_message("bob@shop.example.com", "222222"),
+            raw_message("ann@shop.example.com", "333333"),
+        ],
+        "Message": [
+            {
+                "id": "plain",
+                "source": "x@shop.example.com",
+                "subject": "Hi",
+                "body": "<p>code 444444</p>",
+                "destinations": {"ToAddresses": ["ann@shop.example.com"]},
+            }
+        ],
     }
     found = mailbox.messages_for("ANN@shop.example.com", data)
     assert [message["code"] for message in found] == ["333333", "111111", "444444"]
@@ -94,4 +92,4 @@ def test_mailbox_does_not_exist_outside_local_stages(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("BAZAAR_STAGE", "prod")
     reset_settings()
     with pytest.raises(NotFoundError):
-        mailbox.messages_for("ann@shop.example.com", {"ses": {}})
+        mailbox.messages_for("ann@shop.example.com", {"RawMessage": [], "Message": []})

@@ -1,0 +1,162 @@
+"""DynamoDB in moto made isolated like the real service: one request at a time, exact rollback.
+
+moto 5.2.5 has two gaps that checkout and discount codes run into as soon as requests are
+concurrent (the local cloud serves them from many threads):
+
+- ``TransactWriteItems`` backs up every table it touches with ``copy.deepcopy`` and, when
+  the transaction is cancelled, puts those copies back. Writes other threads made in
+  between are lost, and every transaction costs a copy of whole tables.
+- Requests are not isolated from each other: a transaction's writes can be seen half
+  done, and a Query that walks a table while another thread inserts can fail.
+
+``install()`` fixes both in this process: every DynamoDB request holds one lock while moto
+answers it (DynamoDB itself serializes transactions with the items they touch), and a
+cancelled transaction undoes only the items it wrote, from an undo log. Conditions are
+all checked before anything is written, as DynamoDB does.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import threading
+from typing import Any
+
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
+
+MAX_TRANSACTION_ITEMS = 100
+CONDITION_FAILED, CONDITION_MESSAGE = "ConditionalCheckFailed", "The conditional request failed"
+_OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
+_lock = threading.RLock()
+_installed = False
+
+Reason = tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]
+
+
+def install() -> None:
+    """Patch moto's DynamoDB in this process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    answer = DynamoHandler.call_action
+
+    @functools.wraps(answer)
+    def call_action_alone(self: DynamoHandler) -> Any:
+        with _lock:
+            return answer(self)
+
+    DynamoHandler.call_action = call_action_alone  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _installed = True
+
+
+def _key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    if op_type != "Put":
+        key: dict[str, Any] = op["Key"]
+        return key
+    table = backend.get_table(op["TableName"])
+    attrs = op["Item"]
+    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attrs[table.range_key_attr]
+    return key
+
+
+def _condition_holds(backend: DynamoDBBackend, op: dict[str, Any], key: dict[str, Any]) -> bool:
+    condition = op.get("ConditionExpression")
+    if condition is None:
+        return True
+    expression = get_filter_expression(
+        condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    )
+    return bool(expression.expr(backend.get_item(op["TableName"], key)))
+
+
+def _old_item(backend: DynamoDBBackend, table_name: str, key: dict[str, Any]) -> Any:
+    current = backend.get_item(table_name, key)
+    return copy.deepcopy(current.to_json()["Attributes"]) if current else None
+
+
+def _apply(backend: DynamoDBBackend, op_type: str, op: dict[str, Any], key: dict[str, Any]) -> None:
+    table_name = op["TableName"]
+    names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    if op_type == "Put":
+        backend.put_item(table_name, op["Item"])
+    elif op_type == "Delete":
+        backend.delete_item(table_name, key)
+    elif op_type == "Update":
+        backend.update_item(
+            table_name,
+            key,
+            update_expression=op["UpdateExpression"],
+            expression_attribute_names=names,  # type: ignore[arg-type]  # moto takes None
+            expression_attribute_values=values,  # type: ignore[arg-type]
+        )
+
+
+def _undo(backend: DynamoDBBackend, written: list[tuple[str, dict[str, Any], Any]]) -> None:
+    for table_name, key, old in reversed(written):
+        if old is None:
+            backend.delete_item(table_name, key)
+        else:
+            backend.put_item(table_name, old)
+
+
+def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    """All or nothing; on cancellation only this transaction's own items are restored."""
+    if len(transact_items) > MAX_TRANSACTION_ITEMS:
+        raise TooManyTransactionsException()
+    with _lock:
+        planned: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        reasons: list[Reason] = []
+        seen: set[tuple[str, str]] = set()
+        for item in transact_items:
+            if len(item) > 1:
+                raise TransactWriteSingleOpException
+            op_type, op = next(iter(item.items()))
+            try:
+                if op_type not in _OPERATIONS:
+                    raise ValueError("Unsupported transaction operation")
+                key = _key_of(self, op_type, op)
+                target = (str(op["TableName"]), str(dict(sorted(key.items()))))
+                if target in seen:
+                    raise MultipleTransactionsException()
+                seen.add(target)
+                planned.append((op_type, op, key))
+                if _condition_holds(self, op, key):
+                    reasons.append((None, None, None))
+                else:
+                    old = _old_item(self, op["TableName"], key)
+                    wanted = op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+                    reasons.append((CONDITION_FAILED, CONDITION_MESSAGE, old if wanted else None))
+            except MockValidationException:
+                raise
+            except Exception as error:  # noqa: BLE001 - moto reports any other failure per item
+                reasons.append((type(error).__name__, str(error), None))
+        if any(code is not None for code, _, _ in reasons):
+            raise TransactionCanceledException(reasons)
+
+        written: list[tuple[str, dict[str, Any], Any]] = []
+        for index, (op_type, op, key) in enumerate(planned):
+            if op_type == "ConditionCheck":
+                continue
+            old = _old_item(self, op["TableName"], key)
+            try:
+                _apply(self, op_type, op, key)
+            except Exception as error:
+                _undo(self, written)
+                if isinstance(error, MockValidationException):
+                    raise
+                failed: list[Reason] = [(None, None, None)] * len(planned)
+                failed[index] = (type(error).__name__, str(error), None)
+                raise TransactionCanceledException(failed) from error
+            written.append((op["TableName"], key, old))

@@ -1,0 +1,150 @@
+"""moto's DynamoDB with localcloud/dynamodb.py installed behaves like DynamoDB under races."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
+
+from localcloud import dynamodb
+
+TABLE = "races"
+
+
+@pytest.fixture
+def client() -> Iterator[Any]:
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield ddb
+
+
+def _put(pk: str, **attrs: Any) -> dict[str, Any]:
+    item = {"pk": {"S": pk}, **attrs}
+    return {"Put": {"TableName": TABLE, "Item": item}}
+
+
+def _take(pk: str, units: int) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": TABLE,
+            "Key": {"pk": {"S": pk}},
+            "UpdateExpression": "ADD stock :minus",
+            "ConditionExpression": "stock >= :units",
+            "ExpressionAttributeValues": {
+                ":minus": {"N": str(-units)},
+                ":units": {"N": str(units)},
+            },
+        }
+    }
+
+
+def _keys(client: Any) -> set[str]:
+    return {item["pk"]["S"] for item in client.scan(TableName=TABLE)["Items"]}
+
+
+def _cancellation(client: Any, items: list[dict[str, Any]]) -> list[str]:
+    with pytest.raises(ClientError) as raised:
+        client.transact_write_items(TransactItems=items)
+    assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+    return [reason["Code"] for reason in raised.value.response["CancellationReasons"]]
+
+
+def test_a_cancelled_transaction_keeps_what_others_wrote_meanwhile(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given another client's write that lands while a transaction is being evaluated
+    client.put_item(TableName=TABLE, Item={"pk": {"S": "lamp"}, "stock": {"N": "1"}})
+    evaluate = dynamodb._condition_holds
+    landed: list[bool] = []
+
+    def with_a_write_meanwhile(backend: DynamoDBBackend, op: Any, key: Any) -> bool:
+        if not landed:
+            landed.append(True)
+            backend.put_item(TABLE, {"pk": {"S": "someone-elses"}})
+        return evaluate(backend, op, key)
+
+    monkeypatch.setattr(dynamodb, "_condition_holds", with_a_write_meanwhile)
+
+    # When the transaction is cancelled (not enough stock)
+    reasons = _cancellation(client, [_put("order-1"), _take("lamp", 2)])
+
+    # Then only its own items are rolled back: the other write stays (moto alone drops it)
+    assert reasons == ["None", "ConditionalCheckFailed"]
+    assert _keys(client) == {"lamp", "someone-elses"}
+
+
+def test_a_write_failing_midway_is_undone_item_by_item(client: Any) -> None:
+    client.put_item(TableName=TABLE, Item={"pk": {"S": "kept"}, "name": {"S": "same"}})
+    client.put_item(TableName=TABLE, Item={"pk": {"S": "text"}, "stock": {"S": "many"}})
+    # ADD on a string passes the (absent) condition and fails only when applied.
+    with pytest.raises(ClientError):
+        client.transact_write_items(
+            TransactItems=[
+                _put("kept", name={"S": "changed"}),
+                _put("new"),
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "text"}},
+                        "UpdateExpression": "ADD stock :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+            ]
+        )
+    assert _keys(client) == {"kept", "text"}
+    kept = client.get_item(TableName=TABLE, Key={"pk": {"S": "kept"}})["Item"]
+    assert kept["name"]["S"] == "same"
+
+
+def test_two_writes_to_one_item_are_refused_and_nothing_changes(client: Any) -> None:
+    client.put_item(TableName=TABLE, Item={"pk": {"S": "lamp"}, "stock": {"N": "3"}})
+    with pytest.raises(ClientError) as raised:
+        client.transact_write_items(
+            TransactItems=[_put("order-1"), _take("lamp", 1), _take("lamp", 1)]
+        )
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert _keys(client) == {"lamp"}
+    assert client.get_item(TableName=TABLE, Key={"pk": {"S": "lamp"}})["Item"]["stock"]["N"] == "3"
+
+
+def test_racing_transactions_and_writes_lose_nothing(client: Any) -> None:
+    # 5 units, 40 buyers each taking 1 with an order record, while 40 other writes land.
+    client.put_item(TableName=TABLE, Item={"pk": {"S": "lamp"}, "stock": {"N": "5"}})
+
+    def buy(n: int) -> bool:
+        try:
+            client.transact_write_items(TransactItems=[_put(f"order-{n}"), _take("lamp", 1)])
+        except ClientError:
+            return False
+        return True
+
+    def write(n: int) -> None:
+        client.put_item(TableName=TABLE, Item={"pk": {"S": f"other-{n}"}})
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        buys = []
+        for n in range(40):
+            buys.append(pool.submit(buy, n))
+            pool.submit(write, n)
+    bought = [future.result() for future in buys]
+    keys = _keys(client)
+    stock = client.get_item(TableName=TABLE, Key={"pk": {"S": "lamp"}})["Item"]["stock"]["N"]
+    assert sum(bought) == 5
+    assert stock == "0"
+    assert {f"order-{n}" for n, ok in enumerate(bought) if ok} == {
+        key for key in keys if key.startswith("order-")
+    }
+    assert {f"other-{n}" for n in range(40)} <= keys
