@@ -89,6 +89,7 @@ def bench_checkout(cloud: Any, sequential: int = 30, concurrent: int = 50) -> di
     from chalicelib.catalog import demo
 
     run = uuid.uuid4().hex[:6]
+    demo.ensure_categories()  # the catalog bench usually ran first; do not rely on it
     with httpx.Client(base_url=cloud.rest, timeout=60) as http:
         seller_email = f"bench.co.seller.{run}@bazaar.example.com"
         seller_id, _ = _person(http, seller_email, "seller")

@@ -119,12 +119,13 @@ class LocalCloud:
         clock.scale_step_functions(cfg.time_scale)
         self.timings["moto_ready_s"] = time.perf_counter() - started
 
-        template = to_cloudformation(load_template(), {"Stage": cfg.stage}, cfg.region)
+        parameters = {**cfg.parameters, "Stage": cfg.stage}
+        template = to_cloudformation(load_template(), parameters, cfg.region)
         self.deployment = deploy(
             template,
             stack_name=cfg.stack_name,
             region=cfg.region,
-            parameters={"Stage": cfg.stage},
+            parameters=parameters,
             endpoint_url=aws_url,
         )
         self.timings["deployed_s"] = time.perf_counter() - started

@@ -27,3 +27,6 @@ class LocalCloudConfig(BaseSettings):
     # Seconds an SQS poller long-polls before checking for shutdown.
     poll_wait_seconds: int = Field(default=1, ge=0, le=20)
     seed: bool = False
+    # Template parameter overrides, as JSON (what `sam deploy --parameter-overrides` does),
+    # e.g. LOCALCLOUD_PARAMETERS='{"StripeApiKey": "sk_test_..."}'. Stage comes from `stage`.
+    parameters: dict[str, str] = Field(default_factory=dict)

@@ -150,6 +150,8 @@ class Settings(BaseSettings):
     payment_provider: Literal["simulated", "stripe"] | None = None
     stripe_api_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr = SecretStr(LOCAL_WEBHOOK_SECRET)
+    # Stripe's API address; only stripe-mock or a test server sets it (local/test stages).
+    stripe_api_base: str | None = None
     webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
     # How long the saga waits for a payment needing the shopper's action (3-D Secure).
     payment_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
@@ -158,7 +160,7 @@ class Settings(BaseSettings):
     # Refused outside the local and test stages (see the validator).
     fault_injection: bool = False
 
-    @field_validator("stripe_api_key", mode="before")
+    @field_validator("stripe_api_key", "stripe_api_base", mode="before")
     @classmethod
     def _empty_key_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
@@ -179,6 +181,10 @@ class Settings(BaseSettings):
         local_secret = self.stripe_webhook_secret.get_secret_value() == LOCAL_WEBHOOK_SECRET
         if uses_stripe and local_secret and not self.is_local:
             raise ValueError("Stripe on a deployed stage needs BAZAAR_STRIPE_WEBHOOK_SECRET")
+        if self.stripe_api_base and not self.is_local:
+            raise ValueError("BAZAAR_STRIPE_API_BASE is allowed on local and test stages only")
+        if self.stripe_api_base and not self.stripe_api_base.startswith(("http://", "https://")):
+            raise ValueError("BAZAAR_STRIPE_API_BASE must be an http(s) URL")
         return self
 
     @property

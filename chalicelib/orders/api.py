@@ -32,7 +32,8 @@ ADMIN_FILTERS = (
 
 
 class CheckoutRequest(RequestModel):
-    """A test card number (simulated provider) or a Stripe PaymentMethod id (pm_...)."""
+    """A test card number (simulated provider); with Stripe, a PaymentMethod id (pm_...) or
+    ``checkout_session`` for Stripe's hosted payment page."""
 
     payment_method: str = Field(min_length=4, max_length=64)
 

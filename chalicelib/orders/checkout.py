@@ -50,9 +50,10 @@ from chalicelib.orders.models import (
     shop_orders_pk,
     user_orders_pk,
 )
-from chalicelib.orders.providers import TEST_CARDS, normalize_card
+from chalicelib.orders.providers import HOSTED_CHECKOUT, TEST_CARDS, normalize_card
 
 _KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,128}$")
+_PAYMENT_METHOD = re.compile(r"^pm_[A-Za-z0-9_]{1,60}$")
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,12 @@ def _check_key(key: str | None) -> str:
 
 def _check_method(method: str) -> str:
     if get_settings().payments_provider == "stripe":
-        if not method.startswith("pm_"):
-            raise ValidationFailedError("payment_method must be a Stripe PaymentMethod id (pm_...)")
+        if method != HOSTED_CHECKOUT and not _PAYMENT_METHOD.match(method):
+            raise ValidationFailedError(
+                "payment_method must be a Stripe PaymentMethod id (pm_...) or "
+                f"{HOSTED_CHECKOUT!r} for Stripe's hosted checkout page",
+                details=[{"field": "payment_method", "message": "not a Stripe method"}],
+            )
         return method
     card = normalize_card(method)
     if card not in TEST_CARDS:

@@ -275,16 +275,29 @@ class SimulatedProvider:
                 raise
 
 
+HOSTED_CHECKOUT = "checkout_session"
+
+
 class StripeProvider:
-    """Stripe PaymentIntents (and Checkout Sessions), with Stripe idempotency keys."""
+    """Stripe PaymentIntents and hosted Checkout Sessions, with Stripe idempotency keys.
+
+    ``method`` is a PaymentMethod id (``pm_...``), confirmed server-side, or
+    ``checkout_session``: a hosted Checkout Session the shopper pays on Stripe's page
+    (``next_action`` carries its URL). Either way the outcome arrives as
+    ``payment_intent.*`` webhooks carrying our metadata, which settle the payment.
+    """
 
     name = "stripe"
 
-    def __init__(self, api_key: str) -> None:
+    def __init__(self, api_key: str, api_base: str | None = None) -> None:
         import stripe  # ~160 ms: imported only where Stripe is configured
 
         self._stripe = stripe
-        self.client = stripe.StripeClient(api_key, max_network_retries=2)
+        self.client = stripe.StripeClient(
+            api_key,
+            max_network_retries=2,
+            base_addresses={"api": api_base} if api_base else None,
+        )
 
     def create_payment(
         self,
@@ -297,6 +310,8 @@ class StripeProvider:
     ) -> ProviderResult:
         stripe = self._stripe
         try:
+            if method == HOSTED_CHECKOUT:
+                return self._hosted(amount, currency, idempotency_key, metadata)
             intent = self.client.v1.payment_intents.create(
                 params={
                     "amount": amount,
@@ -314,9 +329,8 @@ class StripeProvider:
                 raise PaymentProcessingError("processing_error: try again") from None
             decline = getattr(error, "error", None)
             decline_code = getattr(decline, "decline_code", None) if decline else None
-            intent_id = ""
-            if decline is not None and getattr(decline, "payment_intent", None):
-                intent_id = str(decline.payment_intent.get("id", ""))
+            declined_intent = getattr(decline, "payment_intent", None) if decline else None
+            intent_id = str(getattr(declined_intent, "id", "") or "")
             return ProviderResult(
                 intent_id=intent_id, status="failed", failure_code=str(decline_code or code)
             )
@@ -330,10 +344,11 @@ class StripeProvider:
             return ProviderResult(intent_id=intent.id, status="requires_action", next_action=action)
         return ProviderResult(intent_id=intent.id, status="failed", failure_code=status)
 
-    def create_checkout_session(
-        self, *, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
-    ) -> dict[str, str]:
-        """A hosted Checkout Session for the whole checkout (one per cart checkout)."""
+    def _hosted(
+        self, amount: int, currency: str, idempotency_key: str, metadata: dict[str, str]
+    ) -> ProviderResult:
+        """A Checkout Session for the whole checkout; the shopper pays at its URL."""
+        settings = get_settings()
         session = self.client.v1.checkout.sessions.create(
             params={
                 "mode": "payment",
@@ -349,15 +364,27 @@ class StripeProvider:
                 ],
                 "payment_intent_data": {"metadata": metadata},
                 "metadata": metadata,
-                "success_url": get_settings().checkout_return_url,
-                "cancel_url": get_settings().checkout_return_url,
+                "success_url": settings.checkout_return_url,
+                "cancel_url": settings.checkout_return_url,
             },
             options={"idempotency_key": idempotency_key},
         )
-        return {"id": session.id, "url": str(session.url)}
+        return ProviderResult(
+            intent_id=session.id,
+            status="requires_action",
+            next_action={"type": "redirect_to_url", "redirect_to_url": {"url": str(session.url)}},
+        )
 
     def cancel(self, intent_id: str) -> str:
+        """Void the payment; "succeeded" when it was paid first (the caller refunds)."""
         stripe = self._stripe
+        if intent_id.startswith("cs_"):
+            try:
+                self.client.v1.checkout.sessions.expire(intent_id)
+                return "canceled"
+            except stripe.InvalidRequestError:
+                session = self.client.v1.checkout.sessions.retrieve(intent_id)
+                return "succeeded" if session.payment_status == "paid" else str(session.status)
         try:
             intent = self.client.v1.payment_intents.cancel(intent_id)
         except stripe.InvalidRequestError:
@@ -365,6 +392,10 @@ class StripeProvider:
         return "canceled" if intent.status == "canceled" else str(intent.status)
 
     def refund(self, intent_id: str, amount: int, idempotency_key: str) -> None:
+        if intent_id.startswith("cs_"):  # a paid session whose webhook has not come yet
+            session = self.client.v1.checkout.sessions.retrieve(intent_id)
+            paid = session.payment_intent
+            intent_id = paid if isinstance(paid, str) else str(getattr(paid, "id", ""))
         self.client.v1.refunds.create(
             params={"payment_intent": intent_id, "amount": amount},
             options={"idempotency_key": idempotency_key},
@@ -372,15 +403,15 @@ class StripeProvider:
 
 
 @cache
-def _stripe(api_key: str) -> StripeProvider:
-    return StripeProvider(api_key)
+def _stripe(api_key: str, api_base: str | None) -> StripeProvider:
+    return StripeProvider(api_key, api_base)
 
 
 def provider() -> PaymentProvider:
     """The configured provider."""
     settings = get_settings()
     if settings.payments_provider == "stripe" and settings.stripe_api_key is not None:
-        return _stripe(settings.stripe_api_key.get_secret_value())
+        return _stripe(settings.stripe_api_key.get_secret_value(), settings.stripe_api_base)
     return SimulatedProvider()
 
 

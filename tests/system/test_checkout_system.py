@@ -9,7 +9,6 @@ API.
 from __future__ import annotations
 
 import json
-import os
 import random
 import uuid
 from collections.abc import Iterator
@@ -21,8 +20,7 @@ import httpx
 import pytest
 
 from tests.fixtures.accounts import sign_in
-from tests.fixtures.aws import reset_app_state
-from tests.fixtures.cloud import RunningCloud, wait_for
+from tests.fixtures.cloud import RunningCloud, pointed_at, wait_for
 
 pytestmark = pytest.mark.system
 VISA = "4242 4242 4242 4242"
@@ -64,52 +62,32 @@ def _person(http: httpx.Client, email: str, role: str) -> Person:
 
 @pytest.fixture(scope="module")
 def world(cloud: RunningCloud) -> Iterator[World]:
-    resources = cloud.info()["resources"]
-    env = {
-        "AWS_ENDPOINT_URL": cloud.aws,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "BAZAAR_STAGE": "local",
-        "BAZAAR_IDENTITY_TABLE": resources["IdentityTable"],
-        "BAZAAR_CATALOG_TABLE": resources["CatalogTable"],
-        "BAZAAR_CARTS_TABLE": resources["CartsTable"],
-        "BAZAAR_ORDERS_TABLE": resources["OrdersTable"],
-        "BAZAAR_EVENT_BUS_NAME": resources["EventBus"],
-        "BAZAAR_JWT_SECRET_ARN": resources["JwtSigningSecret"],
-        "BAZAAR_ARGON2_TIME_COST": "1",
-        "BAZAAR_ARGON2_MEMORY_KIB": "8",
-        "BAZAAR_ARGON2_PARALLELISM": "1",
-        "BAZAAR_FAULT_INJECTION": "true",
-    }
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    reset_app_state()
-    try:
-        from chalicelib.catalog import demo
+    with pointed_at(cloud, BAZAAR_FAULT_INJECTION="true"):
+        yield from make_world(cloud)
 
-        run = uuid.uuid4().hex[:6]
-        with httpx.Client(base_url=cloud.rest, timeout=30) as http:
-            seller_email = f"co.seller.{run}@orders.example.com"
-            other_email = f"co.other.{run}@orders.example.com"
-            seller = _person(http, seller_email, "seller")
-            other = _person(http, other_email, "seller")
-            demo.ensure_shop(seller.account_id, f"Checkout Shop {run}", "home")
-            demo.ensure_shop(other.account_id, f"Other Shop {run}", "home")
-            # A fresh sign-in: its token carries the shop id the seller got meanwhile.
-            seller = Person(seller.account_id, sign_in(http, seller_email, PASSWORD))
-            other = Person(other.account_id, sign_in(http, other_email, PASSWORD))
-            admin_person = _person(http, f"co.admin.{run}@orders.example.com", "admin")
-            shoppers = [
-                _person(http, f"co.shopper.{run}.{n}@orders.example.com", "user") for n in range(42)
-            ]
-            yield World(cloud, seller, other, admin_person, shoppers, http)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_app_state()
+
+def make_world(cloud: RunningCloud, shoppers: int = 42) -> Iterator[World]:
+    """Two sellers with shops, an admin and ``shoppers`` shoppers, all signed in."""
+    from chalicelib.catalog import demo
+
+    run = uuid.uuid4().hex[:6]
+    with httpx.Client(base_url=cloud.rest, timeout=30) as http:
+        seller_email = f"co.seller.{run}@orders.example.com"
+        other_email = f"co.other.{run}@orders.example.com"
+        seller = _person(http, seller_email, "seller")
+        other = _person(http, other_email, "seller")
+        demo.ensure_categories()
+        demo.ensure_shop(seller.account_id, f"Checkout Shop {run}", "home")
+        demo.ensure_shop(other.account_id, f"Other Shop {run}", "home")
+        # A fresh sign-in: its token carries the shop id the seller got meanwhile.
+        seller = Person(seller.account_id, sign_in(http, seller_email, PASSWORD))
+        other = Person(other.account_id, sign_in(http, other_email, PASSWORD))
+        admin_person = _person(http, f"co.admin.{run}@orders.example.com", "admin")
+        people = [
+            _person(http, f"co.shopper.{run}.{n}@orders.example.com", "user")
+            for n in range(shoppers)
+        ]
+        yield World(cloud, seller, other, admin_person, people, http)
 
 
 def new_product(

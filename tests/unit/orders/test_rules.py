@@ -93,6 +93,18 @@ def test_fault_injection_is_refused_on_deployed_stages(monkeypatch: pytest.Monke
         Settings(stage="prod", fault_injection=True)
 
 
+def test_a_stripe_api_address_is_for_local_and_test_stages_only() -> None:
+    from pydantic import ValidationError
+
+    from chalicelib.core.settings import Settings
+
+    assert Settings(stage="test", stripe_api_base="http://127.0.0.1:12111").stripe_api_base
+    with pytest.raises(ValidationError, match="local and test stages only"):
+        Settings(stage="prod", stripe_api_base="http://127.0.0.1:12111")
+    with pytest.raises(ValidationError, match="http"):
+        Settings(stage="test", stripe_api_base="file:///etc/passwd")
+
+
 def test_webhook_signatures_are_checked_on_the_raw_body() -> None:
     event = intent_event(
         "payment_intent.succeeded",
