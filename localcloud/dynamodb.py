@@ -13,12 +13,20 @@ concurrent (the local cloud serves them from many threads):
 answers it (DynamoDB itself serializes transactions with the items they touch), and a
 cancelled transaction undoes only the items it wrote, from an undo log. Conditions are
 all checked before anything is written, as DynamoDB does.
+
+It also gives moto's Query what DynamoDB's partitions give it: moto walks every item of
+the table for each Query (base table or index), so a query's cost grows with the table.
+Here a Query reads only the items of its partition: the base table's own hash map, or a
+per-index map from hash-key value to items, built on first use and dropped after any
+write (moto changes items in place, so any write may move an item between partitions).
+moto still applies every key condition, filter, sort and page to those candidates.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import threading
 from typing import Any
 
@@ -31,6 +39,8 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
 MAX_TRANSACTION_ITEMS = 100
@@ -38,6 +48,23 @@ CONDITION_FAILED, CONDITION_MESSAGE = "ConditionalCheckFailed", "The conditional
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 _lock = threading.RLock()
 _installed = False
+# Answers that change no item: they keep the per-index partition maps valid.
+_READS = frozenset(
+    {
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+        "DescribeTable",
+        "ListTables",
+        "DescribeTimeToLive",
+        "DescribeContinuousBackups",
+        "ListTagsOfResource",
+        "DescribeEndpoints",
+    }
+)
+_generation = 0  # bumped by every other request
 
 Reason = tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]
 
@@ -49,14 +76,68 @@ def install() -> None:
         return
     answer = DynamoHandler.call_action
 
+    query = Table.query
+
     @functools.wraps(answer)
     def call_action_alone(self: DynamoHandler) -> Any:
+        global _generation
         with _lock:
+            if self._get_action() not in _READS:
+                _generation += 1
             return answer(self)
+
+    signature = inspect.signature(query)
+
+    @functools.wraps(query)
+    def query_one_partition(self: Table, *args: Any, **kwargs: Any) -> Any:
+        given = signature.bind(self, *args, **kwargs).arguments
+        candidates = _partition(
+            self, given["hash_key"], given.get("index_name"), given.get("hash_key_conditions")
+        )
+        if candidates is None:
+            return query(self, *args, **kwargs)
+        self.all_items = lambda: candidates  # type: ignore[method-assign]
+        try:
+            return query(self, *args, **kwargs)
+        finally:
+            del self.all_items
 
     DynamoHandler.call_action = call_action_alone  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Table.query = query_one_partition  # type: ignore[method-assign]
     _installed = True
+
+
+def _partition(
+    table: Table,
+    hash_key: DynamoType | None,
+    index_name: str | None,
+    hash_key_conditions: list[tuple[str, DynamoType]] | None,
+) -> list[Item] | None:
+    """The items a Query can match (None: let moto walk the table)."""
+    if not index_name:
+        if hash_key is None:
+            return None
+        found = table.items.get(hash_key)  # not [..]: items is a defaultdict
+        if found is None:
+            return []
+        return list(found.values()) if table.range_key_attr else [found]  # type: ignore[list-item]
+    if not hash_key_conditions:
+        return None
+    attribute, value = hash_key_conditions[0]
+    cache: dict[str, Any] = table.__dict__.setdefault("_bazaar_partitions", {})
+    if cache.get("generation") != _generation:
+        cache.clear()
+        cache["generation"] = _generation
+    by_value = cache.get(attribute)
+    if by_value is None:
+        by_value = {}
+        for item in Table.all_items(table):
+            key = item.attrs.get(attribute)
+            if key is not None:
+                by_value.setdefault(key, []).append(item)
+        cache[attribute] = by_value
+    return list(by_value.get(value, ()))
 
 
 def _key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[str, Any]:

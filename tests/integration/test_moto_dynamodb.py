@@ -1,4 +1,5 @@
-"""moto's DynamoDB with localcloud/dynamodb.py installed behaves like DynamoDB under races."""
+"""moto's DynamoDB with localcloud/dynamodb.py installed: isolated like DynamoDB under races,
+and a Query reads one partition (the answers stay moto's)."""
 
 from __future__ import annotations
 
@@ -148,3 +149,75 @@ def test_racing_transactions_and_writes_lose_nothing(client: Any) -> None:
         key for key in keys if key.startswith("order-")
     }
     assert {f"other-{n}" for n in range(40)} <= keys
+
+
+def test_queries_follow_items_that_move_between_index_partitions() -> None:
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(
+            TableName="orders",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"}
+                for name in ("pk", "sk", "status", "at")
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_status",
+                    "KeySchema": [
+                        {"AttributeName": "status", "KeyType": "HASH"},
+                        {"AttributeName": "at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for n in range(6):
+            ddb.put_item(
+                TableName="orders",
+                Item={
+                    "pk": {"S": f"o{n % 2}"},
+                    "sk": {"S": f"line{n}"},
+                    "status": {"S": "PENDING"},
+                    "at": {"S": f"2026-11-0{n + 1}"},
+                },
+            )
+
+        def by_status(status: str, before: str = "2027") -> list[str]:
+            answer = ddb.query(
+                TableName="orders",
+                IndexName="by_status",
+                KeyConditionExpression="#s = :s AND #at < :before",
+                ExpressionAttributeNames={"#s": "status", "#at": "at"},
+                ExpressionAttributeValues={":s": {"S": status}, ":before": {"S": before}},
+            )
+            return [item["sk"]["S"] for item in answer["Items"]]
+
+        def of_order(pk: str) -> list[str]:
+            answer = ddb.query(
+                TableName="orders",
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": pk}},
+            )
+            return [item["sk"]["S"] for item in answer["Items"]]
+
+        assert by_status("PENDING") == [f"line{n}" for n in range(6)]
+        assert by_status("PENDING", before="2026-11-03") == ["line0", "line1"]
+        assert of_order("o1") == ["line1", "line3", "line5"]
+        assert of_order("nobody") == []
+        # An update moves an item to another partition of the index (in place in moto).
+        ddb.update_item(
+            TableName="orders",
+            Key={"pk": {"S": "o0"}, "sk": {"S": "line2"}},
+            UpdateExpression="SET #s = :paid",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":paid": {"S": "PAID"}},
+        )
+        ddb.delete_item(TableName="orders", Key={"pk": {"S": "o1"}, "sk": {"S": "line3"}})
+        assert by_status("PENDING") == ["line0", "line1", "line4", "line5"]
+        assert by_status("PAID") == ["line2"]
+        assert of_order("o1") == ["line1", "line5"]
