@@ -106,10 +106,21 @@ def bench_health(cloud: Cloud, n: int = 300) -> dict[str, float]:
     return summary(samples)
 
 
+def _websocket_token(cloud: Cloud) -> str:
+    """A signed-in shopper's access token ($connect refuses anonymous sockets)."""
+    checkout_bench.point_at(cloud)
+    with httpx.Client(base_url=cloud.rest, timeout=60) as http:
+        email = f"bench.ws.{uuid.uuid4().hex[:8]}@bazaar.example.com"
+        _, headers = checkout_bench.person(http, email, "user")
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
 def bench_websocket(cloud: Cloud, n: int = 300) -> dict[str, float]:
+    url = f"{cloud.ws}?token={_websocket_token(cloud)}"
+
     async def run() -> list[float]:
         samples = []
-        async with websockets.connect(cloud.ws) as socket:
+        async with websockets.connect(url) as socket:
             for _ in range(n):
                 started = time.perf_counter()
                 await socket.send('{"action": "ping"}')

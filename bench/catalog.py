@@ -29,10 +29,9 @@ from typing import Any
 import httpx
 from botocore.client import BaseClient
 
-# The issue asks for 10,000 products; on moto the load alone did not finish in 40 minutes
-# (moto walks every item for each GSI query: see docs/catalog.md), so `make bench` uses
-# 2,000. BENCH_CATALOG_PRODUCTS=10000 asks for the full size.
-PRODUCTS = int(os.environ.get("BENCH_CATALOG_PRODUCTS", "2000"))
+# 10,000 products, as issue 4 asks (a few minutes to load here; BENCH_CATALOG_PRODUCTS
+# picks another size).
+PRODUCTS = int(os.environ.get("BENCH_CATALOG_PRODUCTS", "10000"))
 SHOPS = 10
 # Bench accounts hash their passwords cheaply (this process and the bench cloud alike).
 CHEAP_ARGON2 = {
@@ -78,7 +77,7 @@ def counting_calls() -> Iterator[Counter[str]]:
         BaseClient._make_api_call = original
 
 
-def _point_at(cloud: Any) -> None:
+def point_at(cloud: Any) -> None:
     resources = cloud.info()["resources"]
     os.environ.update(
         {
@@ -111,7 +110,7 @@ def _point_at(cloud: Any) -> None:
 
 def load_catalog(cloud: Any, count: int = PRODUCTS) -> dict[str, Any]:
     """Sellers, shops and ``count`` products (with postings) in the running cloud."""
-    _point_at(cloud)
+    point_at(cloud)
     from chalicelib.catalog import demo
     from chalicelib.identity import admin
 

@@ -26,8 +26,8 @@ from bench import catalog
 CARD = "4242424242424242"
 
 
-def _point_at(cloud: Any) -> None:
-    catalog._point_at(cloud)
+def point_at(cloud: Any) -> None:
+    catalog.point_at(cloud)
     resources = cloud.info()["resources"]
     os.environ.update(
         {
@@ -54,7 +54,7 @@ def _sign_in(http: httpx.Client, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _person(http: httpx.Client, email: str, role: str) -> tuple[str, dict[str, str]]:
+def person(http: httpx.Client, email: str, role: str) -> tuple[str, dict[str, str]]:
     from chalicelib.identity import admin
 
     account = admin.provision_account(email, PASSWORD, role=role)  # type: ignore[arg-type]
@@ -85,18 +85,18 @@ def _checkout(http: httpx.Client, headers: dict[str, str], product_id: str) -> s
 
 
 def bench_checkout(cloud: Any, sequential: int = 30, concurrent: int = 50) -> dict[str, Any]:
-    _point_at(cloud)
+    point_at(cloud)
     from chalicelib.catalog import demo
 
     run = uuid.uuid4().hex[:6]
     demo.ensure_categories()  # the catalog bench usually ran first; do not rely on it
     with httpx.Client(base_url=cloud.rest, timeout=60) as http:
         seller_email = f"bench.co.seller.{run}@bazaar.example.com"
-        seller_id, _ = _person(http, seller_email, "seller")
+        seller_id, _ = person(http, seller_email, "seller")
         demo.ensure_shop(seller_id, f"Bench Checkout {run}", "home")
         seller = _sign_in(http, seller_email)  # a fresh token carries the new shop id
         shoppers = [
-            _person(http, f"bench.co.{run}.{n}@bazaar.example.com", "user")[1]
+            person(http, f"bench.co.{run}.{n}@bazaar.example.com", "user")[1]
             for n in range(concurrent + 1)
         ]
         created = http.post(

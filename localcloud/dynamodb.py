@@ -64,7 +64,8 @@ _READS = frozenset(
         "DescribeEndpoints",
     }
 )
-_generation = 0  # bumped by every other request
+# Per table, bumped by every other request that names it ("*": one naming no table).
+_generations: dict[str, int] = {}
 
 Reason = tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]
 
@@ -80,11 +81,13 @@ def install() -> None:
 
     @functools.wraps(answer)
     def call_action_alone(self: DynamoHandler) -> Any:
-        global _generation
         with _lock:
-            if self._get_action() not in _READS:
-                _generation += 1
-            return answer(self)
+            try:
+                return answer(self)
+            finally:
+                if self._get_action() not in _READS:
+                    for name in _written_tables(getattr(self, "body", None)):
+                        _generations[name] = _generations.get(name, 0) + 1
 
     signature = inspect.signature(query)
 
@@ -108,6 +111,23 @@ def install() -> None:
     _installed = True
 
 
+def _written_tables(body: Any) -> set[str]:
+    """The tables a write request names (``{"*"}`` when it names none we can read)."""
+    if not isinstance(body, dict):
+        return {"*"}
+    names: set[str] = set()
+    if isinstance(body.get("TableName"), str):
+        names.add(body["TableName"])
+    if isinstance(body.get("RequestItems"), dict):
+        names.update(body["RequestItems"])
+    for item in body.get("TransactItems") or []:
+        for op in item.values() if isinstance(item, dict) else []:
+            if isinstance(op, dict) and isinstance(op.get("TableName"), str):
+                names.add(op["TableName"])
+    # A table may be named by its ARN (arn:aws:dynamodb:<region>:<account>:table/<name>).
+    return {name.split(":table/", 1)[-1] for name in names} or {"*"}
+
+
 def _partition(
     table: Table,
     hash_key: DynamoType | None,
@@ -126,9 +146,10 @@ def _partition(
         return None
     attribute, value = hash_key_conditions[0]
     cache: dict[str, Any] = table.__dict__.setdefault("_bazaar_partitions", {})
-    if cache.get("generation") != _generation:
+    generation = (_generations.get(table.name, 0), _generations.get("*", 0))
+    if cache.get("generation") != generation:
         cache.clear()
-        cache["generation"] = _generation
+        cache["generation"] = generation
     by_value = cache.get(attribute)
     if by_value is None:
         by_value = {}
