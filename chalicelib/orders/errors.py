@@ -50,6 +50,12 @@ class InjectedBusinessError(Exception):
     """A fault plan failed this step on purpose, for good (local/test only)."""
 
 
+class CheckoutClosedError(ConflictError):
+    """The saga was asked to take stock for a checkout that is no longer PENDING (business)."""
+
+    code = "CHECKOUT_CLOSED"
+
+
 class CheckoutNotReadyError(ConflictError):
     """The cart cannot be checked out (empty, or a line has a problem)."""
 

@@ -19,6 +19,7 @@ from chalicelib.catalog import discounts
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.orders import faults, inventory, payments, publishing, repository
+from chalicelib.orders.errors import CheckoutClosedError
 from chalicelib.orders.events import OrderCancelled, OrderPaid, OrderStatusChanged
 from chalicelib.orders.lifecycle import reason_for
 from chalicelib.orders.models import Checkout
@@ -30,6 +31,10 @@ def reserve(checkout_id: str, *, attempt: int, faults_plan: Plan) -> dict[str, A
     """Take stock for every line of every order of the checkout, all or nothing."""
     faults.before("reserve", faults_plan, attempt)
     checkout = repository.get_checkout(checkout_id)
+    if checkout.status != "PENDING":
+        # A checkout given up before its saga started (a start that failed, then a retried
+        # request started it): hold no stock for it; the compensations change nothing.
+        raise CheckoutClosedError(f"Checkout {checkout_id} is {checkout.status}")
     taken = inventory.reserve(repository.orders_of(checkout))
     faults.after("reserve", faults_plan, attempt)
     return {"reserved": True, "now": taken}
@@ -146,7 +151,8 @@ def cancel_orders(
                     refunded=int(order.total) if previous == "PAID" else 0,
                 )
             )
-    repository.set_checkout_status(checkout, "CANCELLED", reason)
+    if checkout.status != "CANCELLED":  # given up before the saga: keep that reason
+        repository.set_checkout_status(checkout, "CANCELLED", reason)
     _give_back_code(checkout)
     publishing.announce(*events)
     logger.info("Checkout cancelled", extra={"checkout_id": checkout_id, "reason": reason})

@@ -91,3 +91,34 @@ def test_release_of_a_purged_product_frees_the_order(aws_env: Deployment) -> Non
         == "RELEASED"
     )
     assert inventory.stock_of([lamp]) == {lamp: 5}
+
+
+def test_a_saga_started_for_a_checkout_already_given_up_takes_no_stock(
+    aws_env: Deployment,
+) -> None:
+    from chalicelib.orders import saga
+    from chalicelib.orders.errors import CheckoutClosedError
+    from chalicelib.orders.models import Checkout, checkout_pk
+
+    (lamp,) = _products(4)
+    order = _order({lamp: 2})
+    now = clock.now()
+    Checkout(
+        pk=checkout_pk(order.checkout_id),
+        checkout_id=order.checkout_id,
+        user_id="shopper",
+        email="shopper@example.com",
+        idempotency_key="key-00000001",
+        order_ids=[order.order_id],
+        payment_id="payment",
+        amount=0,
+        currency="USD",
+        status="CANCELLED",  # its first request could not start the saga and gave up
+        reason="CHECKOUT_FAILED",
+        execution_name="checkout-" + order.checkout_id,
+        created_at=now,
+        updated_at=now,
+    ).save()
+    with pytest.raises(CheckoutClosedError):
+        saga.reserve(order.checkout_id, attempt=0, faults_plan=None)
+    assert inventory.stock_of([lamp]) == {lamp: 4}
