@@ -2,60 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from chalicelib.catalog import demo
 from chalicelib.catalog.models import PRODUCT_SK, Product, product_pk
 from chalicelib.core import clock
 from chalicelib.orders import inventory
 from chalicelib.orders.errors import OutOfStockError
 from chalicelib.orders.models import ORDER_SK, Order, order_pk
 from localcloud.deploy import Deployment
-
-
-def _products(*stocks: int) -> list[str]:
-    demo.ensure_categories()
-    shop = demo.ensure_shop(f"seller-{uuid.uuid4().hex[:8]}", "Inventory Shop", "home")
-    made = demo.generate([shop], len(stocks), seed=int(uuid.uuid4().int % 90) + 10)
-    for product, stock in zip(made, stocks, strict=True):
-        product.stock = stock
-    demo.load(made)
-    return [product.product_id for product in made]
-
-
-def _order(lines: dict[str, int]) -> Order:
-    order_id = uuid.uuid4().hex
-    now = clock.now()
-    order = Order(
-        pk=order_pk(order_id),
-        order_id=order_id,
-        checkout_id="co-" + order_id,
-        user_id="shopper",
-        shop_id="shop",
-        lines=[{"product_id": pid, "quantity": qty} for pid, qty in lines.items()],
-        subtotal=0,
-        total=0,
-        currency="USD",
-        status="PENDING",
-        created_at=now,
-        updated_at=now,
-        gsi1pk="USER#shopper",
-        gsi1sk=order_id,
-        gsi2pk="SHOP#shop",
-        gsi2sk=order_id,
-        gsi3pk="ORDERS#PENDING",
-        gsi3sk=order_id,
-        gsi4sk=order_id,
-    )
-    order.save()
-    return order
+from tests.integration.orders.seed import pending_order, products_with_stock
 
 
 def test_a_short_line_takes_nothing_and_names_the_product(aws_env: Deployment) -> None:
-    plenty, short = _products(5, 1)
-    order = _order({plenty: 2, short: 2})
+    plenty, short = products_with_stock(5, 1)
+    order = pending_order({plenty: 2, short: 2})
     with pytest.raises(OutOfStockError) as raised:
         inventory.reserve([order])
     assert raised.value.details == {"product_ids": [short]}
@@ -65,8 +25,8 @@ def test_a_short_line_takes_nothing_and_names_the_product(aws_env: Deployment) -
 
 
 def test_reserve_and_release_twice_move_stock_once(aws_env: Deployment) -> None:
-    (lamp,) = _products(5)
-    order = _order({lamp: 3})
+    (lamp,) = products_with_stock(5)
+    order = pending_order({lamp: 3})
     assert inventory.reserve([order]) is True
     stale = Order.get(order_pk(order.order_id), ORDER_SK, consistent_read=True)
     stale.stock_state = inventory.NONE  # a retried step that did not see the first commit
@@ -81,8 +41,8 @@ def test_reserve_and_release_twice_move_stock_once(aws_env: Deployment) -> None:
 
 
 def test_release_of_a_purged_product_frees_the_order(aws_env: Deployment) -> None:
-    lamp, chair = _products(5, 5)
-    order = _order({lamp: 1, chair: 2})
+    lamp, chair = products_with_stock(5, 5)
+    order = pending_order({lamp: 1, chair: 2})
     inventory.reserve([order])
     Product.get(product_pk(chair), PRODUCT_SK).delete()  # purged while the order held it
     assert inventory.release([order]) is True
@@ -100,8 +60,8 @@ def test_a_saga_started_for_a_checkout_already_given_up_takes_no_stock(
     from chalicelib.orders.errors import CheckoutClosedError
     from chalicelib.orders.models import Checkout, checkout_pk
 
-    (lamp,) = _products(4)
-    order = _order({lamp: 2})
+    (lamp,) = products_with_stock(4)
+    order = pending_order({lamp: 2})
     now = clock.now()
     Checkout(
         pk=checkout_pk(order.checkout_id),
