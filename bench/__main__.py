@@ -108,7 +108,7 @@ def bench_health(cloud: Cloud, n: int = 300) -> dict[str, float]:
 
 def _websocket_token(cloud: Cloud) -> str:
     """A signed-in shopper's access token ($connect refuses anonymous sockets)."""
-    checkout_bench.point_at(cloud)
+    catalog.point_at(cloud)
     with httpx.Client(base_url=cloud.rest, timeout=60) as http:
         email = f"bench.ws.{uuid.uuid4().hex[:8]}@bazaar.example.com"
         _, headers = checkout_bench.person(http, email, "user")

@@ -29,6 +29,8 @@ from typing import Any
 import httpx
 from botocore.client import BaseClient
 
+from localcloud import process
+
 # 10,000 products, as issue 4 asks (a few minutes to load here; BENCH_CATALOG_PRODUCTS
 # picks another size).
 PRODUCTS = int(os.environ.get("BENCH_CATALOG_PRODUCTS", "10000"))
@@ -78,22 +80,10 @@ def counting_calls() -> Iterator[Counter[str]]:
 
 
 def point_at(cloud: Any) -> None:
-    resources = cloud.info()["resources"]
+    """This process's ``chalicelib`` uses the cloud's tables, bus and secrets."""
     os.environ.update(
         {
-            "AWS_ENDPOINT_URL": cloud.aws,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "BAZAAR_STAGE": "local",
-            "BAZAAR_CATALOG_TABLE": resources["CatalogTable"],
-            "BAZAAR_SEARCH_TABLE": resources["SearchTable"],
-            "BAZAAR_CARTS_TABLE": resources["CartsTable"],
-            "BAZAAR_IDENTITY_TABLE": resources["IdentityTable"],
-            "BAZAAR_IDEMPOTENCY_TABLE": resources["IdempotencyTable"],
-            "BAZAAR_MEDIA_BUCKET": resources["MediaBucket"],
-            "BAZAAR_EVENT_BUS_NAME": resources["EventBus"],
+            **process.client_environment(cloud.info()),
             **CHEAP_ARGON2,
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "WARNING",

@@ -12,7 +12,6 @@ the simulated provider's success card. The concurrent run starts 50 checkouts at
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 import uuid
@@ -24,24 +23,6 @@ import httpx
 from bench import catalog
 
 CARD = "4242424242424242"
-
-
-def point_at(cloud: Any) -> None:
-    catalog.point_at(cloud)
-    resources = cloud.info()["resources"]
-    os.environ.update(
-        {
-            "BAZAAR_ORDERS_TABLE": resources["OrdersTable"],
-            "BAZAAR_JWT_SECRET_ARN": resources["JwtSigningSecret"],
-        }
-    )
-    from chalicelib.core import aws
-    from chalicelib.core.dynamo import rebind_tables
-    from chalicelib.core.settings import reset_settings
-
-    reset_settings()
-    aws.reset_clients()
-    rebind_tables()
 
 
 PASSWORD = "Bench-Buyer-Pass-2026"  # noqa: S105 - a bench account on the local cloud
@@ -85,7 +66,7 @@ def _checkout(http: httpx.Client, headers: dict[str, str], product_id: str) -> s
 
 
 def bench_checkout(cloud: Any, sequential: int = 30, concurrent: int = 50) -> dict[str, Any]:
-    point_at(cloud)
+    catalog.point_at(cloud)
     from chalicelib.catalog import demo
 
     run = uuid.uuid4().hex[:6]

@@ -93,6 +93,7 @@ class LocalCloud:
         self._servers: list[_Server] = []
         self.endpoints: Endpoints | None = None
         self.timings: dict[str, float] = {}
+        self.environment: dict[str, str] = {}
 
     # ---------- start ----------
     def start(self) -> Endpoints:
@@ -216,6 +217,7 @@ class LocalCloud:
                     )
         merged["BAZAAR_WEBSOCKET_MANAGEMENT_URL"] = management_url
         os.environ.update(merged)
+        self.environment = merged
         from chalicelib.core import aws as aws_clients
         from chalicelib.core.dynamo import rebind_tables
         from chalicelib.core.settings import reset_settings
@@ -256,6 +258,14 @@ class LocalCloud:
             "schedules": [s.__dict__ for s in self.deployment.schedules],
             "invocations": dict(self.runtime.invocations),
             "timings": self.timings,
+            "region": self.config.region,
+            # The functions' variables (secret values left out): tools and tests use them
+            # to reach the same tables, bus and secrets (``process.client_environment``).
+            "environment": {
+                name: value
+                for name, value in self.environment.items()
+                if not name.endswith(("_API_KEY", "_WEBHOOK_SECRET"))
+            },
         }
 
     # ---------- stop ----------

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 _ENDPOINTS = {
@@ -91,3 +92,23 @@ def start(extra_env: dict[str, str] | None = None, timeout: float = 60) -> Cloud
                 endpoints[name] = match.group(1)
         if READY in line:
             return CloudProcess(process, endpoints, time.perf_counter() - started, output)
+
+
+def client_environment(info: dict[str, Any]) -> dict[str, str]:
+    """Variables that point this process's ``chalicelib`` at a running cloud.
+
+    ``info`` is what ``GET /_localcloud/info`` answers: the same ``BAZAAR_*`` variables the
+    cloud's functions run with (tables, bus, secrets' ARNs), plus its AWS endpoint.
+    """
+    region = str(info["region"])
+    env = {k: str(v) for k, v in info["environment"].items() if k.startswith("BAZAAR_")}
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": str(info["endpoints"]["aws"]),
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": region,
+            "AWS_REGION": region,
+        }
+    )
+    return env
