@@ -24,11 +24,12 @@ dev: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-## lint: ruff, mypy, and cfn-lint on the packaged template
+## lint: ruff, mypy, import contracts (pyproject.toml), and cfn-lint on the packaged template
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app.py chalicelib functions localcloud bench
+	$(VENV)/bin/lint-imports
 	$(MAKE) package
 	$(VENV)/bin/cfn-lint $(OUT)/sam.json
 

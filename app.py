@@ -6,13 +6,16 @@ from chalice.app import WebsocketEvent
 from chalicelib.cart.api import bp as cart_bp
 from chalicelib.catalog.api import bp as catalog_bp
 from chalicelib.core.settings import get_settings
+from chalicelib.identity import service as identity_service
 from chalicelib.identity.api import bp as identity_bp
 from chalicelib.orders.api import bp as orders_bp
 from chalicelib.platform.api import bp as platform_bp
 from chalicelib.realtime import ws
+from chalicelib.web import access
 from chalicelib.web.middleware import http_middleware
 
 get_settings()  # validate configuration at cold start
+access.use_authenticator(identity_service.authenticate_caller)
 
 app = Chalice(app_name="bazaar")
 app.experimental_feature_flags.update(["WEBSOCKETS"])

@@ -13,17 +13,18 @@ from chalicelib.catalog import images
 from chalicelib.catalog.actor import Actor
 from chalicelib.catalog.views import ProductCard, card_of
 from chalicelib.core import clock
+from chalicelib.core.caller import Caller
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import RequestModel, ResponseModel
-from chalicelib.web.access import SIGNED_IN, Principal
+from chalicelib.web.access import SIGNED_IN
 from chalicelib.web.routing import api_route
 
 bp = Blueprint(__name__)
 TAGS = ["cart"]
 
 
-def actor_of(principal: Principal) -> Actor:
-    return Actor(account_id=principal.account_id, role=principal.role)
+def actor_of(caller: Caller) -> Actor:
+    return Actor(account_id=caller.account_id, role=caller.role)
 
 
 def _max_quantity(value: int) -> int:
@@ -122,8 +123,8 @@ def cart_view(cart: service.PricedCart) -> CartView:
     response_model=CartView,
     access=SIGNED_IN,
 )
-def get_cart(principal: Principal) -> CartView:
-    return cart_view(service.get_cart(actor_of(principal)))
+def get_cart(caller: Caller) -> CartView:
+    return cart_view(service.get_cart(actor_of(caller)))
 
 
 @api_route(
@@ -137,8 +138,8 @@ def get_cart(principal: Principal) -> CartView:
     access=SIGNED_IN,
     errors=[404, 409],
 )
-def add_item(body: AddItemRequest, principal: Principal) -> CartView:
-    return cart_view(service.add_item(actor_of(principal), body.product_id, body.quantity))
+def add_item(body: AddItemRequest, caller: Caller) -> CartView:
+    return cart_view(service.add_item(actor_of(caller), body.product_id, body.quantity))
 
 
 @api_route(
@@ -152,8 +153,8 @@ def add_item(body: AddItemRequest, principal: Principal) -> CartView:
     access=SIGNED_IN,
     errors=[404, 409],
 )
-def set_quantity(product_id: str, body: QuantityRequest, principal: Principal) -> CartView:
-    return cart_view(service.set_quantity(actor_of(principal), product_id, body.quantity))
+def set_quantity(product_id: str, body: QuantityRequest, caller: Caller) -> CartView:
+    return cart_view(service.set_quantity(actor_of(caller), product_id, body.quantity))
 
 
 @api_route(
@@ -165,8 +166,8 @@ def set_quantity(product_id: str, body: QuantityRequest, principal: Principal) -
     response_model=CartView,
     access=SIGNED_IN,
 )
-def remove_item(product_id: str, principal: Principal) -> CartView:
-    return cart_view(service.remove_item(actor_of(principal), product_id))
+def remove_item(product_id: str, caller: Caller) -> CartView:
+    return cart_view(service.remove_item(actor_of(caller), product_id))
 
 
 @api_route(
@@ -180,8 +181,8 @@ def remove_item(product_id: str, principal: Principal) -> CartView:
     access=SIGNED_IN,
     errors=[422],
 )
-def apply_code(body: CodeRequest, principal: Principal) -> CartView:
-    return cart_view(service.apply_code(actor_of(principal), body.code))
+def apply_code(body: CodeRequest, caller: Caller) -> CartView:
+    return cart_view(service.apply_code(actor_of(caller), body.code))
 
 
 @api_route(
@@ -193,8 +194,8 @@ def apply_code(body: CodeRequest, principal: Principal) -> CartView:
     response_model=CartView,
     access=SIGNED_IN,
 )
-def remove_code(principal: Principal) -> CartView:
-    return cart_view(service.remove_code(actor_of(principal)))
+def remove_code(caller: Caller) -> CartView:
+    return cart_view(service.remove_code(actor_of(caller)))
 
 
 class WishlistItem(ResponseModel):
@@ -216,10 +217,10 @@ class WishlistView(ResponseModel):
     response_model=WishlistView,
     access=SIGNED_IN,
 )
-def get_wishlist(principal: Principal) -> WishlistView:
+def get_wishlist(caller: Caller) -> WishlistView:
     now = clock.now()
     items = []
-    for entry, product in service.wishlist(actor_of(principal)):
+    for entry, product in service.wishlist(actor_of(caller)):
         card = None
         if product is not None and product.status == "ACTIVE":
             card = card_of(product, now)
@@ -244,8 +245,8 @@ def get_wishlist(principal: Principal) -> WishlistView:
     status=204,
     errors=[404, 409],
 )
-def wish(product_id: str, principal: Principal) -> None:
-    service.wish(actor_of(principal), product_id)
+def wish(product_id: str, caller: Caller) -> None:
+    service.wish(actor_of(caller), product_id)
 
 
 @api_route(
@@ -257,5 +258,5 @@ def wish(product_id: str, principal: Principal) -> None:
     access=SIGNED_IN,
     status=204,
 )
-def unwish(product_id: str, principal: Principal) -> None:
-    service.unwish(actor_of(principal), product_id)
+def unwish(product_id: str, caller: Caller) -> None:
+    service.unwish(actor_of(caller), product_id)

@@ -33,10 +33,11 @@ from chalicelib.catalog.inputs import (
     SiteConfigInput,
 )
 from chalicelib.core import aws, clock
+from chalicelib.core.caller import Caller
 from chalicelib.core.pagination import page_limit
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import RequestModel, ResponseModel, validate_model
-from chalicelib.web.access import SIGNED_IN, Principal, roles
+from chalicelib.web.access import SIGNED_IN, roles
 from chalicelib.web.routing import QueryParam, api_route
 
 bp = Blueprint(__name__)
@@ -46,9 +47,9 @@ ADMIN = roles("admin")
 TAGS = ["catalog"]
 
 
-def actor_of(principal: Principal) -> Actor:
+def actor_of(caller: Caller) -> Actor:
     """The catalog's view of the authenticated caller."""
-    return Actor(account_id=principal.account_id, role=principal.role)
+    return Actor(account_id=caller.account_id, role=caller.role)
 
 
 def _query() -> dict[str, str]:
@@ -112,7 +113,7 @@ def get_site_config() -> SiteConfigView:
     access=ADMIN,
     errors=[409],
 )
-def put_site_config(body: SiteConfigInput, principal: Principal) -> SiteConfigView:
+def put_site_config(body: SiteConfigInput, caller: Caller) -> SiteConfigView:
     site_config.save_config(
         categories_map=body.categories,
         logo_key=body.logo_key,
@@ -133,7 +134,7 @@ def put_site_config(body: SiteConfigInput, principal: Principal) -> SiteConfigVi
     access=ADMIN,
     status=201,
 )
-def site_asset_upload(body: AssetRequest, principal: Principal) -> AssetGrant:
+def site_asset_upload(body: AssetRequest, caller: Caller) -> AssetGrant:
     settings = get_settings()
     key = f"media/site/{body.kind}-{new_id()}"
     post = aws.client("s3").generate_presigned_post(
@@ -162,8 +163,8 @@ def site_asset_upload(body: AssetRequest, principal: Principal) -> AssetGrant:
     status=201,
     errors=[409],
 )
-def create_shop(body: ShopInput, principal: Principal) -> views.ShopView:
-    return views.shop_view(shops.create_shop(actor_of(principal), body))
+def create_shop(body: ShopInput, caller: Caller) -> views.ShopView:
+    return views.shop_view(shops.create_shop(actor_of(caller), body))
 
 
 @api_route(
@@ -190,8 +191,8 @@ def list_shops() -> views.ShopPage:
     access=SELLER,
     errors=[404],
 )
-def my_shop(principal: Principal) -> views.ShopView:
-    return views.shop_view(shops.owned_shop(actor_of(principal)))
+def my_shop(caller: Caller) -> views.ShopView:
+    return views.shop_view(shops.owned_shop(actor_of(caller)))
 
 
 @api_route(
@@ -217,8 +218,8 @@ def get_shop(shop_id: str) -> views.ShopView:
     access=SELLER_OR_ADMIN,
     errors=[404, 409],
 )
-def update_shop(shop_id: str, body: ShopInput, principal: Principal) -> views.ShopView:
-    return views.shop_view(shops.update_shop(actor_of(principal), shop_id, body))
+def update_shop(shop_id: str, body: ShopInput, caller: Caller) -> views.ShopView:
+    return views.shop_view(shops.update_shop(actor_of(caller), shop_id, body))
 
 
 @api_route(
@@ -231,8 +232,8 @@ def update_shop(shop_id: str, body: ShopInput, principal: Principal) -> views.Sh
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def delete_shop(shop_id: str, principal: Principal) -> views.ShopView:
-    return views.shop_view(shops.delete_shop(actor_of(principal), shop_id))
+def delete_shop(shop_id: str, caller: Caller) -> views.ShopView:
+    return views.shop_view(shops.delete_shop(actor_of(caller), shop_id))
 
 
 @api_route(
@@ -245,8 +246,8 @@ def delete_shop(shop_id: str, principal: Principal) -> views.ShopView:
     access=SELLER_OR_ADMIN,
     errors=[404, 409],
 )
-def restore_shop(shop_id: str, principal: Principal) -> views.ShopView:
-    return views.shop_view(shops.restore_shop(actor_of(principal), shop_id))
+def restore_shop(shop_id: str, caller: Caller) -> views.ShopView:
+    return views.shop_view(shops.restore_shop(actor_of(caller), shop_id))
 
 
 @api_route(
@@ -259,8 +260,8 @@ def restore_shop(shop_id: str, principal: Principal) -> views.ShopView:
     access=SIGNED_IN,
     errors=[404],
 )
-def follow_shop(shop_id: str, principal: Principal) -> views.ShopView:
-    return views.shop_view(shops.follow(actor_of(principal), shop_id))
+def follow_shop(shop_id: str, caller: Caller) -> views.ShopView:
+    return views.shop_view(shops.follow(actor_of(caller), shop_id))
 
 
 @api_route(
@@ -273,8 +274,8 @@ def follow_shop(shop_id: str, principal: Principal) -> views.ShopView:
     access=SIGNED_IN,
     errors=[404],
 )
-def unfollow_shop(shop_id: str, principal: Principal) -> views.ShopView:
-    return views.shop_view(shops.unfollow(actor_of(principal), shop_id))
+def unfollow_shop(shop_id: str, caller: Caller) -> views.ShopView:
+    return views.shop_view(shops.unfollow(actor_of(caller), shop_id))
 
 
 class FollowsPage(ResponseModel):
@@ -290,8 +291,8 @@ class FollowsPage(ResponseModel):
     response_model=FollowsPage,
     access=SIGNED_IN,
 )
-def my_follows(principal: Principal) -> FollowsPage:
-    page = shops.followed_shops(actor_of(principal), limit=_limit(), cursor=_query().get("cursor"))
+def my_follows(caller: Caller) -> FollowsPage:
+    page = shops.followed_shops(actor_of(caller), limit=_limit(), cursor=_query().get("cursor"))
     return FollowsPage(items=page.items, next_cursor=page.next_cursor)
 
 
@@ -362,8 +363,8 @@ def search_products() -> views.ProductPage:
     status=201,
     errors=[404, 409],
 )
-def create_product(body: ProductInput, principal: Principal) -> views.ProductView:
-    return views.product_view(products.create_product(actor_of(principal), body))
+def create_product(body: ProductInput, caller: Caller) -> views.ProductView:
+    return views.product_view(products.create_product(actor_of(caller), body))
 
 
 @api_route(
@@ -387,8 +388,8 @@ def get_product(product_id: str) -> views.ProductDetail:
     access=SELLER,
     query=[QueryParam("deleted", "include deleted products", schema={"type": "boolean"})],
 )
-def my_products(principal: Principal) -> views.SellerProductPage:
-    shop = shops.owned_shop(actor_of(principal))
+def my_products(caller: Caller) -> views.SellerProductPage:
+    shop = shops.owned_shop(actor_of(caller))
     query = _query()
     page = products.list_shop_products(
         shop.shop_id,
@@ -428,8 +429,8 @@ def shop_products(shop_id: str) -> views.ProductPage:
     access=SELLER_OR_ADMIN,
     errors=[404, 409],
 )
-def update_product(product_id: str, body: ProductPatch, principal: Principal) -> views.ProductView:
-    return views.product_view(products.update_product(actor_of(principal), product_id, body))
+def update_product(product_id: str, body: ProductPatch, caller: Caller) -> views.ProductView:
+    return views.product_view(products.update_product(actor_of(caller), product_id, body))
 
 
 @api_route(
@@ -442,8 +443,8 @@ def update_product(product_id: str, body: ProductPatch, principal: Principal) ->
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def delete_product(product_id: str, principal: Principal) -> views.ProductView:
-    return views.product_view(products.delete_product(actor_of(principal), product_id))
+def delete_product(product_id: str, caller: Caller) -> views.ProductView:
+    return views.product_view(products.delete_product(actor_of(caller), product_id))
 
 
 @api_route(
@@ -456,8 +457,8 @@ def delete_product(product_id: str, principal: Principal) -> views.ProductView:
     access=SELLER_OR_ADMIN,
     errors=[404, 409],
 )
-def restore_product(product_id: str, principal: Principal) -> views.ProductView:
-    return views.product_view(products.restore_product(actor_of(principal), product_id))
+def restore_product(product_id: str, caller: Caller) -> views.ProductView:
+    return views.product_view(products.restore_product(actor_of(caller), product_id))
 
 
 @api_route(
@@ -473,9 +474,9 @@ def restore_product(product_id: str, principal: Principal) -> views.ProductView:
     errors=[404, 409],
 )
 def request_image_upload(
-    product_id: str, body: ImageUploadInput, principal: Principal
+    product_id: str, body: ImageUploadInput, caller: Caller
 ) -> views.UploadGrantView:
-    grant = images.request_upload(actor_of(principal), product_id, body)
+    grant = images.request_upload(actor_of(caller), product_id, body)
     return views.UploadGrantView(**grant.__dict__)
 
 
@@ -488,8 +489,8 @@ def request_image_upload(
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def image_status(product_id: str, image_id: str, principal: Principal) -> views.UploadStatusView:
-    return views.upload_status(images.get_ticket(actor_of(principal), product_id, image_id))
+def image_status(product_id: str, image_id: str, caller: Caller) -> views.UploadStatusView:
+    return views.upload_status(images.get_ticket(actor_of(caller), product_id, image_id))
 
 
 @api_route(
@@ -502,8 +503,8 @@ def image_status(product_id: str, image_id: str, principal: Principal) -> views.
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def delete_image(product_id: str, image_id: str, principal: Principal) -> views.ProductView:
-    return views.product_view(images.remove_image(actor_of(principal), product_id, image_id))
+def delete_image(product_id: str, image_id: str, caller: Caller) -> views.ProductView:
+    return views.product_view(images.remove_image(actor_of(caller), product_id, image_id))
 
 
 @api_route(
@@ -516,8 +517,8 @@ def delete_image(product_id: str, image_id: str, principal: Principal) -> views.
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def draft_description(product_id: str, principal: Principal) -> views.DescriptionDraftView:
-    product = products.owned_product(actor_of(principal), product_id)
+def draft_description(product_id: str, caller: Caller) -> views.DescriptionDraftView:
+    product = products.owned_product(actor_of(caller), product_id)
     draft = descriptions.draft_description(product)
     return views.DescriptionDraftView(**draft.__dict__)
 
@@ -535,8 +536,8 @@ def draft_description(product_id: str, principal: Principal) -> views.Descriptio
     status=201,
     errors=[404],
 )
-def create_offer(body: OfferInput, principal: Principal) -> views.OfferView:
-    return views.offer_view(offers.create_offer(actor_of(principal), body), clock.now())
+def create_offer(body: OfferInput, caller: Caller) -> views.OfferView:
+    return views.offer_view(offers.create_offer(actor_of(caller), body), clock.now())
 
 
 @api_route(
@@ -549,8 +550,8 @@ def create_offer(body: OfferInput, principal: Principal) -> views.OfferView:
     status=204,
     errors=[404],
 )
-def end_offer(offer_id: str, principal: Principal) -> None:
-    offers.end_offer(actor_of(principal), offer_id)
+def end_offer(offer_id: str, caller: Caller) -> None:
+    offers.end_offer(actor_of(caller), offer_id)
 
 
 class CodeList(ResponseModel):
@@ -569,8 +570,8 @@ class CodeList(ResponseModel):
     status=201,
     errors=[404, 409],
 )
-def create_code(body: DiscountCodeInput, principal: Principal) -> views.DiscountCodeView:
-    return views.code_view(discounts.create_code(actor_of(principal), body))
+def create_code(body: DiscountCodeInput, caller: Caller) -> views.DiscountCodeView:
+    return views.code_view(discounts.create_code(actor_of(caller), body))
 
 
 @api_route(
@@ -582,9 +583,9 @@ def create_code(body: DiscountCodeInput, principal: Principal) -> views.Discount
     access=SELLER,
     errors=[404],
 )
-def list_codes(principal: Principal) -> CodeList:
+def list_codes(caller: Caller) -> CodeList:
     return CodeList(
-        items=[views.code_view(code) for code in discounts.list_codes(actor_of(principal))]
+        items=[views.code_view(code) for code in discounts.list_codes(actor_of(caller))]
     )
 
 
@@ -598,5 +599,5 @@ def list_codes(principal: Principal) -> CodeList:
     access=SELLER,
     errors=[404],
 )
-def deactivate_code(code: str, principal: Principal) -> views.DiscountCodeView:
-    return views.code_view(discounts.deactivate_code(actor_of(principal), code))
+def deactivate_code(code: str, caller: Caller) -> views.DiscountCodeView:
+    return views.code_view(discounts.deactivate_code(actor_of(caller), code))

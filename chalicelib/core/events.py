@@ -12,11 +12,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SqsRecordModel
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ConfigDict, Field, Json
 
 from chalicelib.core import aws
 from chalicelib.core.errors import DependencyUnavailableError
-from chalicelib.core.observability import logger
+from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 
 SOURCE_PREFIX = "bazaar."
@@ -61,6 +63,30 @@ class EventDetail(BaseModel):
     data: dict[str, Any]
 
 
+class BusEvent(EventBridgeModel):
+    """A Bazaar event as EventBridge delivers it (Powertools' envelope, our typed detail)."""
+
+    detail: EventDetail
+
+    @property
+    def event_id(self) -> str:
+        return self.detail.metadata.event_id
+
+    def event(self) -> DomainEvent:
+        """The typed payload, validated against its registered schema (KeyError if the
+        type is unknown, pydantic ValidationError if the data breaks the schema)."""
+        return EVENT_TYPES[self.detail_type].model_validate(self.detail.data)
+
+
+class BusRecord(SqsRecordModel):
+    """An SQS record whose body is a bus event (EventBridge rule → SQS target).
+
+    Consumers take it through ``BatchProcessor(event_type=EventType.SQS, model=BusRecord)``.
+    """
+
+    body: Json[BusEvent]
+
+
 def detail_schema(event_type: type[DomainEvent]) -> dict[str, Any]:
     """JSON Schema of the ``detail`` an event of this type carries."""
     schema = EventDetail.model_json_schema()
@@ -92,12 +118,35 @@ def parse_detail(detail_type: str, detail: dict[str, Any]) -> tuple[EventMetadat
     return envelope.metadata, event_type.model_validate(envelope.data)
 
 
-def publish(*events: DomainEvent) -> list[str]:
-    """Put events on the bus (batches of 10); returns their metadata event ids.
+def publish(*events: DomainEvent, best_effort: bool = False) -> list[str]:
+    """Put events on the bus (batches of 10), after the change they describe is stored;
+    returns their metadata event ids.
 
-    Raises DependencyUnavailableError if EventBridge refuses any entry, so the caller's
-    own retry (a Step Functions Retry, an SQS redelivery) can try again.
+    Raises DependencyUnavailableError (or the botocore error) if EventBridge refuses, so
+    the caller's own retry (a Step Functions Retry, an SQS redelivery) can try again.
+    With ``best_effort`` a failure is logged and counted instead (metric
+    ``<Source>EventsNotPublished``, e.g. ``CatalogEventsNotPublished``) and [] returned:
+    for changes already committed whose consumers re-sync on the next event.
     """
+    if not events:
+        return []
+    try:
+        return _put(events)
+    except (DependencyUnavailableError, BotoCoreError, ClientError):
+        if not best_effort:
+            raise
+        for source in sorted({event.source for event in events}):
+            logger.exception("Could not publish events", extra={"source": source})
+            metrics.add_metric(name=not_published_metric(source), unit="Count", value=1)
+        return []
+
+
+def not_published_metric(source: str) -> str:
+    """``bazaar.catalog`` → ``CatalogEventsNotPublished``."""
+    return source.removeprefix(SOURCE_PREFIX).title().replace("-", "") + "EventsNotPublished"
+
+
+def _put(events: tuple[DomainEvent, ...]) -> list[str]:
     ids: list[str] = []
     entries: list[dict[str, Any]] = []
     for event in events:

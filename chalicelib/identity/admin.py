@@ -13,6 +13,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.catalog import blocklist
 from chalicelib.core import clock
+from chalicelib.core.caller import Role
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.pagination import Page
@@ -25,7 +26,6 @@ from chalicelib.identity.service import (
     BANNED,
     DELETED,
     PENDING,
-    Role,
     normalize_email,
     publish,
 )

@@ -7,18 +7,19 @@ the answer. Rules, errors and storage live in the service modules.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from chalice import Blueprint, Response
 from pydantic import EmailStr, Field, field_validator
 
+from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ValidationFailedError
 from chalicelib.core.pagination import page_limit
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import RequestModel, ResponseModel
 from chalicelib.identity import addresses, admin, mailbox, service
 from chalicelib.identity.models import Account, Address, AuditEntry
-from chalicelib.web.access import SIGNED_IN, Principal, owner, roles
+from chalicelib.web.access import SIGNED_IN, owner, roles
 from chalicelib.web.routing import QueryParam, api_route
 
 bp = Blueprint(__name__)
@@ -190,9 +191,9 @@ class MailboxResponse(ResponseModel):
 
 
 # ---------- helpers ----------
-def _caller() -> service.Caller:
+def _origin() -> service.Origin:
     identity = bp.current_request.context.get("identity") or {}
-    return service.Caller(source_ip=identity.get("sourceIp"))
+    return service.Origin(source_ip=identity.get("sourceIp"))
 
 
 def _account_view(account: Account) -> AccountView:
@@ -294,7 +295,7 @@ def register(body: RegisterRequest) -> AcceptedResponse:
         body.password,
         role=body.role,
         display_name=body.display_name,
-        caller=_caller(),
+        origin=_origin(),
     )
     return _accepted()
 
@@ -310,7 +311,7 @@ def register(body: RegisterRequest) -> AcceptedResponse:
     errors=[409, 429],
 )
 def verify_email(body: CodeRequest) -> VerifiedResponse:
-    account = service.verify_email(str(body.email), body.code, caller=_caller())
+    account = service.verify_email(str(body.email), body.code, origin=_origin())
     return VerifiedResponse(account_id=account.account_id, status=service.ACTIVE)
 
 
@@ -326,7 +327,7 @@ def verify_email(body: CodeRequest) -> VerifiedResponse:
     errors=[429],
 )
 def resend_code(body: EmailRequest) -> AcceptedResponse:
-    service.resend_verification(str(body.email), caller=_caller())
+    service.resend_verification(str(body.email), origin=_origin())
     return _accepted()
 
 
@@ -342,7 +343,7 @@ def resend_code(body: EmailRequest) -> AcceptedResponse:
     errors=[429],
 )
 def login(body: LoginRequest) -> Response:
-    return _token_response(service.login(str(body.email), body.password, caller=_caller()))
+    return _token_response(service.login(str(body.email), body.password, origin=_origin()))
 
 
 @api_route(
@@ -373,8 +374,8 @@ def refresh(body: RefreshRequest) -> Response:
     access=SIGNED_IN,
     status=204,
 )
-def logout(principal: Principal) -> Response:
-    service.logout(principal.account_id, principal.session_id)
+def logout(caller: Caller) -> Response:
+    service.logout(caller.account_id, caller.session_id)
     return Response(body="", status_code=204, headers={"Set-Cookie": _refresh_cookie("", 0)})
 
 
@@ -386,8 +387,8 @@ def logout(principal: Principal) -> Response:
     access=SIGNED_IN,
     response_model=AccountView,
 )
-def me(principal: Principal) -> AccountView:
-    return _account_view(principal.account)
+def me(caller: Caller) -> AccountView:
+    return _account_view(service.account_of(caller))
 
 
 # ---------- passwords ----------
@@ -403,7 +404,7 @@ def me(principal: Principal) -> AccountView:
     errors=[429],
 )
 def forgot_password(body: EmailRequest) -> AcceptedResponse:
-    service.forgot_password(str(body.email), caller=_caller())
+    service.forgot_password(str(body.email), origin=_origin())
     return _accepted()
 
 
@@ -418,7 +419,7 @@ def forgot_password(body: EmailRequest) -> AcceptedResponse:
     errors=[429],
 )
 def verify_reset_code(body: CodeRequest) -> ResetTokenResponse:
-    issued = service.verify_reset_code(str(body.email), body.code, caller=_caller())
+    issued = service.verify_reset_code(str(body.email), body.code, origin=_origin())
     return ResetTokenResponse(reset_token=issued.token, expires_in=issued.expires_in)
 
 
@@ -433,7 +434,7 @@ def verify_reset_code(body: CodeRequest) -> ResetTokenResponse:
     errors=[429],
 )
 def reset_password(body: ResetPasswordRequest) -> None:
-    service.reset_password(body.reset_token, body.new_password, caller=_caller())
+    service.reset_password(body.reset_token, body.new_password, origin=_origin())
 
 
 @api_route(
@@ -447,9 +448,9 @@ def reset_password(body: ResetPasswordRequest) -> None:
     response_model=TokenResponse,
     errors=[429],
 )
-def change_password(principal: Principal, body: ChangePasswordRequest) -> Response:
+def change_password(caller: Caller, body: ChangePasswordRequest) -> Response:
     tokens = service.change_password(
-        principal.account, body.current_password, body.new_password, caller=_caller()
+        service.account_of(caller), body.current_password, body.new_password, origin=_origin()
     )
     return _token_response(tokens)
 
@@ -463,8 +464,8 @@ def change_password(principal: Principal, body: ChangePasswordRequest) -> Respon
     access=OWN_ADDRESSES,
     response_model=AddressList,
 )
-def list_addresses(account_id: str, principal: Principal) -> AddressList:
-    found = addresses.list_addresses(principal.account_id)
+def list_addresses(account_id: str, caller: Caller) -> AddressList:
+    found = addresses.list_addresses(caller.account_id)
     return AddressList(items=[_address_view(address) for address in found])
 
 
@@ -480,8 +481,8 @@ def list_addresses(account_id: str, principal: Principal) -> AddressList:
     status=201,
     errors=[409],
 )
-def add_address(account_id: str, principal: Principal, body: AddressRequest) -> AddressView:
-    address = addresses.add_address(principal.account_id, body.model_dump())
+def add_address(account_id: str, caller: Caller, body: AddressRequest) -> AddressView:
+    address = addresses.add_address(caller.account_id, body.model_dump())
     return _address_view(address)
 
 
@@ -495,8 +496,8 @@ def add_address(account_id: str, principal: Principal, body: AddressRequest) -> 
     status=204,
     errors=[404],
 )
-def delete_address(account_id: str, address_id: str, principal: Principal) -> None:
-    addresses.delete_address(principal.account_id, address_id)
+def delete_address(account_id: str, address_id: str, caller: Caller) -> None:
+    addresses.delete_address(caller.account_id, address_id)
 
 
 # ---------- admin ----------
@@ -529,7 +530,7 @@ def list_accounts() -> AccountPage:
             details=[{"field": "role", "message": "unknown role", "type": "enum"}],
         )
     page = admin.list_accounts(
-        cast("service.Role", role), limit=page_limit(_query("limit")), cursor=_query("cursor")
+        Role(role), limit=page_limit(_query("limit")), cursor=_query("cursor")
     )
     return AccountPage(
         items=[_account_view(account) for account in page.items], next_cursor=page.next_cursor
@@ -560,8 +561,8 @@ def get_account(account_id: str) -> AccountView:
     response_model=AccountView,
     errors=[404, 409],
 )
-def ban(account_id: str, principal: Principal, body: BanRequest) -> AccountView:
-    return _account_view(admin.ban(principal.account_id, account_id, reason=body.reason))
+def ban(account_id: str, caller: Caller, body: BanRequest) -> AccountView:
+    return _account_view(admin.ban(caller.account_id, account_id, reason=body.reason))
 
 
 @api_route(
@@ -574,8 +575,8 @@ def ban(account_id: str, principal: Principal, body: BanRequest) -> AccountView:
     response_model=AccountView,
     errors=[404, 409],
 )
-def unban(account_id: str, principal: Principal) -> AccountView:
-    return _account_view(admin.unban(principal.account_id, account_id))
+def unban(account_id: str, caller: Caller) -> AccountView:
+    return _account_view(admin.unban(caller.account_id, account_id))
 
 
 @api_route(
@@ -588,8 +589,8 @@ def unban(account_id: str, principal: Principal) -> AccountView:
     response_model=AccountView,
     errors=[404, 409],
 )
-def promote(account_id: str, principal: Principal) -> AccountView:
-    return _account_view(admin.promote(principal.account_id, account_id))
+def promote(account_id: str, caller: Caller) -> AccountView:
+    return _account_view(admin.promote(caller.account_id, account_id))
 
 
 @api_route(

@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.catalog import blocklist
 from chalicelib.core import clock, events
+from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import DependencyUnavailableError, RateLimitedError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
@@ -41,7 +42,6 @@ from chalicelib.identity.events import (
 )
 from chalicelib.identity.models import Account
 
-Role = Literal["user", "seller", "admin"]
 SignupRole = Literal["user", "seller"]
 PENDING = "PENDING_VERIFICATION"
 ACTIVE = "ACTIVE"
@@ -51,7 +51,7 @@ SYSTEM_ACTOR = "system"
 
 
 @dataclass(frozen=True)
-class Caller:
+class Origin:
     """Where a request came from (rate limits key on the IP)."""
 
     source_ip: str | None = None
@@ -115,7 +115,7 @@ def register(
     *,
     role: SignupRole,
     display_name: str | None,
-    caller: Caller,
+    origin: Origin,
 ) -> None:
     """Create a pending account and email it a code; raises WeakPasswordError, RateLimitedError.
 
@@ -125,7 +125,7 @@ def register(
     settings = get_settings()
     email = normalize_email(email)
     ratelimit.enforce(
-        "register", settings.rate_limit_register, email=email, source_ip=caller.source_ip
+        "register", settings.rate_limit_register, email=email, source_ip=origin.source_ip
     )
     passwords.require_strong(password, email=email)
     password_hash = passwords.hash_password(password)
@@ -159,12 +159,12 @@ def register(
     publish(AccountRegistered(account_id=account_id, role=role))
 
 
-def resend_verification(email: str, *, caller: Caller) -> None:
+def resend_verification(email: str, *, origin: Origin) -> None:
     """Send a new verification code to a pending account (same answer for any email)."""
     settings = get_settings()
     email = normalize_email(email)
     ratelimit.enforce(
-        "otp_send", settings.rate_limit_otp_send, email=email, source_ip=caller.source_ip
+        "otp_send", settings.rate_limit_otp_send, email=email, source_ip=origin.source_ip
     )
     _code_cooldown(otp.VERIFY_EMAIL, email)
     account = repository.find_account_by_email(email)
@@ -172,7 +172,7 @@ def resend_verification(email: str, *, caller: Caller) -> None:
         _send_code(otp.VERIFY_EMAIL, email, account.account_id)
 
 
-def verify_email(email: str, code: str, *, caller: Caller) -> Account:
+def verify_email(email: str, code: str, *, origin: Origin) -> Account:
     """Confirm an email with its code; the account becomes ACTIVE.
 
     Raises InvalidCodeError, or RateLimitedError when rate-limited or locked out.
@@ -180,7 +180,7 @@ def verify_email(email: str, code: str, *, caller: Caller) -> Account:
     settings = get_settings()
     email = normalize_email(email)
     ratelimit.enforce(
-        "otp_verify", settings.rate_limit_otp_verify, email=email, source_ip=caller.source_ip
+        "otp_verify", settings.rate_limit_otp_verify, email=email, source_ip=origin.source_ip
     )
     account_id = otp.verify(otp.VERIFY_EMAIL, email, code)
     account = repository.get_account(account_id)
@@ -249,7 +249,7 @@ def _access_token(account: Account, session_id: str) -> tokens.IssuedToken:
     )
 
 
-def login(email: str, password: str, *, caller: Caller) -> SessionTokens:
+def login(email: str, password: str, *, origin: Origin) -> SessionTokens:
     """Check the password and open a session.
 
     Raises InvalidCredentialsError for an unknown email or a wrong password alike (same
@@ -257,7 +257,7 @@ def login(email: str, password: str, *, caller: Caller) -> SessionTokens:
     """
     settings = get_settings()
     email = normalize_email(email)
-    ratelimit.enforce("login", settings.rate_limit_login, email=email, source_ip=caller.source_ip)
+    ratelimit.enforce("login", settings.rate_limit_login, email=email, source_ip=origin.source_ip)
     account = repository.find_account_by_email(email)
     if account is None or account.status == DELETED:
         passwords.spend_equal_time(password)
@@ -293,6 +293,27 @@ def authenticate(access_token: str) -> Authenticated:
     ):
         raise InvalidTokenError("This session has ended")
     return Authenticated(account=account, claims=claims)
+
+
+def authenticate_caller(access_token: str) -> Caller:
+    """The caller of an access token (what the web edge is given at start-up)."""
+    found = authenticate(access_token)
+    account = found.account
+    return Caller(
+        account_id=account.account_id,
+        role=Role(account.role),
+        email=account.email,
+        session_id=str(found.claims.session_id),
+        shop_id=account.shop_id,
+    )
+
+
+def account_of(caller: Caller) -> Account:
+    """The caller's account, read now; raises InvalidTokenError if it is gone."""
+    account = repository.get_account(caller.account_id)
+    if account is None:
+        raise InvalidTokenError("This account cannot use the API")
+    return account
 
 
 def refresh(refresh_token: str) -> SessionTokens:
@@ -361,7 +382,7 @@ def logout(account_id: str, session_id: str) -> None:
 
 
 # ---------- passwords ----------
-def forgot_password(email: str, *, caller: Caller) -> None:
+def forgot_password(email: str, *, origin: Origin) -> None:
     """Email a reset code if an active account has this email (same answer either way)."""
     settings = get_settings()
     email = normalize_email(email)
@@ -369,7 +390,7 @@ def forgot_password(email: str, *, caller: Caller) -> None:
         "password_reset",
         settings.rate_limit_password_reset,
         email=email,
-        source_ip=caller.source_ip,
+        source_ip=origin.source_ip,
     )
     _code_cooldown(otp.RESET_PASSWORD, email)
     account = repository.find_account_by_email(email)
@@ -377,7 +398,7 @@ def forgot_password(email: str, *, caller: Caller) -> None:
         _send_code(otp.RESET_PASSWORD, email, account.account_id)
 
 
-def verify_reset_code(email: str, code: str, *, caller: Caller) -> tokens.IssuedToken:
+def verify_reset_code(email: str, code: str, *, origin: Origin) -> tokens.IssuedToken:
     """Trade a reset code for a short-lived reset token.
 
     Raises InvalidCodeError, or RateLimitedError when rate-limited or locked out.
@@ -385,7 +406,7 @@ def verify_reset_code(email: str, code: str, *, caller: Caller) -> tokens.Issued
     settings = get_settings()
     email = normalize_email(email)
     ratelimit.enforce(
-        "otp_verify", settings.rate_limit_otp_verify, email=email, source_ip=caller.source_ip
+        "otp_verify", settings.rate_limit_otp_verify, email=email, source_ip=origin.source_ip
     )
     account_id = otp.verify(otp.RESET_PASSWORD, email, code)
     account = repository.get_account(account_id)
@@ -425,7 +446,7 @@ def _replace_password(
     return changed
 
 
-def reset_password(reset_token: str, new_password: str, *, caller: Caller) -> None:
+def reset_password(reset_token: str, new_password: str, *, origin: Origin) -> None:
     """Set a new password with a reset token; every session of the account ends.
 
     The token is single-use: the password change bumps the version it was issued for.
@@ -434,7 +455,7 @@ def reset_password(reset_token: str, new_password: str, *, caller: Caller) -> No
     settings = get_settings()
     claims = tokens.verify(reset_token, "reset")
     ratelimit.enforce(
-        "password_reset", settings.rate_limit_password_reset, email=None, source_ip=caller.source_ip
+        "password_reset", settings.rate_limit_password_reset, email=None, source_ip=origin.source_ip
     )
     account = repository.get_account(claims.subject)
     if account is None or account.status != ACTIVE or int(account.token_version) != claims.version:
@@ -445,7 +466,7 @@ def reset_password(reset_token: str, new_password: str, *, caller: Caller) -> No
 
 
 def change_password(
-    account: Account, current_password: str, new_password: str, *, caller: Caller
+    account: Account, current_password: str, new_password: str, *, origin: Origin
 ) -> SessionTokens:
     """Change the password of a signed-in account; other sessions end, a new one opens.
 
@@ -453,7 +474,7 @@ def change_password(
     """
     settings = get_settings()
     ratelimit.enforce(
-        "login", settings.rate_limit_login, email=account.email, source_ip=caller.source_ip
+        "login", settings.rate_limit_login, email=account.email, source_ip=origin.source_ip
     )
     if not passwords.verify_password(account.password_hash, current_password):
         raise WrongPasswordError("The current password is wrong")

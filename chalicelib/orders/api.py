@@ -8,13 +8,14 @@ from typing import Any, Literal
 from chalice import Blueprint
 from pydantic import Field
 
+from chalicelib.core.caller import Caller
 from chalicelib.core.errors import BadRequestError
 from chalicelib.core.pagination import page_limit
 from chalicelib.core.validation import RequestModel, ResponseModel
 from chalicelib.orders import checkout, faults, payments, repository, service
 from chalicelib.orders.lifecycle import STATUSES
 from chalicelib.orders.models import Checkout, Order, Payment
-from chalicelib.web.access import SIGNED_IN, Principal, roles
+from chalicelib.web.access import SIGNED_IN, roles
 from chalicelib.web.routing import QueryParam, api_route
 
 bp = Blueprint(__name__)
@@ -206,11 +207,11 @@ def _status() -> str | None:
     status=202,
     errors=[403, 409, 422, 503],
 )
-def place_checkout(body: CheckoutRequest, principal: Principal) -> CheckoutView:
+def place_checkout(body: CheckoutRequest, caller: Caller) -> CheckoutView:
     headers = bp.current_request.headers
     plan = faults.parse_plan(headers.get("x-fault-plan"))
     found, _ = checkout.place(
-        checkout.Shopper(principal.account_id, principal.role, principal.email),
+        checkout.Shopper(caller.account_id, caller.role, caller.email),
         idempotency_key=headers.get("idempotency-key"),
         payment_method=body.payment_method,
         fault_plan=plan,
@@ -227,9 +228,9 @@ def place_checkout(body: CheckoutRequest, principal: Principal) -> CheckoutView:
     access=SIGNED_IN,
     errors=[404],
 )
-def get_checkout(checkout_id: str, principal: Principal) -> CheckoutView:
+def get_checkout(checkout_id: str, caller: Caller) -> CheckoutView:
     found = checkout.get_checkout_for(
-        principal.account_id, checkout_id, is_admin=principal.role == "admin"
+        caller.account_id, checkout_id, is_admin=caller.role == "admin"
     )
     return checkout_view(found)
 
@@ -243,9 +244,9 @@ def get_checkout(checkout_id: str, principal: Principal) -> CheckoutView:
     access=SIGNED_IN,
     query=PAGE,
 )
-def my_orders(principal: Principal) -> OrderPage:
+def my_orders(caller: Caller) -> OrderPage:
     page = service.my_orders(
-        principal.account_id, limit=page_limit(_query("limit")), cursor=_query("cursor")
+        caller.account_id, limit=page_limit(_query("limit")), cursor=_query("cursor")
     )
     return OrderPage(items=[order_view(o) for o in page.items], next_cursor=page.next_cursor)
 
@@ -259,10 +260,10 @@ def my_orders(principal: Principal) -> OrderPage:
     access=SIGNED_IN,
     errors=[404],
 )
-def get_order(order_id: str, principal: Principal) -> OrderView:
+def get_order(order_id: str, caller: Caller) -> OrderView:
     return order_view(
         service.order_for(
-            order_id, user_id=principal.account_id, role=principal.role, shop_id=principal.shop_id
+            order_id, user_id=caller.account_id, role=caller.role, shop_id=caller.shop_id
         )
     )
 
@@ -277,8 +278,8 @@ def get_order(order_id: str, principal: Principal) -> OrderView:
     access=SIGNED_IN,
     errors=[404, 409],
 )
-def cancel_order(order_id: str, principal: Principal) -> OrderView:
-    return order_view(service.cancel_as_shopper(order_id, principal.account_id))
+def cancel_order(order_id: str, caller: Caller) -> OrderView:
+    return order_view(service.cancel_as_shopper(order_id, caller.account_id))
 
 
 @api_route(
@@ -290,9 +291,9 @@ def cancel_order(order_id: str, principal: Principal) -> OrderView:
     access=roles("seller"),
     query=(*PAGE, QueryParam("status", "Only this status")),
 )
-def shop_orders(principal: Principal) -> OrderPage:
+def shop_orders(caller: Caller) -> OrderPage:
     page = service.shop_orders(
-        principal.shop_id,
+        caller.shop_id,
         status=_status(),
         limit=page_limit(_query("limit")),
         cursor=_query("cursor"),
@@ -311,14 +312,14 @@ def shop_orders(principal: Principal) -> OrderPage:
     access=roles("seller", "admin"),
     errors=[403, 404, 409],
 )
-def update_status(order_id: str, body: StatusRequest, principal: Principal) -> OrderView:
+def update_status(order_id: str, body: StatusRequest, caller: Caller) -> OrderView:
     return order_view(
         service.update_status(
             order_id,
             body.status,
-            user_id=principal.account_id,
-            role=principal.role,
-            shop_id=principal.shop_id,
+            user_id=caller.account_id,
+            role=caller.role,
+            shop_id=caller.shop_id,
         )
     )
 
@@ -391,9 +392,9 @@ def webhook() -> dict[str, Any]:
     access=SIGNED_IN,
     errors=[404],
 )
-def confirm_payment(payment_id: str, body: ConfirmRequest, principal: Principal) -> dict[str, Any]:
+def confirm_payment(payment_id: str, body: ConfirmRequest, caller: Caller) -> dict[str, Any]:
     payment = payments.get_payment(payment_id)
-    if payment.user_id != principal.account_id:
+    if payment.user_id != caller.account_id:
         from chalicelib.core.errors import NotFoundError
 
         raise NotFoundError("No such payment")

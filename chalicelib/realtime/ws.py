@@ -47,12 +47,12 @@ def on_connect(event: WebsocketEvent) -> Response | None:
     if token is None:
         return _refuse(401, "UNAUTHORIZED", "An access token is required (?token=...)")
     try:
-        principal = authenticate_token(token)
+        caller = authenticate_token(token)
     except DomainError as error:
         logger.info("WebSocket connect refused", extra={"code": error.code})
         return _refuse(401, error.code, error.message)
     service.open_connection(
-        event.connection_id, user_id=principal.account_id, role=principal.role, **_identity(raw)
+        event.connection_id, user_id=caller.account_id, role=caller.role, **_identity(raw)
     )
     return None
 

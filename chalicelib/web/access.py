@@ -10,38 +10,26 @@ Every route declares its rule through ``api_route(access=...)``:
   caller's own account (optionally also one of ``roles``).
 
 The caller sends ``Authorization: Bearer <access token>``. The token is verified and the
-account read once per request (consistently, so bans and sign-outs apply at once); the
-result is kept on the request object and nowhere else. The WebSocket ``$connect``
-handler authenticates the same token through ``authenticate_token``.
+account read once per request (consistently, so bans and sign-outs apply at once) by the
+authenticator identity provides, wired in at start-up (``use_authenticator``): the edge
+depends on that interface, not on identity. The result, a ``Caller``, is kept on the
+request object and nowhere else. The WebSocket ``$connect`` handler authenticates the
+same token through ``authenticate_token``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.core.caller import Caller
 from chalicelib.core.errors import ForbiddenError, UnauthorizedError
-from chalicelib.identity import service
-from chalicelib.identity.models import Account
 
-_CACHE_ATTR = "_bazaar_principal"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The signed-in caller: their account as read for this request and their session."""
-
-    account_id: str
-    role: str
-    email: str
-    session_id: str
-    # A seller's shop (None until the catalog creates it); the catalog scopes by it.
-    shop_id: str | None
-    account: Account = field(repr=False, compare=False)
-
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
+_CACHE_ATTR = "_bazaar_caller"
+Authenticator = Callable[[str], Caller]
+"""Verifies an access token: the caller, or UnauthorizedError."""
+_authenticator: Authenticator | None = None
 
 
 @dataclass(frozen=True)
@@ -53,14 +41,14 @@ class AccessRule:
     roles: tuple[str, ...] = ()
     owner_param: str | None = None
 
-    def check(self, principal: Principal, path_params: Mapping[str, Any]) -> None:
-        """Raise ForbiddenError unless ``principal`` satisfies the rule."""
-        if self.roles and not principal.has_role(*self.roles):
+    def check(self, caller: Caller, path_params: Mapping[str, Any]) -> None:
+        """Raise ForbiddenError unless ``caller`` satisfies the rule."""
+        if self.roles and not caller.has_role(*self.roles):
             raise ForbiddenError(
                 "Your role may not do this", details={"allowed_roles": list(self.roles)}
             )
         if self.owner_param is not None and path_params.get(self.owner_param) != (
-            principal.account_id
+            caller.account_id
         ):
             raise ForbiddenError("You may only do this for your own account")
 
@@ -110,40 +98,39 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def authenticate_token(token: str) -> Principal:
-    """The principal of an access token; raises UnauthorizedError (InvalidTokenError)."""
-    found = service.authenticate(token)
-    account = found.account
-    return Principal(
-        account_id=account.account_id,
-        role=account.role,
-        email=account.email,
-        session_id=str(found.claims.session_id),
-        shop_id=account.shop_id,
-        account=account,
-    )
+def use_authenticator(authenticate: Authenticator) -> None:
+    """Wire in the token verifier (identity's, at start-up; a fake in unit tests)."""
+    global _authenticator
+    _authenticator = authenticate
 
 
-def principal_of(request: Any) -> Principal:
+def authenticate_token(token: str) -> Caller:
+    """The caller of an access token; raises UnauthorizedError."""
+    if _authenticator is None:
+        raise RuntimeError("No authenticator wired: call access.use_authenticator at start-up")
+    return _authenticator(token)
+
+
+def caller_of(request: Any) -> Caller:
     """The caller of this request, authenticated once and cached on the request.
 
     Raises UnauthorizedError when there is no usable bearer token.
     """
     cached = getattr(request, _CACHE_ATTR, None)
-    if isinstance(cached, Principal):
+    if isinstance(cached, Caller):
         return cached
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise UnauthorizedError("Sign in first: send 'Authorization: Bearer <access token>'")
-    principal = authenticate_token(token)
-    setattr(request, _CACHE_ATTR, principal)
-    return principal
+    caller = authenticate_token(token)
+    setattr(request, _CACHE_ATTR, caller)
+    return caller
 
 
-def authorize(rule: AccessRule, request: Any, path_params: Mapping[str, Any]) -> Principal | None:
-    """Apply ``rule`` to a request: the principal (None on public routes) or an error."""
+def authorize(rule: AccessRule, request: Any, path_params: Mapping[str, Any]) -> Caller | None:
+    """Apply ``rule`` to a request: the caller (None on public routes) or an error."""
     if rule.public:
         return None
-    principal = principal_of(request)
-    rule.check(principal, path_params)
-    return principal
+    caller = caller_of(request)
+    rule.check(caller, path_params)
+    return caller

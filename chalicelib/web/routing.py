@@ -77,7 +77,7 @@ def api_route(
     """Register ``view`` at ``path``. The view gets path params and, if declared, ``body``.
 
     ``access`` is the route's rule (``chalicelib.web.access``), checked before the body is
-    read; a view with a ``principal`` parameter receives the authenticated caller. It
+    read; a view with a ``caller`` parameter receives the authenticated ``Caller``. It
     returns a pydantic model, a JSON-able value, or a Chalice ``Response``.
     """
     rule = resolve(access)
@@ -94,18 +94,18 @@ def api_route(
     )
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        wants_principal = "principal" in inspect.signature(view).parameters
-        if wants_principal and rule.public:
-            raise TypeError(f"{path}: a public route has no principal to pass")
+        wants_caller = "caller" in inspect.signature(view).parameters
+        if wants_caller and rule.public:
+            raise TypeError(f"{path}: a public route has no caller to pass")
 
         @functools.wraps(view)
         def handle(**path_params: Any) -> Response:
             request_id = request_id_of(bp)
             try:
                 request = bp.current_request
-                principal = authorize(rule, request, path_params)
-                if wants_principal:
-                    path_params["principal"] = principal
+                caller = authorize(rule, request, path_params)
+                if wants_caller:
+                    path_params["caller"] = caller
                 if request_model is not None:
                     raw = request.raw_body if request is not None else None
                     path_params["body"] = parse_body(request_model, raw)

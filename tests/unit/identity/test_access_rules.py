@@ -8,17 +8,13 @@ import pytest
 
 from chalicelib.core.errors import ForbiddenError, UnauthorizedError
 from chalicelib.web import access
-from chalicelib.web.access import PUBLIC, SIGNED_IN, Principal, owner, resolve, roles
+from chalicelib.core.caller import Caller, Role
+from chalicelib.web.access import PUBLIC, SIGNED_IN, owner, resolve, roles
 
 
-def principal(role: str = "user", account_id: str = "a-1") -> Principal:
-    return Principal(
-        account_id=account_id,
-        role=role,
-        email="a@shop.example.com",
-        session_id="s",
-        shop_id=None,
-        account=None,  # type: ignore[arg-type]
+def principal(role: str = "user", account_id: str = "a-1") -> Caller:
+    return Caller(
+        account_id=account_id, role=Role(role), email="a@shop.example.com", session_id="s"
     )
 
 
@@ -73,14 +69,14 @@ def test_public_routes_read_no_token_and_others_need_one() -> None:
         access.authorize(SIGNED_IN, FakeRequest({}), {})
 
 
-def test_the_principal_is_authenticated_once_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_caller_is_authenticated_once_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
 
-    def authenticate(token: str) -> Principal:
+    def authenticate(token: str) -> Caller:
         calls.append(token)
         return principal()
 
-    monkeypatch.setattr(access, "authenticate_token", authenticate)
+    monkeypatch.setattr(access, "_authenticator", authenticate)
     request: Any = FakeRequest({"authorization": "Bearer t"})
     first = access.authorize(SIGNED_IN, request, {})
     second = access.authorize(roles("user"), request, {})
