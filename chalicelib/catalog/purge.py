@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError
 
-from chalicelib.catalog import blocklist, images, products, search_index, shops
+from chalicelib.catalog import images, products, search_index, shops
 from chalicelib.catalog.common import publish
 from chalicelib.catalog.events import ProductPurged, ShopPurged
 from chalicelib.catalog.models import (
@@ -34,6 +34,7 @@ from chalicelib.catalog.models import (
 )
 from chalicelib.core import clock
 from chalicelib.core.observability import logger
+from chalicelib.identity import service as identity_service
 
 MAX_ROUNDS = 200
 
@@ -119,7 +120,7 @@ def finish_shop(shop_id: str, *, as_of: datetime) -> dict[str, Any]:
         DiscountCode(pk=code.pk, sk=code.sk).delete()
     email = _seller_email(shop.owner_id)
     if email:
-        blocklist.block_email(email, reason="shop purged", shop_id=shop_id)
+        identity_service.block_signups(email, reason="shop purged", shop_id=shop_id)
     Claim(pk=shop_slug_pk(shop.slug), sk=SLUG_SK).delete()
     Claim(pk=seller_pk(shop.owner_id), sk=SHOP_SK).delete()
     shop.delete()
@@ -129,17 +130,12 @@ def finish_shop(shop_id: str, *, as_of: datetime) -> dict[str, Any]:
 
 
 def _seller_email(account_id: str) -> str | None:
-    from chalicelib.identity import repository as identity_repository
-
-    account = identity_repository.get_account(account_id)
-    return account.email if account is not None else None
+    return identity_service.email_of(account_id)
 
 
 def _detach_account(account_id: str) -> None:
-    from chalicelib.identity import repository as identity_repository
-
     try:
-        identity_repository.set_shop(account_id, None)
+        identity_service.attach_shop(account_id, None)
     except Exception:  # noqa: BLE001 - the shop is gone either way; identity may have deleted it
         logger.exception("Could not detach the purged shop from its seller account")
 

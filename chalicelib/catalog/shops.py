@@ -39,6 +39,7 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
+from chalicelib.identity import service as identity_service
 
 DEFAULT_SETTINGS: dict[str, Any] = {"low_stock_threshold": 5, "channels": ["app", "websocket"]}
 
@@ -92,10 +93,8 @@ def owned_shop(actor: Actor, shop_id: str | None = None) -> Shop:
 
 
 def _attach_to_account(account_id: str, shop_id: str | None) -> None:
-    # The seller's account carries its shop id (tokens and principals read it there).
-    from chalicelib.identity import repository as identity_repository
-
-    identity_repository.set_shop(account_id, shop_id)
+    # The seller's account carries its shop id (tokens read it there).
+    identity_service.attach_shop(account_id, shop_id)
 
 
 def create_shop(actor: Actor, body: ShopInput) -> Shop:

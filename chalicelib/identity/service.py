@@ -308,6 +308,22 @@ def authenticate_caller(access_token: str) -> Caller:
     )
 
 
+def attach_shop(account_id: str, shop_id: str | None) -> None:
+    """Record the seller's shop on their account (None: detach it); tokens read it there."""
+    repository.set_shop(account_id, shop_id)
+
+
+def email_of(account_id: str) -> str | None:
+    """The account's email, or None if there is no such account."""
+    account = repository.get_account(account_id)
+    return account.email if account is not None else None
+
+
+def block_signups(email: str, *, reason: str, shop_id: str | None = None) -> None:
+    """Refuse future sign-ups with ``email`` (idempotent); a purged shop's seller."""
+    blocklist.block_email(email, reason=reason, shop_id=shop_id)
+
+
 def account_of(caller: Caller) -> Account:
     """The caller's account, read now; raises InvalidTokenError if it is gone."""
     account = repository.get_account(caller.account_id)

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ForbiddenError, UnauthorizedError
 from chalicelib.web import access
-from chalicelib.core.caller import Caller, Role
 from chalicelib.web.access import PUBLIC, SIGNED_IN, owner, resolve, roles
 
 
