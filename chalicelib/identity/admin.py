@@ -29,8 +29,7 @@ from chalicelib.identity.service import (
     normalize_email,
     publish,
 )
-from chalicelib.realtime import gateway
-from chalicelib.realtime.models import Connection
+from chalicelib.realtime import service as realtime_service
 
 BOOTSTRAP_ACTOR = "bootstrap"
 
@@ -201,7 +200,6 @@ def provision_account(
 def _close_websockets(account_id: str) -> None:
     """Disconnect a banned account's open WebSocket connections (best effort)."""
     try:
-        for connection in Connection.by_user.query(account_id):
-            gateway.disconnect(connection.connection_id)
+        realtime_service.disconnect_account(account_id)
     except (BotoCoreError, ClientError, PynamoDBException):
         logger.exception("Could not close the banned account's connections")

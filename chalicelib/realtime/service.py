@@ -68,6 +68,15 @@ def close_connection(connection_id: str) -> None:
     gateway.forget(connection_id)
 
 
+def disconnect_account(account_id: str) -> int:
+    """Close every open connection of one account (a ban, a sign-out); how many were open."""
+    closed = 0
+    for connection in Connection.by_user.query(account_id):
+        gateway.disconnect(connection.connection_id)
+        closed += 1
+    return closed
+
+
 def parse_message(connection_id: str, body: str | None) -> ClientMessage:
     """Read a client frame; raises ValidationFailedError if it is not ``{"action": ...}``."""
     try:
