@@ -17,7 +17,7 @@ from typing import Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.catalog import blocklist
-from chalicelib.core import clock, events
+from chalicelib.core import clock, events, mail
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import DependencyUnavailableError, RateLimitedError
 from chalicelib.core.observability import logger, metrics
@@ -101,7 +101,7 @@ def _send_code(purpose: otp.Purpose, email: str, account_id: str) -> None:
     if code is None:
         return
     minutes = _minutes(get_settings().otp_ttl_seconds)
-    mailer.send(mailer.render(purpose, to=email, code=code, minutes=minutes))
+    mail.send(mailer.render(purpose, to=email, code=code, minutes=minutes))
 
 
 def _code_cooldown(purpose: otp.Purpose, email: str) -> None:
@@ -149,7 +149,7 @@ def register(
             _code_cooldown(otp.VERIFY_EMAIL, email)
         except RateLimitedError:
             return
-        mailer.send(mailer.render("account_exists", to=email))
+        mail.send(mailer.render("account_exists", to=email))
         return
     # A code may have gone out moments ago for this address; this one goes out anyway.
     with contextlib.suppress(RateLimitedError):

@@ -1,14 +1,14 @@
-"""The shopper's order emails (paid, cancelled), sent with the identity mailer's SES path."""
+"""The shopper's order emails (paid, cancelled), sent through core.mail."""
 
 from __future__ import annotations
 
 import html
 from typing import Any
 
+from chalicelib.core import mail
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
-from chalicelib.identity import mailer
 from chalicelib.orders import repository
 
 REASONS = {
@@ -26,7 +26,7 @@ def _money(amount: int, currency: str) -> str:
     return f"{amount / 100:.2f} {currency}"
 
 
-def render(detail_type: str, data: dict[str, Any], to: str) -> mailer.Email:
+def render(detail_type: str, data: dict[str, Any], to: str) -> mail.Email:
     """The email for an order event."""
     order = repository.get_order(str(data["order_id"]))
     app_name = get_settings().mail_sender_name
@@ -46,7 +46,7 @@ def render(detail_type: str, data: dict[str, Any], to: str) -> mailer.Email:
             intro += f" {_money(int(data['refunded']), order.currency)} is refunded to your card."
     text = f"{intro}\n\nOrder {order.order_id}\n{lines}\nTotal: {total}\n"
     page = f"<p>{html.escape(intro)}</p><pre>{html.escape(lines)}</pre><p>Total: {total}</p>"
-    return mailer.Email(to=to, subject=subject, text=text, html=page)
+    return mail.Email(to=to, subject=subject, text=text, html=page)
 
 
 def email_for_event(detail_type: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -57,5 +57,5 @@ def email_for_event(detail_type: str, data: dict[str, Any]) -> dict[str, Any]:
     except NotFoundError:
         logger.warning("Order email skipped: the order no longer exists")
         return {"order_id": data["order_id"], "skipped": True}
-    message_id = mailer.send(email)
+    message_id = mail.send(email)
     return {"order_id": data["order_id"], "message_id": message_id}

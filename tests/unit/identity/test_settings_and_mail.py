@@ -8,6 +8,7 @@ from email.policy import default as default_policy
 import pytest
 from pydantic import ValidationError
 
+from chalicelib.core import mail
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.settings import Settings
 from chalicelib.identity import mailbox, mailer
@@ -45,7 +46,7 @@ def test_rendered_email_escapes_html_and_keeps_both_parts() -> None:
     assert "<b>1</b>" in rendered.text
     assert "&lt;b&gt;1&lt;/b&gt;" in rendered.html
     assert "<b>1</b>" not in rendered.html
-    message = email.message_from_bytes(mailer.to_mime(rendered), policy=default_policy)
+    message = email.message_from_bytes(mail.to_mime(rendered), policy=default_policy)
     assert message.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
     assert message["To"] == "a@shop.example.com"
@@ -58,7 +59,7 @@ def raw_message(to: str, code: str) -> dict[str, object]:
         "id": f"id-{code}",
         "source": "no-reply@bazaar.example.com",
         "destinations": [to],
-        "raw_data": mailer.to_mime(rendered).decode(),
+        "raw_data": mail.to_mime(rendered).decode(),
     }
 
 
