@@ -9,7 +9,7 @@ through a request.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import (
     AliasChoices,
@@ -25,12 +25,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Stage = Literal["local", "test", "dev", "staging", "prod"]
 
 
-# Identity (S1)
 # Signs tokens only where no Secrets Manager secret is configured: unit tests and the
 # local cloud without one. A deployed Lambda on a non-local stage refuses to start with it.
 LOCAL_JWT_SECRET = "bazaar-local-signing-key-never-use-outside-local-and-test"  # noqa: S105
 
-# Orders and payments (S4)
 # Verifies webhook signatures where no Stripe webhook secret is configured (the simulated
 # provider signs its callbacks with it; tests sign their own payloads with it).
 LOCAL_WEBHOOK_SECRET = "whsec_bazaar_local_never_use_outside_local_and_test"  # noqa: S105
@@ -46,8 +44,8 @@ class RateLimitRule(BaseModel):
     window_seconds: int = Field(gt=0, le=86_400)
 
 
-class Settings(BaseSettings):
-    """Runtime configuration of one Bazaar container."""
+class PlatformSettings(BaseSettings):
+    """What every container needs: stage, AWS endpoint, shared tables, bus, limits."""
 
     model_config = SettingsConfigDict(env_prefix="BAZAAR_", extra="ignore", frozen=True)
 
@@ -73,7 +71,25 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=100, ge=1, le=1000)
     websocket_connection_ttl_seconds: int = Field(default=7200, gt=0)
 
-    # Identity (S1)
+    @field_validator("aws_endpoint_url")
+    @classmethod
+    def _endpoint_is_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("AWS_ENDPOINT_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def is_local(self) -> bool:
+        """True when running against the local cloud (moto/LocalStack), never on AWS."""
+        return self.stage in ("local", "test")
+
+
+class IdentitySettings(PlatformSettings):
+    """Accounts, tokens, one-time codes, passwords, rate limits, email."""
+
     identity_table: str = "bazaar-local-identity"
     # Set by Lambda itself; the signing-key check below applies to deployed functions only
     # (``chalice package`` imports the app with a non-local stage and no secret).
@@ -116,7 +132,25 @@ class Settings(BaseSettings):
     mail_sender_name: str = "Bazaar"
     max_addresses_per_account: int = Field(default=20, ge=1, le=100)
 
-    # Catalog (S2, S3)
+    @model_validator(mode="after")
+    def _signing_key_is_safe(self) -> Self:
+        # A deployed function never signs with the published local key.
+        secret = self.jwt_secret.get_secret_value()
+        if self.jwt_secret_arn:
+            return self
+        if len(secret.encode()) < 32:
+            raise ValueError("BAZAAR_JWT_SECRET must be at least 32 bytes")
+        if secret == LOCAL_JWT_SECRET and not self.is_local and self.lambda_function_name:
+            raise ValueError(
+                f"stage {self.stage!r} needs BAZAAR_JWT_SECRET_ARN (or its own BAZAAR_JWT_SECRET);"
+                " the built-in signing key is for local and test stages only"
+            )
+        return self
+
+
+class CatalogSettings(PlatformSettings):
+    """Shops, products, images, search, discount codes, and the carts that hold them."""
+
     catalog_table: str = "bazaar-local-catalog"
     search_table: str = "bazaar-local-search"
     carts_table: str = "bazaar-local-carts"
@@ -142,7 +176,10 @@ class Settings(BaseSettings):
     descriptions_provider: Literal["offline", "bedrock"] = "offline"
     bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
 
-    # Orders and payments (S4)
+
+class OrdersSettings(PlatformSettings):
+    """Checkout saga, orders, payments (simulated or Stripe)."""
+
     orders_table: str = "bazaar-local-orders"
     checkout_state_machine_arn: str | None = None
     # "simulated" behaves like Stripe's test cards; "stripe" needs stripe_api_key. Unset:
@@ -171,8 +208,8 @@ class Settings(BaseSettings):
         return LOCAL_WEBHOOK_SECRET if value in ("", None) else value
 
     @model_validator(mode="after")
-    def _payments_are_safe(self) -> Settings:
-        # Orders and payments (S4): fault plans and the local webhook secret stay local.
+    def _payments_are_safe(self) -> Self:
+        # Fault plans and the local webhook secret stay local.
         if self.fault_injection and not self.is_local:
             raise ValueError("BAZAAR_FAULT_INJECTION is allowed on local and test stages only")
         if self.payment_provider == "stripe" and self.stripe_api_key is None:
@@ -189,40 +226,19 @@ class Settings(BaseSettings):
 
     @property
     def payments_provider(self) -> Literal["simulated", "stripe"]:
-        """The payment provider in use (Orders and payments, S4)."""
+        """The payment provider in use."""
         if self.payment_provider is not None:
             return self.payment_provider
         return "stripe" if self.stripe_api_key is not None else "simulated"
 
-    @field_validator("aws_endpoint_url")
-    @classmethod
-    def _endpoint_is_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        assert value is not None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("AWS_ENDPOINT_URL must start with http:// or https://")
-        return value.rstrip("/")
 
-    @model_validator(mode="after")
-    def _signing_key_is_safe(self) -> Settings:
-        # Identity (S1): a deployed function never signs with the published local key.
-        secret = self.jwt_secret.get_secret_value()
-        if self.jwt_secret_arn:
-            return self
-        if len(secret.encode()) < 32:
-            raise ValueError("BAZAAR_JWT_SECRET must be at least 32 bytes")
-        if secret == LOCAL_JWT_SECRET and not self.is_local and self.lambda_function_name:
-            raise ValueError(
-                f"stage {self.stage!r} needs BAZAAR_JWT_SECRET_ARN (or its own BAZAAR_JWT_SECRET);"
-                " the built-in signing key is for local and test stages only"
-            )
-        return self
+class Settings(OrdersSettings, CatalogSettings, IdentitySettings):
+    """Runtime configuration of one Bazaar container: every capability's settings in one.
 
-    @property
-    def is_local(self) -> bool:
-        """True when running against the local cloud (moto/LocalStack), never on AWS."""
-        return self.stage in ("local", "test")
+    Each capability reads the part it owns (``IdentitySettings``, ``CatalogSettings``,
+    ``OrdersSettings``, on top of ``PlatformSettings``); the environment names stay flat
+    (``BAZAAR_<FIELD>``).
+    """
 
 
 @lru_cache(maxsize=1)
