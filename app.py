@@ -24,7 +24,7 @@ app.register_blueprint(platform_bp)
 app.register_blueprint(identity_bp)
 app.register_blueprint(catalog_bp)
 app.register_blueprint(cart_bp)
-app.register_blueprint(orders_bp)  # Orders and payments (S4)
+app.register_blueprint(orders_bp)
 
 
 @app.on_ws_connect()

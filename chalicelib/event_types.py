@@ -10,7 +10,7 @@ EVENT_MODULES = [
     "chalicelib.catalog.events",
     "chalicelib.cart.events",
     "chalicelib.identity.events",
-    "chalicelib.orders.events",  # Orders and payments (S4)
+    "chalicelib.orders.events",
 ]
 
 
