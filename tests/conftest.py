@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
+
+import botocore.loaders
+import botocore.session
 
 os.environ.update(
     {
@@ -25,5 +29,11 @@ os.environ.pop("AWS_PROFILE", None)
 from localcloud import dynamodb
 
 dynamodb.install()
+
+# botocore parses each service's JSON model once per botocore session, and every test makes
+# new sessions (reset_app_state drops chalicelib's clients; each pynamodb connection has a
+# session of its own). One loader for this process: each model is parsed once (test speed
+# only; the loader caches files botocore ships, read-only).
+botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 
 pytest_plugins = ["tests.fixtures.aws", "tests.fixtures.cloud"]

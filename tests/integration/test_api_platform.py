@@ -18,8 +18,8 @@ def test_health_is_ok_when_tables_and_bus_answer(api: Any) -> None:
     assert len(response.json_body["checks"]) == 3
 
 
-def test_health_is_503_when_a_table_is_missing(api: Any, aws_env: Deployment) -> None:
-    boto3.client("dynamodb").delete_table(TableName=aws_env.physical["EventArchiveTable"])
+def test_health_is_503_when_a_table_is_missing(api: Any, fresh_aws_env: Deployment) -> None:
+    boto3.client("dynamodb").delete_table(TableName=fresh_aws_env.physical["EventArchiveTable"])
     response = api.http.get("/health")
     assert response.status_code == 503
     failed = [name for name, check in response.json_body["checks"].items() if not check["ok"]]
