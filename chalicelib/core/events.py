@@ -66,6 +66,9 @@ class EventDetail(BaseModel):
 class BusEvent(EventBridgeModel):
     """A Bazaar event as EventBridge delivers it (Powertools' envelope, our typed detail)."""
 
+    # moto's EventBridge → SQS delivery (the local cloud, the tests) leaves ``account`` out
+    # of the envelope; AWS and LocalStack send it. Nothing reads it.
+    account: str = ""
     detail: EventDetail
 
     @property
