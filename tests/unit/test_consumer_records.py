@@ -72,6 +72,16 @@ def test_a_bus_record_as_moto_delivers_it_has_no_account() -> None:
     assert BusRecord.model_validate(sqs_record("order_emails_sqs.json", body)).body.account == ""
 
 
+def test_a_bus_record_needs_only_what_consumers_read() -> None:
+    # Given an envelope with only id, source, detail-type, time and detail (what the event
+    # archive always required)
+    full = load_event("bus/media.uploaded.json")
+    body = {key: full[key] for key in ("id", "source", "detail-type", "time", "detail")}
+    # When it is parsed; Then it is accepted
+    record = BusRecord.model_validate(sqs_record("event_archive_sqs.json", body))
+    assert record.body.event_id == full["detail"]["metadata"]["event_id"]
+
+
 def test_a_body_that_is_not_a_bus_event_is_refused() -> None:
     for body in ("not json at all", {"hello": "world"}):
         with pytest.raises(ValidationError):
