@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -11,19 +10,19 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib.catalog import indexer
+from chalicelib.core.events import BusRecord
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
 
 get_settings()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, model=BusRecord)
 
 
-def index_record(record: SQSRecord) -> dict[str, Any]:
-    result = indexer.handle(json.loads(record.body))
+def index_record(record: BusRecord) -> dict[str, Any]:
+    result = indexer.handle(record.body.model_dump(mode="json", by_alias=True))
     metrics.add_metric(name="CatalogIndexEvents", unit="Count", value=1)
     return result
 

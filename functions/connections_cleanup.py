@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
-from chalicelib.realtime import maintenance
+from chalicelib.realtime import service
 
 get_settings()
 
@@ -17,6 +17,6 @@ get_settings()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    result = maintenance.remove_stale_connections()
+    result = service.remove_stale_connections()
     metrics.add_metric(name="StaleConnectionsRemoved", unit="Count", value=result["removed"])
     return result

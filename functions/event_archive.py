@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -11,9 +10,9 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from chalicelib.core.events import BusRecord
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
 from chalicelib.event_types import load_all
@@ -21,11 +20,11 @@ from chalicelib.eventlog import service
 
 get_settings()
 load_all()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, model=BusRecord)
 
 
-def archive_record(record: SQSRecord) -> bool:
-    stored = service.archive(json.loads(record.body))
+def archive_record(record: BusRecord) -> bool:
+    stored = service.archive(record.body)
     metrics.add_metric(
         name="EventsArchived" if stored else "EventsDuplicate", unit="Count", value=1
     )

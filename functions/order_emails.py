@@ -4,7 +4,6 @@ nothing more)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -13,25 +12,31 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib.core import idempotency
+from chalicelib.core.events import BusEvent, BusRecord
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
 from chalicelib.orders import notifications
 
 get_settings()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, model=BusRecord)
 
 
-@idempotency.once('["detail-type", detail.data.order_id]', data_keyword_argument="event")
-def email_once(event: dict[str, Any]) -> dict[str, Any]:
-    return notifications.email_for_event(event["detail-type"], event["detail"]["data"])
+# Keyed on the event type and the order, not the message or event id: a re-published
+# event (new ids) sends nothing more. On the parsed event it yields the value the raw JSON
+# envelope gave (``["detail-type", detail.data.order_id]``), so stored records still match.
+EMAIL_KEY = "[detail_type, detail.data.order_id]"
 
 
-def email_record(record: SQSRecord) -> dict[str, Any]:
-    return email_once(event=json.loads(record.body))
+@idempotency.once(EMAIL_KEY, data_keyword_argument="event")
+def email_once(event: BusEvent) -> dict[str, Any]:
+    return notifications.email_for_event(event.detail_type, event.detail.data)
+
+
+def email_record(record: BusRecord) -> dict[str, Any]:
+    return email_once(event=record.body)
 
 
 @logger.inject_lambda_context

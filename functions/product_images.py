@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -11,23 +10,22 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib.catalog import images
-from chalicelib.core.events import parse_detail
+from chalicelib.core.events import BusRecord
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
 from chalicelib.media.events import MediaUploaded
 
 get_settings()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, model=BusRecord)
 
 
-def process_record(record: SQSRecord) -> dict[str, Any]:
-    body = json.loads(record.body)
-    _, event = parse_detail(body["detail-type"], body["detail"])
-    assert isinstance(event, MediaUploaded)
+def process_record(record: BusRecord) -> dict[str, Any]:
+    event = record.body.event()
+    if not isinstance(event, MediaUploaded):
+        raise TypeError(f"product-images takes media.uploaded, not {record.body.detail_type}")
     result = images.process_upload(event.bucket, event.key, event.size)
     metrics.add_metric(name=f"ProductImages{result['status'].title()}", unit="Count", value=1)
     return result

@@ -66,6 +66,13 @@ class EventDetail(BaseModel):
 class BusEvent(EventBridgeModel):
     """A Bazaar event as EventBridge delivers it (Powertools' envelope, our typed detail)."""
 
+    # Consumers read the id, source, detail-type, time and detail; the rest of the envelope
+    # may be missing (moto's EventBridge → SQS delivery leaves ``account`` out, messages
+    # sent by hand may leave out more), as the event archive always accepted. AWS sends all.
+    version: str = "0"
+    account: str = ""
+    region: str = ""
+    resources: list[str] = Field(default_factory=list)
     detail: EventDetail
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from chalicelib.core.events import DomainEvent
+from chalicelib.media.domain import StoredObject, Upload
 
 
 class MediaUploaded(DomainEvent):
@@ -18,3 +19,14 @@ class MediaUploaded(DomainEvent):
     size: int = Field(ge=0)
     etag: str
     content_type: str | None = None
+
+    @classmethod
+    def of(cls, upload: Upload, stored: StoredObject) -> MediaUploaded:
+        """The event for an upload, with what the bucket says about the object."""
+        return cls(
+            bucket=upload.bucket,
+            key=upload.key,
+            size=stored.size,
+            etag=stored.etag,
+            content_type=stored.content_type,
+        )

@@ -8,24 +8,13 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.core.validation import ResponseModel
 from chalicelib.platform import service
+from chalicelib.platform.schemas import HealthResponse, StatusResponse
 from chalicelib.web.openapi import build_openapi
 from chalicelib.web.routing import api_route
 
 API_VERSION = "0.1.0"
 bp = Blueprint(__name__)
-
-
-class HealthResponse(ResponseModel):
-    ok: bool
-    checks: dict[str, dict[str, Any]]
-
-
-class StatusResponse(ResponseModel):
-    service: str
-    stage: str
-    components: dict[str, dict[str, Any]]
 
 
 @api_route(
@@ -37,7 +26,7 @@ class StatusResponse(ResponseModel):
     errors=[503],
 )
 def health() -> Response:
-    report = HealthResponse.model_validate(service.check_health())
+    report = HealthResponse.of(service.check_health())
     return Response(
         body=report.model_dump(mode="json"),
         status_code=200 if report.ok else 503,
@@ -53,7 +42,7 @@ def health() -> Response:
     response_model=StatusResponse,
 )
 def status() -> StatusResponse:
-    return StatusResponse.model_validate(service.status_report())
+    return StatusResponse.model_validate(service.status_report(), from_attributes=True)
 
 
 @cache

@@ -1,68 +1,90 @@
 """Delivery to WebSocket connections through the API Gateway management API.
 
-A connection that answers ``GoneException`` (410) has closed without us noticing: its
-record is deleted so nobody tries it again.
+The adapter only talks to API Gateway; what to do about a connection that answered
+``GoneException`` (410) is the service's rule. ``get()`` is the API Gateway adapter;
+tests swap in a recording fake with ``use(fake)`` (``tests/fakes/realtime.py``).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
 from chalicelib.core import aws
-from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
-from chalicelib.realtime.models import Connection
+
+GONE = "GoneException"
 
 
-def _management_client() -> Any:
+class Gateway(Protocol):
+    """The ``@connections`` API of the WebSocket API."""
+
+    def post(self, connection_id: str, payload: dict[str, Any]) -> bool:
+        """Send a JSON message; False if the connection is gone."""
+
+    def is_alive(self, connection_id: str) -> bool:
+        """Whether API Gateway still holds the connection."""
+
+    def close(self, connection_id: str) -> None:
+        """Close a connection from the server side (its ``$disconnect`` runs); a gone one
+        is not an error."""
+
+
+class ApiGateway:
+    """The management API at ``Settings.websocket_management_url``."""
+
+    def post(self, connection_id: str, payload: dict[str, Any]) -> bool:
+        data = json.dumps(payload, separators=(",", ":")).encode()
+        try:
+            management_client().post_to_connection(ConnectionId=connection_id, Data=data)
+        except ClientError as exc:
+            if not _gone(exc):
+                raise
+            return False
+        return True
+
+    def is_alive(self, connection_id: str) -> bool:
+        try:
+            management_client().get_connection(ConnectionId=connection_id)
+        except ClientError as exc:
+            if _gone(exc):
+                return False
+            raise
+        return True
+
+    def close(self, connection_id: str) -> None:
+        try:
+            management_client().delete_connection(ConnectionId=connection_id)
+        except ClientError as exc:
+            if not _gone(exc):
+                raise
+
+
+def management_client() -> Any:
+    """The (cached) ``apigatewaymanagementapi`` client for the configured endpoint."""
     return aws.client(
         "apigatewaymanagementapi", endpoint_url=get_settings().websocket_management_url
     )
 
 
-def send(connection_id: str, payload: dict[str, Any]) -> bool:
-    """Send a JSON message; False (and the record removed) if the connection is gone."""
-    data = json.dumps(payload, separators=(",", ":")).encode()
-    try:
-        _management_client().post_to_connection(ConnectionId=connection_id, Data=data)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "GoneException":
-            raise
-        logger.info("Connection gone; removing it", extra={"connection_id": connection_id})
-        forget(connection_id)
-        return False
-    return True
+def _gone(error: ClientError) -> bool:
+    return bool(error.response.get("Error", {}).get("Code") == GONE)
 
 
-def send_to_user(user_id: str, payload: dict[str, Any]) -> int:
-    """Send to every open connection of a user; returns how many received it."""
-    return sum(send(conn.connection_id, payload) for conn in Connection.by_user.query(user_id))
+_gateway: Gateway | None = None
 
 
-def is_alive(connection_id: str) -> bool:
-    """Whether API Gateway still holds the connection (GetConnection)."""
-    try:
-        _management_client().get_connection(ConnectionId=connection_id)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "GoneException":
-            return False
-        raise
-    return True
+def get() -> Gateway:
+    """The gateway services use (API Gateway unless a test swapped it)."""
+    global _gateway
+    if _gateway is None:
+        _gateway = ApiGateway()
+    return _gateway
 
 
-def disconnect(connection_id: str) -> None:
-    """Close a connection from the server side (its $disconnect handler runs)."""
-    try:
-        _management_client().delete_connection(ConnectionId=connection_id)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "GoneException":
-            raise
-    forget(connection_id)
-
-
-def forget(connection_id: str) -> None:
-    """Delete a connection record (idempotent)."""
-    Connection(connection_id=connection_id).delete()
+def use(gateway: Gateway | None) -> None:
+    """Swap the gateway (tests: a recording fake); None goes back to API Gateway."""
+    global _gateway
+    _gateway = gateway

@@ -1,0 +1,73 @@
+"""Realtime's domain values: an open connection and a message a client sent over it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.core.caller import Role
+from chalicelib.core.errors import ValidationFailedError
+
+USER_AGENT_MAX = 256  # characters kept of a client's User-Agent
+
+
+@dataclass(frozen=True)
+class Connection:
+    """An open WebSocket connection of a signed-in account."""
+
+    connection_id: str
+    connected_at: datetime
+    expires_at: datetime
+    account_id: str | None = None
+    role: Role | None = None
+    source_ip: str | None = None
+    user_agent: str | None = None
+
+    @classmethod
+    def opened(
+        cls,
+        connection_id: str,
+        *,
+        at: datetime,
+        lifetime: timedelta,
+        account_id: str | None = None,
+        role: Role | str | None = None,
+        source_ip: str | None = None,
+        user_agent: str | None = None,
+    ) -> Connection:
+        """A connection opened ``at``; it expires after ``lifetime`` (API Gateway's limit)."""
+        return cls(
+            connection_id=connection_id,
+            connected_at=at,
+            expires_at=at + lifetime,
+            account_id=account_id,
+            role=Role(role) if role else None,
+            source_ip=source_ip,
+            user_agent=(user_agent or "")[:USER_AGENT_MAX] or None,
+        )
+
+    def expired(self, now: datetime) -> bool:
+        """True once the connection outlived its lifetime."""
+        return self.expires_at <= now
+
+
+@dataclass(frozen=True)
+class ClientMessage:
+    """One message a client sent over its connection: ``{"action": "<name>", ...}``."""
+
+    connection_id: str
+    action: str
+    payload: dict[str, Any]
+
+    @classmethod
+    def parse(cls, connection_id: str, body: str | None) -> ClientMessage:
+        """Read a client frame; raises ValidationFailedError if it is not ``{"action": ...}``."""
+        try:
+            data = json.loads(body or "")
+        except ValueError:
+            raise ValidationFailedError("Message must be a JSON object") from None
+        if not isinstance(data, dict) or not isinstance(data.get("action"), str):
+            raise ValidationFailedError('Message must be a JSON object with a string "action"')
+        return cls(connection_id=connection_id, action=data["action"], payload=data)
