@@ -25,6 +25,10 @@ app.register_blueprint(identity_bp)
 app.register_blueprint(catalog_bp)
 app.register_blueprint(cart_bp)
 app.register_blueprint(orders_bp)  # Orders and payments (S4)
+if get_settings().stage in ("local", "test"):
+    from chalicelib.dev.mailbox import bp as mailbox_bp
+
+    app.register_blueprint(mailbox_bp)
 
 
 @app.on_ws_connect()

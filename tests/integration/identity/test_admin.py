@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.identity import admin, bootstrap_admin, repository
+from chalicelib.identity import bootstrap_admin, repository
+from chalicelib.identity.service import admin
 from localcloud.deploy import Deployment
 from tests.integration.identity.conftest import (
     PASSWORD,
@@ -105,7 +106,7 @@ def test_ban_and_unban_are_audited_and_announced(api: Any, boss: Any, aws_env: D
 
 def test_a_banned_pending_account_goes_back_to_pending(api: Any, boss: Any) -> None:
     post(api, "/auth/register", {"email": "pending@shop.example.com", "password": PASSWORD})
-    account = repository.find_account_by_email("pending@shop.example.com")
+    account = repository.get().find_account_by_email("pending@shop.example.com")
     assert account is not None
     post(api, f"/admin/accounts/{account.account_id}/ban", {"reason": "spam"}, boss.access)
     back = post(api, f"/admin/accounts/{account.account_id}/unban", token=boss.access)
@@ -133,7 +134,7 @@ def test_promote_makes_a_user_an_admin(api: Any, boss: Any, aws_env: Deployment)
     assert member.account_id in [item["account_id"] for item in admins]
     users = get(api, "/admin/accounts?role=user", boss.access).json_body["items"]
     assert member.account_id not in [item["account_id"] for item in users]
-    audit = repository.list_audit(limit=1, cursor=None, target_id=member.account_id).items
+    audit = repository.get().list_audit(limit=1, cursor=None, target_id=member.account_id).items
     assert audit[0].action == "account.promoted"
     assert audit[0].details == {"from_role": "user", "to_role": "admin"}
     promoted_events = [e for e in bus_events(aws_env) if e["detail-type"] == "account.promoted"]
@@ -164,10 +165,10 @@ def test_bootstrap_creates_the_first_admin_only(
     code = bootstrap_admin.main(["--email", "Chief@Shop.example.com", "--password-stdin"])
     assert code == 0
     assert "created" in capsys.readouterr().out
-    account = repository.find_account_by_email("chief@shop.example.com")
+    account = repository.get().find_account_by_email("chief@shop.example.com")
     assert account is not None
     assert (account.role, account.status) == ("admin", "ACTIVE")
-    entries = repository.list_audit(limit=5, cursor=None, target_id=account.account_id).items
+    entries = repository.get().list_audit(limit=5, cursor=None, target_id=account.account_id).items
     assert [(e.action, e.actor_id) for e in entries] == [("account.provisioned", "bootstrap")]
 
     monkeypatch.setattr("sys.stdin", io.StringIO("Second-Admin-Pass-1\n"))

@@ -134,7 +134,9 @@ def test_password_changes_are_announced_and_audited(api: Any, aws_env: Deploymen
     )
     actions = [
         entry.action
-        for entry in repository.list_audit(limit=5, cursor=None, target_id=member.account_id).items
+        for entry in repository.get()
+        .list_audit(limit=5, cursor=None, target_id=member.account_id)
+        .items
     ]
     assert actions == ["password.change"]
     changed = [event for event in bus_events(aws_env) if event["source"] == "bazaar.identity"]

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 
 from chalicelib.identity import repository, tokens
-from chalicelib.identity.models import otp_pk
+from chalicelib.identity.models import OTP_SK, OtpChallenge, otp_pk
 from localcloud.deploy import Deployment
 from tests.integration.identity.conftest import (
     PASSWORD,
@@ -78,9 +78,8 @@ def test_code_is_stored_hashed_and_single_use(api: Any) -> None:
     email = unique_email()
     post(api, "/auth/register", {"email": email, "password": PASSWORD})
     code = last_code(api, email)
-    challenge = repository.get_challenge("verify_email", email)
-    assert challenge is not None
-    assert challenge.pk == otp_pk("verify_email", email)
+    challenge = OtpChallenge.get(otp_pk("verify_email", email), OTP_SK)
+    assert challenge.code_hash
     assert code not in json.dumps(challenge.attribute_values, default=str)
 
     assert post(api, "/auth/verify-email", {"email": email, "code": code}).status_code == 200
@@ -103,7 +102,7 @@ def test_email_is_case_insensitive_and_unique_without_telling_the_caller(
     # Then the answer is the one any registration gets, and no second account exists
     assert again.status_code == 202
     assert again.json_body["status"] == "accepted"
-    account = repository.find_account_by_email(member.email)
+    account = repository.get().find_account_by_email(member.email)
     assert account is not None
     assert account.account_id == member.account_id
     assert account.role == "user"
@@ -204,6 +203,6 @@ def test_sessions_per_account_are_capped(api: Any, monkeypatch: Any) -> None:
     assert get(api, "/me", member.access).status_code == 401
     assert get(api, "/me", second.access).status_code == 200
     assert get(api, "/me", third.access).status_code == 200
-    account = repository.get_account(member.account_id)
+    account = repository.get().get_account(member.account_id)
     assert account is not None
-    assert len(account.session_map()) == 2
+    assert len(account.sessions) == 2
