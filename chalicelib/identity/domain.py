@@ -156,11 +156,3 @@ class OtpChallenge:
     code_expires_at: datetime
     attempts: int = 0
     locked_until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class WindowHit:
-    """The outcome of counting one attempt in a fixed window."""
-
-    allowed: bool
-    hits: int

@@ -41,7 +41,6 @@ from chalicelib.identity.domain import (
     CodePurpose,
     OtpChallenge,
     Session,
-    WindowHit,
 )
 from chalicelib.identity.models import (
     ACCOUNT_SK,
@@ -199,8 +198,9 @@ class IdentityRepository(Protocol):
     # ---------- rate limits ----------
     def hit_window(
         self, key: str, *, window_start: datetime, limit: int, expires: datetime
-    ) -> WindowHit:
-        """Count one attempt in ``key``'s window unless ``limit`` is already reached."""
+    ) -> bool:
+        """Count one attempt in ``key``'s window; False (not counted) when ``limit`` is
+        already reached."""
         ...
 
     def take_cooldown(self, key: str, *, now: datetime, until: datetime) -> datetime | None:
@@ -697,7 +697,7 @@ class DynamoIdentityRepository:
     # ---------- rate limits ----------
     def hit_window(
         self, key: str, *, window_start: datetime, limit: int, expires: datetime
-    ) -> WindowHit:
+    ) -> bool:
         counter = Throttle(pk=f"RATE#{key}", sk=window_start.isoformat())
         try:
             counter.update(
@@ -706,9 +706,9 @@ class DynamoIdentityRepository:
             )
         except UpdateError as error:
             if condition_failed(error):
-                return WindowHit(allowed=False, hits=limit)
+                return False
             raise
-        return WindowHit(allowed=True, hits=int(counter.hits))
+        return True
 
     def take_cooldown(self, key: str, *, now: datetime, until: datetime) -> datetime | None:
         marker = Throttle(pk=f"COOLDOWN#{key}", sk="COOLDOWN", until=until, expires_at=until)

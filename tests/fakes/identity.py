@@ -25,7 +25,6 @@ from chalicelib.identity.domain import (
     CodePurpose,
     OtpChallenge,
     Session,
-    WindowHit,
 )
 
 T = TypeVar("T")
@@ -319,12 +318,12 @@ class FakeIdentityRepository:
     # ---------- rate limits ----------
     def hit_window(
         self, key: str, *, window_start: datetime, limit: int, expires: datetime
-    ) -> WindowHit:
+    ) -> bool:
         count = self.windows.get((key, window_start), 0)
         if count >= limit:
-            return WindowHit(allowed=False, hits=limit)
+            return False
         self.windows[(key, window_start)] = count + 1
-        return WindowHit(allowed=True, hits=count + 1)
+        return True
 
     def take_cooldown(self, key: str, *, now: datetime, until: datetime) -> datetime | None:
         running = self.cooldowns.get(key)

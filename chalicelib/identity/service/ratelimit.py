@@ -38,13 +38,13 @@ def enforce(scope: str, rule: RateLimitRule, *, email: str | None, source_ip: st
     ):
         if not value:
             continue
-        hit = repository.get().hit_window(
+        counted = repository.get().hit_window(
             f"{scope}#{dimension}#{_digest(value)}",
             window_start=window_start,
             limit=limit,
             expires=window_end,
         )
-        if not hit.allowed:
+        if not counted:
             logger.info("Rate limit reached", extra={"scope": scope, "dimension": dimension})
             retry_after = _retry_after(now, window_end)
             raise RateLimitedError(

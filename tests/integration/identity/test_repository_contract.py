@@ -358,11 +358,9 @@ def test_addresses_are_counted_against_a_limit(repo: IdentityRepository) -> None
 def test_windows_count_up_to_their_limit(repo: IdentityRepository) -> None:
     expires = T0 + timedelta(minutes=1)
     hits = [repo.hit_window("login#ip#x", window_start=T0, limit=2, expires=expires) for _ in "abc"]
-    assert [(hit.allowed, hit.hits) for hit in hits] == [(True, 1), (True, 2), (False, 2)]
-    later = repo.hit_window("login#ip#x", window_start=expires, limit=2, expires=expires)
-    assert (later.allowed, later.hits) == (True, 1)
-    other = repo.hit_window("login#ip#y", window_start=T0, limit=2, expires=expires)
-    assert other.allowed
+    assert hits == [True, True, False]
+    assert repo.hit_window("login#ip#x", window_start=expires, limit=2, expires=expires)
+    assert repo.hit_window("login#ip#y", window_start=T0, limit=2, expires=expires)
 
 
 def test_a_cooldown_runs_until_it_ends(repo: IdentityRepository) -> None:
