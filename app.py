@@ -25,6 +25,10 @@ app.register_blueprint(identity_bp)
 app.register_blueprint(catalog_bp)
 app.register_blueprint(cart_bp)
 app.register_blueprint(orders_bp)
+if get_settings().is_local:  # development routes: local and test stages only
+    from chalicelib.dev.mailbox import bp as mailbox_bp
+
+    app.register_blueprint(mailbox_bp)
 
 
 @app.on_ws_connect()

@@ -102,7 +102,8 @@ def load_catalog(cloud: Any, count: int = PRODUCTS) -> dict[str, Any]:
     """Sellers, shops and ``count`` products (with postings) in the running cloud."""
     point_at(cloud)
     from chalicelib.catalog import demo
-    from chalicelib.identity import admin
+    from chalicelib.core.caller import Role
+    from chalicelib.identity.service import admin
 
     started = time.perf_counter()
     demo.ensure_categories()
@@ -111,7 +112,7 @@ def load_catalog(cloud: Any, count: int = PRODUCTS) -> dict[str, Any]:
         account = admin.provision_account(
             f"bench.seller.{n}.{int(started)}@bazaar.example.com",
             "Bench-Store-Pass-2026",
-            role="seller",
+            role=Role.SELLER,
         )
         shops.append(
             demo.ensure_shop(account.account_id, f"Bench Shop {n} {int(started)}", "shoes")

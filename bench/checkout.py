@@ -36,7 +36,7 @@ def _sign_in(http: httpx.Client, email: str) -> dict[str, str]:
 
 
 def person(http: httpx.Client, email: str, role: str) -> tuple[str, dict[str, str]]:
-    from chalicelib.identity import admin
+    from chalicelib.identity.service import admin
 
     account = admin.provision_account(email, PASSWORD, role=role)  # type: ignore[arg-type]
     return account.account_id, _sign_in(http, email)

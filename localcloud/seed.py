@@ -31,12 +31,11 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
 
 def seed_identity() -> int:
     """The demo accounts of DEMO_ACCOUNTS (skipping existing ones); returns how many were made."""
-    from chalicelib.identity import admin, repository
-    from chalicelib.identity.service import normalize_email
+    from chalicelib.identity.service import accounts, admin, normalize_email
 
     created = 0
     for demo in DEMO_ACCOUNTS:
-        if repository.account_id_for_email(normalize_email(demo["email"])):
+        if accounts.account_id_for_email(normalize_email(demo["email"])):
             continue
         admin.provision_account(
             demo["email"],
@@ -78,17 +77,17 @@ def _seed_catalog() -> dict[str, int]:
     from chalicelib.catalog.errors import DiscountRejectedError
     from chalicelib.catalog.inputs import DiscountCodeInput
     from chalicelib.core import clock
-    from chalicelib.identity import admin, repository
-    from chalicelib.identity.service import normalize_email
+    from chalicelib.core.caller import Role
+    from chalicelib.identity.service import accounts, admin, normalize_email
 
     demo.ensure_categories()
     shop_list = []
     for entry in DEMO_SELLERS:
         email = normalize_email(entry["email"])
-        account_id = repository.account_id_for_email(email)
+        account_id = accounts.account_id_for_email(email)
         if account_id is None:
             account_id = admin.provision_account(
-                email, entry["password"], role="seller", actor_id="seed"
+                email, entry["password"], role=Role.SELLER, actor_id="seed"
             ).account_id
         shop_list.append(demo.ensure_shop(account_id, entry["shop"], entry["category"]))
     first = products.list_shop_products(
@@ -111,7 +110,7 @@ def _seed_catalog() -> dict[str, int]:
             ends_at=now + timedelta(days=365),
         ),
     )
-    shopper_id = repository.account_id_for_email("shopper@bazaar.example.com")
+    shopper_id = accounts.account_id_for_email("shopper@bazaar.example.com")
     if shopper_id:
         shopper = Actor(account_id=shopper_id, role="user")
         page = products.list_shop_products(

@@ -19,7 +19,6 @@ Upload ticket      ``PRODUCT#<id>``            ``UPLOAD#<image id>``
 Discount code      ``CODE#<CODE>``             ``CODE``              gsi1 ``SHOP#<id>#CODES``
 Code use per user  ``CODE#<CODE>``             ``USER#<user>``
 Site config        ``CONFIG``                  ``SITE``
-Blocked email      ``BLOCKED#<email>``         ``BLOCK``
 =================  ==========================  ====================  ==============================
 
 Search does not read this table's products by filter: ``chalicelib.catalog.search_index``
@@ -89,10 +88,6 @@ def user_follows_pk(user_id: str) -> str:
 
 def code_pk(code: str) -> str:
     return f"CODE#{code}"
-
-
-def blocked_pk(email: str) -> str:
-    return f"BLOCKED#{email}"
 
 
 class _Gsi1(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
@@ -319,18 +314,3 @@ class SiteConfig(Model):
     banner_key = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
-
-
-@bind_table("catalog_table")
-class BlockedEmail(Model):
-    """An email that may not sign up again (its shop was purged)."""
-
-    class Meta:
-        table_name = "catalog"
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="BLOCK")
-    email = UnicodeAttribute()
-    reason = UnicodeAttribute()
-    shop_id = UnicodeAttribute(null=True)
-    blocked_at = UTCDateTimeAttribute()

@@ -1,24 +1,40 @@
 """Identity routes: sign-up, verification, sessions, passwords, profile, addresses, admin.
 
 Thin: each view reads the validated body and the caller, calls one use case, and shapes
-the answer. Rules, errors and storage live in the service modules.
+the answer from ``schemas``. Rules and errors live in ``service/``, storage in
+``repository``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
-
 from chalice import Blueprint, Response
-from pydantic import EmailStr, Field, field_validator
 
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ValidationFailedError
 from chalicelib.core.pagination import page_limit
 from chalicelib.core.settings import get_settings
-from chalicelib.core.validation import RequestModel, ResponseModel
-from chalicelib.identity import addresses, admin, mailbox, service
-from chalicelib.identity.models import Account, Address, AuditEntry
+from chalicelib.identity.domain import Account
+from chalicelib.identity.schemas import (
+    AcceptedResponse,
+    AccountPage,
+    AccountView,
+    AddressList,
+    AddressRequest,
+    AddressView,
+    AuditPage,
+    BanRequest,
+    ChangePasswordRequest,
+    CodeRequest,
+    EmailRequest,
+    LoginRequest,
+    RefreshRequest,
+    RegisterRequest,
+    ResetPasswordRequest,
+    ResetTokenResponse,
+    TokenResponse,
+    VerifiedResponse,
+)
+from chalicelib.identity.service import accounts, addresses, admin
 from chalicelib.web.access import SIGNED_IN, owner, roles
 from chalicelib.web.routing import QueryParam, api_route
 
@@ -29,206 +45,14 @@ REFRESH_COOKIE = "bazaar_refresh"
 ACCEPTED_MESSAGE = "If the address can be used, we sent an email with the next step."
 
 
-# ---------- request bodies ----------
-def _password() -> Any:
-    # Only bounds here (hashing cost); the policy is checked by the service.
-    return Field(min_length=1, max_length=1024)
-
-
-class RegisterRequest(RequestModel):
-    email: EmailStr = Field(max_length=254)
-    password: str = _password()
-    role: Literal["user", "seller"] = "user"
-    display_name: str | None = Field(default=None, min_length=1, max_length=80)
-
-
-class EmailRequest(RequestModel):
-    email: EmailStr = Field(max_length=254)
-
-
-class CodeRequest(RequestModel):
-    email: EmailStr = Field(max_length=254)
-    code: str = Field(pattern=r"^[0-9]{6,10}$", description="The one-time code from the email")
-
-
-class LoginRequest(RequestModel):
-    email: EmailStr = Field(max_length=254)
-    password: str = _password()
-
-
-class RefreshRequest(RequestModel):
-    refresh_token: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=4096,
-        description="Omit to use the HTTP-only refresh cookie set at sign-in",
-    )
-
-
-class ResetPasswordRequest(RequestModel):
-    reset_token: str = Field(min_length=1, max_length=4096)
-    new_password: str = _password()
-
-
-class ChangePasswordRequest(RequestModel):
-    current_password: str = _password()
-    new_password: str = _password()
-
-
-class BanRequest(RequestModel):
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class AddressRequest(RequestModel):
-    label: str | None = Field(default=None, min_length=1, max_length=40)
-    recipient: str = Field(min_length=1, max_length=100)
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str | None = Field(default=None, min_length=1, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    region: str | None = Field(default=None, min_length=1, max_length=100)
-    postal_code: str = Field(min_length=1, max_length=20)
-    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. DE")
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()\-]{6,20}$")
-
-    @field_validator("country")
-    @classmethod
-    def _country_code(cls, value: str) -> str:
-        value = value.upper()
-        if len(value) != 2 or not value.isascii() or not value.isalpha():
-            raise ValueError("must be an ISO 3166-1 alpha-2 country code")
-        return value
-
-
-# ---------- response bodies ----------
-class AcceptedResponse(ResponseModel):
-    status: str
-    message: str
-
-
-class AccountView(ResponseModel):
-    account_id: str
-    email: str
-    role: str
-    status: str
-    display_name: str | None = None
-    shop_id: str | None = None
-    created_at: datetime | None = None
-    verified_at: datetime | None = None
-    banned_at: datetime | None = None
-    ban_reason: str | None = None
-
-
-class TokenResponse(ResponseModel):
-    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme's name
-    access_token: str
-    expires_in: int
-    refresh_token: str
-    refresh_expires_in: int
-    account: AccountView
-
-
-class VerifiedResponse(ResponseModel):
-    account_id: str
-    status: str
-
-
-class ResetTokenResponse(ResponseModel):
-    reset_token: str
-    expires_in: int
-
-
-class AccountPage(ResponseModel):
-    items: list[AccountView]
-    next_cursor: str | None
-
-
-class AuditEntryView(ResponseModel):
-    audit_id: str
-    action: str
-    actor_id: str
-    target_id: str
-    reason: str | None = None
-    details: dict[str, Any] | None = None
-    at: datetime
-
-
-class AuditPage(ResponseModel):
-    items: list[AuditEntryView]
-    next_cursor: str | None
-
-
-class AddressView(ResponseModel):
-    address_id: str
-    label: str | None = None
-    recipient: str
-    line1: str
-    line2: str | None = None
-    city: str
-    region: str | None = None
-    postal_code: str
-    country: str
-    phone: str | None = None
-    created_at: datetime
-
-
-class AddressList(ResponseModel):
-    items: list[AddressView]
-
-
-class MailboxMessage(ResponseModel):
-    id: str | None
-    sender: str | None
-    to: list[str]
-    subject: str | None
-    text: str | None
-    html: str | None
-    code: str | None
-
-
-class MailboxResponse(ResponseModel):
-    email: str
-    messages: list[MailboxMessage]
-
-
 # ---------- helpers ----------
-def _origin() -> service.Origin:
+def _origin() -> accounts.Origin:
     identity = bp.current_request.context.get("identity") or {}
-    return service.Origin(source_ip=identity.get("sourceIp"))
+    return accounts.Origin(source_ip=identity.get("sourceIp"))
 
 
 def _account_view(account: Account) -> AccountView:
-    return AccountView(
-        account_id=account.account_id,
-        email=account.email,
-        role=account.role,
-        status=account.status,
-        display_name=account.display_name,
-        shop_id=account.shop_id,
-        created_at=account.created_at,
-        verified_at=account.verified_at,
-        banned_at=account.banned_at,
-        ban_reason=account.ban_reason,
-    )
-
-
-def _address_view(address: Address) -> AddressView:
-    return AddressView(
-        address_id=address.address_id,
-        created_at=address.created_at,
-        **address.fields.as_dict(),  # type: ignore[no-untyped-call]
-    )
-
-
-def _audit_view(entry: AuditEntry) -> AuditEntryView:
-    return AuditEntryView(
-        audit_id=entry.audit_id,
-        action=entry.action,
-        actor_id=entry.actor_id,
-        target_id=entry.target_id,
-        reason=entry.reason,
-        details=entry.details,
-        at=entry.at,
-    )
+    return AccountView.model_validate(account, from_attributes=True)
 
 
 def _refresh_cookie(value: str, max_age: int) -> str:
@@ -248,7 +72,7 @@ def _cookie(name: str) -> str | None:
     return None
 
 
-def _token_response(tokens: service.SessionTokens) -> Response:
+def _token_response(tokens: accounts.SessionTokens) -> Response:
     body = TokenResponse(
         access_token=tokens.access.token,
         expires_in=tokens.access.expires_in,
@@ -290,10 +114,10 @@ def _query(name: str) -> str | None:
     errors=[429],
 )
 def register(body: RegisterRequest) -> AcceptedResponse:
-    service.register(
+    accounts.register(
         str(body.email),
         body.password,
-        role=body.role,
+        role=Role(body.role),
         display_name=body.display_name,
         origin=_origin(),
     )
@@ -311,8 +135,8 @@ def register(body: RegisterRequest) -> AcceptedResponse:
     errors=[409, 429],
 )
 def verify_email(body: CodeRequest) -> VerifiedResponse:
-    account = service.verify_email(str(body.email), body.code, origin=_origin())
-    return VerifiedResponse(account_id=account.account_id, status=service.ACTIVE)
+    account = accounts.verify_email(str(body.email), body.code, origin=_origin())
+    return VerifiedResponse.model_validate(account, from_attributes=True)
 
 
 @api_route(
@@ -327,7 +151,7 @@ def verify_email(body: CodeRequest) -> VerifiedResponse:
     errors=[429],
 )
 def resend_code(body: EmailRequest) -> AcceptedResponse:
-    service.resend_verification(str(body.email), origin=_origin())
+    accounts.resend_verification(str(body.email), origin=_origin())
     return _accepted()
 
 
@@ -343,7 +167,7 @@ def resend_code(body: EmailRequest) -> AcceptedResponse:
     errors=[429],
 )
 def login(body: LoginRequest) -> Response:
-    return _token_response(service.login(str(body.email), body.password, origin=_origin()))
+    return _token_response(accounts.login(str(body.email), body.password, origin=_origin()))
 
 
 @api_route(
@@ -362,7 +186,7 @@ def refresh(body: RefreshRequest) -> Response:
             "A refresh token is required",
             details=[{"field": "refresh_token", "message": "required", "type": "missing"}],
         )
-    return _token_response(service.refresh(token))
+    return _token_response(accounts.refresh(token))
 
 
 @api_route(
@@ -375,7 +199,7 @@ def refresh(body: RefreshRequest) -> Response:
     status=204,
 )
 def logout(caller: Caller) -> Response:
-    service.logout(caller.account_id, caller.session_id)
+    accounts.logout(caller)
     return Response(body="", status_code=204, headers={"Set-Cookie": _refresh_cookie("", 0)})
 
 
@@ -388,7 +212,7 @@ def logout(caller: Caller) -> Response:
     response_model=AccountView,
 )
 def me(caller: Caller) -> AccountView:
-    return _account_view(service.account_of(caller))
+    return _account_view(accounts.account_of(caller))
 
 
 # ---------- passwords ----------
@@ -404,7 +228,7 @@ def me(caller: Caller) -> AccountView:
     errors=[429],
 )
 def forgot_password(body: EmailRequest) -> AcceptedResponse:
-    service.forgot_password(str(body.email), origin=_origin())
+    accounts.forgot_password(str(body.email), origin=_origin())
     return _accepted()
 
 
@@ -419,7 +243,7 @@ def forgot_password(body: EmailRequest) -> AcceptedResponse:
     errors=[429],
 )
 def verify_reset_code(body: CodeRequest) -> ResetTokenResponse:
-    issued = service.verify_reset_code(str(body.email), body.code, origin=_origin())
+    issued = accounts.verify_reset_code(str(body.email), body.code, origin=_origin())
     return ResetTokenResponse(reset_token=issued.token, expires_in=issued.expires_in)
 
 
@@ -434,7 +258,7 @@ def verify_reset_code(body: CodeRequest) -> ResetTokenResponse:
     errors=[429],
 )
 def reset_password(body: ResetPasswordRequest) -> None:
-    service.reset_password(body.reset_token, body.new_password, origin=_origin())
+    accounts.reset_password(body.reset_token, body.new_password, origin=_origin())
 
 
 @api_route(
@@ -449,8 +273,8 @@ def reset_password(body: ResetPasswordRequest) -> None:
     errors=[429],
 )
 def change_password(caller: Caller, body: ChangePasswordRequest) -> Response:
-    tokens = service.change_password(
-        service.account_of(caller), body.current_password, body.new_password, origin=_origin()
+    tokens = accounts.change_password(
+        caller, body.current_password, body.new_password, origin=_origin()
     )
     return _token_response(tokens)
 
@@ -465,8 +289,8 @@ def change_password(caller: Caller, body: ChangePasswordRequest) -> Response:
     response_model=AddressList,
 )
 def list_addresses(account_id: str, caller: Caller) -> AddressList:
-    found = addresses.list_addresses(caller.account_id)
-    return AddressList(items=[_address_view(address) for address in found])
+    found = addresses.list_addresses(caller)
+    return AddressList.model_validate({"items": found}, from_attributes=True)
 
 
 @api_route(
@@ -482,8 +306,8 @@ def list_addresses(account_id: str, caller: Caller) -> AddressList:
     errors=[409],
 )
 def add_address(account_id: str, caller: Caller, body: AddressRequest) -> AddressView:
-    address = addresses.add_address(caller.account_id, body.model_dump())
-    return _address_view(address)
+    address = addresses.add_address(caller, body)
+    return AddressView.model_validate(address, from_attributes=True)
 
 
 @api_route(
@@ -497,7 +321,7 @@ def add_address(account_id: str, caller: Caller, body: AddressRequest) -> Addres
     errors=[404],
 )
 def delete_address(account_id: str, address_id: str, caller: Caller) -> None:
-    addresses.delete_address(caller.account_id, address_id)
+    addresses.delete_address(caller, address_id)
 
 
 # ---------- admin ----------
@@ -532,9 +356,7 @@ def list_accounts() -> AccountPage:
     page = admin.list_accounts(
         Role(role), limit=page_limit(_query("limit")), cursor=_query("cursor")
     )
-    return AccountPage(
-        items=[_account_view(account) for account in page.items], next_cursor=page.next_cursor
-    )
+    return AccountPage.model_validate(page, from_attributes=True)
 
 
 @api_route(
@@ -562,7 +384,7 @@ def get_account(account_id: str) -> AccountView:
     errors=[404, 409],
 )
 def ban(account_id: str, caller: Caller, body: BanRequest) -> AccountView:
-    return _account_view(admin.ban(caller.account_id, account_id, reason=body.reason))
+    return _account_view(admin.ban(caller, account_id, reason=body.reason))
 
 
 @api_route(
@@ -576,7 +398,7 @@ def ban(account_id: str, caller: Caller, body: BanRequest) -> AccountView:
     errors=[404, 409],
 )
 def unban(account_id: str, caller: Caller) -> AccountView:
-    return _account_view(admin.unban(caller.account_id, account_id))
+    return _account_view(admin.unban(caller, account_id))
 
 
 @api_route(
@@ -590,7 +412,7 @@ def unban(account_id: str, caller: Caller) -> AccountView:
     errors=[404, 409],
 )
 def promote(account_id: str, caller: Caller) -> AccountView:
-    return _account_view(admin.promote(caller.account_id, account_id))
+    return _account_view(admin.promote(caller, account_id))
 
 
 @api_route(
@@ -609,31 +431,4 @@ def audit_log() -> AuditPage:
         cursor=_query("cursor"),
         account_id=_query("account_id"),
     )
-    return AuditPage(
-        items=[_audit_view(entry) for entry in page.items], next_cursor=page.next_cursor
-    )
-
-
-# ---------- local only ----------
-if get_settings().is_local:
-
-    @api_route(
-        bp,
-        "/dev/mailbox",
-        summary="LOCAL ONLY: emails SES accepted for an address, newest first",
-        tags=["dev"],
-        response_model=MailboxResponse,
-        query=[QueryParam("email", "The recipient", required=True)],
-        errors=[400, 503],
-    )
-    def dev_mailbox() -> MailboxResponse:
-        address = _query("email")
-        if not address:
-            raise ValidationFailedError(
-                "email is required",
-                details=[{"field": "email", "message": "required", "type": "missing"}],
-            )
-        return MailboxResponse(
-            email=address.lower(),
-            messages=[MailboxMessage(**message) for message in mailbox.messages_for(address)],
-        )
+    return AuditPage.model_validate(page, from_attributes=True)

@@ -14,9 +14,10 @@ import argparse
 import getpass
 import sys
 
+from chalicelib.core.caller import Role
 from chalicelib.core.errors import DomainError
 from chalicelib.core.settings import get_settings
-from chalicelib.identity import admin
+from chalicelib.identity.service import admin
 
 
 def _password(from_stdin: bool) -> str:
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         account = admin.provision_account(
             args.email,
             _password(args.password_stdin),
-            role="admin",
+            role=Role.ADMIN,
             display_name=args.display_name,
         )
     except DomainError as error:

@@ -10,10 +10,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from chalicelib.core.caller import Role
 from chalicelib.core.events import DomainEvent
+from chalicelib.identity.domain import Account
 
 SOURCE = "bazaar.identity"
-Role = Literal["user", "seller", "admin"]
 
 
 class AccountRegistered(DomainEvent):
@@ -25,6 +26,10 @@ class AccountRegistered(DomainEvent):
     account_id: str
     role: Role
 
+    @classmethod
+    def of(cls, account: Account) -> AccountRegistered:
+        return cls(account_id=account.account_id, role=account.role)
+
 
 class AccountVerified(DomainEvent):
     """An account confirmed its email with a one-time code and can sign in."""
@@ -34,6 +39,10 @@ class AccountVerified(DomainEvent):
 
     account_id: str
     role: Role
+
+    @classmethod
+    def of(cls, account: Account) -> AccountVerified:
+        return cls(account_id=account.account_id, role=account.role)
 
 
 class AccountBanned(DomainEvent):
@@ -46,6 +55,10 @@ class AccountBanned(DomainEvent):
     actor_id: str
     reason: str = Field(max_length=500)
 
+    @classmethod
+    def of(cls, account: Account, *, actor_id: str, reason: str) -> AccountBanned:
+        return cls(account_id=account.account_id, actor_id=actor_id, reason=reason)
+
 
 class AccountUnbanned(DomainEvent):
     """An admin lifted a ban."""
@@ -55,6 +68,10 @@ class AccountUnbanned(DomainEvent):
 
     account_id: str
     actor_id: str
+
+    @classmethod
+    def of(cls, account: Account, *, actor_id: str) -> AccountUnbanned:
+        return cls(account_id=account.account_id, actor_id=actor_id)
 
 
 class AccountPromoted(DomainEvent):
@@ -68,6 +85,16 @@ class AccountPromoted(DomainEvent):
     from_role: Role
     to_role: Role
 
+    @classmethod
+    def of(cls, account: Account, *, actor_id: str, to_role: Role) -> AccountPromoted:
+        """``account`` as it was before the promotion."""
+        return cls(
+            account_id=account.account_id,
+            actor_id=actor_id,
+            from_role=account.role,
+            to_role=to_role,
+        )
+
 
 class AccountPasswordChanged(DomainEvent):
     """The password changed (by the owner, or through a reset); other sessions ended."""
@@ -78,6 +105,10 @@ class AccountPasswordChanged(DomainEvent):
     account_id: str
     via: Literal["change", "reset"]
 
+    @classmethod
+    def of(cls, account: Account, *, via: Literal["change", "reset"]) -> AccountPasswordChanged:
+        return cls(account_id=account.account_id, via=via)
+
 
 class SessionReuseDetected(DomainEvent):
     """A refresh token was used twice (likely stolen); its session was revoked."""
@@ -87,3 +118,7 @@ class SessionReuseDetected(DomainEvent):
 
     account_id: str
     session_id: str
+
+    @classmethod
+    def of(cls, account: Account, *, session_id: str) -> SessionReuseDetected:
+        return cls(account_id=account.account_id, session_id=session_id)

@@ -12,6 +12,7 @@ Address             ``ACCOUNT#<id>``             ``ADDRESS#<addr id>``
 AuditEntry          ``ACCOUNT#<target id>``      ``AUDIT#<at>#<id>``     ``AUDIT`` / ``<at>#<id>``
 OtpChallenge        ``OTP#<purpose>#<email>``    ``OTP``
 Throttle            ``RATE#<scope>#<key hash>``  ``<window start>``
+BlockedEmail        ``BLOCKED#<email>``          ``BLOCK``
 ==================  ===========================  ======================  ====================
 
 Lookups are GetItem or Query; nothing here scans. An account's refresh sessions live in
@@ -39,6 +40,7 @@ from chalicelib.core.dynamo import bind_table
 ACCOUNT_SK = "ACCOUNT"
 EMAIL_SK = "EMAIL"
 OTP_SK = "OTP"
+BLOCKED_SK = "BLOCK"
 ADDRESS_PREFIX = "ADDRESS#"
 AUDIT_PREFIX = "AUDIT#"
 AUDIT_LIST = "AUDIT"
@@ -78,6 +80,10 @@ def otp_pk(purpose: str, email: str) -> str:
     return f"OTP#{purpose}#{email}"
 
 
+def blocked_pk(email: str) -> str:
+    return f"BLOCKED#{email}"
+
+
 class AccountsByRole(GlobalSecondaryIndex["Account"]):  # type: ignore[no-untyped-call]
     """Accounts of one role, newest first (admin lists)."""
 
@@ -104,7 +110,7 @@ class Account(Model):
     status = UnicodeAttribute()
     password_hash = UnicodeAttribute()
     display_name = UnicodeAttribute(null=True)
-    # The seller's shop (S2 sets it when the shop is created); None for other roles.
+    # The seller's shop (the catalog sets it when the shop is created); None for other roles.
     shop_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -120,12 +126,6 @@ class Account(Model):
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     by_role = AccountsByRole()
-
-    def session_map(self) -> dict[str, dict[str, Any]]:
-        """The sessions map as plain dicts."""
-        raw = self.sessions
-        data = raw.as_dict() if isinstance(raw, MapAttribute) else dict(raw or {})  # type: ignore[no-untyped-call]
-        return {str(key): dict(value) for key, value in data.items()}
 
 
 @bind_table("identity_table")
@@ -235,3 +235,18 @@ class Throttle(Model):
     hits = NumberAttribute(default=0)
     until = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute()
+
+
+@bind_table("identity_table")
+class BlockedEmail(Model):
+    """An email that may not sign up again (the seller of a purged shop)."""
+
+    class Meta:
+        table_name = "identity"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=BLOCKED_SK)
+    email = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    shop_id = UnicodeAttribute(null=True)
+    blocked_at = UTCDateTimeAttribute()

@@ -89,7 +89,6 @@ def issue(
     role: str | None = None,
     session_id: str | None = None,
     shop_id: str | None = None,
-    token_id: str | None = None,
 ) -> IssuedToken:
     """Sign a token of ``token_type`` for ``subject`` valid for ``ttl_seconds`` from now."""
     settings = get_settings()
@@ -98,7 +97,7 @@ def issue(
     claims = TokenClaims(
         subject=subject,
         token_type=token_type,
-        token_id=token_id or uuid.uuid4().hex,
+        token_id=uuid.uuid4().hex,
         issued_at=issued,
         expires_at=expires,
         version=version,

@@ -54,7 +54,7 @@ PASSWORD = "Checkout-Pass-2026"
 
 def _person(http: httpx.Client, email: str, role: str) -> Person:
     """A verified account (provisioned directly), signed in through the API."""
-    from chalicelib.identity import admin
+    from chalicelib.identity.service import admin
 
     account = admin.provision_account(email, PASSWORD, role=role)  # type: ignore[arg-type]
     return Person(account.account_id, sign_in(http, email, PASSWORD))

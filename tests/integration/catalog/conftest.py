@@ -66,7 +66,7 @@ class World:
         self.sqs = boto3.client("sqs")
 
     def person(self, role: str = "user") -> Person:
-        from chalicelib.identity import admin
+        from chalicelib.identity.service import admin
 
         email = f"{role}.{next(_numbers)}@catalog.example.com"
         account = admin.provision_account(email, PASSWORD, role=role)  # type: ignore[arg-type]

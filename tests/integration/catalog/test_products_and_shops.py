@@ -25,7 +25,7 @@ def test_a_seller_opens_one_shop_and_edits_it(world: World) -> None:
 
     seller, shop = world.seller_with_shop("Corner Shoes")
     assert shop.slug == "corner-shoes"
-    account = repository.get_account(seller.account_id)
+    account = repository.get().get_account(seller.account_id)
     assert account is not None
     assert account.shop_id == shop.shop_id
     with pytest.raises(ConflictError, match="already have a shop"):

@@ -56,8 +56,9 @@ def test_expired_products_are_purged_with_their_images_and_restored_ones_are_not
 
 
 def test_an_expired_shop_is_purged_and_its_sellers_email_blocked(world: World) -> None:
-    from chalicelib.catalog import blocklist, products, shops
+    from chalicelib.catalog import products, shops
     from chalicelib.core import clock
+    from chalicelib.identity import service as identity_service
 
     seller, shop = world.seller_with_shop()
     survivor, survivor_shop = world.seller_with_shop()
@@ -84,8 +85,8 @@ def test_an_expired_shop_is_purged_and_its_sellers_email_blocked(world: World) -
 
     assert shops.get_shop(shop.shop_id) is None
     assert all(products.get_product(p.product_id) is None for p in owned)
-    assert blocklist.is_email_blocked(seller.email.upper())
-    assert not blocklist.is_email_blocked(survivor.email)
+    assert identity_service.is_signup_blocked(seller.email.upper())
+    assert not identity_service.is_signup_blocked(survivor.email)
     assert shops.get_shop(survivor_shop.shop_id) is not None
     # The shop's slug and the seller's one-shop claim are free again.
     assert shops.shop_of_seller(seller.account_id) is None

@@ -166,8 +166,9 @@ def test_filtered_sorted_search_matches_brute_force_and_never_scans(world: World
 def test_deleted_products_and_banned_sellers_never_appear(world: World) -> None:
     from chalicelib.catalog import products, search_index, shops
     from chalicelib.catalog.search_index import SearchQuery
+    from chalicelib.core.caller import Caller, Role
     from chalicelib.core.errors import NotFoundError
-    from chalicelib.identity import admin
+    from chalicelib.identity.service import admin
 
     (alice, _), (bob, bob_shop) = world.seller_with_shop(), world.seller_with_shop()
     kept = products.create_product(alice.actor, product_body(title="Kept boot"))
@@ -179,7 +180,8 @@ def test_deleted_products_and_banned_sellers_never_appear(world: World) -> None:
 
     products.delete_product(alice.actor, gone.product_id)
     root = world.person("admin")
-    admin.ban(root.account_id, bob.account_id, reason="fraud")
+    boss = Caller(account_id=root.account_id, role=Role.ADMIN)
+    admin.ban(boss, bob.account_id, reason="fraud")
     world.pump()
 
     visible = {p.product_id for p in search_index.search(SearchQuery(text="boot")).items}
@@ -190,7 +192,7 @@ def test_deleted_products_and_banned_sellers_never_appear(world: World) -> None:
     with pytest.raises(NotFoundError):
         shops.visible_shop(bob_shop.shop_id)
 
-    admin.unban(root.account_id, bob.account_id)
+    admin.unban(boss, bob.account_id)
     products.restore_product(alice.actor, gone.product_id)
     world.pump()
     visible = {p.product_id for p in search_index.search(SearchQuery(text="boot")).items}

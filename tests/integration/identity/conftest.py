@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.identity import mailbox
+from chalicelib.dev import mailbox
 
 # Test-only argon2 cost; production defaults stay in Settings.
 FAST_ARGON2 = {
@@ -124,10 +124,11 @@ def sign_in(api: Any, email: str, password: str = PASSWORD) -> Member:
 
 def make_admin(email: str | None = None) -> tuple[str, str]:
     """Provision an admin directly (what the bootstrap command does); returns (email, password)."""
-    from chalicelib.identity import admin
+    from chalicelib.core.caller import Role
+    from chalicelib.identity.service import admin
 
     email = email or unique_email("admin")
-    admin.provision_account(email, PASSWORD, role="admin")
+    admin.provision_account(email, PASSWORD, role=Role.ADMIN)
     return email, PASSWORD
 
 

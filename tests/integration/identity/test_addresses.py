@@ -1,4 +1,5 @@
-"""Shoppers' addresses: add, list, delete; owner only; validated; limited in number."""
+"""Shoppers' addresses through the API: add, list, delete; owner only; validated (the limit:
+tests/unit/identity/test_address_use_cases.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 from tests.integration.identity.conftest import (
     delete,
     get,
-    override_settings,
     post,
     sign_up,
 )
@@ -70,15 +70,3 @@ def test_addresses_are_validated(api: Any) -> None:
         response = post(api, base, bad, member.access)
         assert response.status_code == 422, bad
         assert response.json_body["error"]["details"]
-
-
-def test_addresses_per_account_are_limited(api: Any, monkeypatch: Any) -> None:
-    override_settings(monkeypatch, max_addresses_per_account="2")
-    member = sign_up(api)
-    base = f"/accounts/{member.account_id}/addresses"
-    assert post(api, base, HOME, member.access).status_code == 201
-    second = post(api, base, HOME, member.access).json_body
-    full = post(api, base, HOME, member.access)
-    assert full.status_code == 409
-    assert delete(api, f"{base}/{second['address_id']}", member.access).status_code == 204
-    assert post(api, base, HOME, member.access).status_code == 201

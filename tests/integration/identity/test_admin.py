@@ -1,16 +1,14 @@
-"""Admins: paginated lists by role, ban / unban / promote with audit and events; bootstrap."""
+"""Admins through the API: paginated lists by role, bans with audit and events on the bus,
+closed WebSockets (the use cases themselves: tests/unit/identity/test_admin_use_cases.py)."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
 
-from chalicelib.identity import admin, bootstrap_admin, repository
 from localcloud.deploy import Deployment
 from tests.integration.identity.conftest import (
-    PASSWORD,
     bus_events,
     get,
     make_admin,
@@ -103,15 +101,6 @@ def test_ban_and_unban_are_audited_and_announced(api: Any, boss: Any, aws_env: D
     }
 
 
-def test_a_banned_pending_account_goes_back_to_pending(api: Any, boss: Any) -> None:
-    post(api, "/auth/register", {"email": "pending@shop.example.com", "password": PASSWORD})
-    account = repository.find_account_by_email("pending@shop.example.com")
-    assert account is not None
-    post(api, f"/admin/accounts/{account.account_id}/ban", {"reason": "spam"}, boss.access)
-    back = post(api, f"/admin/accounts/{account.account_id}/unban", token=boss.access)
-    assert back.json_body["status"] == "PENDING_VERIFICATION"
-
-
 def test_admins_cannot_ban_themselves_and_bans_need_a_reason(api: Any, boss: Any) -> None:
     self_ban = post(api, f"/admin/accounts/{boss.account_id}/ban", {"reason": "oops"}, boss.access)
     assert self_ban.status_code == 409
@@ -119,32 +108,6 @@ def test_admins_cannot_ban_themselves_and_bans_need_a_reason(api: Any, boss: Any
     assert post(api, f"/admin/accounts/{member.account_id}/ban", {}, boss.access).status_code == 422
     missing = post(api, "/admin/accounts/nobody/ban", {"reason": "x"}, boss.access)
     assert missing.status_code == 404
-
-
-def test_promote_makes_a_user_an_admin(api: Any, boss: Any, aws_env: Deployment) -> None:
-    member = sign_up(api)
-    assert get(api, "/admin/accounts", member.access).status_code == 403
-    promoted = post(api, f"/admin/accounts/{member.account_id}/promote", token=boss.access)
-    assert promoted.status_code == 200
-    assert promoted.json_body["role"] == "admin"
-    # The role is read per request, so the existing token now has admin rights.
-    assert get(api, "/admin/accounts", member.access).status_code == 200
-    admins = get(api, "/admin/accounts?role=admin", boss.access).json_body["items"]
-    assert member.account_id in [item["account_id"] for item in admins]
-    users = get(api, "/admin/accounts?role=user", boss.access).json_body["items"]
-    assert member.account_id not in [item["account_id"] for item in users]
-    audit = repository.list_audit(limit=1, cursor=None, target_id=member.account_id).items
-    assert audit[0].action == "account.promoted"
-    assert audit[0].details == {"from_role": "user", "to_role": "admin"}
-    promoted_events = [e for e in bus_events(aws_env) if e["detail-type"] == "account.promoted"]
-    assert promoted_events[0]["detail"]["data"]["account_id"] == member.account_id
-
-
-def test_sellers_cannot_be_promoted(api: Any, boss: Any) -> None:
-    seller = sign_up(api, role="seller")
-    refused = post(api, f"/admin/accounts/{seller.account_id}/promote", token=boss.access)
-    assert refused.status_code == 409
-    assert refused.json_body["error"]["code"] == "ACCOUNT_STATE"
 
 
 def test_ban_closes_the_accounts_websocket_connections(api: Any, boss: Any) -> None:
@@ -155,28 +118,3 @@ def test_ban_closes_the_accounts_websocket_connections(api: Any, boss: Any) -> N
     realtime.open_connection("BANNEDconnA=", user_id=member.account_id, role="user")
     post(api, f"/admin/accounts/{member.account_id}/ban", {"reason": "abuse"}, boss.access)
     assert list(Connection.by_user.query(member.account_id)) == []
-
-
-def test_bootstrap_creates_the_first_admin_only(
-    aws_env: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("Root-Admin-Pass-1\n"))
-    code = bootstrap_admin.main(["--email", "Chief@Shop.example.com", "--password-stdin"])
-    assert code == 0
-    assert "created" in capsys.readouterr().out
-    account = repository.find_account_by_email("chief@shop.example.com")
-    assert account is not None
-    assert (account.role, account.status) == ("admin", "ACTIVE")
-    entries = repository.list_audit(limit=5, cursor=None, target_id=account.account_id).items
-    assert [(e.action, e.actor_id) for e in entries] == [("account.provisioned", "bootstrap")]
-
-    monkeypatch.setattr("sys.stdin", io.StringIO("Second-Admin-Pass-1\n"))
-    assert bootstrap_admin.main(["--email", "two@shop.example.com", "--password-stdin"]) == 1
-    monkeypatch.setattr("sys.stdin", io.StringIO("weak\n"))
-    assert (
-        bootstrap_admin.main(
-            ["--email", "two@shop.example.com", "--password-stdin", "--allow-additional"]
-        )
-        == 2
-    )
-    assert admin.admin_exists()

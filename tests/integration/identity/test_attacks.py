@@ -1,5 +1,6 @@
-"""Bad input and attacks: malformed requests, forged and stale tokens, brute force,
-user enumeration and rate limits, all through the API on moto."""
+"""Bad input and attacks: malformed requests, forged and stale tokens, banned accounts,
+user enumeration and rate limits, all through the API on moto (code brute force, reused
+refresh tokens and deleted accounts: tests/unit/identity/test_accounts.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from chalicelib.identity import repository, tokens
 from tests.integration.identity.conftest import (
     PASSWORD,
     get,
-    last_code,
     make_admin,
     override_settings,
     post,
@@ -87,7 +87,7 @@ def test_huge_bodies_are_refused_before_anything_runs(api: Any) -> None:
     response = post(api, "/auth/register", body)
     assert response.status_code == 413
     assert error_of(response)["code"] == "PAYLOAD_TOO_LARGE"
-    assert repository.find_account_by_email(email) is None
+    assert repository.get().find_account_by_email(email) is None
 
 
 def test_overlong_passwords_are_refused_before_hashing(api: Any) -> None:
@@ -197,70 +197,7 @@ def test_banned_account_loses_access_at_once(api: Any) -> None:
     assert error_of(login)["code"] == "ACCOUNT_BANNED"
 
 
-def test_deleted_account_tokens_stop_working(api: Any) -> None:
-    from chalicelib.identity.models import Account
-
-    member = sign_up(api)
-    account = repository.get_account(member.account_id)
-    assert account is not None
-    assert repository.update_account(account, [Account.status.set("DELETED")])
-    assert_refused(get(api, "/me", member.access))
-    login = post(api, "/auth/login", {"email": member.email, "password": PASSWORD})
-    assert login.status_code == 401
-    assert error_of(login)["code"] == "INVALID_CREDENTIALS"
-
-
-def test_reused_refresh_token_revokes_the_whole_session(api: Any) -> None:
-    # Given a session that rotated once (the thief keeps the first refresh token)
-    member = sign_up(api)
-    other_device = sign_in(api, member.email)
-    first = post(api, "/auth/refresh", {"refresh_token": member.refresh})
-    assert first.status_code == 200
-    latest = first.json_body
-    # When the spent refresh token is presented again
-    reuse = post(api, "/auth/refresh", {"refresh_token": member.refresh})
-    # Then it is refused and the whole session (family) is revoked
-    assert reuse.status_code == 401
-    assert error_of(reuse)["code"] == "TOKEN_REUSED"
-    assert post(api, "/auth/refresh", {"refresh_token": latest["refresh_token"]}).status_code == 401
-    assert get(api, "/me", latest["access_token"]).status_code == 401
-    # And the account's other sessions are untouched
-    assert get(api, "/me", other_device.access).status_code == 200
-    # And it was audit-logged
-    entries = repository.list_audit(limit=10, cursor=None, target_id=member.account_id).items
-    assert [entry.action for entry in entries] == ["session.reuse_detected"]
-
-
 # ---------- one-time codes ----------
-def test_code_brute_force_locks_the_email_out(api: Any, clock_at: Any) -> None:
-    # Given a pending account and its real code
-    email = unique_email()
-    post(api, "/auth/register", {"email": email, "password": PASSWORD})
-    code = last_code(api, email)
-    wrong = "000000" if code != "000000" else "111111"
-    # When wrong codes are tried up to the limit (5)
-    for attempt in range(1, 5):
-        response = post(api, "/auth/verify-email", {"email": email, "code": wrong})
-        assert response.status_code == 400
-        assert error_of(response)["details"]["attempts_left"] == 5 - attempt
-    locked = post(api, "/auth/verify-email", {"email": email, "code": wrong})
-    assert locked.status_code == 429
-    assert locked.headers["Retry-After"] == "900"
-    # Then even the right code is refused, and no new code is sent while locked
-    right = post(api, "/auth/verify-email", {"email": email, "code": code})
-    assert right.status_code == 429
-    assert 0 < int(right.headers["Retry-After"]) <= 900
-    clock_at.advance(minutes=2)
-    assert post(api, "/auth/resend-code", {"email": email}).status_code == 202
-    mailbox = api.http.get(f"/dev/mailbox?email={email}").json_body["messages"]
-    assert len(mailbox) == 1
-    # And after the lockout a new code can be asked for and used
-    clock_at.advance(minutes=14)
-    assert post(api, "/auth/resend-code", {"email": email}).status_code == 202
-    fresh = last_code(api, email)
-    assert post(api, "/auth/verify-email", {"email": email, "code": fresh}).status_code == 200
-
-
 # ---------- user enumeration ----------
 def comparable(response: Any) -> tuple[int, Any]:
     body = response.json_body

@@ -18,6 +18,8 @@ from tests.integration.identity.conftest import (
     sign_up,
 )
 
+# The local mailbox is identity's development aid, served by the dev package.
+IDENTITY_MODULES = ("chalicelib.identity.api", "chalicelib.dev.mailbox")
 CALLERS = ("anonymous", "user", "seller", "admin", "other_user")
 EVERYONE = frozenset(CALLERS)
 SIGNED_IN = frozenset(CALLERS) - {"anonymous"}
@@ -57,7 +59,7 @@ def identity_routes() -> set[tuple[str, str]]:
         (method, path)
         for path, methods in app.app.routes.items()
         for method, entry in methods.items()
-        if entry.view_function.__module__ == "chalicelib.identity.api"
+        if entry.view_function.__module__ in IDENTITY_MODULES
     }
 
 

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from chalicelib.core import mail
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.settings import Settings
-from chalicelib.identity import mailbox, mailer
+from chalicelib.dev import mailbox
+from chalicelib.identity import mailer
 
 
 def test_a_deployed_function_refuses_the_local_signing_key() -> None:

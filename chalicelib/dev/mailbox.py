@@ -1,9 +1,10 @@
-"""The local mailbox: every email SES (moto) accepted, readable per recipient.
+"""The local mailbox: every email SES (moto) accepted, readable per recipient at
+``GET /dev/mailbox?email=<address>``.
 
 moto keeps sent messages in memory; the local cloud's AWS endpoint serves just SES's at
 ``GET {AWS_ENDPOINT_URL}/_localcloud/ses/messages`` (``{"RawMessage": [...], "Message":
-[...]}``, see ``localcloud/ses.py``). Only the local and test stages use this; the route
-that serves it is not registered anywhere else.
+[...]}``, see ``localcloud/ses.py``). ``app.py`` registers this blueprint on the local and
+test stages only, and the reader refuses on any other stage too.
 """
 
 from __future__ import annotations
@@ -17,10 +18,30 @@ from email.policy import default as default_policy
 from email.utils import getaddresses
 from typing import Any
 
-from chalicelib.core.errors import DependencyUnavailableError, NotFoundError
+from chalice import Blueprint
+
+from chalicelib.core.errors import DependencyUnavailableError, NotFoundError, ValidationFailedError
 from chalicelib.core.settings import get_settings
+from chalicelib.core.validation import ResponseModel
+from chalicelib.web.routing import QueryParam, api_route
 
 CODE = re.compile(r"\b(\d{6,10})\b")
+bp = Blueprint(__name__)
+
+
+class MailboxMessage(ResponseModel):
+    id: str | None
+    sender: str | None
+    to: list[str]
+    subject: str | None
+    text: str | None
+    html: str | None
+    code: str | None
+
+
+class MailboxResponse(ResponseModel):
+    email: str
+    messages: list[MailboxMessage]
 
 
 def fetch_sent_messages() -> dict[str, Any]:
@@ -98,3 +119,26 @@ def messages_for(address: str, data: dict[str, Any] | None = None) -> list[dict[
         match = CODE.search(message["text"] or message["html"] or "")
         message["code"] = match.group(1) if match else None
     return found
+
+
+@api_route(
+    bp,
+    "/dev/mailbox",
+    summary="LOCAL ONLY: emails SES accepted for an address, newest first",
+    tags=["dev"],
+    response_model=MailboxResponse,
+    query=[QueryParam("email", "The recipient", required=True)],
+    errors=[400, 503],
+)
+def dev_mailbox() -> MailboxResponse:
+    params = bp.current_request.query_params
+    address = params.get("email") if params else None
+    if not address:
+        raise ValidationFailedError(
+            "email is required",
+            details=[{"field": "email", "message": "required", "type": "missing"}],
+        )
+    return MailboxResponse(
+        email=address.lower(),
+        messages=[MailboxMessage(**message) for message in messages_for(address)],
+    )

@@ -11,18 +11,26 @@ password reset or a sign-out takes effect on the next request.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.catalog import blocklist
-from chalicelib.core import clock, events, mail
+from chalicelib.core import clock, mail
 from chalicelib.core.caller import Caller, Role
-from chalicelib.core.errors import DependencyUnavailableError, RateLimitedError
+from chalicelib.core.dynamo import new_id
+from chalicelib.core.errors import RateLimitedError
+from chalicelib.core.events import publish
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
-from chalicelib.identity import mailer, otp, passwords, ratelimit, repository, tokens
+from chalicelib.identity import mailer, passwords, repository, tokens
+from chalicelib.identity.domain import (
+    SYSTEM_ACTOR,
+    Account,
+    AccountStatus,
+    AuditEntry,
+    CodePurpose,
+    Session,
+    normalize_email,
+)
 from chalicelib.identity.errors import (
     AccountBannedError,
     AccountStateError,
@@ -40,14 +48,10 @@ from chalicelib.identity.events import (
     AccountVerified,
     SessionReuseDetected,
 )
-from chalicelib.identity.models import Account
+from chalicelib.identity.service import otp, ratelimit
 
-SignupRole = Literal["user", "seller"]
-PENDING = "PENDING_VERIFICATION"
-ACTIVE = "ACTIVE"
-BANNED = "BANNED"
-DELETED = "DELETED"
-SYSTEM_ACTOR = "system"
+ACTIVE = AccountStatus.ACTIVE
+PENDING = AccountStatus.PENDING_VERIFICATION
 
 
 @dataclass(frozen=True)
@@ -66,37 +70,11 @@ class SessionTokens:
     account: Account
 
 
-@dataclass(frozen=True)
-class Authenticated:
-    """A verified access token and the account it belongs to, as read for this request."""
-
-    account: Account
-    claims: tokens.TokenClaims
-
-
-def normalize_email(email: str) -> str:
-    """Emails compare case-insensitively: stored and looked up lower-case."""
-    return email.strip().lower()
-
-
-def publish(*domain_events: events.DomainEvent) -> None:
-    """Announce events after the change they describe is stored.
-
-    A bus failure is logged and counted but does not fail the request: the change is
-    already committed (and audited where it matters).
-    """
-    try:
-        events.publish(*domain_events)
-    except (DependencyUnavailableError, BotoCoreError, ClientError):
-        logger.exception("Could not publish identity events")
-        metrics.add_metric(name="IdentityEventsNotPublished", unit="Count", value=1)
-
-
 def _minutes(seconds: int) -> str:
     return str(max(1, seconds // 60))
 
 
-def _send_code(purpose: otp.Purpose, email: str, account_id: str) -> None:
+def _send_code(purpose: CodePurpose, email: str, account_id: str) -> None:
     code = otp.issue(purpose, email, account_id)
     if code is None:
         return
@@ -104,7 +82,7 @@ def _send_code(purpose: otp.Purpose, email: str, account_id: str) -> None:
     mail.send(mailer.render(purpose, to=email, code=code, minutes=minutes))
 
 
-def _code_cooldown(purpose: otp.Purpose, email: str) -> None:
+def _code_cooldown(purpose: CodePurpose, email: str) -> None:
     ratelimit.cooldown(f"otp_send:{purpose}", email, get_settings().otp_resend_cooldown_seconds)
 
 
@@ -113,7 +91,7 @@ def register(
     email: str,
     password: str,
     *,
-    role: SignupRole,
+    role: Role,
     display_name: str | None,
     origin: Origin,
 ) -> None:
@@ -129,34 +107,32 @@ def register(
     )
     passwords.require_strong(password, email=email)
     password_hash = passwords.hash_password(password)
-    if blocklist.is_email_blocked(email):
+    if repository.get().is_email_blocked(email):
         # Same answer as any other sign-up (hash included, for timing): nothing tells the
         # caller the address is blocked; a purged shop's seller may not return.
         logger.info("Sign-up refused for a blocked email")
         return
-    account = repository.new_account(
+    account = Account.new(
         email=email,
         role=role,
-        status=PENDING,
         password_hash=password_hash,
         display_name=display_name,
         now=clock.now(),
         verified=False,
     )
-    account_id = account.account_id
-    if not repository.create_account(account):
+    if not repository.get().add_account(account):
         try:
-            _code_cooldown(otp.VERIFY_EMAIL, email)
+            _code_cooldown(CodePurpose.VERIFY_EMAIL, email)
         except RateLimitedError:
             return
         mail.send(mailer.render("account_exists", to=email))
         return
     # A code may have gone out moments ago for this address; this one goes out anyway.
     with contextlib.suppress(RateLimitedError):
-        _code_cooldown(otp.VERIFY_EMAIL, email)
-    _send_code(otp.VERIFY_EMAIL, email, account_id)
+        _code_cooldown(CodePurpose.VERIFY_EMAIL, email)
+    _send_code(CodePurpose.VERIFY_EMAIL, email, account.account_id)
     metrics.add_metric(name="AccountsRegistered", unit="Count", value=1)
-    publish(AccountRegistered(account_id=account_id, role=role))
+    publish(AccountRegistered.of(account), best_effort=True)
 
 
 def resend_verification(email: str, *, origin: Origin) -> None:
@@ -166,14 +142,14 @@ def resend_verification(email: str, *, origin: Origin) -> None:
     ratelimit.enforce(
         "otp_send", settings.rate_limit_otp_send, email=email, source_ip=origin.source_ip
     )
-    _code_cooldown(otp.VERIFY_EMAIL, email)
-    account = repository.find_account_by_email(email)
+    _code_cooldown(CodePurpose.VERIFY_EMAIL, email)
+    account = repository.get().find_account_by_email(email)
     if account is not None and account.status == PENDING:
-        _send_code(otp.VERIFY_EMAIL, email, account.account_id)
+        _send_code(CodePurpose.VERIFY_EMAIL, email, account.account_id)
 
 
 def verify_email(email: str, code: str, *, origin: Origin) -> Account:
-    """Confirm an email with its code; the account becomes ACTIVE.
+    """Confirm an email with its code; the account becomes ACTIVE (and is returned).
 
     Raises InvalidCodeError, or RateLimitedError when rate-limited or locked out.
     """
@@ -182,55 +158,38 @@ def verify_email(email: str, code: str, *, origin: Origin) -> Account:
     ratelimit.enforce(
         "otp_verify", settings.rate_limit_otp_verify, email=email, source_ip=origin.source_ip
     )
-    account_id = otp.verify(otp.VERIFY_EMAIL, email, code)
-    account = repository.get_account(account_id)
+    account_id = otp.verify(CodePurpose.VERIFY_EMAIL, email, code)
+    account = repository.get().get_account(account_id)
     if account is None or account.status not in (PENDING, ACTIVE):
         raise InvalidCodeError("The code is invalid or has expired")
     if account.status == ACTIVE:
         return account
     now = clock.now()
-    changed = repository.update_account(
-        account,
-        [
-            Account.status.set(ACTIVE),
-            Account.verified_at.set(now),
-            Account.updated_at.set(now),
-        ],
-        expect_status=[PENDING],
-    )
-    if not changed:
+    if not repository.get().mark_verified(account_id, at=now):
         raise AccountStateError("The account changed meanwhile; try again")
-    publish(AccountVerified.model_validate({"account_id": account_id, "role": account.role}))
-    return account
+    publish(AccountVerified.of(account), best_effort=True)
+    return replace(account, status=ACTIVE, verified_at=now, updated_at=now)
 
 
 # ---------- sessions ----------
 def _open_session(account: Account) -> SessionTokens:
     settings = get_settings()
-    now_epoch = clock.epoch(clock.now())
-    session_id = repository.new_id()
-    version = int(account.token_version)
+    session_id = new_id()
     refresh = tokens.issue(
         "refresh",
         subject=account.account_id,
         ttl_seconds=settings.refresh_token_ttl_seconds,
-        version=version,
+        version=account.token_version,
         session_id=session_id,
     )
-    sessions = account.session_map()
-    evict = [sid for sid, entry in sessions.items() if int(entry.get("exp", 0)) <= now_epoch]
-    live = sorted(
-        (sid for sid in sessions if sid not in evict),
-        key=lambda sid: int(sessions[sid].get("iat", 0)),
+    now_epoch = clock.epoch(clock.now())
+    evict = account.sessions_to_evict(now_epoch=now_epoch, keep=settings.max_sessions_per_account)
+    session = Session(
+        token_id=refresh.claims.token_id,
+        expires_at=clock.epoch(refresh.claims.expires_at),
+        issued_at=now_epoch,
     )
-    overflow = len(live) + 1 - settings.max_sessions_per_account
-    evict += live[: max(0, overflow)]
-    entry = {
-        "jti": refresh.claims.token_id,
-        "exp": clock.epoch(refresh.claims.expires_at),
-        "iat": now_epoch,
-    }
-    if not repository.put_session(account, session_id, entry, evict):
+    if not repository.get().add_session(account, session_id, session, evict):
         raise AccountStateError("The account changed meanwhile; sign in again")
     return SessionTokens(
         access=_access_token(account, session_id), refresh=refresh, account=account
@@ -242,7 +201,7 @@ def _access_token(account: Account, session_id: str) -> tokens.IssuedToken:
         "access",
         subject=account.account_id,
         ttl_seconds=get_settings().access_token_ttl_seconds,
-        version=int(account.token_version),
+        version=account.token_version,
         role=account.role,
         session_id=session_id,
         shop_id=account.shop_id,
@@ -258,78 +217,68 @@ def login(email: str, password: str, *, origin: Origin) -> SessionTokens:
     settings = get_settings()
     email = normalize_email(email)
     ratelimit.enforce("login", settings.rate_limit_login, email=email, source_ip=origin.source_ip)
-    account = repository.find_account_by_email(email)
-    if account is None or account.status == DELETED:
+    account = repository.get().find_account_by_email(email)
+    if account is None or account.status == AccountStatus.DELETED:
         passwords.spend_equal_time(password)
         raise InvalidCredentialsError("Invalid email or password")
     if not passwords.verify_password(account.password_hash, password):
         raise InvalidCredentialsError("Invalid email or password")
     if account.status == PENDING:
         raise EmailNotVerifiedError("Verify your email address before signing in")
-    if account.status == BANNED:
+    if account.status == AccountStatus.BANNED:
         raise AccountBannedError("This account has been banned")
     if passwords.needs_rehash(account.password_hash):
-        repository.update_account(
-            account,
-            [Account.password_hash.set(passwords.hash_password(password))],
-            expect_version=int(account.token_version),
+        repository.get().rehash_password(
+            account.account_id, passwords.hash_password(password), version=account.token_version
         )
     metrics.add_metric(name="Logins", unit="Count", value=1)
     return _open_session(account)
 
 
-def authenticate(access_token: str) -> Authenticated:
-    """The account behind an access token, read now; raises InvalidTokenError.
+def authenticate_caller(access_token: str) -> Caller:
+    """The caller of an access token, its account read now (what the web edge is given
+    at start-up); raises InvalidTokenError.
 
     Banned, deleted or unverified accounts, ended sessions and tokens issued before a
     password change are all refused here.
     """
     claims = tokens.verify(access_token, "access")
-    account = repository.get_account(claims.subject)
+    account = repository.get().get_account(claims.subject)
     if account is None or account.status != ACTIVE:
         raise InvalidTokenError("This account cannot use the API")
-    if int(account.token_version) != claims.version or (
-        claims.session_id not in account.session_map()
-    ):
+    if account.token_version != claims.version or claims.session_id not in account.sessions:
         raise InvalidTokenError("This session has ended")
-    return Authenticated(account=account, claims=claims)
-
-
-def authenticate_caller(access_token: str) -> Caller:
-    """The caller of an access token (what the web edge is given at start-up)."""
-    found = authenticate(access_token)
-    account = found.account
     return Caller(
         account_id=account.account_id,
-        role=Role(account.role),
+        role=account.role,
         email=account.email,
-        session_id=str(found.claims.session_id),
+        session_id=str(claims.session_id),
         shop_id=account.shop_id,
     )
 
 
 def attach_shop(account_id: str, shop_id: str | None) -> None:
     """Record the seller's shop on their account (None: detach it); tokens read it there."""
-    repository.set_shop(account_id, shop_id)
+    repository.get().set_shop(account_id, shop_id)
 
 
 def email_of(account_id: str) -> str | None:
     """The account's email, or None if there is no such account."""
-    account = repository.get_account(account_id)
+    account = repository.get().get_account(account_id)
     return account.email if account is not None else None
-
-
-def block_signups(email: str, *, reason: str, shop_id: str | None = None) -> None:
-    """Refuse future sign-ups with ``email`` (idempotent); a purged shop's seller."""
-    blocklist.block_email(email, reason=reason, shop_id=shop_id)
 
 
 def account_of(caller: Caller) -> Account:
     """The caller's account, read now; raises InvalidTokenError if it is gone."""
-    account = repository.get_account(caller.account_id)
+    account = repository.get().get_account(caller.account_id)
     if account is None:
         raise InvalidTokenError("This account cannot use the API")
     return account
+
+
+def account_id_for_email(email: str) -> str | None:
+    """The id of the account registered with ``email`` (any case), or None."""
+    return repository.get().account_id_for_email(normalize_email(email))
 
 
 def refresh(refresh_token: str) -> SessionTokens:
@@ -341,8 +290,8 @@ def refresh(refresh_token: str) -> SessionTokens:
     settings = get_settings()
     claims = tokens.verify(refresh_token, "refresh")
     session_id = str(claims.session_id)
-    account = repository.get_account(claims.subject)
-    if account is None or account.status != ACTIVE or int(account.token_version) != claims.version:
+    account = repository.get().get_account(claims.subject)
+    if account is None or account.status != ACTIVE or account.token_version != claims.version:
         raise InvalidTokenError("This session has ended")
     new_refresh = tokens.issue(
         "refresh",
@@ -351,35 +300,35 @@ def refresh(refresh_token: str) -> SessionTokens:
         version=claims.version,
         session_id=session_id,
     )
-    entry = {
-        "jti": new_refresh.claims.token_id,
-        "exp": clock.epoch(new_refresh.claims.expires_at),
-        "iat": clock.epoch(new_refresh.claims.issued_at),
-    }
-    rotated = repository.rotate_session(
+    session = Session(
+        token_id=new_refresh.claims.token_id,
+        expires_at=clock.epoch(new_refresh.claims.expires_at),
+        issued_at=clock.epoch(new_refresh.claims.issued_at),
+    )
+    rotated = repository.get().rotate_session(
         account.account_id,
         session_id,
-        presented_jti=claims.token_id,
-        entry=entry,
+        presented=claims.token_id,
+        session=session,
         version=claims.version,
-        status=ACTIVE,
     )
     if rotated:
         return SessionTokens(
             access=_access_token(account, session_id), refresh=new_refresh, account=account
         )
-    current = repository.get_account(account.account_id)
-    live = current.session_map().get(session_id) if current else None
-    if live is not None and live.get("jti") != claims.token_id:
-        _revoke_reused_session(account.account_id, session_id)
+    current = repository.get().get_account(account.account_id)
+    live = current.sessions.get(session_id) if current else None
+    if live is not None and live.token_id != claims.token_id:
+        _revoke_reused_session(account, session_id)
         raise TokenReuseError("This refresh token was already used; the session has been revoked")
     raise InvalidTokenError("This session has ended")
 
 
-def _revoke_reused_session(account_id: str, session_id: str) -> None:
-    repository.remove_session(account_id, session_id)
-    repository.put_audit(
-        repository.new_audit_entry(
+def _revoke_reused_session(account: Account, session_id: str) -> None:
+    account_id = account.account_id
+    repository.get().end_session(account_id, session_id)
+    repository.get().add_audit(
+        AuditEntry(
             action="session.reuse_detected",
             actor_id=SYSTEM_ACTOR,
             target_id=account_id,
@@ -389,12 +338,12 @@ def _revoke_reused_session(account_id: str, session_id: str) -> None:
     )
     logger.warning("Refresh token reuse; session revoked", extra={"account_id": account_id})
     metrics.add_metric(name="RefreshTokenReuse", unit="Count", value=1)
-    publish(SessionReuseDetected(account_id=account_id, session_id=session_id))
+    publish(SessionReuseDetected.of(account, session_id=session_id), best_effort=True)
 
 
-def logout(account_id: str, session_id: str) -> None:
-    """End one session: its refresh token and access tokens stop working."""
-    repository.remove_session(account_id, session_id)
+def logout(caller: Caller) -> None:
+    """End the caller's session: its refresh token and access tokens stop working."""
+    repository.get().end_session(caller.account_id, caller.session_id)
 
 
 # ---------- passwords ----------
@@ -408,10 +357,10 @@ def forgot_password(email: str, *, origin: Origin) -> None:
         email=email,
         source_ip=origin.source_ip,
     )
-    _code_cooldown(otp.RESET_PASSWORD, email)
-    account = repository.find_account_by_email(email)
+    _code_cooldown(CodePurpose.RESET_PASSWORD, email)
+    account = repository.get().find_account_by_email(email)
     if account is not None and account.status == ACTIVE:
-        _send_code(otp.RESET_PASSWORD, email, account.account_id)
+        _send_code(CodePurpose.RESET_PASSWORD, email, account.account_id)
 
 
 def verify_reset_code(email: str, code: str, *, origin: Origin) -> tokens.IssuedToken:
@@ -424,41 +373,32 @@ def verify_reset_code(email: str, code: str, *, origin: Origin) -> tokens.Issued
     ratelimit.enforce(
         "otp_verify", settings.rate_limit_otp_verify, email=email, source_ip=origin.source_ip
     )
-    account_id = otp.verify(otp.RESET_PASSWORD, email, code)
-    account = repository.get_account(account_id)
+    account_id = otp.verify(CodePurpose.RESET_PASSWORD, email, code)
+    account = repository.get().get_account(account_id)
     if account is None or account.status != ACTIVE:
         raise InvalidCodeError("The code is invalid or has expired")
     return tokens.issue(
         "reset",
         subject=account.account_id,
         ttl_seconds=settings.reset_token_ttl_seconds,
-        version=int(account.token_version),
+        version=account.token_version,
     )
 
 
 def _replace_password(
     account: Account, new_password: str, *, via: Literal["change", "reset"], version: int
 ) -> bool:
-    now = clock.now()
-    changed = repository.update_account(
-        account,
-        [
-            Account.password_hash.set(passwords.hash_password(new_password)),
-            Account.token_version.add(1),
-            Account.sessions.set({}),
-            Account.updated_at.set(now),
-        ],
-        expect_status=[ACTIVE],
-        expect_version=version,
-        audit=repository.new_audit_entry(
-            action=f"password.{via}",
-            actor_id=account.account_id,
-            target_id=account.account_id,
-            at=now,
-        ),
+    audit = AuditEntry(
+        action=f"password.{via}",
+        actor_id=account.account_id,
+        target_id=account.account_id,
+        at=clock.now(),
+    )
+    changed = repository.get().replace_password(
+        account.account_id, passwords.hash_password(new_password), version=version, audit=audit
     )
     if changed:
-        publish(AccountPasswordChanged(account_id=account.account_id, via=via))
+        publish(AccountPasswordChanged.of(account, via=via), best_effort=True)
     return changed
 
 
@@ -473,8 +413,8 @@ def reset_password(reset_token: str, new_password: str, *, origin: Origin) -> No
     ratelimit.enforce(
         "password_reset", settings.rate_limit_password_reset, email=None, source_ip=origin.source_ip
     )
-    account = repository.get_account(claims.subject)
-    if account is None or account.status != ACTIVE or int(account.token_version) != claims.version:
+    account = repository.get().get_account(claims.subject)
+    if account is None or account.status != ACTIVE or account.token_version != claims.version:
         raise InvalidTokenError("This reset token is no longer valid")
     passwords.require_strong(new_password, email=account.email, field="new_password")
     if not _replace_password(account, new_password, via="reset", version=claims.version):
@@ -482,13 +422,14 @@ def reset_password(reset_token: str, new_password: str, *, origin: Origin) -> No
 
 
 def change_password(
-    account: Account, current_password: str, new_password: str, *, origin: Origin
+    caller: Caller, current_password: str, new_password: str, *, origin: Origin
 ) -> SessionTokens:
-    """Change the password of a signed-in account; other sessions end, a new one opens.
+    """Change the caller's password; their other sessions end, a new one opens.
 
     Raises WrongPasswordError, WeakPasswordError, RateLimitedError.
     """
     settings = get_settings()
+    account = account_of(caller)
     ratelimit.enforce(
         "login", settings.rate_limit_login, email=account.email, source_ip=origin.source_ip
     )
@@ -500,11 +441,21 @@ def change_password(
             "The new password must differ from the current one",
             details=[{"field": "new_password", "message": "must differ", "type": "weak_password"}],
         )
-    if not _replace_password(
-        account, new_password, via="change", version=int(account.token_version)
-    ):
+    if not _replace_password(account, new_password, via="change", version=account.token_version):
         raise AccountStateError("The account changed meanwhile; sign in again")
-    fresh = repository.get_account(account.account_id)
+    fresh = repository.get().get_account(account.account_id)
     if fresh is None:
         raise AccountStateError("The account changed meanwhile; sign in again")
     return _open_session(fresh)
+
+
+def block_signups(email: str, *, reason: str, shop_id: str | None = None) -> None:
+    """Refuse future sign-ups with ``email`` (idempotent); a purged shop's seller."""
+    repository.get().block_email(
+        normalize_email(email), reason=reason, shop_id=shop_id, at=clock.now()
+    )
+
+
+def is_signup_blocked(email: str) -> bool:
+    """True if ``email`` (any case) may not be used for a new account."""
+    return repository.get().is_email_blocked(normalize_email(email))

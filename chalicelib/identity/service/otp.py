@@ -11,19 +11,14 @@ import hmac
 import math
 import secrets
 from datetime import timedelta
-from typing import Literal
 
 from chalicelib.core import clock
 from chalicelib.core.errors import RateLimitedError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 from chalicelib.identity import repository, tokens
+from chalicelib.identity.domain import CodePurpose, OtpChallenge
 from chalicelib.identity.errors import InvalidCodeError
-from chalicelib.identity.models import OtpChallenge, otp_pk
-
-Purpose = Literal["verify_email", "reset_password"]
-VERIFY_EMAIL: Purpose = "verify_email"
-RESET_PASSWORD: Purpose = "reset_password"  # noqa: S105 - a purpose name
 
 
 def generate_code() -> str:
@@ -38,40 +33,35 @@ def code_hash(purpose: str, email: str, code: str) -> str:
     return hmac.new(tokens.derived_key("otp"), message, hashlib.sha256).hexdigest()
 
 
-def issue(purpose: Purpose, email: str, account_id: str) -> str | None:
+def issue(purpose: CodePurpose, email: str, account_id: str) -> str | None:
     """A new code replacing any earlier one; None while the email is locked out."""
     settings = get_settings()
     now = clock.now()
     code = generate_code()
-    expires = now + timedelta(seconds=settings.otp_ttl_seconds)
     challenge = OtpChallenge(
-        pk=otp_pk(purpose, email),
         purpose=purpose,
         email=email,
         account_id=account_id,
         code_hash=code_hash(purpose, email, code),
-        attempts=0,
         sent_at=now,
-        code_expires_at=expires,
-        locked_until=None,
-        expires_at=expires,
+        code_expires_at=now + timedelta(seconds=settings.otp_ttl_seconds),
     )
-    if not repository.put_challenge(challenge, now=now):
+    if not repository.get().put_challenge(challenge, now=now):
         logger.info("Code not issued: locked out", extra={"purpose": purpose})
         return None
     return code
 
 
-def locked_for(purpose: Purpose, email: str) -> int:
+def locked_for(purpose: CodePurpose, email: str) -> int:
     """Seconds the email is still locked out of ``purpose`` (0 when it is not)."""
-    challenge = repository.get_challenge(purpose, email)
+    challenge = repository.get().get_challenge(purpose, email)
     now = clock.now()
     if challenge is None or challenge.locked_until is None or challenge.locked_until <= now:
         return 0
     return max(1, math.ceil((challenge.locked_until - now).total_seconds()))
 
 
-def verify(purpose: Purpose, email: str, code: str) -> str:
+def verify(purpose: CodePurpose, email: str, code: str) -> str:
     """Use up a code; returns the account id it was issued for.
 
     Raises InvalidCodeError (wrong, expired, used or never sent) or RateLimitedError
@@ -79,7 +69,7 @@ def verify(purpose: Purpose, email: str, code: str) -> str:
     """
     settings = get_settings()
     now = clock.now()
-    challenge = repository.spend_attempt(
+    challenge = repository.get().spend_attempt(
         purpose, email, max_attempts=settings.otp_max_attempts, now=now
     )
     if challenge is None:
@@ -89,13 +79,13 @@ def verify(purpose: Purpose, email: str, code: str) -> str:
         raise InvalidCodeError("The code is invalid or has expired")
     stored = challenge.code_hash or ""
     if hmac.compare_digest(stored, code_hash(purpose, email, code)):
-        if repository.consume_challenge(purpose, email, stored):
+        if repository.get().consume_challenge(purpose, email, stored):
             return challenge.account_id
         raise InvalidCodeError("The code is invalid or has expired")
-    attempts_left = settings.otp_max_attempts - int(challenge.attempts)
+    attempts_left = settings.otp_max_attempts - challenge.attempts
     if attempts_left <= 0:
         until = now + timedelta(seconds=settings.otp_lockout_seconds)
-        repository.lock_challenge(purpose, email, until=until)
+        repository.get().lock_challenge(purpose, email, until=until)
         logger.warning("Code locked out after too many wrong attempts", extra={"purpose": purpose})
         raise RateLimitedError(
             "Too many wrong codes; try again later", retry_after=settings.otp_lockout_seconds

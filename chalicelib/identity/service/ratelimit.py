@@ -38,13 +38,13 @@ def enforce(scope: str, rule: RateLimitRule, *, email: str | None, source_ip: st
     ):
         if not value:
             continue
-        hit = repository.hit_window(
+        counted = repository.get().hit_window(
             f"{scope}#{dimension}#{_digest(value)}",
             window_start=window_start,
             limit=limit,
             expires=window_end,
         )
-        if not hit.allowed:
+        if not counted:
             logger.info("Rate limit reached", extra={"scope": scope, "dimension": dimension})
             retry_after = _retry_after(now, window_end)
             raise RateLimitedError(
@@ -57,7 +57,7 @@ def enforce(scope: str, rule: RateLimitRule, *, email: str | None, source_ip: st
 def cooldown(scope: str, value: str, seconds: int) -> None:
     """Allow one ``scope`` action per ``value`` every ``seconds``; RateLimitedError otherwise."""
     now = clock.now()
-    running_until = repository.take_cooldown(
+    running_until = repository.get().take_cooldown(
         f"{scope}#{_digest(value)}", now=now, until=now + timedelta(seconds=seconds)
     )
     if running_until is not None:
