@@ -9,9 +9,8 @@ from chalice import Blueprint
 from pydantic import AfterValidator, Field
 
 from chalicelib.cart import service
-from chalicelib.catalog import images
-from chalicelib.catalog.actor import Actor
-from chalicelib.catalog.views import ProductCard, card_of
+from chalicelib.catalog import media
+from chalicelib.catalog.schemas import ProductCard
 from chalicelib.core import clock
 from chalicelib.core.caller import Caller
 from chalicelib.core.settings import get_settings
@@ -21,10 +20,6 @@ from chalicelib.web.routing import api_route
 
 bp = Blueprint(__name__)
 TAGS = ["cart"]
-
-
-def actor_of(caller: Caller) -> Actor:
-    return Actor(account_id=caller.account_id, role=caller.role)
 
 
 def _max_quantity(value: int) -> int:
@@ -99,7 +94,7 @@ def cart_view(cart: service.PricedCart) -> CartView:
                 line_total=line.line_total,
                 stock=line.stock,
                 problem=line.problem,
-                thumbnail_url=images.url_for(line.thumbnail_key),
+                thumbnail_url=media.url_for(line.thumbnail_key),
             )
             for line in cart.lines
         ],
@@ -124,7 +119,7 @@ def cart_view(cart: service.PricedCart) -> CartView:
     access=SIGNED_IN,
 )
 def get_cart(caller: Caller) -> CartView:
-    return cart_view(service.get_cart(actor_of(caller)))
+    return cart_view(service.get_cart(caller))
 
 
 @api_route(
@@ -139,7 +134,7 @@ def get_cart(caller: Caller) -> CartView:
     errors=[404, 409],
 )
 def add_item(body: AddItemRequest, caller: Caller) -> CartView:
-    return cart_view(service.add_item(actor_of(caller), body.product_id, body.quantity))
+    return cart_view(service.add_item(caller, body.product_id, body.quantity))
 
 
 @api_route(
@@ -154,7 +149,7 @@ def add_item(body: AddItemRequest, caller: Caller) -> CartView:
     errors=[404, 409],
 )
 def set_quantity(product_id: str, body: QuantityRequest, caller: Caller) -> CartView:
-    return cart_view(service.set_quantity(actor_of(caller), product_id, body.quantity))
+    return cart_view(service.set_quantity(caller, product_id, body.quantity))
 
 
 @api_route(
@@ -167,7 +162,7 @@ def set_quantity(product_id: str, body: QuantityRequest, caller: Caller) -> Cart
     access=SIGNED_IN,
 )
 def remove_item(product_id: str, caller: Caller) -> CartView:
-    return cart_view(service.remove_item(actor_of(caller), product_id))
+    return cart_view(service.remove_item(caller, product_id))
 
 
 @api_route(
@@ -182,7 +177,7 @@ def remove_item(product_id: str, caller: Caller) -> CartView:
     errors=[422],
 )
 def apply_code(body: CodeRequest, caller: Caller) -> CartView:
-    return cart_view(service.apply_code(actor_of(caller), body.code))
+    return cart_view(service.apply_code(caller, body.code))
 
 
 @api_route(
@@ -195,7 +190,7 @@ def apply_code(body: CodeRequest, caller: Caller) -> CartView:
     access=SIGNED_IN,
 )
 def remove_code(caller: Caller) -> CartView:
-    return cart_view(service.remove_code(actor_of(caller)))
+    return cart_view(service.remove_code(caller))
 
 
 class WishlistItem(ResponseModel):
@@ -220,10 +215,10 @@ class WishlistView(ResponseModel):
 def get_wishlist(caller: Caller) -> WishlistView:
     now = clock.now()
     items = []
-    for entry, product in service.wishlist(actor_of(caller)):
+    for entry, product in service.wishlist(caller):
         card = None
-        if product is not None and product.status == "ACTIVE":
-            card = card_of(product, now)
+        if product is not None and product.is_active:
+            card = ProductCard.of_product(product, now)
         items.append(
             WishlistItem(
                 product_id=entry.product_id,
@@ -246,7 +241,7 @@ def get_wishlist(caller: Caller) -> WishlistView:
     errors=[404, 409],
 )
 def wish(product_id: str, caller: Caller) -> None:
-    service.wish(actor_of(caller), product_id)
+    service.wish(caller, product_id)
 
 
 @api_route(
@@ -259,4 +254,4 @@ def wish(product_id: str, caller: Caller) -> None:
     status=204,
 )
 def unwish(product_id: str, caller: Caller) -> None:
-    service.unwish(actor_of(caller), product_id)
+    service.unwish(caller, product_id)
