@@ -9,9 +9,7 @@ from chalice import Blueprint
 from pydantic import AfterValidator, Field
 
 from chalicelib.cart import service
-from chalicelib.catalog import media
-from chalicelib.catalog.schemas import ProductCard
-from chalicelib.core import clock
+from chalicelib.catalog import service as catalog
 from chalicelib.core.caller import Caller
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import RequestModel, ResponseModel
@@ -94,7 +92,7 @@ def cart_view(cart: service.PricedCart) -> CartView:
                 line_total=line.line_total,
                 stock=line.stock,
                 problem=line.problem,
-                thumbnail_url=media.url_for(line.thumbnail_key),
+                thumbnail_url=catalog.media_url(line.thumbnail_key),
             )
             for line in cart.lines
         ],
@@ -197,7 +195,7 @@ class WishlistItem(ResponseModel):
     product_id: str
     added_at: datetime
     available: bool
-    product: ProductCard | None = None
+    product: catalog.ProductCard | None = None
 
 
 class WishlistView(ResponseModel):
@@ -213,12 +211,8 @@ class WishlistView(ResponseModel):
     access=SIGNED_IN,
 )
 def get_wishlist(caller: Caller) -> WishlistView:
-    now = clock.now()
     items = []
-    for entry, product in service.wishlist(caller):
-        card = None
-        if product is not None and product.is_active:
-            card = ProductCard.of_product(product, now)
+    for entry, card in service.wishlist(caller):
         items.append(
             WishlistItem(
                 product_id=entry.product_id,

@@ -30,10 +30,8 @@ from chalicelib.cart.models import (
     item_sk,
     wish_pk,
 )
-from chalicelib.catalog import repository as catalog_repository
-from chalicelib.catalog.domain import AppliedDiscount, Product, Shop
-from chalicelib.catalog.errors import DiscountRejectedError, OutOfStockError
-from chalicelib.catalog.service import discounts, products
+from chalicelib.catalog import service as catalog
+from chalicelib.catalog.errors import DiscountRejectedError
 from chalicelib.core import clock, events
 from chalicelib.core.caller import Caller
 from chalicelib.core.dynamo import transaction_connection
@@ -72,7 +70,7 @@ class PricedCart:
     user_id: str
     lines: list[PricedLine] = field(default_factory=list)
     code: str | None = None
-    discount: AppliedDiscount | None = None
+    discount: catalog.AppliedDiscount | None = None
     discount_error: dict[str, Any] | None = None
     currency: str = "USD"
     updated_at: datetime | None = None
@@ -135,23 +133,13 @@ def _lines(user_id: str) -> list[CartLine]:
     )
 
 
-def _products(ids: list[str]) -> dict[str, Product]:
-    return catalog_repository.get().products(ids)
-
-
-def _shops(ids: set[str]) -> dict[str, Shop]:
-    return catalog_repository.get().shops(ids)
-
-
 def _price_lines(lines: list[tuple[str, int]], now: datetime) -> list[PricedLine]:
-    found = _products([product_id for product_id, _ in lines])
-    shops_by_id = _shops({product.shop_id for product in found.values()})
+    found = catalog.products_for_cart([product_id for product_id, _ in lines], now=now)
     out: list[PricedLine] = []
     for product_id, quantity in lines:
         line = PricedLine(product_id=product_id, quantity=quantity)
-        product = found.get(product_id)
-        shop = shops_by_id.get(product.shop_id) if product else None
-        if product is None or not product.is_active or shop is None or not shop.visible:
+        product = found[product_id]
+        if not product.available:
             line.problem = "unavailable"
             out.append(line)
             continue
@@ -159,8 +147,8 @@ def _price_lines(lines: list[tuple[str, int]], now: datetime) -> list[PricedLine
         line.shop_id = product.shop_id
         line.stock = product.stock
         line.list_price = product.list_price
-        line.unit_price = product.price_at(now)
-        line.on_offer = product.on_offer_at(now)
+        line.unit_price = product.unit_price
+        line.on_offer = product.on_offer
         line.available = True
         line.thumbnail_key = product.thumbnail_key
         if line.stock <= 0:
@@ -185,7 +173,7 @@ def get_cart(actor: Caller) -> PricedCart:
     )
     if cart.code:
         try:
-            cart.discount = discounts.evaluate(
+            cart.discount = catalog.evaluate_code(
                 cart.code, user_id=actor.account_id, shop_subtotals=cart.shop_subtotals, now=now
             )
         except DiscountRejectedError as rejected:
@@ -197,24 +185,10 @@ def get_cart(actor: Caller) -> PricedCart:
     return cart
 
 
-def _live_product(product_id: str) -> Product:
-    product, _ = products.visible_product(product_id)
-    return product
-
-
-def _check_stock(product: Product, quantity: int) -> None:
-    stock = int(product.stock)
-    if quantity > stock:
-        raise OutOfStockError(
-            f"Only {stock} of {product.title!r} in stock",
-            details={"product_id": product.product_id, "available": stock, "requested": quantity},
-        )
-
-
 def add_item(actor: Caller, product_id: str, quantity: int) -> PricedCart:
     """Add ``quantity`` units (on top of any already in the cart), within live stock."""
     settings = get_settings()
-    product = _live_product(product_id)
+    product = catalog.buyable_product(product_id)
     try:
         existing = int(CartLine.get(cart_pk(actor.account_id), item_sk(product_id)).quantity)
     except CartLine.DoesNotExist:
@@ -229,7 +203,7 @@ def add_item(actor: Caller, product_id: str, quantity: int) -> PricedCart:
             f"At most {settings.cart_quantity_max} units of one product per cart",
             details={"limit": settings.cart_quantity_max, "in_cart": existing},
         )
-    _check_stock(product, wanted)
+    catalog.check_stock(product, wanted)
     _save_line(actor.account_id, product_id, wanted)
     return get_cart(actor)
 
@@ -255,8 +229,8 @@ def set_quantity(actor: Caller, product_id: str, quantity: int) -> PricedCart:
         CartLine.get(cart_pk(actor.account_id), item_sk(product_id))
     except CartLine.DoesNotExist:
         raise NotFoundError("That product is not in your cart") from None
-    product = _live_product(product_id)
-    _check_stock(product, quantity)
+    product = catalog.buyable_product(product_id)
+    catalog.check_stock(product, quantity)
     _save_line(actor.account_id, product_id, quantity)
     return get_cart(actor)
 
@@ -277,7 +251,9 @@ def remove_item(actor: Caller, product_id: str) -> PricedCart:
 def apply_code(actor: Caller, code: str) -> PricedCart:
     """Apply a discount code to the cart; DiscountRejectedError names the broken rule."""
     cart = get_cart(actor)
-    applied = discounts.evaluate(code, user_id=actor.account_id, shop_subtotals=cart.shop_subtotals)
+    applied = catalog.evaluate_code(
+        code, user_id=actor.account_id, shop_subtotals=cart.shop_subtotals
+    )
     _touch(actor.account_id, code=applied.code)
     return get_cart(actor)
 
@@ -350,18 +326,18 @@ def _drop_code(user_id: str, code: str) -> None:
 
 
 # ---------- wishlist ----------
-def wishlist(actor: Caller) -> list[tuple[WishlistEntry, Product | None]]:
-    """Saved products, newest first, with their current catalog entry (None if gone)."""
+def wishlist(actor: Caller) -> list[tuple[WishlistEntry, catalog.ProductCard | None]]:
+    """Saved products, newest first, with their card (None if gone or deleted)."""
     entries = sorted(
         WishlistEntry.query(wish_pk(actor.account_id)), key=lambda e: e.added_at, reverse=True
     )
-    found = _products([entry.product_id for entry in entries])
+    found = catalog.cards([entry.product_id for entry in entries])
     return [(entry, found.get(entry.product_id)) for entry in entries]
 
 
 def wish(actor: Caller, product_id: str) -> None:
     """Save a visible product for later (idempotent)."""
-    _live_product(product_id)
+    catalog.buyable_product(product_id)
     entries = list(WishlistEntry.query(wish_pk(actor.account_id), limit=WISHLIST_MAX + 1))
     if any(entry.product_id == product_id for entry in entries):
         return
@@ -373,7 +349,7 @@ def wish(actor: Caller, product_id: str) -> None:
         product_id=product_id,
         added_at=clock.now(),
     ).save()
-    products.bump_popularity(product_id, 1)
+    catalog.bump_popularity(product_id, 1)
 
 
 def unwish(actor: Caller, product_id: str) -> None:
@@ -386,7 +362,7 @@ def unwish(actor: Caller, product_id: str) -> None:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         return
-    products.bump_popularity(product_id, -1)
+    catalog.bump_popularity(product_id, -1)
 
 
 # ---------- abandoned carts ----------

@@ -1,7 +1,8 @@
 """Products: seller CRUD on their own shop's products, optimistic locking, soft delete.
 
 Every change publishes ``product.updated`` (or ``product.deleted``); the search index
-follows from those events (``chalicelib.catalog.service.indexer``).
+follows from those events (``chalicelib.catalog.service.indexer``). What a cart needs of
+a product (a snapshot priced now, a stock check, cards, popularity) is here too.
 """
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from chalicelib.catalog import repository
+from chalicelib.catalog import media, repository
 from chalicelib.catalog.domain import (
     Product,
     ProductImage,
     ProductOffer,
+    ProductSnapshot,
     ProductStatus,
     Shop,
     ShopStatus,
+    is_listed,
     slugify,
 )
-from chalicelib.catalog.errors import RestoreWindowClosedError, StaleVersionError
+from chalicelib.catalog.errors import OutOfStockError, RestoreWindowClosedError, StaleVersionError
 from chalicelib.catalog.events import ProductChange, ProductDeleted, ProductUpdated
-from chalicelib.catalog.schemas import ProductInput, ProductPatch
+from chalicelib.catalog.schemas import ProductCard, ProductInput, ProductPatch
 from chalicelib.catalog.service import shops
 from chalicelib.catalog.service.site_config import require_category
 from chalicelib.core import clock, events
@@ -248,8 +251,79 @@ def set_offer(product: Product, offer: ProductOffer | None) -> Product:
     return changed
 
 
+# ---------- what a cart uses ----------
 def bump_popularity(product_id: str, delta: int) -> None:
     """Count a shopper's interest (wishlist) without touching the seller's version."""
     product = repository.get().add_popularity(product_id, delta)
     if product is not None:
         _announce(product, "popularity")
+
+
+def snapshot(product: Product | None, shop: Shop | None, now: datetime) -> ProductSnapshot:
+    """How a cart line sees ``product`` at ``now`` (unavailable unless listed)."""
+    if product is None or not is_listed(product, shop):
+        return ProductSnapshot(product_id=product.product_id if product else "")
+    return ProductSnapshot(
+        product_id=product.product_id,
+        available=True,
+        shop_id=product.shop_id,
+        title=product.title,
+        stock=product.stock,
+        unit_price=product.price_at(now),
+        list_price=product.list_price,
+        on_offer=product.on_offer_at(now),
+        thumbnail_key=product.thumbnail_key,
+    )
+
+
+def products_for_cart(
+    product_ids: Iterable[str], *, now: datetime | None = None
+) -> dict[str, ProductSnapshot]:
+    """Each product as a cart line sees it now, by id (one batch read of the products and
+    one of their shops); unknown ids come back unavailable too."""
+    now = now or clock.now()
+    wanted = list(dict.fromkeys(product_ids))
+    repo = repository.get()
+    found = repo.products(wanted)
+    shops_by_id = repo.shops({product.shop_id for product in found.values()})
+    out: dict[str, ProductSnapshot] = {}
+    for product_id in wanted:
+        product = found.get(product_id)
+        shop = shops_by_id.get(product.shop_id) if product else None
+        out[product_id] = replace(snapshot(product, shop, now), product_id=product_id)
+    return out
+
+
+def buyable_product(product_id: str, *, now: datetime | None = None) -> ProductSnapshot:
+    """A product shoppers may see and buy, priced now; NotFoundError otherwise."""
+    product, shop = visible_product(product_id)
+    return snapshot(product, shop, now or clock.now())
+
+
+def check_stock(product: ProductSnapshot, quantity: int) -> None:
+    """Raise OutOfStockError if fewer than ``quantity`` units are in stock."""
+    if quantity > product.stock:
+        raise OutOfStockError(
+            f"Only {product.stock} of {product.title!r} in stock",
+            details={
+                "product_id": product.product_id,
+                "available": product.stock,
+                "requested": quantity,
+            },
+        )
+
+
+def cards(product_ids: Iterable[str], *, now: datetime | None = None) -> dict[str, ProductCard]:
+    """The cards of the active ones of ``product_ids`` (one batch read), by id."""
+    now = now or clock.now()
+    found = repository.get().products(product_ids)
+    return {
+        product_id: ProductCard.of_product(product, now)
+        for product_id, product in found.items()
+        if product.is_active
+    }
+
+
+def media_url(key: str | None) -> str | None:
+    """A time-limited URL for a catalog media key (a thumbnail), or None."""
+    return media.url_for(key)
