@@ -101,7 +101,7 @@ def point_at(cloud: Any) -> None:
 def load_catalog(cloud: Any, count: int = PRODUCTS) -> dict[str, Any]:
     """Sellers, shops and ``count`` products (with postings) in the running cloud."""
     point_at(cloud)
-    from chalicelib.catalog import demo
+    from chalicelib.dev import demo
     from chalicelib.identity import admin
 
     started = time.perf_counter()

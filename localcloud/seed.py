@@ -73,12 +73,12 @@ def _seed_catalog() -> dict[str, int]:
     from datetime import timedelta
 
     from chalicelib.cart import service as cart
-    from chalicelib.catalog import demo
     from chalicelib.catalog.errors import DiscountRejectedError
     from chalicelib.catalog.schemas import DiscountCodeInput
     from chalicelib.catalog.service import discounts, products
     from chalicelib.core import clock
     from chalicelib.core.caller import Caller, Role
+    from chalicelib.dev import demo
     from chalicelib.identity import admin, repository
     from chalicelib.identity.service import normalize_email
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from chalicelib.catalog import demo
 from chalicelib.core import clock
+from chalicelib.dev import demo
 from chalicelib.orders.models import Order, order_pk
 
 

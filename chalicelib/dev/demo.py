@@ -1,9 +1,11 @@
-"""Demo catalog for ``make dev`` and the benchmark: shops, products with images, a cart.
+"""Demo catalog for ``make dev``, tests and the benchmark: shops, products with images.
 
 Products are generated deterministically and loaded in bulk (batch writes for the items,
 their slug claims and their search postings) instead of one event each, so hundreds
 load in seconds and 10,000 in about a minute. Demo images are real images made with
 Pillow and stored as the image pipeline stores them; products share a small set of them.
+Development scaffolding: ``load`` writes through the catalog repository's bulk methods
+(no events, no checks), which no request path uses.
 """
 
 from __future__ import annotations
