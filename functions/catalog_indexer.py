@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chalicelib.catalog import indexer
+from chalicelib.catalog.service import indexer
 from chalicelib.core.events import BusRecord
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
@@ -22,7 +22,7 @@ processor = BatchProcessor(event_type=EventType.SQS, model=BusRecord)
 
 
 def index_record(record: BusRecord) -> dict[str, Any]:
-    result = indexer.handle(record.body.model_dump(mode="json", by_alias=True))
+    result = indexer.handle(record.body.detail_type, record.body.detail.data)
     metrics.add_metric(name="CatalogIndexEvents", unit="Count", value=1)
     return result
 

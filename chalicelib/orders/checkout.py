@@ -22,10 +22,10 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.cart import service as cart_service
-from chalicelib.catalog import discounts
-from chalicelib.catalog.actor import Actor
 from chalicelib.catalog.errors import DiscountRejectedError
+from chalicelib.catalog.service import discounts
 from chalicelib.core import aws, clock
+from chalicelib.core.caller import Caller, Role
 from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import (
     DependencyUnavailableError,
@@ -132,7 +132,7 @@ def place(
     if shopper.role != "user" and shopper.role != "admin":
         raise ForbiddenError("Sellers check out with a shopper account")
     method = _check_method(payment_method)
-    actor = Actor(account_id=shopper.account_id, role=shopper.role)
+    actor = Caller(account_id=shopper.account_id, role=Role(shopper.role))
     cart = cart_service.get_cart(actor)
     # Stock problems are left to the reservation (the source of truth, also under races):
     # the saga cancels with OUT_OF_STOCK. Lines that cannot be bought at all block here.

@@ -14,9 +14,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.catalog import shops
 from chalicelib.catalog.events import ProductUpdated
 from chalicelib.catalog.models import PRODUCT_SK, Product, product_pk
+from chalicelib.catalog.service import shops
 from chalicelib.core import aws
 from chalicelib.core.settings import get_settings
 from chalicelib.orders import publishing

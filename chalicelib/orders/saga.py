@@ -15,7 +15,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.cart import service as cart_service
-from chalicelib.catalog import discounts
+from chalicelib.catalog.service import discounts
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.orders import faults, inventory, payments, publishing, repository

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from chalicelib.cart import service as cart_service
-from chalicelib.catalog.actor import Actor
 from chalicelib.core import aws
+from chalicelib.core.caller import Caller, Role
 from chalicelib.core.settings import get_settings
 from chalicelib.orders import checkout
 from localcloud.deploy import Deployment
@@ -24,7 +24,7 @@ def test_the_retried_request_starts_the_saga_once(
 ) -> None:
     (lamp,) = products_with_stock(5)
     shopper = checkout.Shopper(uuid.uuid4().hex, "user", "shopper@example.com")
-    cart_service.add_item(Actor(account_id=shopper.account_id, role="user"), lamp, 1)
+    cart_service.add_item(Caller(account_id=shopper.account_id, role=Role.USER), lamp, 1)
 
     def crash(_: object) -> None:
         raise Crash
