@@ -186,8 +186,9 @@ def test_shop_purge_workflow_removes_the_shop_and_blocks_the_email(cloud: Runnin
     output = run_purge(cloud, "shop-purge")
     assert output["shops_purged"] >= 1
     assert httpx.get(f"{cloud.rest}/shops/{shop['shop_id']}").status_code == 404
-    table = cloud.info()["resources"]["CatalogTable"]
+    # The sign-up blocklist is identity's (an item in the identity table).
+    identity_table = cloud.info()["resources"]["IdentityTable"]
     blocked = cloud.client("dynamodb").get_item(
-        TableName=table, Key={"pk": {"S": f"BLOCKED#{email}"}, "sk": {"S": "BLOCK"}}
+        TableName=identity_table, Key={"pk": {"S": f"BLOCKED#{email}"}, "sk": {"S": "BLOCK"}}
     )
     assert blocked["Item"]["reason"]["S"] == "shop purged"
