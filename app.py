@@ -26,6 +26,12 @@ app.register_blueprint(catalog_bp)
 app.register_blueprint(cart_bp)
 app.register_blueprint(orders_bp)  # Orders and payments (S4)
 
+if get_settings().stage in ("local", "test"):
+    from chalicelib.dev import payments as dev_payments
+
+    dev_payments.install()  # the payment simulator, when Stripe is not configured
+    app.register_blueprint(dev_payments.bp)
+
 
 @app.on_ws_connect()
 def ws_connect(event: WebsocketEvent) -> Response | None:

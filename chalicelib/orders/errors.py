@@ -3,6 +3,8 @@ Catch match (``infra/statemachines/checkout_saga.asl.json``), so do not rename t
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.core.errors import BadRequestError, ConflictError, DependencyUnavailableError
 
 
@@ -66,3 +68,26 @@ class WebhookSignatureError(BadRequestError):
     """A webhook's signature does not verify (HTTP 400)."""
 
     code = "BAD_SIGNATURE"
+
+
+class IllegalTransitionError(ConflictError):
+    """The order cannot move from its status to the one asked for."""
+
+    code = "ILLEGAL_TRANSITION"
+
+    @classmethod
+    def between(cls, current: str, target: str, allowed: list[str]) -> IllegalTransitionError:
+        details: dict[str, Any] = {"from": current, "to": target, "allowed": allowed}
+        return cls(f"An order that is {current} cannot become {target}", details=details)
+
+
+class CheckoutKeyTakenError(ConflictError):
+    """The shopper's Idempotency-Key already claims a checkout (a double submit)."""
+
+    code = "IDEMPOTENCY_KEY_TAKEN"
+
+
+class CodeUseRefusedError(ConflictError):
+    """The discount code's counters refused this use (its last use was taken meanwhile)."""
+
+    code = "DISCOUNT_REJECTED"

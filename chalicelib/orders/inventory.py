@@ -12,42 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.catalog import shops
 from chalicelib.catalog.events import ProductUpdated
 from chalicelib.catalog.models import PRODUCT_SK, Product, product_pk
-from chalicelib.core import aws
+from chalicelib.core import events as bus
+from chalicelib.core.dynamo import TransactionCancelledError
 from chalicelib.core.settings import get_settings
-from chalicelib.orders import publishing
+from chalicelib.orders import repository
+from chalicelib.orders.domain import Order, StockState, units_of
 from chalicelib.orders.errors import OutOfStockError, TransientStockError
 from chalicelib.orders.events import StockLow, StockUpdated
-from chalicelib.orders.models import ORDER_SK, Order, order_pk
 
 MAX_TRANSACTION_ITEMS = 100
-NONE, RESERVED, RELEASED = "NONE", "RESERVED", "RELEASED"
-
-
-def _units(orders: list[Order]) -> dict[str, tuple[str, int]]:
-    """product id → (shop id, units) over every line of ``orders``."""
-    units: dict[str, tuple[str, int]] = {}
-    for order in orders:
-        for line in order.lines:
-            shop, held = units.get(line["product_id"], (order.shop_id, 0))
-            units[line["product_id"]] = (shop, held + int(line["quantity"]))
-    return units
-
-
-def _order_update(order: Order, expected: str, new: str) -> dict[str, Any]:
-    return {
-        "Update": {
-            "TableName": get_settings().orders_table,
-            "Key": {"pk": {"S": order_pk(order.order_id)}, "sk": {"S": ORDER_SK}},
-            "UpdateExpression": "SET stock_state = :new",
-            "ConditionExpression": "stock_state = :expected",
-            "ExpressionAttributeValues": {":new": {"S": new}, ":expected": {"S": expected}},
-        }
-    }
+NONE, RESERVED, RELEASED = StockState.NONE, StockState.RESERVED, StockState.RELEASED
 
 
 def _product_update(product_id: str, delta: int, *, guard: bool) -> dict[str, Any]:
@@ -68,23 +45,28 @@ def _product_update(product_id: str, delta: int, *, guard: bool) -> dict[str, An
     return {"Update": update}
 
 
-def _transact(items: list[dict[str, Any]]) -> list[str] | None:
-    """Run a transaction; None when committed, else the cancellation reason codes."""
-    if len(items) > MAX_TRANSACTION_ITEMS:
+def _hold(
+    orders: list[Order], expected: StockState, new: StockState, products: list[dict[str, Any]]
+) -> TransactionCancelledError | None:
+    """Run the transaction; None when committed, else why it was cancelled."""
+    if len(orders) + len(products) > MAX_TRANSACTION_ITEMS:
         raise OutOfStockError(
             f"A checkout may hold at most {MAX_TRANSACTION_ITEMS} items in one reservation"
         )
     try:
-        aws.client("dynamodb").transact_write_items(TransactItems=items)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code")
-        if code != "TransactionCanceledException":
-            if code in ("ThrottlingException", "ProvisionedThroughputExceededException"):
-                raise TransientStockError("Stock is busy; try again") from None
-            raise
-        reasons = error.response.get("CancellationReasons") or []
-        return [str(reason.get("Code") or "None") for reason in reasons]
+        repository.get().hold_stock(orders, expected=expected, new=new, with_items=products)
+    except TransactionCancelledError as cancelled:
+        if cancelled.conflicted:
+            raise TransientStockError(
+                "Another checkout is writing the same stock; try again"
+            ) from None
+        return cancelled
     return None
+
+
+def _fresh(orders: list[Order]) -> list[Order]:
+    repo = repository.get()
+    return [repo.get_order(order.order_id) for order in orders]
 
 
 def reserve(orders: list[Order]) -> bool:
@@ -97,29 +79,17 @@ def reserve(orders: list[Order]) -> bool:
         return False
     if states & {RESERVED, RELEASED}:
         raise OutOfStockError("These orders' stock was already released")
-    units = _units(orders)
-    items = [_order_update(order, NONE, RESERVED) for order in orders]
-    items += [_product_update(pid, -qty, guard=True) for pid, (_, qty) in units.items()]
-    reasons = _transact(items)
-    if reasons is None:
-        for order in orders:
-            order.stock_state = RESERVED
+    units = units_of(orders)
+    products = [_product_update(pid, -qty, guard=True) for pid, (_, qty) in units.items()]
+    failed = _hold(orders, NONE, RESERVED, products)
+    if failed is None:
         _announce(units, sign=-1, reason="reserved")
         return True
-    if any(code == "TransactionConflict" for code in reasons):
-        raise TransientStockError("Another checkout is writing the same stock; try again")
-    order_reasons, product_reasons = reasons[: len(orders)], reasons[len(orders) :]
-    if any(code == "ConditionalCheckFailed" for code in order_reasons):
-        for order in orders:
-            order.refresh(consistent_read=True)
-        if {order.stock_state for order in orders} == {RESERVED}:
+    if any(failed.failed(i) for i in range(len(orders))):
+        if {order.stock_state for order in _fresh(orders)} == {RESERVED}:
             return False  # an earlier attempt committed; nothing more to take
         raise OutOfStockError("These orders' stock was already released")
-    short = [
-        pid
-        for (pid, _), code in zip(units.items(), product_reasons, strict=False)
-        if code == "ConditionalCheckFailed"
-    ]
+    short = [pid for i, pid in enumerate(units) if failed.failed(len(orders) + i)]
     raise OutOfStockError(
         "Not enough stock for: " + ", ".join(short), details={"product_ids": short}
     )
@@ -130,32 +100,20 @@ def release(orders: list[Order]) -> bool:
     held = [order for order in orders if order.stock_state == RESERVED]
     if not held:
         return False
-    restock = _units(held)
+    restock = units_of(held)
     while True:  # bounded: each pass drops a vanished product or an already released order
-        items = [_order_update(order, RESERVED, RELEASED) for order in held]
-        items += [_product_update(pid, qty, guard=False) for pid, (_, qty) in restock.items()]
-        reasons = _transact(items)
-        if reasons is None:
+        products = [_product_update(pid, qty, guard=False) for pid, (_, qty) in restock.items()]
+        failed = _hold(held, RESERVED, RELEASED, products)
+        if failed is None:
             break
-        if any(code == "TransactionConflict" for code in reasons):
-            raise TransientStockError("Another checkout is writing the same stock; try again")
-        order_reasons, product_reasons = reasons[: len(held)], reasons[len(held) :]
-        if any(code == "ConditionalCheckFailed" for code in order_reasons):
+        if any(failed.failed(i) for i in range(len(held))):
             # An earlier attempt released some of them: re-read and release the rest.
-            for order in held:
-                order.refresh(consistent_read=True)
-            return release(held)
+            return release(_fresh(held))
         # The rest failed on products that no longer exist (purged): nothing to give back.
-        gone = {
-            pid
-            for pid, code in zip(restock, product_reasons, strict=False)
-            if code == "ConditionalCheckFailed"
-        }
+        gone = {pid for i, pid in enumerate(restock) if failed.failed(len(held) + i)}
         if not gone:
             raise TransientStockError("Could not release stock; try again")
         restock = {pid: held_units for pid, held_units in restock.items() if pid not in gone}
-    for order in held:
-        order.stock_state = RELEASED
     _announce(restock, sign=1, reason="released")
     return True
 
@@ -198,7 +156,7 @@ def _announce(units: dict[str, tuple[str, int]], *, sign: int, reason: str) -> N
                 events.append(
                     StockLow(product_id=pid, shop_id=shop_id, stock=stock, threshold=threshold)
                 )
-    publishing.announce(*events)
+    bus.publish(*events, best_effort=True)
 
 
 def stock_of(product_ids: list[str]) -> dict[str, int]:
