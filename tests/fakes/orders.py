@@ -1,5 +1,6 @@
-"""The orders repository in memory (passes the same contract tests as DynamoDB), and data
-factories that store through a repository (tests never spell keys).
+"""The orders repository in memory (passes the same contract tests as DynamoDB), a
+recording stand-in for the saga's state machine, and data factories that store through a
+repository (tests never spell keys).
 
 What the fake does not simulate: another table's transaction items (``hold_stock``'s
 ``with_items`` are accepted and ignored) and a discount code's counters (the redemption
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from chalicelib.core.dynamo import (
     new_id,
     time_key,
 )
-from chalicelib.core.errors import BadRequestError, NotFoundError
+from chalicelib.core.errors import BadRequestError, DependencyUnavailableError, NotFoundError
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.orders.domain import (
     Checkout,
@@ -348,6 +349,27 @@ def _within(key: str, since: datetime | None, until: datetime | None) -> bool:
 
 def _typecheck(repository: InMemoryOrdersRepository) -> OrdersRepository:
     return repository  # mypy: the fake is an OrdersRepository
+
+
+@dataclass
+class FakeWorkflow:
+    """Executions started, and the answers given to waiting tasks."""
+
+    started: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answers: list[tuple[str, str, Any]] = field(default_factory=list)
+    unavailable: bool = False
+
+    def start(self, name: str, saga_input: dict[str, Any]) -> None:
+        if self.unavailable:
+            raise DependencyUnavailableError("Checkout is unavailable; try again shortly")
+        if name not in {started for started, _ in self.started}:
+            self.started.append((name, saga_input))
+
+    def succeed(self, task_token: str, output: dict[str, Any]) -> None:
+        self.answers.append((task_token, "success", output))
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        self.answers.append((task_token, "failure", error))
 
 
 # ---------- factories ----------
