@@ -101,7 +101,7 @@ def point_at(cloud: Any) -> None:
 def load_catalog(cloud: Any, count: int = PRODUCTS) -> dict[str, Any]:
     """Sellers, shops and ``count`` products (with postings) in the running cloud."""
     point_at(cloud)
-    from chalicelib.catalog import demo
+    from chalicelib.dev import demo
     from chalicelib.identity import admin
 
     started = time.perf_counter()
@@ -167,11 +167,12 @@ def bench_catalog(cloud: Any, rounds: int = 20) -> dict[str, Any]:
                 _timed(client, [f"{cloud.rest}/products?{query}&limit=20"] * rounds)
             )
 
-    from chalicelib.catalog import browse
+    from chalicelib.catalog.schemas import SearchParams
+    from chalicelib.catalog.service import browse
 
     search_calls = {}
     for query in SEARCHES:
-        params = browse.SearchParams.model_validate(
+        params = SearchParams.model_validate(
             dict(pair.split("=", 1) for pair in query.split("&")) | {"limit": "20"}
         )
         search_calls[query] = _calls_of(functools.partial(browse.search, params))

@@ -67,7 +67,7 @@ def _checkout(http: httpx.Client, headers: dict[str, str], product_id: str) -> s
 
 def bench_checkout(cloud: Any, sequential: int = 30, concurrent: int = 50) -> dict[str, Any]:
     catalog.point_at(cloud)
-    from chalicelib.catalog import demo
+    from chalicelib.dev import demo
 
     run = uuid.uuid4().hex[:6]
     demo.ensure_categories()  # the catalog bench usually ran first; do not rely on it

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chalicelib.catalog import purge
+from chalicelib.catalog.service import purge
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
 

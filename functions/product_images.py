@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chalicelib.catalog import images
+from chalicelib.catalog.service import images
 from chalicelib.core.events import parse_detail
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings

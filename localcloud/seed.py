@@ -73,11 +73,12 @@ def _seed_catalog() -> dict[str, int]:
     from datetime import timedelta
 
     from chalicelib.cart import service as cart
-    from chalicelib.catalog import demo, discounts, products
-    from chalicelib.catalog.actor import Actor
     from chalicelib.catalog.errors import DiscountRejectedError
-    from chalicelib.catalog.inputs import DiscountCodeInput
+    from chalicelib.catalog.schemas import DiscountCodeInput
+    from chalicelib.catalog.service import discounts, products
     from chalicelib.core import clock
+    from chalicelib.core.caller import Caller, Role
+    from chalicelib.dev import demo
     from chalicelib.identity import admin, repository
     from chalicelib.identity.service import normalize_email
 
@@ -97,7 +98,7 @@ def _seed_catalog() -> dict[str, int]:
     if first.items:
         return {"shops": len(shop_list), "products": 0}
     loaded = demo.load(demo.generate(shop_list, DEMO_PRODUCTS, pictures=demo.demo_images()))
-    seller = Actor(account_id=shop_list[0].owner_id, role="seller")
+    seller = Caller(account_id=shop_list[0].owner_id, role=Role.SELLER)
     now = clock.now()
     discounts.create_code(
         seller,
@@ -113,11 +114,11 @@ def _seed_catalog() -> dict[str, int]:
     )
     shopper_id = repository.account_id_for_email("shopper@bazaar.example.com")
     if shopper_id:
-        shopper = Actor(account_id=shopper_id, role="user")
+        shopper = Caller(account_id=shopper_id, role=Role.USER)
         page = products.list_shop_products(
             shop_list[0].shop_id, limit=10, cursor=None, include_deleted=False
         )
-        in_stock = [p for p in page.items if int(p.stock) >= 2][:2]
+        in_stock = [p for p in page.items if p.stock >= 2][:2]
         for product in in_stock:
             cart.add_item(shopper, product.product_id, 1)
         if in_stock:

@@ -9,10 +9,7 @@ from chalice import Blueprint
 from pydantic import AfterValidator, Field
 
 from chalicelib.cart import service
-from chalicelib.catalog import images
-from chalicelib.catalog.actor import Actor
-from chalicelib.catalog.views import ProductCard, card_of
-from chalicelib.core import clock
+from chalicelib.catalog import service as catalog
 from chalicelib.core.caller import Caller
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import RequestModel, ResponseModel
@@ -21,10 +18,6 @@ from chalicelib.web.routing import api_route
 
 bp = Blueprint(__name__)
 TAGS = ["cart"]
-
-
-def actor_of(caller: Caller) -> Actor:
-    return Actor(account_id=caller.account_id, role=caller.role)
 
 
 def _max_quantity(value: int) -> int:
@@ -99,7 +92,7 @@ def cart_view(cart: service.PricedCart) -> CartView:
                 line_total=line.line_total,
                 stock=line.stock,
                 problem=line.problem,
-                thumbnail_url=images.url_for(line.thumbnail_key),
+                thumbnail_url=catalog.media_url(line.thumbnail_key),
             )
             for line in cart.lines
         ],
@@ -124,7 +117,7 @@ def cart_view(cart: service.PricedCart) -> CartView:
     access=SIGNED_IN,
 )
 def get_cart(caller: Caller) -> CartView:
-    return cart_view(service.get_cart(actor_of(caller)))
+    return cart_view(service.get_cart(caller))
 
 
 @api_route(
@@ -139,7 +132,7 @@ def get_cart(caller: Caller) -> CartView:
     errors=[404, 409],
 )
 def add_item(body: AddItemRequest, caller: Caller) -> CartView:
-    return cart_view(service.add_item(actor_of(caller), body.product_id, body.quantity))
+    return cart_view(service.add_item(caller, body.product_id, body.quantity))
 
 
 @api_route(
@@ -154,7 +147,7 @@ def add_item(body: AddItemRequest, caller: Caller) -> CartView:
     errors=[404, 409],
 )
 def set_quantity(product_id: str, body: QuantityRequest, caller: Caller) -> CartView:
-    return cart_view(service.set_quantity(actor_of(caller), product_id, body.quantity))
+    return cart_view(service.set_quantity(caller, product_id, body.quantity))
 
 
 @api_route(
@@ -167,7 +160,7 @@ def set_quantity(product_id: str, body: QuantityRequest, caller: Caller) -> Cart
     access=SIGNED_IN,
 )
 def remove_item(product_id: str, caller: Caller) -> CartView:
-    return cart_view(service.remove_item(actor_of(caller), product_id))
+    return cart_view(service.remove_item(caller, product_id))
 
 
 @api_route(
@@ -182,7 +175,7 @@ def remove_item(product_id: str, caller: Caller) -> CartView:
     errors=[422],
 )
 def apply_code(body: CodeRequest, caller: Caller) -> CartView:
-    return cart_view(service.apply_code(actor_of(caller), body.code))
+    return cart_view(service.apply_code(caller, body.code))
 
 
 @api_route(
@@ -195,14 +188,14 @@ def apply_code(body: CodeRequest, caller: Caller) -> CartView:
     access=SIGNED_IN,
 )
 def remove_code(caller: Caller) -> CartView:
-    return cart_view(service.remove_code(actor_of(caller)))
+    return cart_view(service.remove_code(caller))
 
 
 class WishlistItem(ResponseModel):
     product_id: str
     added_at: datetime
     available: bool
-    product: ProductCard | None = None
+    product: catalog.ProductCard | None = None
 
 
 class WishlistView(ResponseModel):
@@ -218,12 +211,8 @@ class WishlistView(ResponseModel):
     access=SIGNED_IN,
 )
 def get_wishlist(caller: Caller) -> WishlistView:
-    now = clock.now()
     items = []
-    for entry, product in service.wishlist(actor_of(caller)):
-        card = None
-        if product is not None and product.status == "ACTIVE":
-            card = card_of(product, now)
+    for entry, card in service.wishlist(caller):
         items.append(
             WishlistItem(
                 product_id=entry.product_id,
@@ -246,7 +235,7 @@ def get_wishlist(caller: Caller) -> WishlistView:
     errors=[404, 409],
 )
 def wish(product_id: str, caller: Caller) -> None:
-    service.wish(actor_of(caller), product_id)
+    service.wish(caller, product_id)
 
 
 @api_route(
@@ -259,4 +248,4 @@ def wish(product_id: str, caller: Caller) -> None:
     status=204,
 )
 def unwish(product_id: str, caller: Caller) -> None:
-    service.unwish(actor_of(caller), product_id)
+    service.unwish(caller, product_id)

@@ -30,13 +30,10 @@ from chalicelib.cart.models import (
     item_sk,
     wish_pk,
 )
-from chalicelib.catalog import discounts, products
-from chalicelib.catalog.actor import Actor
-from chalicelib.catalog.common import publish
-from chalicelib.catalog.errors import DiscountRejectedError, OutOfStockError
-from chalicelib.catalog.models import ACTIVE, PRODUCT_SK, Product, Shop, product_pk
-from chalicelib.catalog.pricing import effective_price, offer_is_active
-from chalicelib.core import clock
+from chalicelib.catalog import service as catalog
+from chalicelib.catalog.errors import DiscountRejectedError
+from chalicelib.core import clock, events
+from chalicelib.core.caller import Caller
 from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.settings import get_settings
@@ -73,7 +70,7 @@ class PricedCart:
     user_id: str
     lines: list[PricedLine] = field(default_factory=list)
     code: str | None = None
-    discount: discounts.AppliedDiscount | None = None
+    discount: catalog.AppliedDiscount | None = None
     discount_error: dict[str, Any] | None = None
     currency: str = "USD"
     updated_at: datetime | None = None
@@ -136,47 +133,24 @@ def _lines(user_id: str) -> list[CartLine]:
     )
 
 
-def _products(ids: list[str]) -> dict[str, Product]:
-    if not ids:
-        return {}
-    keys = [(product_pk(product_id), PRODUCT_SK) for product_id in dict.fromkeys(ids)]
-    return {item.product_id: item for item in Product.batch_get(keys, consistent_read=True)}
-
-
-def _shops(ids: set[str]) -> dict[str, Shop]:
-    if not ids:
-        return {}
-    from chalicelib.catalog.models import SHOP_SK, shop_pk
-
-    return {item.shop_id: item for item in Shop.batch_get([(shop_pk(i), SHOP_SK) for i in ids])}
-
-
 def _price_lines(lines: list[tuple[str, int]], now: datetime) -> list[PricedLine]:
-    found = _products([product_id for product_id, _ in lines])
-    shops_by_id = _shops({product.shop_id for product in found.values()})
+    found = catalog.products_for_cart([product_id for product_id, _ in lines], now=now)
     out: list[PricedLine] = []
     for product_id, quantity in lines:
         line = PricedLine(product_id=product_id, quantity=quantity)
-        product = found.get(product_id)
-        shop = shops_by_id.get(product.shop_id) if product else None
-        if product is None or product.status != ACTIVE or shop is None or not shop.visible:
+        product = found[product_id]
+        if not product.available:
             line.problem = "unavailable"
             out.append(line)
             continue
         line.title = product.title
         line.shop_id = product.shop_id
-        line.stock = int(product.stock)
-        line.list_price = products.price_of(product)
-        line.unit_price = effective_price(
-            int(product.regular_price),
-            None if product.sale_price is None else int(product.sale_price),
-            product.offer,
-            now,
-        )
-        line.on_offer = offer_is_active(product.offer, now)
+        line.stock = product.stock
+        line.list_price = product.list_price
+        line.unit_price = product.unit_price
+        line.on_offer = product.on_offer
         line.available = True
-        images = product.images or []
-        line.thumbnail_key = images[0].get("thumbnail_key") if images else None
+        line.thumbnail_key = product.thumbnail_key
         if line.stock <= 0:
             line.problem = "out_of_stock"
         elif quantity > line.stock:
@@ -185,7 +159,7 @@ def _price_lines(lines: list[tuple[str, int]], now: datetime) -> list[PricedLine
     return out
 
 
-def get_cart(actor: Actor) -> PricedCart:
+def get_cart(actor: Caller) -> PricedCart:
     """The actor's cart priced now; a code that no longer applies is reported, not used."""
     now = clock.now()
     header = _header(actor.account_id)
@@ -199,7 +173,7 @@ def get_cart(actor: Actor) -> PricedCart:
     )
     if cart.code:
         try:
-            cart.discount = discounts.evaluate(
+            cart.discount = catalog.evaluate_code(
                 cart.code, user_id=actor.account_id, shop_subtotals=cart.shop_subtotals, now=now
             )
         except DiscountRejectedError as rejected:
@@ -211,24 +185,10 @@ def get_cart(actor: Actor) -> PricedCart:
     return cart
 
 
-def _live_product(product_id: str) -> Product:
-    product, _ = products.visible_product(product_id)
-    return product
-
-
-def _check_stock(product: Product, quantity: int) -> None:
-    stock = int(product.stock)
-    if quantity > stock:
-        raise OutOfStockError(
-            f"Only {stock} of {product.title!r} in stock",
-            details={"product_id": product.product_id, "available": stock, "requested": quantity},
-        )
-
-
-def add_item(actor: Actor, product_id: str, quantity: int) -> PricedCart:
+def add_item(actor: Caller, product_id: str, quantity: int) -> PricedCart:
     """Add ``quantity`` units (on top of any already in the cart), within live stock."""
     settings = get_settings()
-    product = _live_product(product_id)
+    product = catalog.buyable_product(product_id)
     try:
         existing = int(CartLine.get(cart_pk(actor.account_id), item_sk(product_id)).quantity)
     except CartLine.DoesNotExist:
@@ -243,7 +203,7 @@ def add_item(actor: Actor, product_id: str, quantity: int) -> PricedCart:
             f"At most {settings.cart_quantity_max} units of one product per cart",
             details={"limit": settings.cart_quantity_max, "in_cart": existing},
         )
-    _check_stock(product, wanted)
+    catalog.check_stock(product, wanted)
     _save_line(actor.account_id, product_id, wanted)
     return get_cart(actor)
 
@@ -261,7 +221,7 @@ def _save_line(user_id: str, product_id: str, quantity: int) -> None:
     _touch(user_id)
 
 
-def set_quantity(actor: Actor, product_id: str, quantity: int) -> PricedCart:
+def set_quantity(actor: Caller, product_id: str, quantity: int) -> PricedCart:
     """Set a line's quantity (0 removes it), within live stock."""
     if quantity == 0:
         return remove_item(actor, product_id)
@@ -269,13 +229,13 @@ def set_quantity(actor: Actor, product_id: str, quantity: int) -> PricedCart:
         CartLine.get(cart_pk(actor.account_id), item_sk(product_id))
     except CartLine.DoesNotExist:
         raise NotFoundError("That product is not in your cart") from None
-    product = _live_product(product_id)
-    _check_stock(product, quantity)
+    product = catalog.buyable_product(product_id)
+    catalog.check_stock(product, quantity)
     _save_line(actor.account_id, product_id, quantity)
     return get_cart(actor)
 
 
-def remove_item(actor: Actor, product_id: str) -> PricedCart:
+def remove_item(actor: Caller, product_id: str) -> PricedCart:
     """Take a product out of the cart (idempotent)."""
     try:
         CartLine(pk=cart_pk(actor.account_id), sk=item_sk(product_id)).delete(
@@ -288,15 +248,17 @@ def remove_item(actor: Actor, product_id: str) -> PricedCart:
     return get_cart(actor)
 
 
-def apply_code(actor: Actor, code: str) -> PricedCart:
+def apply_code(actor: Caller, code: str) -> PricedCart:
     """Apply a discount code to the cart; DiscountRejectedError names the broken rule."""
     cart = get_cart(actor)
-    applied = discounts.evaluate(code, user_id=actor.account_id, shop_subtotals=cart.shop_subtotals)
+    applied = catalog.evaluate_code(
+        code, user_id=actor.account_id, shop_subtotals=cart.shop_subtotals
+    )
     _touch(actor.account_id, code=applied.code)
     return get_cart(actor)
 
 
-def remove_code(actor: Actor) -> PricedCart:
+def remove_code(actor: Caller) -> PricedCart:
     _touch(actor.account_id, code=None)
     return get_cart(actor)
 
@@ -364,18 +326,18 @@ def _drop_code(user_id: str, code: str) -> None:
 
 
 # ---------- wishlist ----------
-def wishlist(actor: Actor) -> list[tuple[WishlistEntry, Product | None]]:
-    """Saved products, newest first, with their current catalog entry (None if gone)."""
+def wishlist(actor: Caller) -> list[tuple[WishlistEntry, catalog.ProductCard | None]]:
+    """Saved products, newest first, with their card (None if gone or deleted)."""
     entries = sorted(
         WishlistEntry.query(wish_pk(actor.account_id)), key=lambda e: e.added_at, reverse=True
     )
-    found = _products([entry.product_id for entry in entries])
+    found = catalog.cards([entry.product_id for entry in entries])
     return [(entry, found.get(entry.product_id)) for entry in entries]
 
 
-def wish(actor: Actor, product_id: str) -> None:
+def wish(actor: Caller, product_id: str) -> None:
     """Save a visible product for later (idempotent)."""
-    _live_product(product_id)
+    catalog.buyable_product(product_id)
     entries = list(WishlistEntry.query(wish_pk(actor.account_id), limit=WISHLIST_MAX + 1))
     if any(entry.product_id == product_id for entry in entries):
         return
@@ -387,10 +349,10 @@ def wish(actor: Actor, product_id: str) -> None:
         product_id=product_id,
         added_at=clock.now(),
     ).save()
-    products.bump_popularity(product_id, 1)
+    catalog.bump_popularity(product_id, 1)
 
 
-def unwish(actor: Actor, product_id: str) -> None:
+def unwish(actor: Caller, product_id: str) -> None:
     """Remove a product from the wishlist (idempotent)."""
     try:
         WishlistEntry(pk=wish_pk(actor.account_id), sk=item_sk(product_id)).delete(
@@ -400,7 +362,7 @@ def unwish(actor: Actor, product_id: str) -> None:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         return
-    products.bump_popularity(product_id, -1)
+    catalog.bump_popularity(product_id, -1)
 
 
 # ---------- abandoned carts ----------
@@ -440,7 +402,7 @@ def report_abandoned(*, now: datetime | None = None, limit: int = 500) -> dict[s
         if not lines:
             continue
         priced = _price_lines([(line.product_id, int(line.quantity)) for line in lines], now)
-        publish(
+        events.publish(
             CartAbandoned(
                 user_id=user_id,
                 lines=len(lines),
@@ -448,7 +410,8 @@ def report_abandoned(*, now: datetime | None = None, limit: int = 500) -> dict[s
                 subtotal=sum(line.line_total for line in priced),
                 currency=get_settings().currency,
                 last_activity_at=clock.iso(header.updated_at),
-            )
+            ),
+            best_effort=True,
         )
         reported += 1
     return {"checked": len(stale), "reported": reported}

@@ -1,16 +1,41 @@
 """Catalog routes: site config, shops, products, images, offers, discount codes, search.
 
-Thin: each view reads the validated body and the caller, calls one use case, and shapes
-the answer. Rules, errors and storage live in the service modules.
+Thin: each view reads the validated body and the caller, calls one use case, and renders
+its answer with a response schema. Rules, errors and storage live in the service modules.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 from chalice import Blueprint
 
-from chalicelib.catalog import (
+from chalicelib.catalog.schemas import (
+    AssetGrant,
+    AssetRequest,
+    CodeList,
+    DescriptionDraftView,
+    DiscountCodeInput,
+    DiscountCodeView,
+    FollowsPage,
+    ImageUploadInput,
+    OfferInput,
+    OfferList,
+    OfferView,
+    ProductDetail,
+    ProductInput,
+    ProductPage,
+    ProductPatch,
+    ProductView,
+    SearchParams,
+    SellerProductPage,
+    ShopInput,
+    ShopPage,
+    ShopView,
+    SiteConfigInput,
+    SiteConfigView,
+    UploadGrantView,
+    UploadStatusView,
+)
+from chalicelib.catalog.service import (
     browse,
     descriptions,
     discounts,
@@ -19,24 +44,11 @@ from chalicelib.catalog import (
     products,
     shops,
     site_config,
-    views,
 )
-from chalicelib.catalog.actor import Actor
-from chalicelib.catalog.common import new_id
-from chalicelib.catalog.inputs import (
-    DiscountCodeInput,
-    ImageUploadInput,
-    OfferInput,
-    ProductInput,
-    ProductPatch,
-    ShopInput,
-    SiteConfigInput,
-)
-from chalicelib.core import aws, clock
+from chalicelib.core import clock
 from chalicelib.core.caller import Caller
 from chalicelib.core.pagination import page_limit
-from chalicelib.core.settings import get_settings
-from chalicelib.core.validation import RequestModel, ResponseModel, validate_model
+from chalicelib.core.validation import validate_model
 from chalicelib.web.access import SIGNED_IN, roles
 from chalicelib.web.routing import QueryParam, api_route
 
@@ -45,11 +57,6 @@ SELLER = roles("seller")
 SELLER_OR_ADMIN = roles("seller", "admin")
 ADMIN = roles("admin")
 TAGS = ["catalog"]
-
-
-def actor_of(caller: Caller) -> Actor:
-    """The catalog's view of the authenticated caller."""
-    return Actor(account_id=caller.account_id, role=caller.role)
 
 
 def _query() -> dict[str, str]:
@@ -63,34 +70,6 @@ def _limit() -> int:
 
 
 # ---------- site configuration ----------
-class SiteConfigView(ResponseModel):
-    categories: dict[str, list[str]]
-    logo_url: str | None = None
-    banner_url: str | None = None
-    version: int
-
-
-class AssetRequest(RequestModel):
-    kind: Literal["logo", "banner"]
-    content_type: Literal["image/jpeg", "image/png", "image/webp"]
-
-
-class AssetGrant(ResponseModel):
-    key: str
-    url: str
-    fields: dict[str, str]
-
-
-def _config_view() -> SiteConfigView:
-    config = site_config.get_config()
-    return SiteConfigView(
-        categories=site_config.categories(),
-        logo_url=images.url_for(config.logo_key),
-        banner_url=images.url_for(config.banner_key),
-        version=int(config.version or 0),
-    )
-
-
 @api_route(
     bp,
     "/site/config",
@@ -99,7 +78,7 @@ def _config_view() -> SiteConfigView:
     response_model=SiteConfigView,
 )
 def get_site_config() -> SiteConfigView:
-    return _config_view()
+    return SiteConfigView.of(site_config.get_config())
 
 
 @api_route(
@@ -114,13 +93,13 @@ def get_site_config() -> SiteConfigView:
     errors=[409],
 )
 def put_site_config(body: SiteConfigInput, caller: Caller) -> SiteConfigView:
-    site_config.save_config(
+    saved = site_config.save_config(
         categories_map=body.categories,
         logo_key=body.logo_key,
         banner_key=body.banner_key,
         expected_version=body.version,
     )
-    return _config_view()
+    return SiteConfigView.of(saved)
 
 
 @api_route(
@@ -135,19 +114,8 @@ def put_site_config(body: SiteConfigInput, caller: Caller) -> SiteConfigView:
     status=201,
 )
 def site_asset_upload(body: AssetRequest, caller: Caller) -> AssetGrant:
-    settings = get_settings()
-    key = f"media/site/{body.kind}-{new_id()}"
-    post = aws.client("s3").generate_presigned_post(
-        Bucket=settings.media_bucket,
-        Key=key,
-        Fields={"Content-Type": body.content_type},
-        Conditions=[
-            {"Content-Type": body.content_type},
-            ["content-length-range", 1, settings.image_max_bytes],
-        ],
-        ExpiresIn=settings.image_upload_ttl_seconds,
-    )
-    return AssetGrant(key=key, url=post["url"], fields=dict(post["fields"]))
+    grant = site_config.asset_upload(body.kind, body.content_type)
+    return AssetGrant.model_validate(grant, from_attributes=True)
 
 
 # ---------- shops ----------
@@ -158,13 +126,13 @@ def site_asset_upload(body: AssetRequest, caller: Caller) -> AssetGrant:
     summary="Open your shop (one per seller)",
     tags=TAGS,
     request_model=ShopInput,
-    response_model=views.ShopView,
+    response_model=ShopView,
     access=SELLER,
     status=201,
     errors=[409],
 )
-def create_shop(body: ShopInput, caller: Caller) -> views.ShopView:
-    return views.shop_view(shops.create_shop(actor_of(caller), body))
+def create_shop(body: ShopInput, caller: Caller) -> ShopView:
+    return ShopView.of(shops.create_shop(caller, body))
 
 
 @api_route(
@@ -172,14 +140,12 @@ def create_shop(body: ShopInput, caller: Caller) -> views.ShopView:
     "/shops",
     summary="Shops, newest first",
     tags=TAGS,
-    response_model=views.ShopPage,
+    response_model=ShopPage,
     query=[QueryParam("limit", "page size"), QueryParam("cursor", "from the previous page")],
 )
-def list_shops() -> views.ShopPage:
+def list_shops() -> ShopPage:
     page = shops.list_shops(limit=_limit(), cursor=_query().get("cursor"))
-    return views.ShopPage(
-        items=[views.shop_view(shop) for shop in page.items], next_cursor=page.next_cursor
-    )
+    return ShopPage(items=[ShopView.of(shop) for shop in page.items], next_cursor=page.next_cursor)
 
 
 @api_route(
@@ -187,12 +153,12 @@ def list_shops() -> views.ShopPage:
     "/seller/shop",
     summary="Your shop, in any state",
     tags=TAGS,
-    response_model=views.ShopView,
+    response_model=ShopView,
     access=SELLER,
     errors=[404],
 )
-def my_shop(caller: Caller) -> views.ShopView:
-    return views.shop_view(shops.owned_shop(actor_of(caller)))
+def my_shop(caller: Caller) -> ShopView:
+    return ShopView.of(shops.owned_shop(caller))
 
 
 @api_route(
@@ -200,11 +166,11 @@ def my_shop(caller: Caller) -> views.ShopView:
     "/shops/{shop_id}",
     summary="A shop",
     tags=TAGS,
-    response_model=views.ShopView,
+    response_model=ShopView,
     errors=[404],
 )
-def get_shop(shop_id: str) -> views.ShopView:
-    return views.shop_view(shops.visible_shop(shop_id))
+def get_shop(shop_id: str) -> ShopView:
+    return ShopView.of(shops.visible_shop(shop_id))
 
 
 @api_route(
@@ -214,12 +180,12 @@ def get_shop(shop_id: str) -> views.ShopView:
     summary="Edit your shop",
     tags=TAGS,
     request_model=ShopInput,
-    response_model=views.ShopView,
+    response_model=ShopView,
     access=SELLER_OR_ADMIN,
     errors=[404, 409],
 )
-def update_shop(shop_id: str, body: ShopInput, caller: Caller) -> views.ShopView:
-    return views.shop_view(shops.update_shop(actor_of(caller), shop_id, body))
+def update_shop(shop_id: str, body: ShopInput, caller: Caller) -> ShopView:
+    return ShopView.of(shops.update_shop(caller, shop_id, body))
 
 
 @api_route(
@@ -228,12 +194,12 @@ def update_shop(shop_id: str, body: ShopInput, caller: Caller) -> views.ShopView
     methods=["DELETE"],
     summary="Delete your shop (restorable for 28 days, then purged)",
     tags=TAGS,
-    response_model=views.ShopView,
+    response_model=ShopView,
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def delete_shop(shop_id: str, caller: Caller) -> views.ShopView:
-    return views.shop_view(shops.delete_shop(actor_of(caller), shop_id))
+def delete_shop(shop_id: str, caller: Caller) -> ShopView:
+    return ShopView.of(shops.delete_shop(caller, shop_id))
 
 
 @api_route(
@@ -242,12 +208,12 @@ def delete_shop(shop_id: str, caller: Caller) -> views.ShopView:
     methods=["POST"],
     summary="Restore a deleted shop",
     tags=TAGS,
-    response_model=views.ShopView,
+    response_model=ShopView,
     access=SELLER_OR_ADMIN,
     errors=[404, 409],
 )
-def restore_shop(shop_id: str, caller: Caller) -> views.ShopView:
-    return views.shop_view(shops.restore_shop(actor_of(caller), shop_id))
+def restore_shop(shop_id: str, caller: Caller) -> ShopView:
+    return ShopView.of(shops.restore_shop(caller, shop_id))
 
 
 @api_route(
@@ -256,12 +222,12 @@ def restore_shop(shop_id: str, caller: Caller) -> views.ShopView:
     methods=["PUT"],
     summary="Follow a shop",
     tags=TAGS,
-    response_model=views.ShopView,
+    response_model=ShopView,
     access=SIGNED_IN,
     errors=[404],
 )
-def follow_shop(shop_id: str, caller: Caller) -> views.ShopView:
-    return views.shop_view(shops.follow(actor_of(caller), shop_id))
+def follow_shop(shop_id: str, caller: Caller) -> ShopView:
+    return ShopView.of(shops.follow(caller, shop_id))
 
 
 @api_route(
@@ -270,17 +236,12 @@ def follow_shop(shop_id: str, caller: Caller) -> views.ShopView:
     methods=["DELETE"],
     summary="Unfollow a shop",
     tags=TAGS,
-    response_model=views.ShopView,
+    response_model=ShopView,
     access=SIGNED_IN,
     errors=[404],
 )
-def unfollow_shop(shop_id: str, caller: Caller) -> views.ShopView:
-    return views.shop_view(shops.unfollow(actor_of(caller), shop_id))
-
-
-class FollowsPage(ResponseModel):
-    items: list[str]
-    next_cursor: str | None = None
+def unfollow_shop(shop_id: str, caller: Caller) -> ShopView:
+    return ShopView.of(shops.unfollow(caller, shop_id))
 
 
 @api_route(
@@ -292,12 +253,8 @@ class FollowsPage(ResponseModel):
     access=SIGNED_IN,
 )
 def my_follows(caller: Caller) -> FollowsPage:
-    page = shops.followed_shops(actor_of(caller), limit=_limit(), cursor=_query().get("cursor"))
+    page = shops.followed_shops(caller, limit=_limit(), cursor=_query().get("cursor"))
     return FollowsPage(items=page.items, next_cursor=page.next_cursor)
-
-
-class OfferList(ResponseModel):
-    items: list[views.OfferView]
 
 
 @api_route(
@@ -309,9 +266,8 @@ class OfferList(ResponseModel):
     errors=[404],
 )
 def shop_offers(shop_id: str) -> OfferList:
-    shops.visible_shop(shop_id)
     now = clock.now()
-    return OfferList(items=[views.offer_view(offer, now) for offer in offers.list_offers(shop_id)])
+    return OfferList(items=[OfferView.of(offer, now) for offer in offers.shop_offers(shop_id)])
 
 
 # ---------- products ----------
@@ -342,13 +298,13 @@ SEARCH_PARAMS = [
     "/products",
     summary="Browse, search and filter products",
     tags=TAGS,
-    response_model=views.ProductPage,
+    response_model=ProductPage,
     query=SEARCH_PARAMS,
     errors=[400, 422],
 )
-def search_products() -> views.ProductPage:
-    params = validate_model(browse.SearchParams, _query())
-    return browse.search(params)
+def search_products() -> ProductPage:
+    now = clock.now()
+    return ProductPage.of(browse.search(validate_model(SearchParams, _query()), now=now), now)
 
 
 @api_route(
@@ -358,13 +314,13 @@ def search_products() -> views.ProductPage:
     summary="Add a product to your shop",
     tags=TAGS,
     request_model=ProductInput,
-    response_model=views.ProductView,
+    response_model=ProductView,
     access=SELLER,
     status=201,
     errors=[404, 409],
 )
-def create_product(body: ProductInput, caller: Caller) -> views.ProductView:
-    return views.product_view(products.create_product(actor_of(caller), body))
+def create_product(body: ProductInput, caller: Caller) -> ProductView:
+    return ProductView.of(products.create_product(caller, body))
 
 
 @api_route(
@@ -372,11 +328,12 @@ def create_product(body: ProductInput, caller: Caller) -> views.ProductView:
     "/products/{product_id}",
     summary="A product, its shop and related products",
     tags=TAGS,
-    response_model=views.ProductDetail,
+    response_model=ProductDetail,
     errors=[404],
 )
-def get_product(product_id: str) -> views.ProductDetail:
-    return browse.detail(product_id)
+def get_product(product_id: str) -> ProductDetail:
+    found = browse.detail(product_id)
+    return ProductDetail.of_detail(found.product, found.shop, found.related, clock.now())
 
 
 @api_route(
@@ -384,22 +341,21 @@ def get_product(product_id: str) -> views.ProductDetail:
     "/seller/products",
     summary="Your shop's products (deleted ones with ?deleted=true)",
     tags=TAGS,
-    response_model=views.SellerProductPage,
+    response_model=SellerProductPage,
     access=SELLER,
     query=[QueryParam("deleted", "include deleted products", schema={"type": "boolean"})],
 )
-def my_products(caller: Caller) -> views.SellerProductPage:
-    shop = shops.owned_shop(actor_of(caller))
+def my_products(caller: Caller) -> SellerProductPage:
     query = _query()
-    page = products.list_shop_products(
-        shop.shop_id,
+    page = products.seller_products(
+        caller,
         limit=_limit(),
         cursor=query.get("cursor"),
         include_deleted=query.get("deleted") == "true",
     )
     now = clock.now()
-    return views.SellerProductPage(
-        items=[views.product_view(p, now) for p in page.items], next_cursor=page.next_cursor
+    return SellerProductPage(
+        items=[ProductView.of(p, now) for p in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -408,14 +364,12 @@ def my_products(caller: Caller) -> views.SellerProductPage:
     "/shops/{shop_id}/products",
     summary="A shop's products, newest first",
     tags=TAGS,
-    response_model=views.ProductPage,
+    response_model=ProductPage,
     errors=[404],
 )
-def shop_products(shop_id: str) -> views.ProductPage:
-    shops.visible_shop(shop_id)
-    query = {key: value for key, value in _query().items() if key in ("limit", "cursor", "sort")}
-    params = validate_model(browse.SearchParams, {**query, "shop_id": shop_id})
-    return browse.search(params)
+def shop_products(shop_id: str) -> ProductPage:
+    now = clock.now()
+    return ProductPage.of(browse.shop_search(shop_id, _query(), now=now), now)
 
 
 @api_route(
@@ -425,12 +379,12 @@ def shop_products(shop_id: str) -> views.ProductPage:
     summary="Edit your product (send the version you read)",
     tags=TAGS,
     request_model=ProductPatch,
-    response_model=views.ProductView,
+    response_model=ProductView,
     access=SELLER_OR_ADMIN,
     errors=[404, 409],
 )
-def update_product(product_id: str, body: ProductPatch, caller: Caller) -> views.ProductView:
-    return views.product_view(products.update_product(actor_of(caller), product_id, body))
+def update_product(product_id: str, body: ProductPatch, caller: Caller) -> ProductView:
+    return ProductView.of(products.update_product(caller, product_id, body))
 
 
 @api_route(
@@ -439,12 +393,12 @@ def update_product(product_id: str, body: ProductPatch, caller: Caller) -> views
     methods=["DELETE"],
     summary="Delete your product (restorable for 24 hours, then purged)",
     tags=TAGS,
-    response_model=views.ProductView,
+    response_model=ProductView,
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def delete_product(product_id: str, caller: Caller) -> views.ProductView:
-    return views.product_view(products.delete_product(actor_of(caller), product_id))
+def delete_product(product_id: str, caller: Caller) -> ProductView:
+    return ProductView.of(products.delete_product(caller, product_id))
 
 
 @api_route(
@@ -453,12 +407,12 @@ def delete_product(product_id: str, caller: Caller) -> views.ProductView:
     methods=["POST"],
     summary="Restore a deleted product",
     tags=TAGS,
-    response_model=views.ProductView,
+    response_model=ProductView,
     access=SELLER_OR_ADMIN,
     errors=[404, 409],
 )
-def restore_product(product_id: str, caller: Caller) -> views.ProductView:
-    return views.product_view(products.restore_product(actor_of(caller), product_id))
+def restore_product(product_id: str, caller: Caller) -> ProductView:
+    return ProductView.of(products.restore_product(caller, product_id))
 
 
 @api_route(
@@ -468,16 +422,15 @@ def restore_product(product_id: str, caller: Caller) -> views.ProductView:
     summary="Start an image upload (pre-signed S3 POST)",
     tags=TAGS,
     request_model=ImageUploadInput,
-    response_model=views.UploadGrantView,
+    response_model=UploadGrantView,
     access=SELLER,
     status=201,
     errors=[404, 409],
 )
 def request_image_upload(
     product_id: str, body: ImageUploadInput, caller: Caller
-) -> views.UploadGrantView:
-    grant = images.request_upload(actor_of(caller), product_id, body)
-    return views.UploadGrantView(**grant.__dict__)
+) -> UploadGrantView:
+    return UploadGrantView.of(images.request_upload(caller, product_id, body))
 
 
 @api_route(
@@ -485,12 +438,12 @@ def request_image_upload(
     "/products/{product_id}/images/{image_id}",
     summary="What became of an upload (PENDING, READY or REJECTED with a reason)",
     tags=TAGS,
-    response_model=views.UploadStatusView,
+    response_model=UploadStatusView,
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def image_status(product_id: str, image_id: str, caller: Caller) -> views.UploadStatusView:
-    return views.upload_status(images.get_ticket(actor_of(caller), product_id, image_id))
+def image_status(product_id: str, image_id: str, caller: Caller) -> UploadStatusView:
+    return UploadStatusView.of(images.get_ticket(caller, product_id, image_id))
 
 
 @api_route(
@@ -499,12 +452,12 @@ def image_status(product_id: str, image_id: str, caller: Caller) -> views.Upload
     methods=["DELETE"],
     summary="Remove an image from your product",
     tags=TAGS,
-    response_model=views.ProductView,
+    response_model=ProductView,
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def delete_image(product_id: str, image_id: str, caller: Caller) -> views.ProductView:
-    return views.product_view(images.remove_image(actor_of(caller), product_id, image_id))
+def delete_image(product_id: str, image_id: str, caller: Caller) -> ProductView:
+    return ProductView.of(images.remove_image(caller, product_id, image_id))
 
 
 @api_route(
@@ -513,14 +466,13 @@ def delete_image(product_id: str, image_id: str, caller: Caller) -> views.Produc
     methods=["POST"],
     summary="Draft a marketing description from the product's attributes (not saved)",
     tags=TAGS,
-    response_model=views.DescriptionDraftView,
+    response_model=DescriptionDraftView,
     access=SELLER_OR_ADMIN,
     errors=[404],
 )
-def draft_description(product_id: str, caller: Caller) -> views.DescriptionDraftView:
-    product = products.owned_product(actor_of(caller), product_id)
-    draft = descriptions.draft_description(product)
-    return views.DescriptionDraftView(**draft.__dict__)
+def draft_description(product_id: str, caller: Caller) -> DescriptionDraftView:
+    draft = descriptions.draft_description(caller, product_id)
+    return DescriptionDraftView.model_validate(draft, from_attributes=True)
 
 
 # ---------- offers and discount codes ----------
@@ -531,13 +483,13 @@ def draft_description(product_id: str, caller: Caller) -> views.DescriptionDraft
     summary="Put a time-boxed offer on your products",
     tags=TAGS,
     request_model=OfferInput,
-    response_model=views.OfferView,
+    response_model=OfferView,
     access=SELLER,
     status=201,
     errors=[404],
 )
-def create_offer(body: OfferInput, caller: Caller) -> views.OfferView:
-    return views.offer_view(offers.create_offer(actor_of(caller), body), clock.now())
+def create_offer(body: OfferInput, caller: Caller) -> OfferView:
+    return OfferView.of(offers.create_offer(caller, body), clock.now())
 
 
 @api_route(
@@ -551,11 +503,7 @@ def create_offer(body: OfferInput, caller: Caller) -> views.OfferView:
     errors=[404],
 )
 def end_offer(offer_id: str, caller: Caller) -> None:
-    offers.end_offer(actor_of(caller), offer_id)
-
-
-class CodeList(ResponseModel):
-    items: list[views.DiscountCodeView]
+    offers.end_offer(caller, offer_id)
 
 
 @api_route(
@@ -565,13 +513,13 @@ class CodeList(ResponseModel):
     summary="Create a discount code",
     tags=TAGS,
     request_model=DiscountCodeInput,
-    response_model=views.DiscountCodeView,
+    response_model=DiscountCodeView,
     access=SELLER,
     status=201,
     errors=[404, 409],
 )
-def create_code(body: DiscountCodeInput, caller: Caller) -> views.DiscountCodeView:
-    return views.code_view(discounts.create_code(actor_of(caller), body))
+def create_code(body: DiscountCodeInput, caller: Caller) -> DiscountCodeView:
+    return DiscountCodeView.of(discounts.create_code(caller, body))
 
 
 @api_route(
@@ -584,9 +532,7 @@ def create_code(body: DiscountCodeInput, caller: Caller) -> views.DiscountCodeVi
     errors=[404],
 )
 def list_codes(caller: Caller) -> CodeList:
-    return CodeList(
-        items=[views.code_view(code) for code in discounts.list_codes(actor_of(caller))]
-    )
+    return CodeList(items=[DiscountCodeView.of(code) for code in discounts.list_codes(caller)])
 
 
 @api_route(
@@ -595,9 +541,9 @@ def list_codes(caller: Caller) -> CodeList:
     methods=["DELETE"],
     summary="Stop a discount code",
     tags=TAGS,
-    response_model=views.DiscountCodeView,
+    response_model=DiscountCodeView,
     access=SELLER,
     errors=[404],
 )
-def deactivate_code(code: str, caller: Caller) -> views.DiscountCodeView:
-    return views.code_view(discounts.deactivate_code(actor_of(caller), code))
+def deactivate_code(code: str, caller: Caller) -> DiscountCodeView:
+    return DiscountCodeView.of(discounts.deactivate_code(caller, code))

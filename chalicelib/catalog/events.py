@@ -10,9 +10,15 @@ from typing import Literal
 
 from pydantic import Field
 
+from chalicelib.catalog.domain import Product, Shop
+from chalicelib.core import clock
 from chalicelib.core.events import DomainEvent
 
 SOURCE = "bazaar.catalog"
+ProductChange = Literal[
+    "created", "updated", "restored", "images", "offer", "stock", "popularity", "shop"
+]
+ShopChange = Literal["created", "updated", "restored", "seller_banned", "seller_unbanned"]
 
 
 class ProductUpdated(DomainEvent):
@@ -24,9 +30,16 @@ class ProductUpdated(DomainEvent):
     product_id: str
     shop_id: str
     version: int = Field(ge=0)
-    change: Literal[
-        "created", "updated", "restored", "images", "offer", "stock", "popularity", "shop"
-    ]
+    change: ProductChange
+
+    @classmethod
+    def of(cls, product: Product, change: ProductChange) -> ProductUpdated:
+        return cls(
+            product_id=product.product_id,
+            shop_id=product.shop_id,
+            version=product.version,
+            change=change,
+        )
 
 
 class ProductDeleted(DomainEvent):
@@ -39,6 +52,15 @@ class ProductDeleted(DomainEvent):
     shop_id: str
     purge_after: str
 
+    @classmethod
+    def of(cls, product: Product) -> ProductDeleted:
+        assert product.purge_after is not None
+        return cls(
+            product_id=product.product_id,
+            shop_id=product.shop_id,
+            purge_after=clock.iso(product.purge_after),
+        )
+
 
 class ProductPurged(DomainEvent):
     """A soft-deleted product (and its images) was removed for good."""
@@ -49,6 +71,10 @@ class ProductPurged(DomainEvent):
     product_id: str
     shop_id: str
 
+    @classmethod
+    def of(cls, product: Product) -> ProductPurged:
+        return cls(product_id=product.product_id, shop_id=product.shop_id)
+
 
 class ShopUpdated(DomainEvent):
     """A shop was created, edited, restored, or its seller was banned or unbanned."""
@@ -58,7 +84,11 @@ class ShopUpdated(DomainEvent):
 
     shop_id: str
     owner_id: str
-    change: Literal["created", "updated", "restored", "seller_banned", "seller_unbanned"]
+    change: ShopChange
+
+    @classmethod
+    def of(cls, shop: Shop, change: ShopChange) -> ShopUpdated:
+        return cls(shop_id=shop.shop_id, owner_id=shop.owner_id, change=change)
 
 
 class ShopDeleted(DomainEvent):
@@ -71,6 +101,13 @@ class ShopDeleted(DomainEvent):
     owner_id: str
     purge_after: str
 
+    @classmethod
+    def of(cls, shop: Shop) -> ShopDeleted:
+        assert shop.purge_after is not None
+        return cls(
+            shop_id=shop.shop_id, owner_id=shop.owner_id, purge_after=clock.iso(shop.purge_after)
+        )
+
 
 class ShopPurged(DomainEvent):
     """A deleted shop and all its products were removed; its seller's email is blocked."""
@@ -81,3 +118,7 @@ class ShopPurged(DomainEvent):
     shop_id: str
     owner_id: str
     products_purged: int = Field(ge=0)
+
+    @classmethod
+    def of(cls, shop: Shop, products_purged: int) -> ShopPurged:
+        return cls(shop_id=shop.shop_id, owner_id=shop.owner_id, products_purged=products_purged)

@@ -22,8 +22,9 @@ Site config        ``CONFIG``                  ``SITE``
 Blocked email      ``BLOCKED#<email>``         ``BLOCK``
 =================  ==========================  ====================  ==============================
 
-Search does not read this table's products by filter: ``chalicelib.catalog.search_index``
-keeps its own table of postings, maintained from ``product.updated`` events.
+Search does not read this table's products by filter: it reads its own table of
+postings (``Posting``, ``PostingDoc``, ``PartitionCount`` below), kept in step from
+``product.updated`` events. Only ``chalicelib.catalog.repository`` uses these models.
 """
 
 from __future__ import annotations
@@ -85,6 +86,29 @@ def shop_codes_pk(shop_id: str) -> str:
 
 def user_follows_pk(user_id: str) -> str:
     return f"USER#{user_id}#FOLLOWS"
+
+
+FOLLOWER_PREFIX = "FOLLOWER#"
+OFFER_PREFIX = "OFFER#"
+UPLOAD_PREFIX = "UPLOAD#"
+CONFIG_PK = "CONFIG"
+CONFIG_SK = "SITE"
+
+
+def follower_sk(user_id: str) -> str:
+    return f"{FOLLOWER_PREFIX}{user_id}"
+
+
+def offer_sk(offer_id: str) -> str:
+    return f"{OFFER_PREFIX}{offer_id}"
+
+
+def ticket_sk(image_id: str) -> str:
+    return f"{UPLOAD_PREFIX}{image_id}"
+
+
+def code_use_sk(user_id: str) -> str:
+    return f"USER#{user_id}"
 
 
 def code_pk(code: str) -> str:
@@ -303,6 +327,105 @@ class Follow(Model):
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     by_user = _Gsi1()
+
+
+# ---------- the search table (postings; see chalicelib.catalog.repository.search) ----------
+class ByPrice(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by-price"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    price_sk = UnicodeAttribute(range_key=True)
+
+
+class ByNewest(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by-newest"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    newest_sk = UnicodeAttribute(range_key=True)
+
+
+class ByPopularity(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by-popularity"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    pop_sk = UnicodeAttribute(range_key=True)
+
+
+@bind_table("search_table")
+class Posting(Model):
+    """One product in one partition, with its card."""
+
+    class Meta:
+        table_name = "search"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    price_sk = UnicodeAttribute()
+    newest_sk = UnicodeAttribute()
+    pop_sk = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    shop_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    category = UnicodeAttribute()
+    subcategory = UnicodeAttribute(null=True)
+    brand = UnicodeAttribute(null=True)
+    brand_key = UnicodeAttribute(null=True)
+    tags = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    colors = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    sizes = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    words = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    price = NumberAttribute()
+    regular_price = NumberAttribute()
+    currency = UnicodeAttribute()
+    offer_price = NumberAttribute(null=True)
+    offer_starts = UnicodeAttribute(null=True)
+    offer_ends = UnicodeAttribute(null=True)
+    stock = NumberAttribute()
+    popularity = NumberAttribute()
+    created = UnicodeAttribute()
+    thumbnail_key = UnicodeAttribute(null=True)
+    by_price = ByPrice()
+    by_newest = ByNewest()
+    by_popularity = ByPopularity()
+
+
+@bind_table("search_table")
+class PostingDoc(Model):
+    """The partitions one product is posted in."""
+
+    class Meta:
+        table_name = "search"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="DOC")
+    partitions = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+
+
+@bind_table("search_table")
+class PartitionCount(Model):
+    """How many postings a partition holds (chooses the driving partition)."""
+
+    class Meta:
+        table_name = "search"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="COUNT")
+    n = NumberAttribute(default=0)
+
+
+def doc_pk(product_id: str) -> str:
+    return f"DOC#{product_id}"
+
+
+def count_pk(partition: str) -> str:
+    return f"COUNT#{partition}"
 
 
 @bind_table("catalog_table")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.catalog import shops
 from chalicelib.catalog.events import ProductUpdated
 from chalicelib.catalog.models import PRODUCT_SK, Product, product_pk
+from chalicelib.catalog.service import shops
 from chalicelib.core import events as bus
 from chalicelib.core.dynamo import TransactionCancelledError
 from chalicelib.core.settings import get_settings

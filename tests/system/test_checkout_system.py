@@ -68,7 +68,7 @@ def world(cloud: RunningCloud) -> Iterator[World]:
 
 def make_world(cloud: RunningCloud, shoppers: int = 42) -> Iterator[World]:
     """Two sellers with shops, an admin and ``shoppers`` shoppers, all signed in."""
-    from chalicelib.catalog import demo
+    from chalicelib.dev import demo
 
     run = uuid.uuid4().hex[:6]
     with httpx.Client(base_url=cloud.rest, timeout=30) as http:

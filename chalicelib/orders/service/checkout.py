@@ -15,8 +15,7 @@ import re
 from typing import Any
 
 from chalicelib.cart import service as cart_service
-from chalicelib.catalog import discounts
-from chalicelib.catalog.actor import Actor
+from chalicelib.catalog import service as catalog
 from chalicelib.catalog.errors import DiscountRejectedError
 from chalicelib.core import clock
 from chalicelib.core import events as bus
@@ -103,7 +102,7 @@ def place(
         raise ForbiddenError("Sellers check out with a shopper account")
     provider = providers.provider()
     method = provider.accept_method(payment_method)
-    cart = cart_service.get_cart(Actor(account_id=caller.account_id, role=str(caller.role)))
+    cart = cart_service.get_cart(caller)
     # Stock problems are left to the reservation (the source of truth, also under races):
     # the saga cancels with OUT_OF_STOCK. Lines that cannot be bought at all block here.
     blocked = [line for line in cart.lines if not line.available]
@@ -121,7 +120,7 @@ def place(
     try:
         redemption = None
         if cart.code:
-            redemption = discounts.prepare_redemption(
+            redemption = catalog.prepare_redemption(
                 cart.code, user_id=caller.account_id, shop_subtotals=subtotals
             )
         new = _new_checkout(caller, key, method, provider.name, cart, redemption, fault_plan)
@@ -141,7 +140,7 @@ def _new_checkout(
     method: str,
     provider: str,
     cart: cart_service.PricedCart,
-    redemption: discounts.Redemption | None,
+    redemption: catalog.Redemption | None,
     fault_plan: dict[str, Any] | None = None,
 ) -> NewCheckout:
     """The checkout, payment and orders (one per shop) for a priced cart."""
@@ -211,7 +210,7 @@ def _new_checkout(
     return NewCheckout(checkout=checkout, payment=payment, orders=tuple(orders))
 
 
-def _store(new: NewCheckout, redemption: discounts.Redemption | None) -> None:
+def _store(new: NewCheckout, redemption: catalog.Redemption | None) -> None:
     """Write the claim, checkout, payment, orders and the code's use in one transaction."""
     try:
         repository.get().add_checkout(new, redemption=redemption)

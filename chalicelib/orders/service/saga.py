@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.cart import service as cart_service
-from chalicelib.catalog import discounts
+from chalicelib.catalog import service as catalog
 from chalicelib.core import events as bus
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.events import DomainEvent
@@ -133,7 +133,7 @@ def cancel_orders(task: Task) -> dict[str, Any]:
         repo.set_checkout_status(checkout.checkout_id, CheckoutStatus.CANCELLED, reason)
     redeemed = checkout.code_state == CodeState.REDEEMED and checkout.code
     if redeemed and repo.release_code(checkout.checkout_id):  # once, even when retried
-        discounts.release(str(checkout.code), user_id=checkout.user_id)
+        catalog.release_code(str(checkout.code), user_id=checkout.user_id)
     bus.publish(*events, best_effort=True)
     logger.info("Checkout cancelled", extra={"checkout_id": task.checkout_id, "reason": reason})
     metrics.add_metric(name="CheckoutsCancelled", unit="Count", value=1)

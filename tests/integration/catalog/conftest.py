@@ -42,17 +42,17 @@ def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @dataclass
 class Person:
-    """A provisioned, verified account and the catalog's view of it."""
+    """A provisioned, verified account and the caller it is to the services."""
 
     account_id: str
     email: str
     role: str
 
     @property
-    def actor(self) -> Any:
-        from chalicelib.catalog.actor import Actor
+    def caller(self) -> Any:
+        from chalicelib.core.caller import Caller, Role
 
-        return Actor(account_id=self.account_id, role=self.role)
+        return Caller(account_id=self.account_id, role=Role(self.role), email=self.email)
 
 
 class World:
@@ -64,6 +64,7 @@ class World:
         for spec in deployment.functions.values():
             self.runtime.register(spec)
         self.sqs = boto3.client("sqs")
+        self.s3 = boto3.client("s3")
 
     def person(self, role: str = "user") -> Person:
         from chalicelib.identity import admin
@@ -73,12 +74,12 @@ class World:
         return Person(account_id=account.account_id, email=email, role=role)
 
     def seller_with_shop(self, name: str | None = None) -> tuple[Person, Any]:
-        from chalicelib.catalog import shops
-        from chalicelib.catalog.inputs import ShopInput
+        from chalicelib.catalog.schemas import ShopInput
+        from chalicelib.catalog.service import shops
 
         seller = self.person("seller")
         shop = shops.create_shop(
-            seller.actor,
+            seller.caller,
             ShopInput(name=name or f"Shop {seller.account_id[:6]}", category="shoes"),
         )
         return seller, shop
@@ -120,7 +121,7 @@ class World:
 
 @pytest.fixture
 def world(aws_env: Deployment) -> Iterator[World]:
-    from chalicelib.catalog import site_config
+    from chalicelib.catalog.service import site_config
 
     site_config.save_config(categories_map=CATEGORIES)
     return World(aws_env)
@@ -135,7 +136,7 @@ def png_bytes(
 
 
 def product_body(**overrides: Any) -> Any:
-    from chalicelib.catalog.inputs import ProductInput
+    from chalicelib.catalog.schemas import ProductInput
 
     data: dict[str, Any] = {
         "title": "Trail Runner Sneakers",
@@ -150,3 +151,45 @@ def product_body(**overrides: Any) -> Any:
     }
     data.update(overrides)
     return ProductInput.model_validate(data)
+
+
+def attach_image(world: World, product_id: str, data: bytes, content_type: str) -> dict[str, Any]:
+    """Upload ``data`` as the product's seller would and process it now (no queue pump)."""
+    from chalicelib.catalog.schemas import ImageUploadInput
+    from chalicelib.catalog.service import images, products
+    from chalicelib.core.caller import Caller, Role
+
+    product = products.get_product(product_id)
+    assert product is not None
+    seller = Caller(account_id=product.seller_id, role=Role.SELLER)
+    grant = images.request_upload(
+        seller,
+        product_id,
+        ImageUploadInput(content_type=content_type, size=len(data)),  # type: ignore[arg-type]
+    )
+    bucket = world.deployment.physical["MediaBucket"]
+    world.s3.put_object(Bucket=bucket, Key=grant.key, Body=data, ContentType=content_type)
+    return images.process_upload(bucket, grant.key, len(data))
+
+
+def redeem_prepared(redemption: Any) -> Any:
+    """Count a prepared use in a transaction of its own, as checkout does with its orders;
+    raises the rule that now fails."""
+    from chalicelib.catalog import repository
+    from chalicelib.core.dynamo import TransactionCancelledError
+
+    try:
+        with repository.get().transaction() as transaction:
+            redemption.write(transaction)
+    except TransactionCancelledError:
+        raise redemption.refused() from None
+    return redemption.applied
+
+
+def redeem(code: str, *, user_id: str, shop_subtotals: dict[str, int]) -> Any:
+    """Use a code once for ``user_id`` on its own (checkout writes the use with its orders)."""
+    from chalicelib.catalog.service import discounts
+
+    return redeem_prepared(
+        discounts.prepare_redemption(code, user_id=user_id, shop_subtotals=shop_subtotals)
+    )

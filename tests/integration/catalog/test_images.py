@@ -12,7 +12,7 @@ import boto3
 import pytest
 from PIL import Image
 
-from tests.integration.catalog.conftest import World, png_bytes, product_body
+from tests.integration.catalog.conftest import World, attach_image, png_bytes, product_body
 
 
 def bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
@@ -31,8 +31,8 @@ def bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
 
 def upload(world: World, product_id: str, data: bytes, content_type: str) -> dict[str, Any]:
     """As the seller's client: ask for a grant, POST the file to S3, let the pipeline run."""
-    from chalicelib.catalog import images, products
-    from chalicelib.catalog.inputs import ImageUploadInput
+    from chalicelib.catalog.schemas import ImageUploadInput
+    from chalicelib.catalog.service import images, products
 
     product = products.get_product(product_id)
     assert product is not None
@@ -55,9 +55,9 @@ def upload(world: World, product_id: str, data: bytes, content_type: str) -> dic
 
 
 def _actor_for(account_id: str) -> Any:
-    from chalicelib.catalog.actor import Actor
+    from chalicelib.core.caller import Caller, Role
 
-    return Actor(account_id=account_id, role="seller")
+    return Caller(account_id=account_id, role=Role.SELLER)
 
 
 def bucket_keys(world: World, prefix: str) -> list[str]:
@@ -68,21 +68,21 @@ def bucket_keys(world: World, prefix: str) -> list[str]:
 
 
 def test_a_good_image_gets_renditions_and_is_attached(world: World) -> None:
-    from chalicelib.catalog import products
+    from chalicelib.catalog.service import products
 
     seller, _ = world.seller_with_shop()
-    product = products.create_product(seller.actor, product_body())
+    product = products.create_product(seller.caller, product_body())
     result = upload(world, product.product_id, png_bytes(1200, 900), "image/png")
     assert result == {"status": "READY", "reason": None, "image_id": result["image_id"]}
 
     stored = products.get_product(product.product_id)
     assert stored is not None
     (entry,) = stored.images
-    assert (entry["width"], entry["height"]) == (1200, 900)
+    assert (entry.width, entry.height) == (1200, 900)
     keys = bucket_keys(world, f"media/products/{product.product_id}/")
     assert [key.rsplit("/", 1)[1] for key in keys] == ["full.webp", "medium.webp", "thumbnail.jpg"]
     thumb = boto3.client("s3").get_object(
-        Bucket=world.deployment.physical["MediaBucket"], Key=entry["thumbnail_key"]
+        Bucket=world.deployment.physical["MediaBucket"], Key=entry.thumbnail_key
     )
     image = Image.open(io.BytesIO(thumb["Body"].read()))
     assert image.format == "JPEG"
@@ -90,7 +90,7 @@ def test_a_good_image_gets_renditions_and_is_attached(world: World) -> None:
     medium = Image.open(
         io.BytesIO(
             boto3.client("s3")
-            .get_object(Bucket=world.deployment.physical["MediaBucket"], Key=entry["medium_key"])[
+            .get_object(Bucket=world.deployment.physical["MediaBucket"], Key=entry.medium_key)[
                 "Body"
             ]
             .read()
@@ -115,39 +115,39 @@ def test_a_good_image_gets_renditions_and_is_attached(world: World) -> None:
 def test_bad_uploads_are_deleted_and_the_reason_kept(
     world: World, data: bytes, content_type: str, reason: str
 ) -> None:
-    from chalicelib.catalog import products
+    from chalicelib.catalog.service import products
 
     seller, _ = world.seller_with_shop()
-    product = products.create_product(seller.actor, product_body())
+    product = products.create_product(seller.caller, product_body())
     result = upload(world, product.product_id, data, content_type)
     assert result["status"] == "REJECTED"
     assert reason in result["reason"]
     assert bucket_keys(world, f"uploads/products/{product.product_id}/") == []
     stored = products.get_product(product.product_id)
     assert stored is not None
-    assert stored.images == []
+    assert stored.images == ()
 
 
 def test_too_large_uploads_are_refused_up_front_and_after_upload(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.catalog import images, products
-    from chalicelib.catalog.inputs import ImageUploadInput
+    from chalicelib.catalog.schemas import ImageUploadInput
+    from chalicelib.catalog.service import images, products
     from chalicelib.core.errors import ValidationFailedError
     from chalicelib.core.settings import reset_settings
 
     seller, _ = world.seller_with_shop()
-    product = products.create_product(seller.actor, product_body())
+    product = products.create_product(seller.caller, product_body())
     with pytest.raises(ValidationFailedError):
         images.request_upload(
-            seller.actor,
+            seller.caller,
             product.product_id,
             ImageUploadInput(content_type="image/png", size=50 * 1_048_576),
         )
     # A client that lies about the size: the S3 policy would stop it on AWS; the
     # function stops it anywhere.
     grant = images.request_upload(
-        seller.actor, product.product_id, ImageUploadInput(content_type="image/png", size=10)
+        seller.caller, product.product_id, ImageUploadInput(content_type="image/png", size=10)
     )
     monkeypatch.setenv("BAZAAR_IMAGE_MAX_BYTES", "1000")
     reset_settings()
@@ -160,13 +160,11 @@ def test_too_large_uploads_are_refused_up_front_and_after_upload(
 
 
 def test_processing_is_idempotent_and_strangers_uploads_are_dropped(world: World) -> None:
-    from chalicelib.catalog import images, products
+    from chalicelib.catalog.service import images, products
 
     seller, _ = world.seller_with_shop()
-    product = products.create_product(seller.actor, product_body())
-    stored = products.get_product(product.product_id)
-    assert stored is not None
-    first = images.attach_local_image(stored, png_bytes(), "image/png")
+    product = products.create_product(seller.caller, product_body())
+    first = attach_image(world, product.product_id, png_bytes(), "image/png")
     bucket = world.deployment.physical["MediaBucket"]
     again = images.process_upload(bucket, images.upload_key(product.product_id, first["image_id"]))
     assert again["status"] == "READY"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 
-from tests.integration.catalog.conftest import World, png_bytes, product_body
+from tests.integration.catalog.conftest import World, attach_image, png_bytes, product_body
 
 
 def invoke_task(world: World, **event: object) -> dict[str, object]:
@@ -17,23 +17,22 @@ def invoke_task(world: World, **event: object) -> dict[str, object]:
 def test_expired_products_are_purged_with_their_images_and_restored_ones_are_not(
     world: World,
 ) -> None:
-    from chalicelib.catalog import images, products, search_index
+    from chalicelib.catalog.domain import SearchQuery
+    from chalicelib.catalog.service import browse, products
     from chalicelib.core import clock
 
     seller, _ = world.seller_with_shop()
     with clock.controlled() as manual:
-        doomed = products.create_product(seller.actor, product_body(title="Doomed"))
-        saved = products.create_product(seller.actor, product_body(title="Saved"))
-        fresh = products.create_product(seller.actor, product_body(title="Fresh"))
-        stored = products.get_product(doomed.product_id)
-        assert stored is not None
-        images.attach_local_image(stored, png_bytes(), "image/png")
+        doomed = products.create_product(seller.caller, product_body(title="Doomed"))
+        saved = products.create_product(seller.caller, product_body(title="Saved"))
+        fresh = products.create_product(seller.caller, product_body(title="Fresh"))
+        attach_image(world, doomed.product_id, png_bytes(), "image/png")
         world.pump()
         for product in (doomed, saved):
-            products.delete_product(seller.actor, product.product_id)
-        products.restore_product(seller.actor, saved.product_id)
+            products.delete_product(seller.caller, product.product_id)
+        products.restore_product(seller.caller, saved.product_id)
         manual.advance(hours=12)
-        products.delete_product(seller.actor, fresh.product_id)
+        products.delete_product(seller.caller, fresh.product_id)
         manual.advance(hours=13)
         as_of = clock.iso(manual.now())
 
@@ -51,24 +50,26 @@ def test_expired_products_are_purged_with_their_images_and_restored_ones_are_not
         Prefix=f"media/products/{doomed.product_id}/",
     )
     assert listed_media.get("KeyCount", 0) == 0
-    posted = search_index.search(search_index.SearchQuery(text="doomed")).items
+    posted = browse.find(SearchQuery(text="doomed")).items
     assert posted == []
 
 
 def test_an_expired_shop_is_purged_and_its_sellers_email_blocked(world: World) -> None:
-    from chalicelib.catalog import blocklist, products, shops
+    from chalicelib.catalog import blocklist
+    from chalicelib.catalog.service import products, shops
     from chalicelib.core import clock
 
     seller, shop = world.seller_with_shop()
     survivor, survivor_shop = world.seller_with_shop()
     with clock.controlled() as manual:
         owned = [
-            products.create_product(seller.actor, product_body(title=f"Item {n}")) for n in range(3)
+            products.create_product(seller.caller, product_body(title=f"Item {n}"))
+            for n in range(3)
         ]
-        shops.delete_shop(seller.actor, shop.shop_id)
-        shops.delete_shop(survivor.actor, survivor_shop.shop_id)
+        shops.delete_shop(seller.caller, shop.shop_id)
+        shops.delete_shop(survivor.caller, survivor_shop.shop_id)
         manual.advance(days=10)
-        shops.restore_shop(survivor.actor, survivor_shop.shop_id)
+        shops.restore_shop(survivor.caller, survivor_shop.shop_id)
         manual.advance(days=19)
         as_of = clock.iso(manual.now())
 

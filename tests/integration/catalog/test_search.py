@@ -18,7 +18,7 @@ WORDS = ["trail", "classic", "cozy", "urban", "light"]
 
 
 def build_catalog(world: World, rng: random.Random, count: int) -> tuple[list[Any], list[Any]]:
-    from chalicelib.catalog import products
+    from chalicelib.catalog.service import products
 
     sellers = [world.seller_with_shop() for _ in range(3)]
     made = []
@@ -38,23 +38,17 @@ def build_catalog(world: World, rng: random.Random, count: int) -> tuple[list[An
             sale_price=regular - 100 if rng.random() < 0.3 else None,
             stock=rng.randint(0, 5),
         )
-        made.append(products.create_product(seller.actor, body))
+        made.append(products.create_product(seller.caller, body))
     return sellers, made
 
 
 def brute_force(items: list[Any], query: Any, now: Any) -> list[str]:
     """The same search done the obvious way: filter everything in memory, then sort."""
-    from chalicelib.catalog.pricing import effective_price, list_price, offer_is_active
-    from chalicelib.catalog.search_index import tokens, words_of
+    from chalicelib.catalog.domain import tokens, words_of
 
     out = []
     for product in items:
-        price = effective_price(
-            int(product.regular_price),
-            None if product.sale_price is None else int(product.sale_price),
-            product.offer,
-            now,
-        )
+        price = product.price_at(now)
         checks = [
             not query.category or product.category == query.category,
             not query.subcategory or product.subcategory == query.subcategory,
@@ -66,14 +60,14 @@ def brute_force(items: list[Any], query: Any, now: Any) -> list[str]:
             set(tokens(query.text or "")) <= set(words_of(product)),
             query.min_price is None or price >= query.min_price,
             query.max_price is None or price <= query.max_price,
-            not query.on_offer or offer_is_active(product.offer, now),
+            not query.on_offer or product.on_offer_at(now),
         ]
         if all(checks):
             out.append(product)
     keyed = {
         "newest": lambda p: (p.created_at.isoformat(), p.product_id),
-        "price_asc": lambda p: (list_price(int(p.regular_price), p.sale_price), p.product_id),
-        "price_desc": lambda p: (list_price(int(p.regular_price), p.sale_price), p.product_id),
+        "price_asc": lambda p: (p.list_price, p.product_id),
+        "price_desc": lambda p: (p.list_price, p.product_id),
         "popularity": lambda p: (int(p.popularity), p.product_id),
     }[query.sort]
     ordered = sorted(out, key=keyed, reverse=query.sort in ("newest", "price_desc", "popularity"))
@@ -81,12 +75,12 @@ def brute_force(items: list[Any], query: Any, now: Any) -> list[str]:
 
 
 def all_pages(query: Any, now: Any) -> tuple[list[str], int]:
-    from chalicelib.catalog import search_index
+    from chalicelib.catalog.service import browse
 
     found: list[str] = []
     cursor = None
     for pages in range(1, 101):
-        page = search_index.search(query, cursor, now=now)
+        page = browse.find(query, cursor, now=now)
         found += [posting.product_id for posting in page.items]
         cursor = page.next_cursor
         if cursor is None:
@@ -95,9 +89,9 @@ def all_pages(query: Any, now: Any) -> tuple[list[str], int]:
 
 
 def test_filtered_sorted_search_matches_brute_force_and_never_scans(world: World) -> None:
-    from chalicelib.catalog import offers, products, search_index
-    from chalicelib.catalog.inputs import OfferInput
-    from chalicelib.catalog.search_index import SearchQuery
+    from chalicelib.catalog.domain import SearchQuery
+    from chalicelib.catalog.schemas import OfferInput
+    from chalicelib.catalog.service import browse, offers, products
     from chalicelib.core import clock
 
     rng = random.Random(4)
@@ -107,7 +101,7 @@ def test_filtered_sorted_search_matches_brute_force_and_never_scans(world: World
     seller, _ = sellers[0]
     mine = [p.product_id for p in made if p.seller_id == seller.account_id]
     offers.create_offer(
-        seller.actor,
+        seller.caller,
         OfferInput(
             name="Spring",
             percent_off=30,
@@ -117,7 +111,7 @@ def test_filtered_sorted_search_matches_brute_force_and_never_scans(world: World
         ),
     )
     offers.create_offer(
-        seller.actor,
+        seller.caller,
         OfferInput(
             name="Later",
             percent_off=10,
@@ -133,7 +127,7 @@ def test_filtered_sorted_search_matches_brute_force_and_never_scans(world: World
     def no_scan(**kwargs: Any) -> None:
         scans.append(kwargs["event_name"])
 
-    from chalicelib.catalog.search_index import Posting
+    from chalicelib.catalog.models import Posting
 
     Posting._get_connection().connection.client.meta.events.register(
         "before-call.dynamodb.Scan", no_scan
@@ -160,29 +154,29 @@ def test_filtered_sorted_search_matches_brute_force_and_never_scans(world: World
         assert found == expected, query
         assert pages >= len(expected) // query.limit
     assert scans == []
-    assert search_index.search(SearchQuery(text="nothing-like-this"), now=now).items == []
+    assert browse.find(SearchQuery(text="nothing-like-this"), now=now).items == []
 
 
 def test_deleted_products_and_banned_sellers_never_appear(world: World) -> None:
-    from chalicelib.catalog import products, search_index, shops
-    from chalicelib.catalog.search_index import SearchQuery
+    from chalicelib.catalog.domain import SearchQuery
+    from chalicelib.catalog.service import browse, products, shops
     from chalicelib.core.errors import NotFoundError
     from chalicelib.identity import admin
 
     (alice, _), (bob, bob_shop) = world.seller_with_shop(), world.seller_with_shop()
-    kept = products.create_product(alice.actor, product_body(title="Kept boot"))
-    gone = products.create_product(alice.actor, product_body(title="Gone boot"))
-    banned = products.create_product(bob.actor, product_body(title="Banned boot"))
+    kept = products.create_product(alice.caller, product_body(title="Kept boot"))
+    gone = products.create_product(alice.caller, product_body(title="Gone boot"))
+    banned = products.create_product(bob.caller, product_body(title="Banned boot"))
     world.pump()
-    everything = {p.product_id for p in search_index.search(SearchQuery(text="boot")).items}
+    everything = {p.product_id for p in browse.find(SearchQuery(text="boot")).items}
     assert everything == {kept.product_id, gone.product_id, banned.product_id}
 
-    products.delete_product(alice.actor, gone.product_id)
+    products.delete_product(alice.caller, gone.product_id)
     root = world.person("admin")
     admin.ban(root.account_id, bob.account_id, reason="fraud")
     world.pump()
 
-    visible = {p.product_id for p in search_index.search(SearchQuery(text="boot")).items}
+    visible = {p.product_id for p in browse.find(SearchQuery(text="boot")).items}
     assert visible == {kept.product_id}
     for hidden in (gone.product_id, banned.product_id):
         with pytest.raises(NotFoundError):
@@ -191,22 +185,22 @@ def test_deleted_products_and_banned_sellers_never_appear(world: World) -> None:
         shops.visible_shop(bob_shop.shop_id)
 
     admin.unban(root.account_id, bob.account_id)
-    products.restore_product(alice.actor, gone.product_id)
+    products.restore_product(alice.caller, gone.product_id)
     world.pump()
-    visible = {p.product_id for p in search_index.search(SearchQuery(text="boot")).items}
+    visible = {p.product_id for p in browse.find(SearchQuery(text="boot")).items}
     assert visible == {kept.product_id, gone.product_id, banned.product_id}
 
 
 def test_a_cursor_of_another_search_is_refused(world: World) -> None:
-    from chalicelib.catalog import products, search_index
-    from chalicelib.catalog.search_index import SearchQuery
+    from chalicelib.catalog.domain import SearchQuery
+    from chalicelib.catalog.service import browse, products
     from chalicelib.core.errors import BadRequestError
 
     seller, _ = world.seller_with_shop()
     for n in range(3):
-        products.create_product(seller.actor, product_body(title=f"Boot {n}"))
+        products.create_product(seller.caller, product_body(title=f"Boot {n}"))
     world.pump()
-    page = search_index.search(SearchQuery(limit=1))
+    page = browse.find(SearchQuery(limit=1))
     assert page.next_cursor
     with pytest.raises(BadRequestError):
-        search_index.search(SearchQuery(limit=1, category="home"), page.next_cursor)
+        browse.find(SearchQuery(limit=1, category="home"), page.next_cursor)

@@ -4,8 +4,9 @@ orders repository (orders tests)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
-from chalicelib.catalog import demo
+from chalicelib.dev import demo
 from chalicelib.orders import repository
 from chalicelib.orders.domain import Order
 from tests.fakes.orders import stored_checkout
@@ -16,8 +17,7 @@ def products_with_stock(*stocks: int) -> list[str]:
     demo.ensure_categories()
     shop = demo.ensure_shop(f"seller-{uuid.uuid4().hex[:8]}", "Inventory Shop", "home")
     made = demo.generate([shop], len(stocks), seed=int(uuid.uuid4().int % 90) + 10)
-    for product, stock in zip(made, stocks, strict=True):
-        product.stock = stock
+    made = [replace(product, stock=stock) for product, stock in zip(made, stocks, strict=True)]
     demo.load(made)
     return [product.product_id for product in made]
 

@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 from chalicelib.cart import service as cart_service
-from chalicelib.catalog.actor import Actor
 from chalicelib.core import aws
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.settings import get_settings
@@ -25,7 +24,7 @@ def test_the_retried_request_starts_the_saga_once(
 ) -> None:
     (lamp,) = products_with_stock(5)
     shopper = Caller(uuid.uuid4().hex, Role.USER, "shopper@example.com")
-    cart_service.add_item(Actor(account_id=shopper.account_id, role="user"), lamp, 1)
+    cart_service.add_item(shopper, lamp, 1)
 
     def crash(_: object) -> None:
         raise Crash

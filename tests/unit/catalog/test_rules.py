@@ -1,4 +1,4 @@
-"""Pure rules: prices, search tokens, image inspection, search parameters."""
+"""Pure rules: prices, search tokens, image inspection, search parameters, code amounts."""
 
 from __future__ import annotations
 
@@ -8,19 +8,24 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from chalicelib.catalog.images import ImageRejectedError, inspect_image, render
-from chalicelib.catalog.pricing import effective_price, list_price, percent_off
-from chalicelib.catalog.search_index import tokens
+from chalicelib.catalog.domain import (
+    DiscountCode,
+    DiscountKind,
+    ProductOffer,
+    effective_price,
+    list_price,
+    percent_off,
+    tokens,
+)
+from chalicelib.catalog.service.images import ImageRejectedError, inspect_image, render
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-def offer(start: timedelta, end: timedelta, percent: int = 20) -> dict[str, object]:
-    return {
-        "percent_off": percent,
-        "starts_at": (NOW + start).isoformat(),
-        "ends_at": (NOW + end).isoformat(),
-    }
+def offer(start: timedelta, end: timedelta, percent: int = 20) -> ProductOffer:
+    return ProductOffer(
+        offer_id="o1", name="Sale", percent_off=percent, starts_at=NOW + start, ends_at=NOW + end
+    )
 
 
 def test_prices_apply_sale_then_an_active_offer_only() -> None:
@@ -64,7 +69,7 @@ def test_renditions_fit_their_box_and_flatten_transparency_for_jpeg() -> None:
 
 
 def test_search_parameters_refuse_bad_ranges() -> None:
-    from chalicelib.catalog.browse import SearchParams
+    from chalicelib.catalog.schemas import SearchParams
     from chalicelib.core.errors import ValidationFailedError
     from chalicelib.core.validation import validate_model
 
@@ -73,3 +78,22 @@ def test_search_parameters_refuse_bad_ranges() -> None:
     for bad in ({"min_price": "30", "max_price": "20"}, {"subcategory": "boots"}, {"x": "1"}):
         with pytest.raises(ValidationFailedError):
             validate_model(SearchParams, bad)
+
+
+def test_fixed_codes_never_exceed_the_eligible_subtotal() -> None:
+    from chalicelib.catalog.service import discounts
+
+    # Given a fixed code worth more than the shop's items in the cart
+    code = DiscountCode(
+        code="BIG",
+        shop_id="s1",
+        kind=DiscountKind.FIXED,
+        value=10_000,
+        starts_at=NOW - timedelta(days=1),
+        ends_at=NOW + timedelta(days=1),
+        created_at=NOW - timedelta(days=1),
+    )
+    # When its rules are checked
+    applied = discounts.check_rules(code, "BIG", user_uses=0, shop_subtotals={"s1": 2500}, now=NOW)
+    # Then it takes off no more than the eligible subtotal
+    assert applied.amount == 2500

@@ -162,7 +162,7 @@ def cart(monkeypatch: pytest.MonkeyPatch) -> FakeCart:
 
 @pytest.fixture
 def codes(monkeypatch: pytest.MonkeyPatch) -> FakeCodes:
-    from chalicelib.catalog import discounts
+    from chalicelib.catalog import service as catalog
 
     fake = FakeCodes()
 
@@ -177,7 +177,7 @@ def codes(monkeypatch: pytest.MonkeyPatch) -> FakeCodes:
 
     def prepare_redemption(code: str, *, user_id: str, shop_subtotals: dict[str, int]) -> Any:
         shop_id, amount = fake.amounts[code]
-        applied = discounts.AppliedDiscount(
+        applied = catalog.AppliedDiscount(
             code=code,
             shop_id=shop_id,
             kind="amount",
@@ -190,6 +190,6 @@ def codes(monkeypatch: pytest.MonkeyPatch) -> FakeCodes:
     def release(code: str, *, user_id: str) -> None:
         fake.released.append((code, user_id))
 
-    monkeypatch.setattr(discounts, "prepare_redemption", prepare_redemption)
-    monkeypatch.setattr(discounts, "release", release)
+    monkeypatch.setattr(catalog, "prepare_redemption", prepare_redemption)
+    monkeypatch.setattr(catalog, "release_code", release)
     return fake

@@ -10,29 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DeleteError
-
-from chalicelib.catalog import images, products, search_index, shops
-from chalicelib.catalog.common import publish
+from chalicelib.catalog import repository
+from chalicelib.catalog.domain import ProductStatus, ShopStatus
 from chalicelib.catalog.events import ProductPurged, ShopPurged
-from chalicelib.catalog.models import (
-    DELETED,
-    SHOP_SK,
-    SLUG_SK,
-    Claim,
-    DiscountCode,
-    Follow,
-    Offer,
-    Product,
-    UploadTicket,
-    product_pk,
-    product_slug_pk,
-    seller_pk,
-    shop_codes_pk,
-    shop_pk,
-    shop_slug_pk,
-)
-from chalicelib.core import clock
+from chalicelib.catalog.service import images, indexer, products, shops
+from chalicelib.core import clock, events
 from chalicelib.core.observability import logger
 from chalicelib.identity import service as identity_service
 
@@ -52,24 +34,16 @@ def purge_product(product_id: str, *, as_of: datetime, force: bool = False) -> b
     """
     product = products.get_product(product_id)
     if product is None:
-        search_index.sync_product(product_id, None, None)
+        indexer.unlist(product_id)
         return False
     expired = product.purge_after is not None and product.purge_after <= as_of
-    if not force and (product.status != DELETED or not expired):
+    if not force and (product.status is not ProductStatus.DELETED or not expired):
         return False
-    search_index.sync_product(product_id, None, None)
+    indexer.unlist(product_id)
     images.delete_files(product_id)
-    for ticket in UploadTicket.query(product_pk(product_id), UploadTicket.sk.startswith("UPLOAD#")):
-        ticket.delete()
-    Claim(pk=product_slug_pk(product.shop_id, product.slug), sk=SLUG_SK).delete()
-    condition = None if force else (Product.status == DELETED)
-    try:
-        product.delete(condition=condition, add_version_condition=False)
-    except DeleteError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    publish(ProductPurged(product_id=product_id, shop_id=product.shop_id))
+    if not repository.get().purge_product(product, only_if_deleted=not force):
+        return False
+    events.publish(ProductPurged.of(product), best_effort=True)
     return True
 
 
@@ -87,7 +61,7 @@ def _due_shop(shop_id: str, as_of: datetime) -> bool:
     shop = shops.get_shop(shop_id)
     return (
         shop is not None
-        and shop.status == DELETED
+        and shop.status is ShopStatus.DELETED
         and shop.purge_after is not None
         and shop.purge_after <= as_of
     )
@@ -112,20 +86,14 @@ def finish_shop(shop_id: str, *, as_of: datetime) -> dict[str, Any]:
     remaining = products.all_shop_product_ids(shop_id)
     for product_id in remaining:
         purge_product(product_id, as_of=as_of, force=True)
-    for follow in Follow.query(shop_pk(shop_id), Follow.sk.startswith("FOLLOWER#")):
-        follow.delete()
-    for offer in Offer.query(shop_pk(shop_id), Offer.sk.startswith("OFFER#")):
-        offer.delete()
-    for code in DiscountCode.by_shop.query(shop_codes_pk(shop_id)):
-        DiscountCode(pk=code.pk, sk=code.sk).delete()
+    repo = repository.get()
+    repo.delete_shop_belongings(shop_id)
     email = _seller_email(shop.owner_id)
     if email:
         identity_service.block_signups(email, reason="shop purged", shop_id=shop_id)
-    Claim(pk=shop_slug_pk(shop.slug), sk=SLUG_SK).delete()
-    Claim(pk=seller_pk(shop.owner_id), sk=SHOP_SK).delete()
-    shop.delete()
+    repo.delete_shop(shop)
     _detach_account(shop.owner_id)
-    publish(ShopPurged(shop_id=shop_id, owner_id=shop.owner_id, products_purged=len(remaining)))
+    events.publish(ShopPurged.of(shop, len(remaining)), best_effort=True)
     return {"finished": True, "email_blocked": bool(email)}
 
 

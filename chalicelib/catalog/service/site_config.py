@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
-from pynamodb.exceptions import PutError
-
+from chalicelib.catalog import media, repository
+from chalicelib.catalog.domain import SiteConfig, UploadGrant
 from chalicelib.catalog.errors import StaleVersionError, UnknownCategoryError
-from chalicelib.catalog.models import SiteConfig
 from chalicelib.core import clock
+from chalicelib.core.dynamo import new_id
+from chalicelib.core.settings import get_settings
 
 
 def get_config() -> SiteConfig:
     """The current configuration (an empty one before an admin saved any)."""
-    try:
-        return SiteConfig.get("CONFIG", "SITE")
-    except SiteConfig.DoesNotExist:
-        return SiteConfig(categories={}, updated_at=clock.now())
+    return repository.get().site_config()
 
 
 def categories() -> dict[str, list[str]]:
     """Category → its subcategories."""
-    raw: dict[str, Any] = get_config().categories or {}
-    return {str(name): [str(sub) for sub in subs] for name, subs in raw.items()}
+    return get_config().categories
 
 
 def save_config(
@@ -34,25 +31,24 @@ def save_config(
 ) -> SiteConfig:
     """Replace the given parts of the configuration; raises StaleVersionError on a race."""
     config = get_config()
-    if expected_version is not None and int(config.version or 0) != expected_version:
+    if expected_version is not None and config.version != expected_version:
         raise StaleVersionError(
             "The site configuration changed since you read it",
-            details={"current_version": int(config.version or 0)},
+            details={"current_version": config.version},
         )
     if categories_map is not None:
-        config.categories = {name: sorted(set(subs)) for name, subs in categories_map.items()}
+        config = replace(
+            config,
+            categories={name: sorted(set(subs)) for name, subs in categories_map.items()},
+        )
     if logo_key is not None:
-        config.logo_key = logo_key
+        config = replace(config, logo_key=logo_key)
     if banner_key is not None:
-        config.banner_key = banner_key
-    config.updated_at = clock.now()
+        config = replace(config, banner_key=banner_key)
     try:
-        config.save()
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise StaleVersionError("The site configuration changed since you read it") from None
-        raise
-    return config
+        return repository.get().save_site_config(replace(config, updated_at=clock.now()))
+    except repository.WriteRefused:
+        raise StaleVersionError("The site configuration changed since you read it") from None
 
 
 def require_category(category: str, subcategory: str | None) -> None:
@@ -76,3 +72,14 @@ def require_category(category: str, subcategory: str | None) -> None:
                 }
             ],
         )
+
+
+def asset_upload(kind: str, content_type: str) -> UploadGrant:
+    """A pre-signed upload for a new site logo or banner (its key goes in the config)."""
+    settings = get_settings()
+    return media.presigned_upload(
+        f"media/site/{kind}-{new_id()}",
+        content_type,
+        max_bytes=settings.image_max_bytes,
+        ttl=settings.image_upload_ttl_seconds,
+    )

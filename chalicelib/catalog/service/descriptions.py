@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.catalog.models import Product
-from chalicelib.core import aws
-from chalicelib.core.observability import logger
+from chalicelib.catalog import bedrock
+from chalicelib.catalog.domain import Product
+from chalicelib.catalog.service import products
+from chalicelib.core.caller import Caller
 from chalicelib.core.settings import get_settings
 
 OPENINGS = [
@@ -77,9 +76,9 @@ def _prompt(product: Product) -> str:
         "brand": product.brand,
         "category": product.category,
         "subcategory": product.subcategory,
-        "colors": list(product.colors or []),
-        "sizes": list(product.sizes or []),
-        "tags": list(product.tags or []),
+        "colors": list(product.colors),
+        "sizes": list(product.sizes),
+        "tags": list(product.tags),
     }
     return (
         "Write a 60-90 word marketing description for an online shop product. Use only "
@@ -87,31 +86,22 @@ def _prompt(product: Product) -> str:
     )
 
 
-def bedrock_description(product: Product) -> str:
-    """A draft from Bedrock's Converse API (raises botocore errors on failure)."""
-    response = aws.client("bedrock-runtime").converse(
-        modelId=get_settings().bedrock_model_id,
-        messages=[{"role": "user", "content": [{"text": _prompt(product)}]}],
-        inferenceConfig={"maxTokens": 300, "temperature": 0.7},
-    )
-    blocks = response["output"]["message"]["content"]
-    return " ".join(block["text"] for block in blocks if "text" in block).strip()
-
-
-def draft_description(product: Product) -> DescriptionDraft:
+def describe(product: Product) -> DescriptionDraft:
     """A description draft for ``product`` (never saved here)."""
     if get_settings().descriptions_provider == "bedrock":
-        try:
-            text = bedrock_description(product)
-            if text:
-                return DescriptionDraft(
-                    text=text, provider="bedrock", offline=False, note="Drafted by Amazon Bedrock"
-                )
-        except (BotoCoreError, ClientError, KeyError):
-            logger.exception("Bedrock description failed; using the offline generator")
+        text = bedrock.converse(_prompt(product))
+        if text:
+            return DescriptionDraft(
+                text=text, provider="bedrock", offline=False, note="Drafted by Amazon Bedrock"
+            )
     return DescriptionDraft(
         text=offline_description(product),
         provider="offline",
         offline=True,
         note="Drafted offline by a template generator (no language model is configured)",
     )
+
+
+def draft_description(caller: Caller, product_id: str) -> DescriptionDraft:
+    """A description draft for a product of the caller's shop (404/403 as for edits)."""
+    return describe(products.owned_product(caller, product_id))

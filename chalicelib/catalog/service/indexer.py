@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.catalog import products, search_index, shops
-from chalicelib.catalog.models import Shop
+from chalicelib.catalog import repository
+from chalicelib.catalog.domain import Shop, is_listed
+from chalicelib.catalog.service import shops
 from chalicelib.core.observability import logger
 
 PRODUCT_EVENTS = {"product.updated", "product.deleted", "product.purged"}
@@ -20,23 +21,30 @@ BAN_EVENTS = {"account.banned": True, "account.unbanned": False}
 
 def reindex_product(product_id: str, shop_cache: dict[str, Shop | None] | None = None) -> int:
     """Rewrite one product's postings from its current state; returns postings written."""
-    product = products.get_product(product_id)
+    repo = repository.get()
+    product = repo.product(product_id)
     shop: Shop | None = None
     if product is not None:
         cache = shop_cache if shop_cache is not None else {}
         if product.shop_id not in cache:
-            cache[product.shop_id] = shops.get_shop(product.shop_id)
+            cache[product.shop_id] = repo.shop(product.shop_id)
         shop = cache[product.shop_id]
-    return search_index.sync_product(product_id, product, shop)
+    return repo.sync_postings(product_id, product if is_listed(product, shop) else None)
 
 
 def reindex_shop(shop_id: str) -> int:
     """Rewrite the postings of every product of a shop (after a delete, restore or ban)."""
-    cache: dict[str, Shop | None] = {shop_id: shops.get_shop(shop_id)}
-    ids = products.all_shop_product_ids(shop_id)
+    repo = repository.get()
+    cache: dict[str, Shop | None] = {shop_id: repo.shop(shop_id)}
+    ids = repo.shop_product_ids(shop_id)
     for product_id in ids:
         reindex_product(product_id, cache)
     return len(ids)
+
+
+def unlist(product_id: str) -> None:
+    """Remove a product's postings (it is being purged)."""
+    repository.get().sync_postings(product_id, None)
 
 
 def handle(event: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,11 @@
-"""Demo catalog for ``make dev`` and the benchmark: shops, products with images, a cart.
+"""Demo catalog for ``make dev``, tests and the benchmark: shops, products with images.
 
 Products are generated deterministically and loaded in bulk (batch writes for the items,
 their slug claims and their search postings) instead of one event each, so hundreds
 load in seconds and 10,000 in about a minute. Demo images are real images made with
 Pillow and stored as the image pipeline stores them; products share a small set of them.
+Development scaffolding: ``load`` writes through the catalog repository's bulk methods
+(no events, no checks), which no request path uses.
 """
 
 from __future__ import annotations
@@ -11,25 +13,15 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 from PIL import Image, ImageDraw
 
-from chalicelib.catalog import images, search_index, shops, site_config
-from chalicelib.catalog.actor import Actor
-from chalicelib.catalog.common import slugify
-from chalicelib.catalog.inputs import ShopInput
-from chalicelib.catalog.models import (
-    ACTIVE,
-    SLUG_SK,
-    Claim,
-    Product,
-    Shop,
-    product_pk,
-    product_slug_pk,
-    shop_products_pk,
-)
+from chalicelib.catalog import repository
+from chalicelib.catalog.domain import Product, ProductImage, Shop, slugify
+from chalicelib.catalog.schemas import ShopInput
+from chalicelib.catalog.service import images, shops, site_config
 from chalicelib.core import aws, clock
+from chalicelib.core.caller import Caller, Role
 from chalicelib.core.settings import get_settings
 
 CATEGORIES: dict[str, list[str]] = {
@@ -66,7 +58,7 @@ def ensure_shop(account_id: str, name: str, category: str) -> Shop:
     if existing is not None:
         return existing
     return shops.create_shop(
-        Actor(account_id=account_id, role="seller"),
+        Caller(account_id=account_id, role=Role.SELLER),
         ShopInput.model_validate(
             {
                 "name": name,
@@ -83,17 +75,17 @@ def ensure_shop(account_id: str, name: str, category: str) -> Shop:
     )
 
 
-def demo_images(count: int = 10) -> list[dict[str, Any]]:
+def demo_images(count: int = 10) -> list[ProductImage]:
     """Render ``count`` demo pictures with Pillow and store their renditions once."""
     settings = get_settings()
     s3 = aws.client("s3")
-    entries = []
+    made = []
     for n in range(count):
         picture = Image.new("RGB", (640, 480), PALETTE[n % len(PALETTE)])
         pen = ImageDraw.Draw(picture)
         pen.ellipse((160 + n * 8, 100, 480 - n * 8, 380), fill=PALETTE[(n + 2) % len(PALETTE)])
         pen.text((20, 20), f"Bazaar demo {n + 1}", fill=(255, 255, 255))
-        entry: dict[str, Any] = {"image_id": f"demo-{n}", "width": 640, "height": 480}
+        keys: dict[str, str] = {}
         for name, (side, fmt) in images.RENDITIONS.items():
             extension = "jpg" if fmt == "JPEG" else "webp"
             key = f"media/demo/{n}/{name}.{extension}"
@@ -103,9 +95,18 @@ def demo_images(count: int = 10) -> list[dict[str, Any]]:
                 Body=images.render(picture, side, fmt),
                 ContentType="image/jpeg" if fmt == "JPEG" else "image/webp",
             )
-            entry[f"{name}_key"] = key
-        entries.append(entry)
-    return entries
+            keys[name] = key
+        made.append(
+            ProductImage(
+                image_id=f"demo-{n}",
+                width=640,
+                height=480,
+                thumbnail_key=keys["thumbnail"],
+                medium_key=keys["medium"],
+                full_key=keys["full"],
+            )
+        )
+    return made
 
 
 def generate(
@@ -113,7 +114,7 @@ def generate(
     count: int,
     *,
     seed: int = 7,
-    pictures: list[dict[str, Any]] | None = None,
+    pictures: list[ProductImage] | None = None,
 ) -> list[Product]:
     """``count`` varied products spread over ``shop_list`` (deterministic for a seed)."""
     rng = random.Random(seed)
@@ -129,7 +130,6 @@ def generate(
         created = now - timedelta(minutes=count - n)
         made.append(
             Product(
-                pk=product_pk(product_id),
                 product_id=product_id,
                 shop_id=shop.shop_id,
                 seller_id=shop.owner_id,
@@ -139,20 +139,17 @@ def generate(
                 category=category,
                 subcategory=rng.choice(CATEGORIES[category]),
                 brand=rng.choice(BRANDS),
-                tags=rng.sample(TAGS, rng.randint(0, 3)),
-                colors=rng.sample(COLORS, rng.randint(1, 3)),
-                sizes=rng.sample(SIZES, rng.randint(0, 3)),
+                tags=tuple(rng.sample(TAGS, rng.randint(0, 3))),
+                colors=tuple(rng.sample(COLORS, rng.randint(1, 3))),
+                sizes=tuple(rng.sample(SIZES, rng.randint(0, 3))),
                 regular_price=regular,
                 sale_price=regular - regular // 5 if rng.random() < 0.25 else None,
                 currency=currency,
                 stock=rng.randint(0, 40),
-                images=[pictures[n % len(pictures)]] if pictures else [],
+                images=(pictures[n % len(pictures)],) if pictures else (),
                 popularity=rng.randint(0, 500),
-                status=ACTIVE,
                 created_at=created,
                 updated_at=created,
-                gsi1pk=shop_products_pk(shop.shop_id),
-                gsi1sk=f"{clock.iso(created)}#{product_id}",
                 version=1,
             )
         )
@@ -162,17 +159,7 @@ def generate(
 def load(products_to_load: Iterable[Product]) -> int:
     """Store products, their slug claims and their search postings with batch writes."""
     items = list(products_to_load)
-    with Product.batch_write() as batch:
-        for product in items:
-            batch.save(product)
-    with Claim.batch_write() as claims:
-        for product in items:
-            claims.save(
-                Claim(
-                    pk=product_slug_pk(product.shop_id, product.slug),
-                    sk=SLUG_SK,
-                    owner_id=product.product_id,
-                )
-            )
-    search_index.bulk_post(items)
+    repo = repository.get()
+    repo.load_products(items)
+    repo.post_many(items)
     return len(items)

@@ -1,0 +1,430 @@
+"""The catalog's domain values and the pure rules on them (prices, offers, slugs, tokens).
+
+The repository returns these, the services take and return them, the schemas render them.
+Money is integer minor units of ``currency``. Nothing here touches a table or a request.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class ProductStatus(StrEnum):
+    """Where a product is in its life: listed, or soft-deleted (restorable, then purged)."""
+
+    ACTIVE = "ACTIVE"
+    DELETED = "DELETED"
+
+
+class ShopStatus(StrEnum):
+    """Where a shop is in its life: open, or soft-deleted (restorable, then purged)."""
+
+    ACTIVE = "ACTIVE"
+    DELETED = "DELETED"
+
+
+# How a shop whose seller is banned shows (its stored status is unchanged).
+SELLER_BANNED = "SELLER_BANNED"
+
+
+class ImageStatus(StrEnum):
+    """What became of an image upload."""
+
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    REJECTED = "REJECTED"
+
+
+class DiscountKind(StrEnum):
+    """A code takes a percentage of the eligible subtotal, or a fixed amount off it."""
+
+    PERCENT = "percent"
+    FIXED = "fixed"
+
+
+# ---------- prices ----------
+def list_price(regular_price: int, sale_price: int | None) -> int:
+    """The price a product is listed at (its sale price when it has one)."""
+    return sale_price if sale_price is not None and sale_price < regular_price else regular_price
+
+
+def percent_off(amount: int, percent: int) -> int:
+    """``amount`` less ``percent`` percent, the discount rounded down (never below 0)."""
+    return max(0, amount - amount * percent // 100)
+
+
+@dataclass(frozen=True)
+class ProductOffer:
+    """The offer covering a product, copied onto it (so a product read knows its price)."""
+
+    offer_id: str
+    name: str
+    percent_off: int
+    starts_at: datetime
+    ends_at: datetime
+
+    def active_at(self, now: datetime) -> bool:
+        """True while ``now`` is inside the offer's window."""
+        return self.starts_at <= now < self.ends_at
+
+
+def effective_price(
+    regular_price: int, sale_price: int | None, offer: ProductOffer | None, now: datetime
+) -> int:
+    """What a shopper pays for one unit at ``now``: list price, less an active offer."""
+    price = list_price(regular_price, sale_price)
+    if offer is not None and offer.active_at(now):
+        price = percent_off(price, offer.percent_off)
+    return price
+
+
+# ---------- products ----------
+@dataclass(frozen=True)
+class ProductImage:
+    """One processed image of a product: its size and the keys of its renditions."""
+
+    image_id: str
+    width: int | None = None
+    height: int | None = None
+    thumbnail_key: str | None = None
+    medium_key: str | None = None
+    full_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product of one shop. ``version`` moves on every change (optimistic locking)."""
+
+    product_id: str
+    shop_id: str
+    seller_id: str
+    title: str
+    slug: str
+    category: str
+    regular_price: int
+    currency: str
+    stock: int
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
+    subcategory: str | None = None
+    brand: str | None = None
+    tags: tuple[str, ...] = ()
+    colors: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    sale_price: int | None = None
+    images: tuple[ProductImage, ...] = ()
+    offer: ProductOffer | None = None
+    popularity: int = 0
+    status: ProductStatus = ProductStatus.ACTIVE
+    deleted_at: datetime | None = None
+    purge_after: datetime | None = None
+    version: int = 0
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is ProductStatus.ACTIVE
+
+    @property
+    def list_price(self) -> int:
+        """The price it is listed at (the sale price when set)."""
+        return list_price(self.regular_price, self.sale_price)
+
+    def price_at(self, now: datetime) -> int:
+        """What one unit costs at ``now`` (an active offer taken off)."""
+        return effective_price(self.regular_price, self.sale_price, self.offer, now)
+
+    def on_offer_at(self, now: datetime) -> bool:
+        return self.offer is not None and self.offer.active_at(now)
+
+    @property
+    def thumbnail_key(self) -> str | None:
+        return self.images[0].thumbnail_key if self.images else None
+
+
+@dataclass(frozen=True)
+class ProductSnapshot:
+    """A product as a cart line sees it at one moment: can it be bought, for how much.
+
+    ``available`` is False for unknown or deleted products and for products of deleted
+    shops or banned sellers; the other fields are then empty.
+    """
+
+    product_id: str
+    available: bool = False
+    shop_id: str | None = None
+    title: str | None = None
+    stock: int = 0
+    unit_price: int = 0
+    list_price: int = 0
+    on_offer: bool = False
+    thumbnail_key: str | None = None
+
+
+# ---------- shops ----------
+@dataclass(frozen=True)
+class Shop:
+    """A seller's shop (one per seller). ``seller_banned`` mirrors identity's ban."""
+
+    shop_id: str
+    owner_id: str
+    name: str
+    slug: str
+    category: str
+    settings: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
+    address: dict[str, Any] | None = None
+    branch: dict[str, Any] | None = None
+    logo_key: str | None = None
+    follower_count: int = 0
+    rating_sum: int = 0
+    rating_count: int = 0
+    status: ShopStatus = ShopStatus.ACTIVE
+    seller_banned: bool = False
+    deleted_at: datetime | None = None
+    purge_after: datetime | None = None
+    version: int = 0
+
+    @property
+    def visible(self) -> bool:
+        """Shoppers see the shop and its products."""
+        return self.status is ShopStatus.ACTIVE and not self.seller_banned
+
+    @property
+    def shown_status(self) -> str:
+        """The status the API shows (a banned seller's shop shows as such)."""
+        return SELLER_BANNED if self.seller_banned else self.status.value
+
+
+def is_listed(product: Product | None, shop: Shop | None) -> bool:
+    """Whether shoppers may find ``product`` (active, in a visible shop)."""
+    return product is not None and product.is_active and shop is not None and shop.visible
+
+
+# ---------- images ----------
+@dataclass(frozen=True)
+class UploadTicket:
+    """A pre-signed image upload and what became of it."""
+
+    image_id: str
+    product_id: str
+    shop_id: str
+    key: str
+    content_type: str
+    status: ImageStatus
+    created_at: datetime
+    reason: str | None = None
+    processed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class UploadGrant:
+    """Where and how the client uploads one file (a pre-signed S3 POST)."""
+
+    key: str
+    url: str
+    fields: dict[str, str]
+    image_id: str = ""
+    max_bytes: int = 0
+    expires_in: int = 0
+
+
+# ---------- offers and discount codes ----------
+@dataclass(frozen=True)
+class Offer:
+    """A time-boxed sale: ``percent_off`` on the listed products between two instants."""
+
+    offer_id: str
+    shop_id: str
+    name: str
+    percent_off: int
+    starts_at: datetime
+    ends_at: datetime
+    product_ids: tuple[str, ...]
+    created_at: datetime
+
+    def active_at(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at
+
+    def terms(self) -> ProductOffer:
+        """What each covered product carries of this offer."""
+        return ProductOffer(
+            offer_id=self.offer_id,
+            name=self.name,
+            percent_off=self.percent_off,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+        )
+
+
+@dataclass(frozen=True)
+class DiscountCode:
+    """A seller's discount code; ``used`` counts redemptions."""
+
+    code: str
+    shop_id: str
+    kind: DiscountKind
+    value: int
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    min_order: int = 0
+    max_uses: int | None = None
+    per_user_limit: int | None = None
+    used: int = 0
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class AppliedDiscount:
+    """A code that passed every rule, and what it takes off."""
+
+    code: str
+    shop_id: str
+    kind: str
+    value: int
+    eligible_subtotal: int
+    amount: int
+
+
+def normalize_code(code: str) -> str:
+    """Codes compare case-insensitively, without surrounding spaces."""
+    return code.strip().upper()
+
+
+# ---------- site configuration ----------
+@dataclass(frozen=True)
+class SiteConfig:
+    """Admin-managed categories (name → subcategories), logo and banner."""
+
+    categories: dict[str, list[str]]
+    updated_at: datetime
+    logo_key: str | None = None
+    banner_key: str | None = None
+    version: int = 0
+
+
+# ---------- search ----------
+Sort = Literal["newest", "price_asc", "price_desc", "popularity"]
+_WORD = re.compile(r"[a-z0-9]+")
+STOP_WORDS = frozenset({"and", "the", "for", "with", "of", "in", "on", "to", "a", "an"})
+
+
+def tokens(text: str) -> list[str]:
+    """Search tokens of ``text``: lower-case words of 2+ characters, plural ``s`` dropped."""
+    out: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 2 or word in STOP_WORDS:
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def words_of(product: Product) -> list[str]:
+    """The tokens a product is found by (title, brand, category, subcategory, tags)."""
+    text = " ".join(
+        [
+            product.title,
+            product.brand or "",
+            product.category,
+            product.subcategory or "",
+            *product.tags,
+        ]
+    )
+    return tokens(text)
+
+
+def normalize_label(value: str) -> str:
+    """Facet values compare case- and space-insensitively."""
+    return " ".join(value.lower().split())
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A shopper's search. Multi-valued facets match any of their values; words all."""
+
+    text: str | None = None
+    category: str | None = None
+    subcategory: str | None = None
+    brand: str | None = None
+    shop_id: str | None = None
+    tags: tuple[str, ...] = ()
+    colors: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    min_price: int | None = None
+    max_price: int | None = None
+    on_offer: bool = False
+    sort: Sort = "newest"
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A visible product as search results show it (no second read needed).
+
+    ``price`` is the list price; ``offer_price`` what it costs while the offer runs.
+    """
+
+    product_id: str
+    shop_id: str
+    title: str
+    slug: str
+    category: str
+    price: int
+    regular_price: int
+    currency: str
+    stock: int
+    popularity: int
+    created: str
+    subcategory: str | None = None
+    brand: str | None = None
+    tags: tuple[str, ...] = ()
+    colors: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    offer_price: int | None = None
+    offer_starts: datetime | None = None
+    offer_ends: datetime | None = None
+    thumbnail_key: str | None = None
+
+    def price_at(self, now: datetime) -> tuple[int, bool]:
+        """The price right now and whether an offer gives it."""
+        if (
+            self.offer_price is not None
+            and self.offer_starts is not None
+            and self.offer_ends is not None
+            and self.offer_starts <= now < self.offer_ends
+        ):
+            return self.offer_price, True
+        return self.price, False
+
+
+@dataclass
+class SearchPage:
+    """One page of listings, the cursor for the next, and what it cost."""
+
+    items: list[Listing] = field(default_factory=list)
+    next_cursor: str | None = None
+    driving_partition: str = "all"
+    items_read: int = 0
+    queries: int = 0
+
+
+# ---------- small helpers ----------
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, *, max_length: int = 80) -> str:
+    """``"Red Shoes!"`` → ``"red-shoes"`` (ASCII, lower-case, hyphens)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "item"

@@ -1,0 +1,634 @@
+"""The catalog's request and response models: validated bodies in, documented bodies out.
+
+Request models are what callers send to the use cases (the API's bodies too). Money is
+integer minor units (``1999`` is 19.99): floats and numeric strings are refused.
+Response models are built from domain values (``…View.of(value)``); media keys become
+time-limited URLs here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from chalicelib.catalog import media
+from chalicelib.catalog.domain import (
+    DiscountCode,
+    Listing,
+    Offer,
+    Product,
+    ProductImage,
+    ProductOffer,
+    SearchPage,
+    Shop,
+    SiteConfig,
+    UploadGrant,
+    UploadTicket,
+)
+from chalicelib.core import clock
+from chalicelib.core.settings import get_settings
+from chalicelib.core.validation import RequestModel, ResponseModel
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_LABEL = re.compile(r"^[\w][\w .&'+/-]*$", re.UNICODE)
+
+
+def _price_in_range(value: int) -> int:
+    limit = get_settings().price_max_minor
+    if value > limit:
+        raise ValueError(f"must be at most {limit} (minor units)")
+    return value
+
+
+def _stock_in_range(value: int) -> int:
+    limit = get_settings().stock_max
+    if value > limit:
+        raise ValueError(f"must be at most {limit}")
+    return value
+
+
+def _label(value: str) -> str:
+    value = " ".join(value.split()).lower()
+    if not _LABEL.match(value):
+        raise ValueError("letters, digits, spaces and . & ' + / - only")
+    return value
+
+
+Money = Annotated[int, Field(strict=True, ge=1), AfterValidator(_price_in_range)]
+Stock = Annotated[int, Field(strict=True, ge=0), AfterValidator(_stock_in_range)]
+Channel = Literal["email", "app", "websocket"]
+Label = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_label)]
+Labels = Annotated[list[Label], Field(max_length=20)]
+Slug = Annotated[str, Field(min_length=1, max_length=80, pattern=SLUG_PATTERN)]
+CategoryName = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9-]+$")]
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+class ProductInput(RequestModel):
+    """A new product."""
+
+    title: str = Field(min_length=1, max_length=200)
+    slug: Slug | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    category: CategoryName
+    subcategory: CategoryName | None = None
+    brand: str | None = Field(default=None, min_length=1, max_length=60)
+    tags: Labels = Field(default_factory=list)
+    colors: Labels = Field(default_factory=list)
+    sizes: Labels = Field(default_factory=list)
+    regular_price: Money
+    sale_price: Money | None = None
+    stock: Stock
+
+    @field_validator("tags", "colors", "sizes")
+    @classmethod
+    def _dedupe(cls, values: list[str]) -> list[str]:
+        return _unique(values)
+
+    @model_validator(mode="after")
+    def _sale_below_regular(self) -> ProductInput:
+        if self.sale_price is not None and self.sale_price >= self.regular_price:
+            raise ValueError("sale_price must be lower than regular_price")
+        return self
+
+
+class ProductPatch(RequestModel):
+    """Changes to a product; ``version`` is the one the caller read (optimistic locking)."""
+
+    version: int = Field(strict=True, ge=1)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    slug: Slug | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    category: CategoryName | None = None
+    subcategory: CategoryName | None = None
+    brand: str | None = Field(default=None, min_length=1, max_length=60)
+    tags: Labels | None = None
+    colors: Labels | None = None
+    sizes: Labels | None = None
+    regular_price: Money | None = None
+    sale_price: Money | None = None
+    clear_sale_price: bool = False
+    stock: Stock | None = None
+
+    @field_validator("tags", "colors", "sizes")
+    @classmethod
+    def _dedupe(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _unique(values)
+
+
+class ShopInput(RequestModel):
+    """A new shop, or (all fields optional) changes to one."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=80)
+    slug: Slug | None = None
+    category: CategoryName | None = None
+    description: str | None = Field(default=None, max_length=2000)
+    address: ShopAddress | None = None
+    branch: BranchInfo | None = None
+    logo_key: str | None = Field(default=None, max_length=300)
+    settings: ShopSettings | None = None
+
+
+class ShopAddress(RequestModel):
+    line1: str = Field(min_length=1, max_length=120)
+    line2: str | None = Field(default=None, max_length=120)
+    city: str = Field(min_length=1, max_length=80)
+    region: str | None = Field(default=None, max_length=80)
+    postal_code: str = Field(min_length=1, max_length=20)
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+
+
+class BranchInfo(RequestModel):
+    """A store chain's branch: its name and code, and the chain it belongs to."""
+
+    name: str = Field(min_length=1, max_length=80)
+    code: str | None = Field(default=None, max_length=20)
+    chain: str | None = Field(default=None, max_length=80)
+
+
+def _default_channels() -> list[Channel]:
+    return ["app", "websocket"]
+
+
+class ShopSettings(RequestModel):
+    low_stock_threshold: int = Field(default=5, strict=True, ge=0, le=100_000)
+    channels: list[Channel] = Field(default_factory=_default_channels, max_length=3)
+
+
+ShopInput.model_rebuild()
+
+
+class OfferInput(RequestModel):
+    """A time-boxed sale over some of the shop's products."""
+
+    name: str = Field(min_length=1, max_length=80)
+    percent_off: int = Field(strict=True, ge=1, le=90)
+    starts_at: datetime
+    ends_at: datetime
+    product_ids: list[str] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _window(self) -> OfferInput:
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("starts_at and ends_at need a timezone offset")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class DiscountCodeInput(RequestModel):
+    """A discount code: percent (1-100) or fixed (minor units) off a shop's items."""
+
+    code: str = Field(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    kind: Literal["percent", "fixed"]
+    value: int = Field(strict=True, ge=1)
+    min_order: int = Field(default=0, strict=True, ge=0)
+    max_uses: int | None = Field(default=None, strict=True, ge=1, le=10_000_000)
+    per_user_limit: int | None = Field(default=None, strict=True, ge=1, le=1000)
+    starts_at: datetime
+    ends_at: datetime
+
+    @model_validator(mode="after")
+    def _rules(self) -> DiscountCodeInput:
+        if self.kind == "percent" and self.value > 100:
+            raise ValueError("a percent code takes 1-100")
+        if self.kind == "fixed":
+            _price_in_range(self.value)
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("starts_at and ends_at need a timezone offset")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+    @property
+    def normalized_code(self) -> str:
+        return self.code.upper()
+
+
+class SiteConfigInput(RequestModel):
+    """Categories (name → subcategories); ``version`` is the one read (optimistic locking)."""
+
+    version: int | None = Field(default=None, strict=True, ge=0)
+    categories: dict[CategoryName, list[CategoryName]] | None = Field(default=None, max_length=200)
+    logo_key: str | None = Field(default=None, max_length=300)
+    banner_key: str | None = Field(default=None, max_length=300)
+
+
+class ImageUploadInput(RequestModel):
+    """The file a seller is about to upload."""
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp", "image/gif"]
+    size: int = Field(strict=True, ge=1)
+
+
+class SearchParams(RequestModel):
+    """Query-string filters. Lists are comma-separated (``colors=red,blue``: any of them)."""
+
+    q: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=60)
+    subcategory: str | None = Field(default=None, max_length=60)
+    brand: str | None = Field(default=None, max_length=60)
+    shop_id: str | None = Field(default=None, max_length=64)
+    tags: str | None = Field(default=None, max_length=400)
+    colors: str | None = Field(default=None, max_length=400)
+    sizes: str | None = Field(default=None, max_length=400)
+    min_price: int | None = Field(default=None, ge=0)
+    max_price: int | None = Field(default=None, ge=0, le=10**12)
+    on_offer: bool = False
+    sort: Literal["newest", "price_asc", "price_desc", "popularity"] = "newest"
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _range(self) -> SearchParams:
+        if (
+            self.min_price is not None
+            and self.max_price is not None
+            and self.min_price > self.max_price
+        ):
+            raise ValueError("min_price must not be above max_price")
+        if self.subcategory and not self.category:
+            raise ValueError("subcategory needs category")
+        return self
+
+
+class AssetRequest(RequestModel):
+    kind: Literal["logo", "banner"]
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+
+
+# ---------- responses ----------
+class SiteConfigView(ResponseModel):
+    categories: dict[str, list[str]]
+    logo_url: str | None = None
+    banner_url: str | None = None
+    version: int
+
+    @classmethod
+    def of(cls, config: SiteConfig) -> SiteConfigView:
+        return cls(
+            categories=config.categories,
+            logo_url=media.url_for(config.logo_key),
+            banner_url=media.url_for(config.banner_key),
+            version=config.version,
+        )
+
+
+class AssetGrant(ResponseModel):
+    key: str
+    url: str
+    fields: dict[str, str]
+
+
+class ImageView(ResponseModel):
+    image_id: str
+    width: int | None = None
+    height: int | None = None
+    thumbnail_url: str | None = None
+    medium_url: str | None = None
+    full_url: str | None = None
+
+    @classmethod
+    def of(cls, image: ProductImage) -> ImageView:
+        return cls(
+            image_id=image.image_id,
+            width=image.width,
+            height=image.height,
+            thumbnail_url=media.url_for(image.thumbnail_key),
+            medium_url=media.url_for(image.medium_key),
+            full_url=media.url_for(image.full_key),
+        )
+
+
+class OfferSummary(ResponseModel):
+    offer_id: str
+    name: str
+    percent_off: int
+    starts_at: str
+    ends_at: str
+    active: bool
+
+    @classmethod
+    def of(cls, offer: ProductOffer | None, now: datetime) -> OfferSummary | None:
+        """The offer as a product shows it, or None once it ended."""
+        if offer is None or offer.ends_at <= now:
+            return None
+        return cls(
+            offer_id=offer.offer_id,
+            name=offer.name,
+            percent_off=offer.percent_off,
+            starts_at=clock.iso(offer.starts_at),
+            ends_at=clock.iso(offer.ends_at),
+            active=offer.active_at(now),
+        )
+
+
+class ProductCard(ResponseModel):
+    """A product in a list: enough to render a search result."""
+
+    product_id: str
+    shop_id: str
+    title: str
+    slug: str
+    category: str
+    subcategory: str | None = None
+    brand: str | None = None
+    tags: list[str]
+    colors: list[str]
+    sizes: list[str]
+    price: int
+    list_price: int
+    regular_price: int
+    currency: str
+    on_offer: bool
+    in_stock: bool
+    popularity: int
+    created_at: str
+    thumbnail_url: str | None = None
+
+    @classmethod
+    def of(cls, listing: Listing, now: datetime) -> ProductCard:
+        """A search result's card."""
+        price, on_offer = listing.price_at(now)
+        return cls.model_validate(
+            {
+                **_fields(listing),
+                "price": price,
+                "list_price": listing.price,
+                "on_offer": on_offer,
+                "in_stock": listing.stock > 0,
+                "created_at": listing.created,
+                "thumbnail_url": media.url_for(listing.thumbnail_key),
+            }
+        )
+
+    @classmethod
+    def of_product(cls, product: Product, now: datetime) -> ProductCard:
+        """A product's card read from the catalog itself (not from a search listing)."""
+        return cls.model_validate(
+            {
+                **_fields(product),
+                "price": product.price_at(now),
+                "list_price": product.list_price,
+                "on_offer": product.on_offer_at(now) and product.offer is not None,
+                "in_stock": product.stock > 0,
+                "created_at": clock.iso(product.created_at),
+                "thumbnail_url": media.url_for(product.thumbnail_key),
+            }
+        )
+
+
+def _fields(value: Product | Listing) -> dict[str, Any]:
+    """What a card copies as it is from a product or a listing."""
+    return {
+        "product_id": value.product_id,
+        "shop_id": value.shop_id,
+        "title": value.title,
+        "slug": value.slug,
+        "category": value.category,
+        "subcategory": value.subcategory,
+        "brand": value.brand,
+        "tags": list(value.tags),
+        "colors": list(value.colors),
+        "sizes": list(value.sizes),
+        "regular_price": value.regular_price,
+        "currency": value.currency,
+        "popularity": value.popularity,
+    }
+
+
+class ProductView(ResponseModel):
+    """A product in full (prices in minor units; ``price`` is what it costs right now)."""
+
+    product_id: str
+    shop_id: str
+    title: str
+    slug: str
+    description: str | None = None
+    category: str
+    subcategory: str | None = None
+    brand: str | None = None
+    tags: list[str]
+    colors: list[str]
+    sizes: list[str]
+    regular_price: int
+    sale_price: int | None = None
+    list_price: int
+    price: int
+    currency: str
+    stock: int
+    in_stock: bool
+    images: list[ImageView]
+    offer: OfferSummary | None = None
+    popularity: int
+    status: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+    restorable_until: datetime | None = None
+
+    @classmethod
+    def of(cls, product: Product, now: datetime | None = None) -> ProductView:
+        return cls.model_validate(_product_fields(product, now or clock.now()))
+
+
+def _product_fields(product: Product, now: datetime) -> dict[str, Any]:
+    return {
+        **_fields(product),
+        "description": product.description,
+        "sale_price": product.sale_price,
+        "list_price": product.list_price,
+        "price": product.price_at(now),
+        "stock": product.stock,
+        "in_stock": product.stock > 0,
+        "images": [ImageView.of(image) for image in product.images],
+        "offer": OfferSummary.of(product.offer, now),
+        "status": product.status.value,
+        "version": product.version,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+        "deleted_at": product.deleted_at,
+        "restorable_until": product.purge_after,
+    }
+
+
+class ProductDetail(ProductView):
+    shop: ShopView
+    related: list[ProductCard]
+
+    @classmethod
+    def of_detail(
+        cls, product: Product, shop: Shop, related: list[Listing], now: datetime
+    ) -> ProductDetail:
+        return cls.model_validate(
+            {
+                **_product_fields(product, now),
+                "shop": ShopView.of(shop),
+                "related": [ProductCard.of(listing, now) for listing in related],
+            }
+        )
+
+
+class ProductPage(ResponseModel):
+    items: list[ProductCard]
+    next_cursor: str | None = None
+
+    @classmethod
+    def of(cls, page: SearchPage, now: datetime) -> ProductPage:
+        return cls(
+            items=[ProductCard.of(listing, now) for listing in page.items],
+            next_cursor=page.next_cursor,
+        )
+
+
+class SellerProductPage(ResponseModel):
+    items: list[ProductView]
+    next_cursor: str | None = None
+
+
+class ShopView(ResponseModel):
+    shop_id: str
+    owner_id: str
+    name: str
+    slug: str
+    category: str
+    description: str | None = None
+    address: dict[str, Any] | None = None
+    branch: dict[str, Any] | None = None
+    logo_url: str | None = None
+    settings: dict[str, Any]
+    follower_count: int
+    rating_average: float | None = None
+    rating_count: int
+    status: str
+    created_at: datetime
+    deleted_at: datetime | None = None
+    restorable_until: datetime | None = None
+
+    @classmethod
+    def of(cls, shop: Shop) -> ShopView:
+        count = shop.rating_count
+        return cls(
+            shop_id=shop.shop_id,
+            owner_id=shop.owner_id,
+            name=shop.name,
+            slug=shop.slug,
+            category=shop.category,
+            description=shop.description,
+            address=shop.address,
+            branch=shop.branch,
+            logo_url=media.url_for(shop.logo_key),
+            settings=dict(shop.settings),
+            follower_count=max(0, shop.follower_count),
+            rating_average=round(shop.rating_sum / count, 2) if count else None,
+            rating_count=count,
+            status=shop.shown_status,
+            created_at=shop.created_at,
+            deleted_at=shop.deleted_at,
+            restorable_until=shop.purge_after,
+        )
+
+
+class ShopPage(ResponseModel):
+    items: list[ShopView]
+    next_cursor: str | None = None
+
+
+class FollowsPage(ResponseModel):
+    items: list[str]
+    next_cursor: str | None = None
+
+
+class UploadGrantView(ResponseModel):
+    """POST the file to ``url`` as multipart/form-data with ``fields`` plus ``file``."""
+
+    image_id: str
+    key: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int
+
+    @classmethod
+    def of(cls, grant: UploadGrant) -> UploadGrantView:
+        return cls.model_validate(grant, from_attributes=True)
+
+
+class UploadStatusView(ResponseModel):
+    image_id: str
+    product_id: str
+    status: str
+    reason: str | None = None
+    created_at: datetime
+    processed_at: datetime | None = None
+
+    @classmethod
+    def of(cls, ticket: UploadTicket) -> UploadStatusView:
+        return cls.model_validate(ticket, from_attributes=True)
+
+
+class OfferView(ResponseModel):
+    offer_id: str
+    shop_id: str
+    name: str
+    percent_off: int
+    starts_at: datetime
+    ends_at: datetime
+    product_ids: list[str]
+    active: bool
+
+    @classmethod
+    def of(cls, offer: Offer, now: datetime) -> OfferView:
+        return cls(
+            offer_id=offer.offer_id,
+            shop_id=offer.shop_id,
+            name=offer.name,
+            percent_off=offer.percent_off,
+            starts_at=offer.starts_at,
+            ends_at=offer.ends_at,
+            product_ids=list(offer.product_ids),
+            active=offer.active_at(now),
+        )
+
+
+class OfferList(ResponseModel):
+    items: list[OfferView]
+
+
+class DiscountCodeView(ResponseModel):
+    code: str
+    shop_id: str
+    kind: str
+    value: int
+    min_order: int
+    max_uses: int | None = None
+    per_user_limit: int | None = None
+    starts_at: datetime
+    ends_at: datetime
+    used: int
+    active: bool
+
+    @classmethod
+    def of(cls, code: DiscountCode) -> DiscountCodeView:
+        return cls.model_validate(code, from_attributes=True)
+
+
+class CodeList(ResponseModel):
+    items: list[DiscountCodeView]
+
+
+class DescriptionDraftView(ResponseModel):
+    text: str
+    provider: str
+    offline: bool
+    note: str
+
+
+ProductDetail.model_rebuild()

@@ -1,0 +1,49 @@
+"""The catalog's use cases, one module per area, and what other capabilities use of them.
+
+Routes and functions import the modules (``from chalicelib.catalog.service import
+products``). Other capabilities use only the names below (the seam the import contracts
+allow):
+
+Cart
+    ``products_for_cart(ids, now=None) -> dict[id, ProductSnapshot]`` (one batch read of
+    the products and one of their shops, priced now), ``buyable_product(id)``,
+    ``check_stock(snapshot, quantity)``, ``evaluate_code(code, user_id=, shop_subtotals=)``,
+    ``bump_popularity(id, delta)``, ``cards(ids) -> dict[id, ProductCard]``,
+    ``media_url(key)``.
+Checkout (orders)
+    ``prepare_redemption(...) -> Redemption`` (``.applied``, ``.write(transaction)`` adds
+    the code's two conditional counters to the checkout's transaction, ``.refused()``),
+    ``release_code(code, user_id=)``; ``shops.get_shop`` / ``shops.DEFAULT_SETTINGS``.
+"""
+
+from __future__ import annotations
+
+from chalicelib.catalog.domain import AppliedDiscount, ProductSnapshot
+from chalicelib.catalog.schemas import ProductCard
+from chalicelib.catalog.service.discounts import Redemption, prepare_redemption
+from chalicelib.catalog.service.discounts import evaluate as evaluate_code
+from chalicelib.catalog.service.discounts import release as release_code
+from chalicelib.catalog.service.products import (
+    bump_popularity,
+    buyable_product,
+    cards,
+    check_stock,
+    media_url,
+    products_for_cart,
+)
+
+__all__ = [
+    "AppliedDiscount",
+    "ProductCard",
+    "ProductSnapshot",
+    "Redemption",
+    "bump_popularity",
+    "buyable_product",
+    "cards",
+    "check_stock",
+    "evaluate_code",
+    "media_url",
+    "prepare_redemption",
+    "products_for_cart",
+    "release_code",
+]
