@@ -148,13 +148,12 @@ class Order:
         return units
 
 
-def units_of(orders: list[Order]) -> dict[str, tuple[str, int]]:
-    """product id → (shop id, units) over every line of ``orders``."""
-    units: dict[str, tuple[str, int]] = {}
+def units_of(orders: list[Order]) -> dict[str, int]:
+    """product id → units over every line of ``orders``."""
+    units: dict[str, int] = {}
     for order in orders:
         for product_id, quantity in order.units().items():
-            shop, held = units.get(product_id, (order.shop_id, 0))
-            units[product_id] = (shop, held + quantity)
+            units[product_id] = units.get(product_id, 0) + quantity
     return units
 
 

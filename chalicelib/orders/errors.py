@@ -1,17 +1,12 @@
 """Errors of the checkout saga. Their class names are what the state machine's Retry and
-Catch match (``infra/statemachines/checkout_saga.asl.json``), so do not rename them."""
+Catch match (``infra/statemachines/checkout_saga.asl.json``), so do not rename them.
+A short line raises the catalog's ``OutOfStockError`` (``chalicelib.catalog.errors``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.core.errors import BadRequestError, ConflictError, DependencyUnavailableError
-
-
-class OutOfStockError(ConflictError):
-    """A line asks for more units than are in stock (business: compensate)."""
-
-    code = "OUT_OF_STOCK"
 
 
 class TransientStockError(DependencyUnavailableError):

@@ -1,4 +1,5 @@
-"""Events of checkout, orders, payments and inventory (EventBridge ``detail-type`` = name)."""
+"""Events of checkout, orders and payments (EventBridge ``detail-type`` = name); the stock
+events (``stock.updated``, ``stock.low``) are the catalog's."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from chalicelib.orders.domain import Checkout, Order, OrderLine, Payment
 
 ORDERS = "bazaar.orders"
 PAYMENTS = "bazaar.payments"
-INVENTORY = "bazaar.inventory"
 
 
 class OrderLineData(BaseModel):
@@ -208,28 +208,3 @@ class PaymentFailed(DomainEvent):
             provider=payment.provider,
             failure_code=str(payment.failure_code),
         )
-
-
-class StockUpdated(DomainEvent):
-    """A product's stock changed by ``delta`` units (a reservation or a release)."""
-
-    name = "stock.updated"
-    source = INVENTORY
-
-    product_id: str
-    shop_id: str
-    stock: int = Field(ge=0)
-    delta: int
-    reason: str
-
-
-class StockLow(DomainEvent):
-    """A product's stock fell to or below its shop's low-stock threshold (sellers alerted)."""
-
-    name = "stock.low"
-    source = INVENTORY
-
-    product_id: str
-    shop_id: str
-    stock: int = Field(ge=0)
-    threshold: int = Field(ge=0)

@@ -109,7 +109,7 @@ def new_product(
 
 
 def stock_of(world: World, product_id: str) -> int:
-    from chalicelib.orders import inventory
+    from chalicelib.catalog.service import inventory
 
     return inventory.stock_of([product_id])[product_id]
 

@@ -14,7 +14,7 @@ from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.pagination import Page
-from chalicelib.orders import inventory, repository
+from chalicelib.orders import repository
 from chalicelib.orders.domain import (
     SELLER_TARGETS,
     CancellationReason,
@@ -26,7 +26,7 @@ from chalicelib.orders.domain import (
 )
 from chalicelib.orders.errors import IllegalTransitionError
 from chalicelib.orders.events import OrderCancelled, OrderStatusChanged
-from chalicelib.orders.service import payments
+from chalicelib.orders.service import payments, stock
 
 
 def check_transition(current: str, target: str) -> None:
@@ -109,7 +109,7 @@ def _cancel_paid(order: Order, reason: CancellationReason) -> Order:
     repo = repository.get()
     order, moved = repo.move_order(order, OrderStatus.CANCELLED, reason=reason)
     if moved:
-        inventory.release([order])
+        stock.release([order])
         checkout = repo.get_checkout(order.checkout_id)
         payments.refund_part(checkout.payment_id, order.total, key=order.order_id)
         order = repo.set_refunded(order.order_id, order.total)

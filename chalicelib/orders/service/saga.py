@@ -20,11 +20,11 @@ from chalicelib.core import events as bus
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.observability import logger, metrics
-from chalicelib.orders import inventory, repository
+from chalicelib.orders import repository
 from chalicelib.orders.domain import CheckoutStatus, CodeState, OrderStatus, reason_for
 from chalicelib.orders.errors import CheckoutClosedError
 from chalicelib.orders.events import OrderCancelled, OrderPaid, OrderStatusChanged
-from chalicelib.orders.service import payments
+from chalicelib.orders.service import payments, stock
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def reserve(task: Task) -> dict[str, Any]:
         # A checkout given up before its saga started (a start that failed, then a retried
         # request started it): hold no stock for it; the compensations change nothing.
         raise CheckoutClosedError(f"Checkout {task.checkout_id} is {checkout.status}")
-    taken = inventory.reserve(repo.orders_of(checkout))
+    taken = stock.reserve(repo.orders_of(checkout))
     return {"reserved": True, "now": taken}
 
 
@@ -113,7 +113,7 @@ def release(task: Task) -> dict[str, Any]:
         checkout = repo.get_checkout(task.checkout_id)
     except NotFoundError:
         return {"released": False}  # no checkout holds anything
-    return {"released": inventory.release(repo.orders_of(checkout))}
+    return {"released": stock.release(repo.orders_of(checkout))}
 
 
 def cancel_orders(task: Task) -> dict[str, Any]:

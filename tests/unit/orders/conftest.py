@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.catalog.errors import OutOfStockError
+from chalicelib.catalog.service.inventory import Commit
 from chalicelib.core.caller import Caller, Role
-from chalicelib.core.dynamo import TransactionCancelledError
 from chalicelib.core.events import DomainEvent
 from chalicelib.orders import providers, repository, workflow
-from chalicelib.orders.domain import Order, StockState, units_of
-from chalicelib.orders.errors import OutOfStockError
 from tests.fakes.orders import FakeWorkflow, InMemoryOrdersRepository
 
 SHOPPER = Caller("shopper", Role.USER, "shopper@example.com")
@@ -65,43 +64,29 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[DomainEvent]:
 
 @dataclass
 class FakeStock:
-    """Product stock the catalog would hold; the orders' side moves through the repository
-    exactly as the real reservation does (all or nothing, retries are no-ops)."""
+    """The catalog's side of a reservation (its inventory use case): product stock, all or
+    nothing, committed together with the orders' items through ``commit``."""
 
     units: dict[str, int] = field(default_factory=dict)
 
-    def reserve(self, orders: list[Order]) -> bool:
-        states = {order.stock_state for order in orders}
-        if states == {StockState.RESERVED}:
-            return False
-        wanted = units_of(orders)
-        short = [pid for pid, (_, qty) in wanted.items() if self.units.get(pid, 0) < qty]
+    def reserve(self, units: dict[str, int], *, commit: Commit, first: int = 0) -> None:
+        short = [pid for pid, qty in units.items() if self.units.get(pid, 0) < qty]
         if short:
             raise OutOfStockError("Not enough stock", details={"product_ids": short})
-        try:
-            repository.get().hold_stock(orders, expected=StockState.NONE, new=StockState.RESERVED)
-        except TransactionCancelledError:
-            return False
-        for pid, (_, qty) in wanted.items():
+        commit(())  # TransactionCancelledError when the orders' items refuse: nothing moves
+        for pid, qty in units.items():
             self.units[pid] -= qty
-        return True
 
-    def release(self, orders: list[Order]) -> bool:
-        held = [order for order in orders if order.stock_state == StockState.RESERVED]
-        if not held:
-            return False
-        try:
-            repository.get().hold_stock(held, expected=StockState.RESERVED, new=StockState.RELEASED)
-        except TransactionCancelledError:
-            return False
-        for pid, (_, qty) in units_of(held).items():
+    def release(self, units: dict[str, int], *, commit: Commit, first: int = 0) -> dict[str, int]:
+        commit(())
+        for pid, qty in units.items():
             self.units[pid] = self.units.get(pid, 0) + qty
-        return True
+        return units
 
 
 @pytest.fixture
 def stock(monkeypatch: pytest.MonkeyPatch) -> FakeStock:
-    from chalicelib.orders import inventory
+    from chalicelib.catalog.service import inventory
 
     fake = FakeStock()
     monkeypatch.setattr(inventory, "reserve", fake.reserve)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.catalog.errors import OutOfStockError
 from chalicelib.core.events import DomainEvent
 from chalicelib.orders import faults
 from chalicelib.orders.domain import (
@@ -21,7 +22,6 @@ from chalicelib.orders.errors import (
     CheckoutClosedError,
     InjectedBusinessError,
     InjectedTransientError,
-    OutOfStockError,
     PaymentProcessingError,
 )
 from chalicelib.orders.events import OrderCancelled, OrderPaid, OrderStatusChanged
