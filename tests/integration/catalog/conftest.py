@@ -170,26 +170,3 @@ def attach_image(world: World, product_id: str, data: bytes, content_type: str) 
     bucket = world.deployment.physical["MediaBucket"]
     world.s3.put_object(Bucket=bucket, Key=grant.key, Body=data, ContentType=content_type)
     return images.process_upload(bucket, grant.key, len(data))
-
-
-def redeem_prepared(redemption: Any) -> Any:
-    """Count a prepared use in a transaction of its own, as checkout does with its orders;
-    raises the rule that now fails."""
-    from chalicelib.catalog import repository
-    from chalicelib.core.dynamo import TransactionCancelledError
-
-    try:
-        with repository.get().transaction() as transaction:
-            redemption.write(transaction)
-    except TransactionCancelledError:
-        raise redemption.refused() from None
-    return redemption.applied
-
-
-def redeem(code: str, *, user_id: str, shop_subtotals: dict[str, int]) -> Any:
-    """Use a code once for ``user_id`` on its own (checkout writes the use with its orders)."""
-    from chalicelib.catalog.service import discounts
-
-    return redeem_prepared(
-        discounts.prepare_redemption(code, user_id=user_id, shop_subtotals=shop_subtotals)
-    )

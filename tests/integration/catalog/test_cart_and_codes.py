@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.catalog.conftest import World, product_body, redeem, redeem_prepared
+from tests.fakes.catalog import redeem, redeem_prepared
+from tests.integration.catalog.conftest import World, product_body
 
 
 def code_body(**overrides: Any) -> Any:
