@@ -2,8 +2,9 @@
 recording stand-in for the saga's state machine, and data factories that store through a
 repository (tests never spell keys).
 
-What the fake does not simulate: another table's transaction items (``hold_stock``'s
-``with_items`` are accepted and ignored) and a discount code's counters (the redemption
+``hold_stock`` runs another fake's items with its own, all or nothing (``{"Fake":
+(condition, apply)}``, as ``tests/fakes/catalog.py`` offers for stock); raw DynamoDB items
+are accepted and ignored. A discount code's counters are not simulated (the redemption
 passed to ``add_checkout`` is recorded, not written).
 """
 
@@ -161,6 +162,7 @@ class InMemoryOrdersRepository:
         new: StockState,
         with_items: Sequence[dict[str, Any]] = (),
     ) -> None:
+        others = [item["Fake"] for item in with_items if "Fake" in item]
         with self._lock:
             reasons = [
                 "None"
@@ -169,10 +171,16 @@ class InMemoryOrdersRepository:
                 else ITEM_CONDITION_FAILED
                 for order in orders
             ]
+            reasons += [
+                ("None" if "Fake" not in item or item["Fake"][0]() else ITEM_CONDITION_FAILED)
+                for item in with_items
+            ]
             if ITEM_CONDITION_FAILED in reasons:
-                raise TransactionCancelledError([*reasons, *["None"] * len(with_items)])
+                raise TransactionCancelledError(reasons)
             for order in orders:
                 self.orders[order.order_id] = replace(self.orders[order.order_id], stock_state=new)
+            for _, apply in others:
+                apply()
 
     def _page(
         self, items: list[Any], key: Any, partition: str, limit: int, cursor: str | None

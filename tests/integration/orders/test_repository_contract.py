@@ -1,14 +1,17 @@
-"""The orders repository's contract, held by the in-memory fake and by DynamoDB alike."""
+"""The orders repository's contract, held by the in-memory fake and by DynamoDB alike (and
+the stock transaction it runs with the catalog repository's items)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from chalicelib.catalog.repository import CatalogRepository
 from chalicelib.core import clock
-from chalicelib.core.dynamo import TransactionCancelledError
+from chalicelib.core.dynamo import TransactionCancelledError, new_id
 from chalicelib.core.errors import BadRequestError, NotFoundError
 from chalicelib.orders.domain import (
     OPEN_PAYMENT,
@@ -22,6 +25,7 @@ from chalicelib.orders.domain import (
 )
 from chalicelib.orders.errors import CheckoutKeyTakenError, IllegalTransitionError
 from chalicelib.orders.repository import DynamoOrdersRepository, OrdersRepository
+from tests.fakes.catalog import InMemoryCatalogRepository, make_product, make_shop
 from tests.fakes.orders import InMemoryOrdersRepository, new_checkout, stored_checkout
 
 
@@ -202,3 +206,64 @@ def test_simulated_intents(repo: OrdersRepository) -> None:
     assert stored is not None
     assert (stored.refunded, stored.refund_keys) == (1000, ("refund:a",))
     assert [repo.count_processing_error("p1") for _ in range(3)] == [0, 1, 2]
+
+
+Products = Callable[..., list[str]]
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def both(
+    request: pytest.FixtureRequest,
+) -> tuple[OrdersRepository, CatalogRepository, Products]:
+    """The orders and catalog repositories of one kind, and a way to stock products."""
+    if request.param == "memory":
+        catalog = InMemoryCatalogRepository()
+
+        def stocked(*stocks: int) -> list[str]:
+            shop = make_shop(f"shop-{new_id()}")
+            catalog.add_shop(shop)
+            made = [make_product(new_id(), shop, stock=stock) for stock in stocks]
+            return [catalog.add_product(product).product_id for product in made]
+
+        return InMemoryOrdersRepository(), catalog, stocked
+    request.getfixturevalue("aws_env")
+    from chalicelib.catalog.repository.dynamodb import DynamoCatalogRepository
+    from tests.integration.orders.seed import products_with_stock
+
+    return DynamoOrdersRepository(), DynamoCatalogRepository(), products_with_stock
+
+
+def test_stock_is_held_across_both_tables_all_or_nothing(
+    both: tuple[OrdersRepository, CatalogRepository, Products],
+) -> None:
+    orders, catalog, stocked = both
+    lamp, mug = stocked(5, 1)
+    versions = {pid: p.version for pid, p in catalog.products([lamp, mug]).items()}
+    order = stored_checkout(orders, {lamp: 2, mug: 2}).orders[0]
+    # When a reservation asks for more mugs than there are, nothing moves on either side
+    take = catalog.stock_moves({lamp: 2, mug: 2}, take=True)
+    with pytest.raises(TransactionCancelledError) as refused:
+        orders.hold_stock(
+            [order], expected=StockState.NONE, new=StockState.RESERVED, with_items=take.items
+        )
+    assert take.refused(refused.value.reasons[1:]) == [mug]
+    assert {pid: p.stock for pid, p in catalog.products([lamp, mug]).items()} == {lamp: 5, mug: 1}
+    assert orders.get_order(order.order_id).stock_state == StockState.NONE
+    # When the lamps alone are taken, both sides move together (the product's version too)
+    take = catalog.stock_moves({lamp: 2}, take=True)
+    orders.hold_stock(
+        [order], expected=StockState.NONE, new=StockState.RESERVED, with_items=take.items
+    )
+    taken = catalog.product(lamp)
+    assert taken is not None
+    assert (taken.stock, taken.version) == (3, versions[lamp] + 1)
+    assert orders.get_order(order.order_id).stock_state == StockState.RESERVED
+    # A product purged meanwhile refuses its give-back (and names itself)
+    catalog.purge_product(taken, only_if_deleted=False)
+    give = catalog.stock_moves({lamp: 2}, take=False)
+    with pytest.raises(TransactionCancelledError) as refused:
+        orders.hold_stock(
+            [order], expected=StockState.RESERVED, new=StockState.RELEASED, with_items=give.items
+        )
+    assert give.refused(refused.value.reasons[1:]) == [lamp]
+    assert orders.get_order(order.order_id).stock_state == StockState.RESERVED

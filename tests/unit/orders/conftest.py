@@ -5,16 +5,20 @@ orders asks of the cart and the catalog (the cart, codes, stock). No AWS."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
-from chalicelib.catalog.errors import OutOfStockError
-from chalicelib.catalog.service.inventory import Commit
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.events import DomainEvent
 from chalicelib.orders import providers, repository, workflow
+from tests.fakes.catalog import (
+    InMemoryCatalogRepository,
+    catalog_repo,
+    make_product,
+    make_shop,
+)
 from tests.fakes.orders import FakeWorkflow, InMemoryOrdersRepository
 
 SHOPPER = Caller("shopper", Role.USER, "shopper@example.com")
@@ -47,9 +51,9 @@ def simulator() -> Iterator[None]:
     providers.use_simulator(before)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def published(monkeypatch: pytest.MonkeyPatch) -> list[DomainEvent]:
-    """Every event the use cases publish, in order."""
+    """Every event the use cases publish, in order (nothing reaches a bus)."""
     from chalicelib.core import events
 
     sent: list[DomainEvent] = []
@@ -62,36 +66,31 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[DomainEvent]:
     return sent
 
 
-@dataclass
-class FakeStock:
-    """The catalog's side of a reservation (its inventory use case): product stock, all or
-    nothing, committed together with the orders' items through ``commit``."""
+class Stock:
+    """Products in the in-memory catalog: the catalog's inventory use case runs for real,
+    its product items committed with the orders' in the fake orders repository."""
 
-    units: dict[str, int] = field(default_factory=dict)
+    def __init__(self, catalog: InMemoryCatalogRepository) -> None:
+        self.catalog = catalog
+        self.shop = make_shop("catalog-shop")
+        catalog.add_shop(self.shop)
 
-    def reserve(self, units: dict[str, int], *, commit: Commit, first: int = 0) -> None:
-        short = [pid for pid, qty in units.items() if self.units.get(pid, 0) < qty]
-        if short:
-            raise OutOfStockError("Not enough stock", details={"product_ids": short})
-        commit(())  # TransactionCancelledError when the orders' items refuse: nothing moves
-        for pid, qty in units.items():
-            self.units[pid] -= qty
+    def __setitem__(self, product_id: str, units: int) -> None:
+        stored = self.catalog.product(product_id)
+        if stored is None:
+            self.catalog.add_product(make_product(product_id, self.shop, stock=units))
+        else:
+            self.catalog.product_items[product_id] = replace(stored, stock=units)
 
-    def release(self, units: dict[str, int], *, commit: Commit, first: int = 0) -> dict[str, int]:
-        commit(())
-        for pid, qty in units.items():
-            self.units[pid] = self.units.get(pid, 0) + qty
-        return units
+    def __getitem__(self, product_id: str) -> int:
+        stored = self.catalog.product(product_id)
+        assert stored is not None
+        return stored.stock
 
 
 @pytest.fixture
-def stock(monkeypatch: pytest.MonkeyPatch) -> FakeStock:
-    from chalicelib.catalog.service import inventory
-
-    fake = FakeStock()
-    monkeypatch.setattr(inventory, "reserve", fake.reserve)
-    monkeypatch.setattr(inventory, "release", fake.release)
-    return fake
+def stock(catalog_repo: InMemoryCatalogRepository) -> Stock:
+    return Stock(catalog_repo)
 
 
 @dataclass
@@ -178,3 +177,6 @@ def codes(monkeypatch: pytest.MonkeyPatch) -> FakeCodes:
     monkeypatch.setattr(catalog, "prepare_redemption", prepare_redemption)
     monkeypatch.setattr(catalog, "release_code", release)
     return fake
+
+
+__all__ = ["catalog_repo"]

@@ -3,6 +3,7 @@ and a saga that cannot start."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -146,8 +147,7 @@ def test_sellers_empty_carts_and_unknown_cards_are_refused(
     with pytest.raises(CheckoutNotReadyError):
         place()  # the cart is empty
     cart.add("lamp", 1, shop_id="shop-a", unit_price=2500)
-    cart.lines[0].available = False
-    cart.lines[0].problem = "unavailable"
+    cart.lines[0] = replace(cart.lines[0], available=False, problem="unavailable")
     with pytest.raises(CheckoutNotReadyError) as blocked:
         place()
     assert blocked.value.details == {"problems": [{"product_id": "lamp", "problem": "unavailable"}]}

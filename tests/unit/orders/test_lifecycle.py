@@ -13,7 +13,7 @@ from chalicelib.orders.errors import IllegalTransitionError
 from chalicelib.orders.events import OrderCancelled, OrderStatusChanged
 from chalicelib.orders.service import orders, saga
 from tests.fakes.orders import FakeWorkflow, InMemoryOrdersRepository, stored_checkout
-from tests.unit.orders.conftest import SHOPPER, FakeCart, FakeStock
+from tests.unit.orders.conftest import SHOPPER, FakeCart, Stock
 
 SELLER = Caller("seller-a", Role.SELLER, shop_id="shop-a")
 OTHER_SELLER = Caller("seller-b", Role.SELLER, shop_id="shop-b")
@@ -21,9 +21,10 @@ ADMIN = Caller("admin", Role.ADMIN)
 STRANGER = Caller("stranger", Role.USER)
 
 
-def paid_checkout(repo: InMemoryOrdersRepository, stock: FakeStock, **kw: object) -> NewCheckout:
+def paid_checkout(repo: InMemoryOrdersRepository, stock: Stock, **kw: object) -> NewCheckout:
     """Given a checkout the saga took to PAID: stock reserved, payment captured."""
-    stock.units.setdefault("lamp", 10)
+    if stock.catalog.product("lamp") is None:
+        stock["lamp"] = 10
     new = stored_checkout(repo, {"lamp": 2}, shops=("shop-a",), **kw)  # type: ignore[arg-type]
     for name in ("reserve", "pay", "confirm"):
         saga.run({"step": name, "checkout_id": new.checkout.checkout_id, "task_token": "t"})
@@ -34,7 +35,7 @@ def paid_checkout(repo: InMemoryOrdersRepository, stock: FakeStock, **kw: object
 def order(
     repo: InMemoryOrdersRepository,
     flow: FakeWorkflow,
-    stock: FakeStock,
+    stock: Stock,
     published: list[DomainEvent],
 ) -> Order:
     new = paid_checkout(repo, stock)
@@ -74,7 +75,7 @@ def test_the_seller_ships_and_delivers_in_order(order: Order, published: list[Do
 
 
 def test_the_shopper_cancels_before_shipping_refunded_and_restocked(
-    repo: InMemoryOrdersRepository, stock: FakeStock, order: Order, published: list[DomainEvent]
+    repo: InMemoryOrdersRepository, stock: Stock, order: Order, published: list[DomainEvent]
 ) -> None:
     cancelled = orders.cancel_as_shopper(SHOPPER, order.order_id)
     assert (cancelled.status, cancelled.reason, cancelled.refunded) == (
@@ -82,7 +83,7 @@ def test_the_shopper_cancels_before_shipping_refunded_and_restocked(
         "CANCELLED_BY_SHOPPER",
         2000,
     )
-    assert (cancelled.stock_state, stock.units["lamp"]) == (StockState.RELEASED, 10)
+    assert (cancelled.stock_state, stock["lamp"]) == (StockState.RELEASED, 10)
     payment = repo.get_payment(repo.get_checkout(order.checkout_id).payment_id)
     assert (payment.status, payment.refunded) == (PaymentStatus.REFUNDED, 2000)
     assert [(e.reason, e.refunded) for e in published if isinstance(e, OrderCancelled)] == [
@@ -108,7 +109,7 @@ def test_a_shipped_or_pending_order_cannot_be_cancelled(
 
 
 def test_the_seller_cancels_and_an_admin_refunds_a_delivered_order(
-    repo: InMemoryOrdersRepository, stock: FakeStock, cart: FakeCart, order: Order
+    repo: InMemoryOrdersRepository, stock: Stock, cart: FakeCart, order: Order
 ) -> None:
     second = repo.get_order(paid_checkout(repo, stock).orders[0].order_id)
     by_seller = orders.update_status(SELLER, order.order_id, OrderStatus.CANCELLED)

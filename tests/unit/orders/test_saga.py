@@ -27,7 +27,7 @@ from chalicelib.orders.errors import (
 from chalicelib.orders.events import OrderCancelled, OrderPaid, OrderStatusChanged
 from chalicelib.orders.service import saga
 from tests.fakes.orders import FakeWorkflow, InMemoryOrdersRepository, stored_checkout
-from tests.unit.orders.conftest import FakeCart, FakeCodes, FakeStock
+from tests.unit.orders.conftest import FakeCart, FakeCodes, Stock
 
 DECLINE = "4000000000000002"
 NO_FUNDS = "4000000000009995"
@@ -42,34 +42,34 @@ def step(name: str, new: NewCheckout, attempt: int = 0, **extra: Any) -> dict[st
 
 
 def test_reserve_takes_stock_once_and_a_retry_takes_nothing_more(
-    repo: InMemoryOrdersRepository, stock: FakeStock
+    repo: InMemoryOrdersRepository, stock: Stock
 ) -> None:
     # Given a checkout of two shops' orders for 2 lamps each, and 5 lamps in stock
-    stock.units["lamp"] = 5
+    stock["lamp"] = 5
     new = stored_checkout(repo, {"lamp": 2}, shops=("a", "b"))
     # When ReserveStock runs, then runs again (a retry after a timeout)
     assert step("reserve", new) == {"reserved": True, "now": True}
     assert step("reserve", new, attempt=1) == {"reserved": True, "now": False}
     # Then 4 lamps are taken, once, and both orders hold them
-    assert stock.units["lamp"] == 1
+    assert stock["lamp"] == 1
     assert {o.stock_state for o in repo.orders.values()} == {StockState.RESERVED}
 
 
 def test_reserve_is_all_or_nothing_and_refuses_a_closed_checkout(
-    repo: InMemoryOrdersRepository, stock: FakeStock
+    repo: InMemoryOrdersRepository, stock: Stock
 ) -> None:
-    stock.units.update(lamp=5, mug=0)
+    stock["lamp"], stock["mug"] = 5, 0
     short = stored_checkout(repo, {"lamp": 1, "mug": 1})
     with pytest.raises(OutOfStockError):
         step("reserve", short)
-    assert (stock.units["lamp"], repo.get_order(short.orders[0].order_id).stock_state) == (
+    assert (stock["lamp"], repo.get_order(short.orders[0].order_id).stock_state) == (
         5,
         StockState.NONE,
     )
     given_up = stored_checkout(repo, {"lamp": 1}, status=CheckoutStatus.CANCELLED)
     with pytest.raises(CheckoutClosedError):
         step("reserve", given_up)
-    assert stock.units["lamp"] == 5
+    assert stock["lamp"] == 5
 
 
 def test_pay_with_a_good_card_succeeds_once_and_resumes_the_saga(
@@ -164,12 +164,12 @@ def test_confirm_and_notify_are_safe_to_repeat(
 def test_compensations_undo_what_was_done_once(
     repo: InMemoryOrdersRepository,
     flow: FakeWorkflow,
-    stock: FakeStock,
+    stock: Stock,
     codes: FakeCodes,
     published: list[DomainEvent],
 ) -> None:
     # Given a checkout with a code whose stock was taken and payment captured
-    stock.units["lamp"] = 3
+    stock["lamp"] = 3
     new = stored_checkout(repo, {"lamp": 2}, code="WELCOME10")
     step("reserve", new)
     step("pay", new, task_token="t1")
@@ -187,7 +187,7 @@ def test_compensations_undo_what_was_done_once(
     intent = repo.intents[str(payment.intent_id)]
     assert (payment.status, payment.refunded) == (PaymentStatus.REFUNDED, 2000)
     assert (intent.captured, intent.refunded) == (2000, 2000)
-    assert stock.units["lamp"] == 3
+    assert stock["lamp"] == 3
     (order,) = repo.orders.values()
     assert (order.status, order.reason, order.stock_state) == (
         OrderStatus.CANCELLED,
@@ -234,13 +234,13 @@ def test_an_unknown_step_is_refused(repo: InMemoryOrdersRepository) -> None:
 
 
 def test_fault_plans_wrap_the_steps_from_outside(
-    repo: InMemoryOrdersRepository, stock: FakeStock, monkeypatch: pytest.MonkeyPatch
+    repo: InMemoryOrdersRepository, stock: Stock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chalicelib.core.settings import reset_settings
 
     monkeypatch.setenv("BAZAAR_FAULT_INJECTION", "true")
     reset_settings()
-    stock.units["lamp"] = 5
+    stock["lamp"] = 5
     new = stored_checkout(repo, {"lamp": 1})
     run = saga.runner(faults.inject(saga.STEPS))
     plan = {"reserve": "after:1", "confirm": "business"}
@@ -249,7 +249,7 @@ def test_fault_plans_wrap_the_steps_from_outside(
     with pytest.raises(InjectedTransientError):
         run({**task, "attempt": 0})
     assert run({**task, "attempt": 1}) == {"reserved": True, "now": False}
-    assert stock.units["lamp"] == 4
+    assert stock["lamp"] == 4
     with pytest.raises(InjectedBusinessError):
         run({**task, "step": "confirm"})
     assert repo.get_order(new.orders[0].order_id).status == OrderStatus.PENDING
