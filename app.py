@@ -30,6 +30,12 @@ if get_settings().is_local:  # development routes: local and test stages only
 
     app.register_blueprint(mailbox_bp)
 
+if get_settings().stage in ("local", "test"):
+    from chalicelib.dev import payments as dev_payments
+
+    dev_payments.install()  # the payment simulator, when Stripe is not configured
+    app.register_blueprint(dev_payments.bp)
+
 
 @app.on_ws_connect()
 def ws_connect(event: WebsocketEvent) -> Response | None:

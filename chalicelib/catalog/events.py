@@ -15,6 +15,7 @@ from chalicelib.core import clock
 from chalicelib.core.events import DomainEvent
 
 SOURCE = "bazaar.catalog"
+INVENTORY = "bazaar.inventory"  # stock moved by checkouts
 ProductChange = Literal[
     "created", "updated", "restored", "images", "offer", "stock", "popularity", "shop"
 ]
@@ -122,3 +123,48 @@ class ShopPurged(DomainEvent):
     @classmethod
     def of(cls, shop: Shop, products_purged: int) -> ShopPurged:
         return cls(shop_id=shop.shop_id, owner_id=shop.owner_id, products_purged=products_purged)
+
+
+class StockUpdated(DomainEvent):
+    """A product's stock changed by ``delta`` units (a reservation or a release)."""
+
+    name = "stock.updated"
+    source = INVENTORY
+
+    product_id: str
+    shop_id: str
+    stock: int = Field(ge=0)
+    delta: int
+    reason: str
+
+    @classmethod
+    def of(cls, product: Product, *, delta: int, reason: str) -> StockUpdated:
+        """``product`` as it is after its stock moved by ``delta``."""
+        return cls(
+            product_id=product.product_id,
+            shop_id=product.shop_id,
+            stock=product.stock,
+            delta=delta,
+            reason=reason,
+        )
+
+
+class StockLow(DomainEvent):
+    """A product's stock fell to or below its shop's low-stock threshold (sellers alerted)."""
+
+    name = "stock.low"
+    source = INVENTORY
+
+    product_id: str
+    shop_id: str
+    stock: int = Field(ge=0)
+    threshold: int = Field(ge=0)
+
+    @classmethod
+    def of(cls, product: Product, *, threshold: int) -> StockLow:
+        return cls(
+            product_id=product.product_id,
+            shop_id=product.shop_id,
+            stock=product.stock,
+            threshold=threshold,
+        )

@@ -1,15 +1,12 @@
 """Errors of the checkout saga. Their class names are what the state machine's Retry and
-Catch match (``infra/statemachines/checkout_saga.asl.json``), so do not rename them."""
+Catch match (``infra/statemachines/checkout_saga.asl.json``), so do not rename them.
+A short line raises the catalog's ``OutOfStockError`` (``chalicelib.catalog.errors``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.core.errors import BadRequestError, ConflictError, DependencyUnavailableError
-
-
-class OutOfStockError(ConflictError):
-    """A line asks for more units than are in stock (business: compensate)."""
-
-    code = "OUT_OF_STOCK"
 
 
 class TransientStockError(DependencyUnavailableError):
@@ -66,3 +63,26 @@ class WebhookSignatureError(BadRequestError):
     """A webhook's signature does not verify (HTTP 400)."""
 
     code = "BAD_SIGNATURE"
+
+
+class IllegalTransitionError(ConflictError):
+    """The order cannot move from its status to the one asked for."""
+
+    code = "ILLEGAL_TRANSITION"
+
+    @classmethod
+    def between(cls, current: str, target: str, allowed: list[str]) -> IllegalTransitionError:
+        details: dict[str, Any] = {"from": current, "to": target, "allowed": allowed}
+        return cls(f"An order that is {current} cannot become {target}", details=details)
+
+
+class CheckoutKeyTakenError(ConflictError):
+    """The shopper's Idempotency-Key already claims a checkout (a double submit)."""
+
+    code = "IDEMPOTENCY_KEY_TAKEN"
+
+
+class CodeUseRefusedError(ConflictError):
+    """The discount code's counters refused this use (its last use was taken meanwhile)."""
+
+    code = "DISCOUNT_REJECTED"

@@ -1,14 +1,15 @@
-"""Events of checkout, orders, payments and inventory (EventBridge ``detail-type`` = name)."""
+"""Events of checkout, orders and payments (EventBridge ``detail-type`` = name); the stock
+events (``stock.updated``, ``stock.low``) are the catalog's."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core.events import DomainEvent
+from chalicelib.orders.domain import Checkout, Order, OrderLine, Payment
 
 ORDERS = "bazaar.orders"
 PAYMENTS = "bazaar.payments"
-INVENTORY = "bazaar.inventory"
 
 
 class OrderLineData(BaseModel):
@@ -20,6 +21,15 @@ class OrderLineData(BaseModel):
     title: str
     quantity: int = Field(ge=1)
     unit_price: int = Field(ge=0)
+
+    @classmethod
+    def of(cls, line: OrderLine) -> OrderLineData:
+        return cls(
+            product_id=line.product_id,
+            title=line.title,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
 
 
 class CheckoutStarted(DomainEvent):
@@ -33,6 +43,16 @@ class CheckoutStarted(DomainEvent):
     order_ids: list[str]
     amount: int = Field(ge=0)
     currency: str
+
+    @classmethod
+    def of(cls, checkout: Checkout) -> CheckoutStarted:
+        return cls(
+            checkout_id=checkout.checkout_id,
+            user_id=checkout.user_id,
+            order_ids=list(checkout.order_ids),
+            amount=checkout.amount,
+            currency=checkout.currency,
+        )
 
 
 class OrderCreated(DomainEvent):
@@ -51,6 +71,20 @@ class OrderCreated(DomainEvent):
     total: int = Field(ge=0)
     currency: str
 
+    @classmethod
+    def of(cls, order: Order) -> OrderCreated:
+        return cls(
+            order_id=order.order_id,
+            checkout_id=order.checkout_id,
+            user_id=order.user_id,
+            shop_id=order.shop_id,
+            lines=[OrderLineData.of(line) for line in order.lines],
+            subtotal=order.subtotal,
+            discount=order.discount,
+            total=order.total,
+            currency=order.currency,
+        )
+
 
 class OrderPaid(DomainEvent):
     """An order's payment was captured; the shop can fulfil it."""
@@ -64,6 +98,17 @@ class OrderPaid(DomainEvent):
     shop_id: str
     total: int = Field(ge=0)
     currency: str
+
+    @classmethod
+    def of(cls, order: Order) -> OrderPaid:
+        return cls(
+            order_id=order.order_id,
+            checkout_id=order.checkout_id,
+            user_id=order.user_id,
+            shop_id=order.shop_id,
+            total=order.total,
+            currency=order.currency,
+        )
 
 
 class OrderCancelled(DomainEvent):
@@ -79,6 +124,17 @@ class OrderCancelled(DomainEvent):
     reason: str
     refunded: int = Field(ge=0)
 
+    @classmethod
+    def of(cls, order: Order, *, reason: str, refunded: int) -> OrderCancelled:
+        return cls(
+            order_id=order.order_id,
+            checkout_id=order.checkout_id,
+            user_id=order.user_id,
+            shop_id=order.shop_id,
+            reason=reason,
+            refunded=refunded,
+        )
+
 
 class OrderStatusChanged(DomainEvent):
     """An order moved from one status to another (every transition)."""
@@ -92,6 +148,18 @@ class OrderStatusChanged(DomainEvent):
     previous: str
     status: str
     reason: str | None = None
+
+    @classmethod
+    def of(cls, order: Order, *, previous: str, reason: str | None = None) -> OrderStatusChanged:
+        """``order`` as it is now, coming from ``previous``."""
+        return cls(
+            order_id=order.order_id,
+            user_id=order.user_id,
+            shop_id=order.shop_id,
+            previous=str(previous),
+            status=str(order.status),
+            reason=None if reason is None else str(reason),
+        )
 
 
 class PaymentSucceeded(DomainEvent):
@@ -107,6 +175,17 @@ class PaymentSucceeded(DomainEvent):
     amount: int = Field(ge=0)
     currency: str
 
+    @classmethod
+    def of(cls, payment: Payment) -> PaymentSucceeded:
+        return cls(
+            payment_id=payment.payment_id,
+            checkout_id=payment.checkout_id,
+            user_id=payment.user_id,
+            provider=payment.provider,
+            amount=payment.amount,
+            currency=payment.currency,
+        )
+
 
 class PaymentFailed(DomainEvent):
     """The provider refused the payment; ``failure_code`` as Stripe names it."""
@@ -120,27 +199,12 @@ class PaymentFailed(DomainEvent):
     provider: str
     failure_code: str
 
-
-class StockUpdated(DomainEvent):
-    """A product's stock changed by ``delta`` units (a reservation or a release)."""
-
-    name = "stock.updated"
-    source = INVENTORY
-
-    product_id: str
-    shop_id: str
-    stock: int = Field(ge=0)
-    delta: int
-    reason: str
-
-
-class StockLow(DomainEvent):
-    """A product's stock fell to or below its shop's low-stock threshold (sellers alerted)."""
-
-    name = "stock.low"
-    source = INVENTORY
-
-    product_id: str
-    shop_id: str
-    stock: int = Field(ge=0)
-    threshold: int = Field(ge=0)
+    @classmethod
+    def of(cls, payment: Payment) -> PaymentFailed:
+        return cls(
+            payment_id=payment.payment_id,
+            checkout_id=payment.checkout_id,
+            user_id=payment.user_id,
+            provider=payment.provider,
+            failure_code=str(payment.failure_code),
+        )

@@ -10,13 +10,18 @@ test stages; elsewhere the header is rejected. The plan travels in the execution
 - ``after:N``: the step's first N attempts do their work, then fail (the retry must be
   idempotent);
 - ``business``: the step fails for good before doing anything (compensation runs).
+
+The steps know nothing of this: ``inject`` wraps the step table where the saga's task
+handler is built (``functions/checkout_saga.py``, on local and test stages).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 from chalicelib.core.errors import ForbiddenError, ValidationFailedError
 from chalicelib.core.settings import get_settings
@@ -26,6 +31,20 @@ STEPS = ("reserve", "pay", "confirm", "notify", "cancel_payment", "release", "ca
 # Compensations must finish: a plan may delay them (transient) but not break them.
 COMPENSATIONS = ("cancel_payment", "release", "cancel_orders")
 _MODE = re.compile(r"^(transient|after):([0-9])$|^business$")
+
+
+class Task(Protocol):
+    """What a fault needs to know of a saga task."""
+
+    @property
+    def attempt(self) -> int: ...
+
+    @property
+    def faults(self) -> dict[str, Any] | None: ...
+
+
+TaskT = TypeVar("TaskT", bound=Task)
+Step = Callable[[TaskT], dict[str, Any]]
 
 
 def parse_plan(raw: str | None) -> dict[str, Any] | None:
@@ -77,3 +96,19 @@ def after(step: str, plan: dict[str, Any] | None, attempt: int) -> None:
     kind, _, count = mode.partition(":")
     if kind == "after" and attempt < int(count):
         raise InjectedTransientError(f"fault plan: {step} attempt {attempt} fails after its work")
+
+
+def inject(steps: Mapping[str, Step[TaskT]]) -> dict[str, Step[TaskT]]:
+    """The step table with each step failing as its task's fault plan says."""
+    return {name: _with_faults(name, step) for name, step in steps.items()}
+
+
+def _with_faults(name: str, step: Step[TaskT]) -> Step[TaskT]:
+    @functools.wraps(step)
+    def faulty(task: TaskT) -> dict[str, Any]:
+        before(name, task.faults, task.attempt)
+        result = step(task)
+        after(name, task.faults, task.attempt)
+        return result
+
+    return faulty

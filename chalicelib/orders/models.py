@@ -8,7 +8,8 @@ One table (``pk``/``sk``), four GSIs, nothing Scans:
   gsi3 ``ORDERS#<status>``, gsi4 ``ORDERS`` (each sorted by created#id).
 - Payment ``PAYMENT#<id>`` / ``PAYMENT``: gsi3 ``PAYMENTS#<status>``, gsi4 ``PAYMENTS``.
 - Webhook receipt ``WEBHOOK#<event id>`` / ``EVENT`` (the webhook's idempotency).
-- Simulated intent ``SIMPI#<intent id>`` / ``INTENT`` (the simulator's provider side).
+- Simulated intent ``SIMPI#<intent id>`` / ``INTENT`` (the simulator's provider side), and
+  its processing-error counter ``SIMERR#<payment id>`` / ``COUNT``.
 
 gsi4 puts every order (and every payment) in one partition: it serves only the admin's
 paginated "everything, newest first" list; the status lists (gsi3) spread the load.
@@ -33,8 +34,12 @@ from pynamodb.models import Model
 from chalicelib.core.dynamo import bind_table
 
 CHECKOUT_SK = "CHECKOUT"
+KEY_SK = "KEY"
 ORDER_SK = "ORDER"
 PAYMENT_SK = "PAYMENT"
+EVENT_SK = "EVENT"
+INTENT_SK = "INTENT"
+COUNT_SK = "COUNT"
 ALL_ORDERS = "ORDERS"
 ALL_PAYMENTS = "PAYMENTS"
 
@@ -69,6 +74,18 @@ def orders_by_status_pk(status: str) -> str:
 
 def payments_by_status_pk(status: str) -> str:
     return f"PAYMENTS#{status}"
+
+
+def webhook_pk(event_id: str) -> str:
+    return f"WEBHOOK#{event_id}"
+
+
+def intent_pk(intent_id: str) -> str:
+    return f"SIMPI#{intent_id}"
+
+
+def processing_errors_pk(payment_id: str) -> str:
+    return f"SIMERR#{payment_id}"
 
 
 class ByUser(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
@@ -151,7 +168,7 @@ class CheckoutKey(Model):
         table_name = "orders"
 
     pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="KEY")
+    sk = UnicodeAttribute(range_key=True, default=KEY_SK)
     checkout_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
 
@@ -237,7 +254,7 @@ class WebhookReceipt(Model):
         table_name = "orders"
 
     pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="EVENT")
+    sk = UnicodeAttribute(range_key=True, default=EVENT_SK)
     event_type = UnicodeAttribute()
     received_at = UTCDateTimeAttribute()
 
@@ -250,7 +267,7 @@ class SimulatedIntent(Model):
         table_name = "orders"
 
     pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="INTENT")
+    sk = UnicodeAttribute(range_key=True, default=INTENT_SK)
     intent_id = UnicodeAttribute()
     amount = NumberAttribute()
     currency = UnicodeAttribute()

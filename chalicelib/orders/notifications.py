@@ -28,13 +28,13 @@ def _money(amount: int, currency: str) -> str:
 
 def render(detail_type: str, data: dict[str, Any], to: str) -> mail.Email:
     """The email for an order event."""
-    order = repository.get_order(str(data["order_id"]))
+    order = repository.get().get_order(str(data["order_id"]))
     app_name = get_settings().mail_sender_name
     lines = "\n".join(
-        f"  {line['quantity']} x {line['title']}  {_money(line['unit_price'], order.currency)}"
+        f"  {line.quantity} x {line.title}  {_money(line.unit_price, order.currency)}"
         for line in order.lines
     )
-    total = _money(int(order.total), order.currency)
+    total = _money(order.total, order.currency)
     if detail_type == "order.paid":
         subject = f"{app_name}: order {order.order_id[:8]} is confirmed"
         intro = f"Thank you! We received your payment of {total}."
@@ -52,7 +52,7 @@ def render(detail_type: str, data: dict[str, Any], to: str) -> mail.Email:
 def email_for_event(detail_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """Send the email an ``order.paid``/``order.cancelled`` event calls for."""
     try:
-        checkout = repository.get_checkout(str(data["checkout_id"]))
+        checkout = repository.get().get_checkout(str(data["checkout_id"]))
         email = render(detail_type, data, checkout.email)
     except NotFoundError:
         logger.warning("Order email skipped: the order no longer exists")

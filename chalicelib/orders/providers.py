@@ -1,25 +1,10 @@
-"""Payment providers behind one interface: Stripe, and a simulator of Stripe's test cards.
+"""Payment providers behind one interface: Stripe, or the simulator on local and test stages.
 
 ``provider()`` picks Stripe when ``BAZAAR_STRIPE_API_KEY`` is set (or
-``BAZAAR_PAYMENT_PROVIDER`` says so), the simulator otherwise. Both take an idempotency
-key per attempt, so a retried step never charges twice.
-
-The simulator answers like Stripe's documented test cards:
-
-==========================  =========================================================
-card                        outcome
-==========================  =========================================================
-4242 4242 4242 4242         succeeded
-4000 0000 0000 0002         declined, ``card_declined`` (generic decline)
-4000 0000 0000 9995         declined, ``insufficient_funds``
-4000 0000 0000 0069         declined, ``expired_card``
-4000 0000 0000 0127         declined, ``incorrect_cvc``
-4000 0000 0000 0119         ``processing_error`` on the first two attempts of a payment,
-                            then succeeded (Stripe's card always fails; ours lets the
-                            saga's Retry be seen working)
-4000 0025 0000 3155         ``requires_action`` (3-D Secure): completes when the shopper
-                            confirms, through the same signed webhook Stripe would send
-==========================  =========================================================
+``BAZAAR_PAYMENT_PROVIDER`` says so), the simulator otherwise: the development package
+installs it (``chalicelib.dev.payments``, local and test stages only). Both take an
+idempotency key per attempt, so a retried step never charges twice. Also here: the
+Stripe-shaped webhook events and signatures both providers' webhooks use.
 """
 
 from __future__ import annotations
@@ -27,29 +12,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, Protocol
 
-from pynamodb.exceptions import PutError, UpdateError
-
-from chalicelib.core import aws, clock
+from chalicelib.core.errors import DependencyUnavailableError, ValidationFailedError
 from chalicelib.core.settings import get_settings
-from chalicelib.orders.errors import PaymentProcessingError
-from chalicelib.orders.models import SimulatedIntent
+from chalicelib.orders.errors import PaymentProcessingError, WebhookSignatureError
 
-TEST_CARDS: dict[str, tuple[str, str | None]] = {
-    "4242424242424242": ("succeeded", None),
-    "4000000000000002": ("failed", "card_declined"),
-    "4000000000009995": ("failed", "insufficient_funds"),
-    "4000000000000069": ("failed", "expired_card"),
-    "4000000000000127": ("failed", "incorrect_cvc"),
-    "4000000000000119": ("processing_error", "processing_error"),
-    "4000002500003155": ("requires_action", None),
-}
-PROCESSING_ERRORS_BEFORE_SUCCESS = 2
+HOSTED_CHECKOUT = "checkout_session"
+_PAYMENT_METHOD = re.compile(r"^pm_[A-Za-z0-9_]{1,60}$")
 
 
 @dataclass(frozen=True)
@@ -67,6 +43,10 @@ class PaymentProvider(Protocol):
 
     name: str
 
+    def accept_method(self, method: str) -> str:
+        """The method as the provider stores it; ValidationFailedError if it takes no such."""
+        ...
+
     def create_payment(
         self,
         *,
@@ -82,10 +62,6 @@ class PaymentProvider(Protocol):
         ...
 
     def refund(self, intent_id: str, amount: int, idempotency_key: str) -> None: ...
-
-
-def normalize_card(method: str) -> str:
-    return "".join(ch for ch in method if ch.isdigit())
 
 
 def signature_header(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -126,158 +102,6 @@ def intent_event(
     }
 
 
-class SimulatedProvider:
-    """Stripe's test cards, kept in the orders table (``SIMPI#`` items)."""
-
-    name = "simulated"
-
-    @staticmethod
-    def intent_id_for(idempotency_key: str) -> str:
-        return "pi_sim_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-
-    def _processing_errors_so_far(self, payment_id: str) -> int:
-        result = aws.client("dynamodb").update_item(
-            TableName=get_settings().orders_table,
-            Key={"pk": {"S": f"SIMERR#{payment_id}"}, "sk": {"S": "COUNT"}},
-            UpdateExpression="ADD errors :one",
-            ExpressionAttributeValues={":one": {"N": "1"}},
-            ReturnValues="UPDATED_OLD",
-        )
-        return int(result.get("Attributes", {}).get("errors", {}).get("N", "0"))
-
-    def create_payment(
-        self,
-        *,
-        amount: int,
-        currency: str,
-        method: str,
-        idempotency_key: str,
-        metadata: dict[str, str],
-    ) -> ProviderResult:
-        intent_id = self.intent_id_for(idempotency_key)
-        existing = self.get(intent_id)
-        if existing is not None:  # same idempotency key: the same answer, no second charge
-            return self._result(existing)
-        outcome, code = TEST_CARDS.get(normalize_card(method), ("failed", "card_declined"))
-        if outcome == "processing_error":
-            if self._processing_errors_so_far(metadata["payment_id"]) < (
-                PROCESSING_ERRORS_BEFORE_SUCCESS
-            ):
-                raise PaymentProcessingError("processing_error: try again")
-            outcome, code = "succeeded", None
-        intent = SimulatedIntent(
-            pk=f"SIMPI#{intent_id}",
-            intent_id=intent_id,
-            amount=amount,
-            currency=currency,
-            status=outcome,
-            failure_code=code,
-            captured=amount if outcome == "succeeded" else 0,
-            metadata=dict(metadata),
-            created_at=clock.now(),
-        )
-        try:
-            intent.save(condition=SimulatedIntent.pk.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            found = self.get(intent_id)
-            assert found is not None
-            return self._result(found)
-        return self._result(intent)
-
-    def _result(self, intent: SimulatedIntent) -> ProviderResult:
-        status: Any = intent.status
-        next_action = None
-        if status == "requires_action":
-            payment_id = intent.metadata.get("payment_id")
-            next_action = {"type": "confirm", "url": f"/payments/{payment_id}/confirm"}
-        return ProviderResult(
-            intent_id=intent.intent_id,
-            status=status,
-            failure_code=intent.failure_code,
-            next_action=next_action,
-        )
-
-    def get(self, intent_id: str) -> SimulatedIntent | None:
-        try:
-            return SimulatedIntent.get(f"SIMPI#{intent_id}", "INTENT", consistent_read=True)
-        except SimulatedIntent.DoesNotExist:
-            return None
-
-    def complete_action(self, intent_id: str, *, succeed: bool) -> dict[str, Any] | None:
-        """The shopper finished (or failed) 3-D Secure: the webhook event Stripe would send.
-
-        None when the intent no longer waits for an action (already completed or cancelled).
-        """
-        intent = self.get(intent_id)
-        if intent is None:
-            return None
-        status = "succeeded" if succeed else "failed"
-        try:
-            intent.update(
-                actions=[
-                    SimulatedIntent.status.set(status),
-                    SimulatedIntent.captured.set(intent.amount if succeed else 0),
-                    SimulatedIntent.failure_code.remove()
-                    if succeed
-                    else SimulatedIntent.failure_code.set("authentication_required"),
-                ],
-                condition=SimulatedIntent.status == "requires_action",
-            )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            return None
-        return intent_event(
-            "payment_intent.succeeded" if succeed else "payment_intent.payment_failed",
-            intent_id=intent_id,
-            amount=int(intent.amount),
-            currency=intent.currency,
-            metadata=dict(intent.metadata),
-            status=status,
-            failure_code=None if succeed else "authentication_required",
-        )
-
-    def cancel(self, intent_id: str) -> str:
-        intent = self.get(intent_id)
-        if intent is None:
-            return "canceled"
-        try:
-            intent.update(
-                actions=[SimulatedIntent.status.set("canceled")],
-                condition=SimulatedIntent.status == "requires_action",
-            )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            intent.refresh(consistent_read=True)
-            return str(intent.status)
-        return "canceled"
-
-    def refund(self, intent_id: str, amount: int, idempotency_key: str) -> None:
-        intent = self.get(intent_id)
-        if intent is None or idempotency_key in (intent.refund_keys or []):
-            return
-        try:
-            intent.update(
-                actions=[
-                    SimulatedIntent.refunded.add(amount),
-                    SimulatedIntent.refund_keys.set(
-                        SimulatedIntent.refund_keys.append([idempotency_key])
-                    ),
-                ],
-                condition=(SimulatedIntent.status == "succeeded")
-                & ~SimulatedIntent.refund_keys.contains(idempotency_key),
-            )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-
-
-HOSTED_CHECKOUT = "checkout_session"
-
-
 class StripeProvider:
     """Stripe PaymentIntents and hosted Checkout Sessions, with Stripe idempotency keys.
 
@@ -298,6 +122,15 @@ class StripeProvider:
             max_network_retries=2,
             base_addresses={"api": api_base} if api_base else None,
         )
+
+    def accept_method(self, method: str) -> str:
+        if method != HOSTED_CHECKOUT and not _PAYMENT_METHOD.match(method):
+            raise ValidationFailedError(
+                "payment_method must be a Stripe PaymentMethod id (pm_...) or "
+                f"{HOSTED_CHECKOUT!r} for Stripe's hosted checkout page",
+                details=[{"field": "payment_method", "message": "not a Stripe method"}],
+            )
+        return method
 
     def create_payment(
         self,
@@ -407,13 +240,41 @@ def _stripe(api_key: str, api_base: str | None) -> StripeProvider:
     return StripeProvider(api_key, api_base)
 
 
+_simulator: Callable[[], PaymentProvider] | None = None
+
+
+def use_simulator(factory: Callable[[], PaymentProvider] | None) -> None:
+    """Install the provider used when Stripe is not configured (the development package's
+    simulator, on local and test stages); None removes it."""
+    global _simulator
+    _simulator = factory
+
+
 def provider() -> PaymentProvider:
-    """The configured provider."""
+    """The configured provider; DependencyUnavailableError when there is none."""
     settings = get_settings()
     if settings.payments_provider == "stripe" and settings.stripe_api_key is not None:
         return _stripe(settings.stripe_api_key.get_secret_value(), settings.stripe_api_base)
-    return SimulatedProvider()
+    if _simulator is None:
+        raise DependencyUnavailableError(
+            "No payment provider is configured (set BAZAAR_STRIPE_API_KEY)"
+        )
+    return _simulator()
 
 
 def dumps(event: dict[str, Any]) -> bytes:
     return json.dumps(event, separators=(",", ":")).encode()
+
+
+def verify_webhook(
+    raw_body: bytes, signature: str | None, secret: str, *, tolerance: int
+) -> dict[str, Any]:
+    """The event in a webhook body whose Stripe signature verifies; else WebhookSignatureError."""
+    import stripe
+
+    try:
+        stripe.Webhook.construct_event(raw_body, signature or "", secret, tolerance=tolerance)
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise WebhookSignatureError(f"Webhook rejected: {error}") from None
+    event: dict[str, Any] = json.loads(raw_body)
+    return event

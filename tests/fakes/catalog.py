@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -38,7 +38,7 @@ from chalicelib.catalog.domain import (
     tokens,
     words_of,
 )
-from chalicelib.catalog.repository import ClaimTaken, NotStored, WriteRefused
+from chalicelib.catalog.repository import ClaimTaken, NotStored, StockMoves, WriteRefused
 from chalicelib.core import clock
 from chalicelib.core.dynamo import ITEM_CONDITION_FAILED, TransactionCancelledError, time_key
 from chalicelib.core.errors import BadRequestError
@@ -150,6 +150,13 @@ _ORDER: dict[str, tuple[Any, bool]] = {
 def _fingerprint(query: SearchQuery) -> str:
     data = json.dumps({k: v for k, v in query.__dict__.items() if k != "limit"}, default=list)
     return base64.b64encode(data.encode()).decode()[:64]
+
+
+def fake_item(condition: Any, apply: Any) -> dict[str, Any]:
+    """A fake's transaction item for a transaction another fake runs (the in-memory twin of
+    a ``TransactWriteItems`` item): ``condition()`` says whether it may be written,
+    ``apply()`` writes it. ``tests/fakes/orders.py`` runs them with its own items."""
+    return {"Fake": (condition, apply)}
 
 
 class InMemoryCatalogRepository:
@@ -280,6 +287,27 @@ class InMemoryCatalogRepository:
             return False
         self.product_items.pop(product.product_id, None)
         return True
+
+    def stock_moves(self, units: Mapping[str, int], *, take: bool) -> StockMoves:
+        def move(product_id: str, quantity: int) -> dict[str, Any]:
+            def condition() -> bool:
+                stored = self.product_items.get(product_id)
+                if stored is None:
+                    return False
+                return not take or (stored.stock >= quantity and stored.is_active)
+
+            def apply() -> None:
+                stored = self.product_items[product_id]
+                delta = -quantity if take else quantity
+                self.product_items[product_id] = replace(
+                    stored, stock=stored.stock + delta, version=stored.version + 1
+                )
+
+            return fake_item(condition, apply)
+
+        return StockMoves(
+            product_ids=tuple(units), items=tuple(move(pid, qty) for pid, qty in units.items())
+        )
 
     def load_products(self, products: Iterable[Product]) -> int:
         count = 0

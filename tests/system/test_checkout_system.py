@@ -109,7 +109,7 @@ def new_product(
 
 
 def stock_of(world: World, product_id: str) -> int:
-    from chalicelib.orders import inventory
+    from chalicelib.catalog.service import inventory
 
     return inventory.stock_of([product_id])[product_id]
 
@@ -174,7 +174,7 @@ def settle_all(
 
     def probe() -> bool:
         for checkout_id in list(pending):
-            if repository.get_checkout(checkout_id).status != "PENDING":
+            if repository.get().get_checkout(checkout_id).status != "PENDING":
                 pending.discard(checkout_id)
         return not pending
 
@@ -268,7 +268,7 @@ def test_payment_timeout_cancels_and_restocks(world: World) -> None:
 
 
 def test_a_success_the_saga_learns_too_late_is_refunded_once(world: World) -> None:
-    from chalicelib.orders.providers import SimulatedProvider
+    from chalicelib.dev.payments import SimulatedProvider
 
     shopper = world.shopper()
     product = new_product(world, 3)
@@ -324,7 +324,8 @@ def _signed(event: dict[str, Any]) -> tuple[bytes, str]:
 
 
 def test_3ds_completes_through_the_signed_webhook_once(world: World) -> None:
-    from chalicelib.orders.providers import SimulatedProvider, intent_event
+    from chalicelib.dev.payments import SimulatedProvider
+    from chalicelib.orders.providers import intent_event
 
     shopper = world.shopper()
     product = new_product(world, 3)
@@ -384,9 +385,8 @@ def test_twenty_shoppers_race_for_five_units(world: World) -> None:
 
 
 def test_seeded_fault_injection_keeps_every_invariant(world: World) -> None:
-    from chalicelib.orders import faults
-    from chalicelib.orders.models import SimulatedIntent
-    from chalicelib.orders.providers import SimulatedProvider
+    from chalicelib.dev.payments import SimulatedProvider
+    from chalicelib.orders import faults, repository
 
     rng = random.Random(20260515)
     modes = ["transient:1", "transient:2", "after:1", "after:2", "business"]
@@ -420,14 +420,12 @@ def test_seeded_fault_injection_keeps_every_invariant(world: World) -> None:
     for (card, plan, quantity), result in zip(runs, results, strict=False):
         order = result["orders"][0]
         payment = result["payment"]
-        from chalicelib.orders.repository import get_order
-
-        stored = get_order(order["order_id"])
+        stored = repository.get().get_order(order["order_id"])
         intent = SimulatedProvider().get(
             SimulatedProvider.intent_id_for(f"{payment['payment_id']}:{_attempts(payment)}")
         )
-        captured = int(intent.captured) if isinstance(intent, SimulatedIntent) else 0
-        refunded = int(intent.refunded) if isinstance(intent, SimulatedIntent) else 0
+        captured = intent.captured if intent is not None else 0
+        refunded = intent.refunded if intent is not None else 0
         kept = captured - refunded
         if order["status"] == "PAID":
             taken += quantity
@@ -443,9 +441,9 @@ def test_seeded_fault_injection_keeps_every_invariant(world: World) -> None:
 
 
 def _attempts(payment: dict[str, Any]) -> int:
-    from chalicelib.orders.payments import get_payment
+    from chalicelib.orders.service.payments import get_payment
 
-    return int(get_payment(payment["payment_id"]).provider_attempt or 0)
+    return get_payment(payment["payment_id"]).provider_attempt
 
 
 def test_authorization_and_lifecycle(world: World) -> None:

@@ -10,8 +10,9 @@ tests (``tests/integration/catalog/test_repository_contract.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -29,6 +30,7 @@ from chalicelib.catalog.domain import (
     SiteConfig,
     UploadTicket,
 )
+from chalicelib.core.dynamo import ITEM_CONDITION_FAILED
 from chalicelib.core.pagination import Page
 
 
@@ -42,6 +44,25 @@ class WriteRefused(Exception):
 
 class NotStored(Exception):
     """The item to change is not stored (any more)."""
+
+
+@dataclass(frozen=True)
+class StockMoves:
+    """Stock changes of products as low-level ``TransactWriteItems`` items (one per product,
+    in ``product_ids`` order), for a transaction that spans tables: another capability's
+    repository adds its own items and runs it (``core.dynamo.transact_items``)."""
+
+    product_ids: tuple[str, ...]
+    items: tuple[dict[str, Any], ...]
+
+    def refused(self, reasons: Sequence[str]) -> list[str]:
+        """The products whose condition failed, from the cancellation reasons of these items
+        (in the same order)."""
+        return [
+            product_id
+            for product_id, code in zip(self.product_ids, reasons, strict=False)
+            if code == ITEM_CONDITION_FAILED
+        ]
 
 
 class CatalogRepository(Protocol):
@@ -86,6 +107,12 @@ class CatalogRepository(Protocol):
 
     def add_popularity(self, product_id: str, delta: int) -> Product | None:
         """Count interest without moving the version; None if there is no such product."""
+        ...
+
+    def stock_moves(self, units: Mapping[str, int], *, take: bool) -> StockMoves:
+        """Items moving each product's stock by its units (and its version): taken
+        (``take``) only while that many are in stock and the product is active; given back
+        only while the product exists (a purged product refuses)."""
         ...
 
     def shop_products(

@@ -7,7 +7,7 @@ models' ``version`` (every write moves it); code limits by conditional counters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -33,11 +33,12 @@ from chalicelib.catalog.domain import (
     SiteConfig,
     UploadTicket,
 )
-from chalicelib.catalog.repository import ClaimTaken, NotStored, WriteRefused
+from chalicelib.catalog.repository import ClaimTaken, NotStored, StockMoves, WriteRefused
 from chalicelib.catalog.repository.search import SearchTable
 from chalicelib.core import clock, dynamo
 from chalicelib.core.dynamo import TransactionCancelledError, condition_failed, time_key
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
+from chalicelib.core.settings import get_settings
 
 
 # ---------- domain ↔ items ----------
@@ -437,6 +438,30 @@ class DynamoCatalogRepository(SearchTable):
                 return None
             raise
         return product_of(m.Product.from_raw_data(data["Attributes"]))
+
+    def stock_moves(self, units: Mapping[str, int], *, take: bool) -> StockMoves:
+        table = get_settings().catalog_table
+        items: list[dict[str, Any]] = []
+        for product_id, quantity in units.items():
+            values: dict[str, Any] = {
+                ":delta": {"N": str(-quantity if take else quantity)},
+                ":one": {"N": "1"},
+            }
+            update: dict[str, Any] = {
+                "TableName": table,
+                "Key": {"pk": {"S": m.product_pk(product_id)}, "sk": {"S": m.PRODUCT_SK}},
+                "UpdateExpression": "ADD stock :delta, version :one",
+                "ExpressionAttributeValues": values,
+            }
+            if take:
+                values[":need"] = {"N": str(quantity)}
+                values[":active"] = {"S": str(ProductStatus.ACTIVE)}
+                update["ConditionExpression"] = "stock >= :need AND #status = :active"
+                update["ExpressionAttributeNames"] = {"#status": "status"}
+            else:
+                update["ConditionExpression"] = "attribute_exists(pk)"
+            items.append({"Update": update})
+        return StockMoves(product_ids=tuple(units), items=tuple(items))
 
     def shop_products(
         self, shop_id: str, *, limit: int, cursor: str | None, include_deleted: bool

@@ -1,13 +1,15 @@
-"""Products with stock and PENDING orders written straight to the tables (orders tests)."""
+"""Products with stock (the catalog's demo loader) and PENDING orders stored through the
+orders repository (orders tests)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import replace
 
-from chalicelib.core import clock
 from chalicelib.dev import demo
-from chalicelib.orders.models import Order, order_pk
+from chalicelib.orders import repository
+from chalicelib.orders.domain import Order
+from tests.fakes.orders import stored_checkout
 
 
 def products_with_stock(*stocks: int) -> list[str]:
@@ -21,29 +23,6 @@ def products_with_stock(*stocks: int) -> list[str]:
 
 
 def pending_order(lines: dict[str, int]) -> Order:
-    """A stored PENDING order holding nothing yet, for ``{product id: units}``."""
-    order_id = uuid.uuid4().hex
-    now = clock.now()
-    order = Order(
-        pk=order_pk(order_id),
-        order_id=order_id,
-        checkout_id="co-" + order_id,
-        user_id="shopper",
-        shop_id="shop",
-        lines=[{"product_id": pid, "quantity": qty} for pid, qty in lines.items()],
-        subtotal=0,
-        total=0,
-        currency="USD",
-        status="PENDING",
-        created_at=now,
-        updated_at=now,
-        gsi1pk="USER#shopper",
-        gsi1sk=order_id,
-        gsi2pk="SHOP#shop",
-        gsi2sk=order_id,
-        gsi3pk="ORDERS#PENDING",
-        gsi3sk=order_id,
-        gsi4sk=order_id,
-    )
-    order.save()
-    return order
+    """A stored PENDING order (of a stored checkout) holding nothing yet, for
+    ``{product id: units}``."""
+    return stored_checkout(repository.get(), lines).orders[0]

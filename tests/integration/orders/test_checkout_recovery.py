@@ -10,7 +10,7 @@ from chalicelib.cart import service as cart_service
 from chalicelib.core import aws
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.settings import get_settings
-from chalicelib.orders import checkout
+from chalicelib.orders.service import checkout
 from localcloud.deploy import Deployment
 from tests.integration.orders.seed import products_with_stock
 
@@ -23,8 +23,8 @@ def test_the_retried_request_starts_the_saga_once(
     aws_env: Deployment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (lamp,) = products_with_stock(5)
-    shopper = checkout.Shopper(uuid.uuid4().hex, "user", "shopper@example.com")
-    cart_service.add_item(Caller(account_id=shopper.account_id, role=Role.USER), lamp, 1)
+    shopper = Caller(uuid.uuid4().hex, Role.USER, "shopper@example.com")
+    cart_service.add_item(shopper, lamp, 1)
 
     def crash(_: object) -> None:
         raise Crash
@@ -43,8 +43,8 @@ def test_the_retried_request_starts_the_saga_once(
     again, _ = checkout.place(
         shopper, idempotency_key="retry-key-01", payment_method="4242424242424242"
     )
-    assert (created, again.checkout_id) == (False, stored.checkout_id)
+    assert (created, again.checkout.checkout_id) == (False, stored.checkout.checkout_id)
     states = aws.client("stepfunctions")
     arn = str(get_settings().checkout_state_machine_arn)
     executions = states.list_executions(stateMachineArn=arn)["executions"]
-    assert [e["name"] for e in executions] == [f"checkout-{stored.checkout_id}"]
+    assert [e["name"] for e in executions] == [f"checkout-{stored.checkout.checkout_id}"]

@@ -1,16 +1,25 @@
-"""Stock reservations on moto: all or nothing, retries change nothing, purged products."""
+"""Stock reservations on moto, one transaction across the catalog's products and the
+orders: all or nothing, retries change nothing, purged products."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from chalicelib.catalog.models import PRODUCT_SK, Product, product_pk
-from chalicelib.core import clock
-from chalicelib.orders import inventory
-from chalicelib.orders.errors import OutOfStockError
-from chalicelib.orders.models import ORDER_SK, Order, order_pk
+from chalicelib.catalog import repository as catalog_repository
+from chalicelib.catalog.errors import OutOfStockError
+from chalicelib.catalog.service import inventory as catalog_inventory
+from chalicelib.orders import repository
+from chalicelib.orders.domain import CheckoutStatus, StockState
+from chalicelib.orders.service import stock as inventory
 from localcloud.deploy import Deployment
+from tests.fakes.orders import stored_checkout
 from tests.integration.orders.seed import pending_order, products_with_stock
+
+
+def _stored(order_id: str) -> StockState:
+    return repository.get().get_order(order_id).stock_state
 
 
 def test_a_short_line_takes_nothing_and_names_the_product(aws_env: Deployment) -> None:
@@ -19,66 +28,83 @@ def test_a_short_line_takes_nothing_and_names_the_product(aws_env: Deployment) -
     with pytest.raises(OutOfStockError) as raised:
         inventory.reserve([order])
     assert raised.value.details == {"product_ids": [short]}
-    assert inventory.stock_of([plenty, short]) == {plenty: 5, short: 1}
-    order.refresh(consistent_read=True)
-    assert order.stock_state == inventory.NONE
+    assert catalog_inventory.stock_of([plenty, short]) == {plenty: 5, short: 1}
+    assert _stored(order.order_id) == StockState.NONE
 
 
 def test_reserve_and_release_twice_move_stock_once(aws_env: Deployment) -> None:
     (lamp,) = products_with_stock(5)
     order = pending_order({lamp: 3})
     assert inventory.reserve([order]) is True
-    stale = Order.get(order_pk(order.order_id), ORDER_SK, consistent_read=True)
-    stale.stock_state = inventory.NONE  # a retried step that did not see the first commit
+    # a retried step that did not see the first commit
+    stale = replace(order, stock_state=StockState.NONE)
     assert inventory.reserve([stale]) is False
-    assert inventory.stock_of([lamp]) == {lamp: 2}
-    assert inventory.release([order]) is True
-    assert inventory.release([Order.get(order_pk(order.order_id), ORDER_SK)]) is False
-    stale = Order.get(order_pk(order.order_id), ORDER_SK, consistent_read=True)
-    stale.stock_state = inventory.RESERVED  # a retried compensation
-    assert inventory.release([stale]) is False
-    assert inventory.stock_of([lamp]) == {lamp: 5}
+    assert catalog_inventory.stock_of([lamp]) == {lamp: 2}
+    reserved = repository.get().get_order(order.order_id)
+    assert inventory.release([reserved]) is True
+    assert inventory.release([repository.get().get_order(order.order_id)]) is False
+    assert inventory.release([reserved]) is False  # a retried compensation
+    assert catalog_inventory.stock_of([lamp]) == {lamp: 5}
 
 
 def test_release_of_a_purged_product_frees_the_order(aws_env: Deployment) -> None:
     lamp, chair = products_with_stock(5, 5)
     order = pending_order({lamp: 1, chair: 2})
     inventory.reserve([order])
-    Product.get(product_pk(chair), PRODUCT_SK).delete()  # purged while the order held it
-    assert inventory.release([order]) is True
-    assert (
-        Order.get(order_pk(order.order_id), ORDER_SK, consistent_read=True).stock_state
-        == "RELEASED"
-    )
-    assert inventory.stock_of([lamp]) == {lamp: 5}
+    purged = catalog_repository.get().product(chair)
+    assert purged is not None
+    catalog_repository.get().purge_product(purged, only_if_deleted=False)  # while held
+    assert inventory.release([repository.get().get_order(order.order_id)]) is True
+    assert _stored(order.order_id) == StockState.RELEASED
+    assert catalog_inventory.stock_of([lamp]) == {lamp: 5}
 
 
 def test_a_saga_started_for_a_checkout_already_given_up_takes_no_stock(
     aws_env: Deployment,
 ) -> None:
-    from chalicelib.orders import saga
     from chalicelib.orders.errors import CheckoutClosedError
-    from chalicelib.orders.models import Checkout, checkout_pk
+    from chalicelib.orders.service import saga
 
     (lamp,) = products_with_stock(4)
-    order = pending_order({lamp: 2})
-    now = clock.now()
-    Checkout(
-        pk=checkout_pk(order.checkout_id),
-        checkout_id=order.checkout_id,
-        user_id="shopper",
-        email="shopper@example.com",
-        idempotency_key="key-00000001",
-        order_ids=[order.order_id],
-        payment_id="payment",
-        amount=0,
-        currency="USD",
-        status="CANCELLED",  # its first request could not start the saga and gave up
-        reason="CHECKOUT_FAILED",
-        execution_name="checkout-" + order.checkout_id,
-        created_at=now,
-        updated_at=now,
-    ).save()
+    # its first request could not start the saga and gave up
+    given_up = stored_checkout(
+        repository.get(), {lamp: 2}, status=CheckoutStatus.CANCELLED, reason="CHECKOUT_FAILED"
+    )
     with pytest.raises(CheckoutClosedError):
-        saga.reserve(order.checkout_id, attempt=0, faults_plan=None)
-    assert inventory.stock_of([lamp]) == {lamp: 4}
+        saga.reserve(saga.Task("reserve", given_up.checkout.checkout_id))
+    assert catalog_inventory.stock_of([lamp]) == {lamp: 4}
+
+
+def test_the_catalog_announces_stock_moves_and_low_stock(
+    aws_env: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.core import events
+
+    sent: list[events.DomainEvent] = []
+    monkeypatch.setattr(events, "publish", lambda *e, best_effort=False: sent.extend(e) or [])
+    # Given a product with 6 units in a shop whose low-stock threshold is 5
+    (lamp,) = products_with_stock(6)
+    before = catalog_repository.get().product(lamp)
+    assert before is not None
+    order = pending_order({lamp: 2})
+    sent.clear()  # what the seeding announced
+    # When 2 are reserved, then released
+    inventory.reserve([order])
+    taken = [(e.name, e.model_dump()) for e in sent]
+    sent.clear()
+    inventory.release([repository.get().get_order(order.order_id)])
+    # Then stock.updated and product.updated each time, stock.low when it fell to 4
+    assert [name for name, _ in taken] == ["stock.updated", "product.updated", "stock.low"]
+    assert taken[0][1] | {"shop_id": None} == {
+        "product_id": lamp,
+        "shop_id": None,
+        "stock": 4,
+        "delta": -2,
+        "reason": "reserved",
+    }
+    assert taken[1][1]["version"] == before.version + 1
+    assert (taken[2][1]["stock"], taken[2][1]["threshold"]) == (4, 5)
+    assert [(e.name, getattr(e, "delta", None)) for e in sent] == [
+        ("stock.updated", 2),
+        ("product.updated", None),
+    ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from datetime import UTC, datetime
+from dataclasses import replace
 
 from moto.ses.models import ses_backends
 
 from localcloud.deploy import Deployment
 from localcloud.lambdas import LambdaRuntime
+from tests.fakes.orders import new_checkout
 from tests.fixtures.aws import load_event
 
 
@@ -19,47 +20,30 @@ def _sent() -> int:
 
 
 def test_the_same_order_paid_message_twice_sends_one_email(aws_env: Deployment) -> None:
-    from chalicelib.orders.models import Checkout, Order
+    from chalicelib.orders import repository
+    from chalicelib.orders.domain import Checkout, NewCheckout, Order, OrderLine, OrderStatus
 
-    now = datetime.now(UTC)
     sample = load_event("bus/order.paid.json")
     data = sample["detail"]["data"]
-    Checkout(
-        pk=f"CHECKOUT#{data['checkout_id']}",
-        checkout_id=data["checkout_id"],
-        user_id=data["user_id"],
-        email="shopper@bazaar.example.com",
-        idempotency_key="k" * 8,
-        order_ids=[data["order_id"]],
-        payment_id="p",
-        amount=data["total"],
-        currency="USD",
-        status="PAID",
-        execution_name="x",
-        created_at=now,
-        updated_at=now,
-    ).save()
-    Order(
-        pk=f"ORDER#{data['order_id']}",
+    new = new_checkout({"p1": 2}, user_id=data["user_id"], email="shopper@bazaar.example.com")
+    lamp = OrderLine(product_id="p1", title="Lamp", quantity=2, unit_price=3499)
+    order: Order = replace(
+        new.orders[0],
         order_id=data["order_id"],
         checkout_id=data["checkout_id"],
-        user_id=data["user_id"],
         shop_id=data["shop_id"],
-        lines=[{"product_id": "p1", "title": "Lamp", "quantity": 2, "unit_price": 3499}],
+        lines=(lamp,),
         subtotal=6998,
         total=6998,
-        currency="USD",
-        status="PAID",
-        created_at=now,
-        updated_at=now,
-        gsi1pk="u",
-        gsi1sk="s",
-        gsi2pk="s",
-        gsi2sk="s",
-        gsi3pk="s",
-        gsi3sk="s",
-        gsi4sk="s",
-    ).save()
+        status=OrderStatus.PAID,
+    )
+    checkout: Checkout = replace(
+        new.checkout, checkout_id=data["checkout_id"], order_ids=(order.order_id,)
+    )
+    payment = replace(new.payment, checkout_id=checkout.checkout_id)
+    repository.get().add_checkout(
+        NewCheckout(checkout=checkout, payment=payment, orders=(order,)), redemption=None
+    )
     runtime = LambdaRuntime("us-east-1")
     for spec in aws_env.functions.values():
         runtime.register(spec)

@@ -8,18 +8,18 @@ Session waiting for the webhook), and compensations (void, or refund when it was
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.core import clock
 from chalicelib.core.settings import LOCAL_WEBHOOK_SECRET, reset_settings
-from chalicelib.orders import payments
+from chalicelib.orders import repository
 from chalicelib.orders.errors import PaymentProcessingError
 from chalicelib.orders.providers import StripeProvider, dumps, intent_event, provider
 from chalicelib.orders.providers import signature_header as sign
+from chalicelib.orders.service import payments
 from localcloud.deploy import Deployment
+from tests.fakes.orders import stored_checkout
 from tests.fixtures.fake_stripe import FakeStripe, serve
 
 
@@ -38,17 +38,11 @@ def stripe(aws_env: Deployment, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fak
 
 
 def _payment(method: str, amount: int = 2500) -> str:
-    payment_id = uuid.uuid4().hex
-    payments.new_payment(
-        payment_id=payment_id,
-        checkout_id="co-" + payment_id,
-        user_id="shopper",
-        amount=amount,
-        currency="USD",
-        method=method,
-        now=clock.now(),
-    ).save()
-    return payment_id
+    """A stored PENDING Stripe payment of ``amount`` (one order of one line)."""
+    new = stored_checkout(
+        repository.get(), {"p1": 1}, unit_price=amount, provider="stripe", method=method
+    )
+    return new.payment.payment_id
 
 
 def _webhook(event: dict[str, object]) -> dict[str, object]:

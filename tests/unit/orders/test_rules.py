@@ -6,13 +6,16 @@ import pytest
 
 from chalicelib.core.errors import ForbiddenError, ValidationFailedError
 from chalicelib.core.settings import LOCAL_WEBHOOK_SECRET, reset_settings
-from chalicelib.orders import faults, lifecycle, payments
+from chalicelib.orders import domain, faults
 from chalicelib.orders.errors import (
+    IllegalTransitionError,
     InjectedBusinessError,
     InjectedTransientError,
     WebhookSignatureError,
 )
 from chalicelib.orders.providers import dumps, intent_event, signature_header
+from chalicelib.orders.service import payments
+from chalicelib.orders.service.orders import check_transition
 
 
 @pytest.mark.parametrize(
@@ -27,7 +30,7 @@ from chalicelib.orders.providers import dumps, intent_event, signature_header
     ],
 )
 def test_legal_transitions_pass(current: str, target: str) -> None:
-    lifecycle.check_transition(current, target)
+    check_transition(current, target)
 
 
 @pytest.mark.parametrize(
@@ -42,16 +45,16 @@ def test_legal_transitions_pass(current: str, target: str) -> None:
     ],
 )
 def test_illegal_transitions_are_conflicts(current: str, target: str) -> None:
-    with pytest.raises(lifecycle.IllegalTransitionError) as raised:
-        lifecycle.check_transition(current, target)
+    with pytest.raises(IllegalTransitionError) as raised:
+        check_transition(current, target)
     assert raised.value.details["from"] == current
 
 
 def test_saga_errors_map_to_machine_readable_reasons() -> None:
-    assert lifecycle.reason_for("OutOfStockError") == "OUT_OF_STOCK"
-    assert lifecycle.reason_for("InsufficientFundsError") == "INSUFFICIENT_FUNDS"
-    assert lifecycle.reason_for("States.Timeout") == "PAYMENT_TIMEOUT"
-    assert lifecycle.reason_for("InjectedBusinessError") == "CHECKOUT_FAILED"
+    assert domain.reason_for("OutOfStockError") == "OUT_OF_STOCK"
+    assert domain.reason_for("InsufficientFundsError") == "INSUFFICIENT_FUNDS"
+    assert domain.reason_for("States.Timeout") == "PAYMENT_TIMEOUT"
+    assert domain.reason_for("InjectedBusinessError") == "CHECKOUT_FAILED"
 
 
 def test_fault_plans_are_refused_unless_enabled(monkeypatch: pytest.MonkeyPatch) -> None:

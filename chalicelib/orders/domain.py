@@ -1,0 +1,246 @@
+"""Checkouts, orders and payments as values, their statuses, and the lifecycle rules.
+
+``PENDING → PAID → SHIPPED → DELIVERED``; ``PENDING → CANCELLED`` (the saga failed),
+``PAID → CANCELLED`` (cancelled before shipping: refunded and restocked),
+``DELIVERED → REFUNDED``. Anything else is refused (``IllegalTransitionError``, 409).
+The lowest layer of the capability: it imports nothing of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class OrderStatus(StrEnum):
+    PENDING = "PENDING"
+    PAID = "PAID"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+    REFUNDED = "REFUNDED"
+
+
+class CheckoutStatus(StrEnum):
+    PENDING = "PENDING"
+    PAID = "PAID"
+    CANCELLED = "CANCELLED"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "PENDING"
+    REQUIRES_ACTION = "REQUIRES_ACTION"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    REFUNDED = "REFUNDED"
+
+
+# A payment the provider has not decided yet.
+OPEN_PAYMENT = frozenset({PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION})
+
+
+class StockState(StrEnum):
+    """What inventory holds for an order: retried reservations and releases are no-ops."""
+
+    NONE = "NONE"
+    RESERVED = "RESERVED"
+    RELEASED = "RELEASED"
+
+
+class CodeState(StrEnum):
+    """A checkout's discount code: none, one use counted, or that use given back."""
+
+    NONE = "NONE"
+    REDEEMED = "REDEEMED"
+    RELEASED = "RELEASED"
+
+
+class CancellationReason(StrEnum):
+    """Why a checkout or an order was cancelled (machine-readable, shown to the shopper)."""
+
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    PAYMENT_TIMEOUT = "PAYMENT_TIMEOUT"
+    CHECKOUT_FAILED = "CHECKOUT_FAILED"
+    CANCELLED_BY_SHOPPER = "CANCELLED_BY_SHOPPER"
+    CANCELLED_BY_SELLER = "CANCELLED_BY_SELLER"
+
+
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+}
+# What a seller may set on their shop's orders (delivery progress).
+SELLER_TARGETS = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+
+# Saga error names (Python exception classes or Step Functions errors) → reason.
+REASON_BY_ERROR = {
+    "OutOfStockError": CancellationReason.OUT_OF_STOCK,
+    "PaymentDeclinedError": CancellationReason.PAYMENT_DECLINED,
+    "InsufficientFundsError": CancellationReason.INSUFFICIENT_FUNDS,
+    "PaymentProcessingError": CancellationReason.PAYMENT_FAILED,
+    "PaymentFailedError": CancellationReason.PAYMENT_FAILED,
+    "States.Timeout": CancellationReason.PAYMENT_TIMEOUT,
+    "States.HeartbeatTimeout": CancellationReason.PAYMENT_TIMEOUT,
+}
+
+
+def allowed_targets(current: str) -> list[str]:
+    """The statuses an order in ``current`` may move to, sorted."""
+    return sorted(TRANSITIONS.get(OrderStatus(current), frozenset()))
+
+
+def can_move(current: str, target: str) -> bool:
+    """True when an order may go from ``current`` to ``target``."""
+    return target in allowed_targets(current)
+
+
+def reason_for(error_name: str | None) -> CancellationReason:
+    """The cancellation reason for a saga failure's error name."""
+    return REASON_BY_ERROR.get(error_name or "", CancellationReason.CHECKOUT_FAILED)
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One product line of an order, priced at checkout (minor units)."""
+
+    product_id: str
+    quantity: int
+    title: str = ""
+    unit_price: int = 0
+
+
+@dataclass(frozen=True)
+class Order:
+    """The part of a checkout one shop fulfils (amounts in minor units)."""
+
+    order_id: str
+    checkout_id: str
+    user_id: str
+    shop_id: str
+    lines: tuple[OrderLine, ...]
+    subtotal: int
+    discount: int
+    total: int
+    currency: str
+    status: OrderStatus
+    created_at: datetime
+    updated_at: datetime
+    reason: str | None = None
+    stock_state: StockState = StockState.NONE
+    refunded: int = 0
+    history: tuple[dict[str, Any], ...] = ()
+
+    def units(self) -> dict[str, int]:
+        """product id → units over the order's lines."""
+        units: dict[str, int] = {}
+        for line in self.lines:
+            units[line.product_id] = units.get(line.product_id, 0) + line.quantity
+        return units
+
+
+def units_of(orders: list[Order]) -> dict[str, int]:
+    """product id → units over every line of ``orders``."""
+    units: dict[str, int] = {}
+    for order in orders:
+        for product_id, quantity in order.units().items():
+            units[product_id] = units.get(product_id, 0) + quantity
+    return units
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """One checkout of one cart: its orders (one per shop), one payment, the saga's state."""
+
+    checkout_id: str
+    user_id: str
+    email: str
+    idempotency_key: str
+    order_ids: tuple[str, ...]
+    payment_id: str
+    amount: int
+    currency: str
+    status: CheckoutStatus
+    execution_name: str
+    created_at: datetime
+    updated_at: datetime
+    reason: str | None = None
+    code: str | None = None
+    code_state: CodeState = CodeState.NONE
+    # The fault plan the saga runs with (local and test stages only).
+    faults: dict[str, Any] | None = None
+
+
+def execution_name(checkout_id: str) -> str:
+    """The saga execution's name: one per checkout, so a second start is refused."""
+    return f"checkout-{checkout_id}"
+
+
+@dataclass(frozen=True)
+class Payment:
+    """The one payment of a checkout, as the provider reported it."""
+
+    payment_id: str
+    checkout_id: str
+    user_id: str
+    provider: str
+    method: str  # the card number, or a provider method id
+    amount: int
+    currency: str
+    status: PaymentStatus
+    created_at: datetime
+    updated_at: datetime
+    failure_code: str | None = None
+    intent_id: str | None = None
+    next_action: dict[str, Any] | None = None
+    task_token: str | None = None
+    provider_attempt: int = 0
+    refunded: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_PAYMENT
+
+
+@dataclass(frozen=True)
+class NewCheckout:
+    """Everything one checkout stores at once: the checkout, its payment and orders."""
+
+    checkout: Checkout
+    payment: Payment
+    orders: tuple[Order, ...]
+
+
+@dataclass(frozen=True)
+class CheckoutDetails:
+    """A checkout with its orders and payment (what the shopper is shown)."""
+
+    checkout: Checkout
+    orders: list[Order]
+    payment: Payment
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A payment provider's record of one payment attempt, for a provider that keeps it in
+    the orders table (the simulated provider of the local and test stages)."""
+
+    intent_id: str
+    amount: int
+    currency: str
+    status: str  # succeeded | requires_action | canceled | failed
+    created_at: datetime
+    failure_code: str | None = None
+    captured: int = 0
+    refunded: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict)
+    refund_keys: tuple[str, ...] = ()

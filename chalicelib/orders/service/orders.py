@@ -1,0 +1,147 @@
+"""The order lifecycle for shoppers, sellers and admins (the saga's part is in ``saga``).
+
+Who sees an order: its shopper, its shop's seller, an admin; to anyone else it does not
+exist (404). Sellers move their shop's orders along (SHIPPED, DELIVERED) or cancel them;
+shoppers cancel before shipping; admins may also refund a delivered order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.core import events as bus
+from chalicelib.core.caller import Caller, Role
+from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
+from chalicelib.core.events import DomainEvent
+from chalicelib.core.pagination import Page
+from chalicelib.orders import repository
+from chalicelib.orders.domain import (
+    SELLER_TARGETS,
+    CancellationReason,
+    Order,
+    OrderStatus,
+    Payment,
+    allowed_targets,
+    can_move,
+)
+from chalicelib.orders.errors import IllegalTransitionError
+from chalicelib.orders.events import OrderCancelled, OrderStatusChanged
+from chalicelib.orders.service import payments, stock
+
+
+def check_transition(current: str, target: str) -> None:
+    """Raise IllegalTransitionError unless ``current → target`` is allowed."""
+    if not can_move(current, target):
+        raise IllegalTransitionError.between(current, target, allowed_targets(current))
+
+
+def _visible(order: Order, caller: Caller) -> bool:
+    if caller.role == Role.ADMIN:
+        return True
+    if caller.role == Role.SELLER and caller.shop_id and order.shop_id == caller.shop_id:
+        return True
+    return order.user_id == caller.account_id
+
+
+def order_for(caller: Caller, order_id: str) -> Order:
+    """An order the caller may see (its shopper, its shop's seller, an admin); else 404."""
+    order = repository.get().get_order(order_id)
+    if not _visible(order, caller):
+        raise NotFoundError("No such order", details={"order_id": order_id})
+    return order
+
+
+def my_orders(caller: Caller, *, limit: int, cursor: str | None) -> Page[Order]:
+    """The caller's orders, newest first."""
+    return repository.get().user_orders(caller.account_id, limit=limit, cursor=cursor)
+
+
+def shop_orders(
+    caller: Caller, *, status: str | None, limit: int, cursor: str | None
+) -> Page[Order]:
+    """The seller's shop's orders, newest first; ForbiddenError before the shop exists."""
+    if not caller.shop_id:
+        raise ForbiddenError("Create your shop first")
+    return repository.get().shop_orders(caller.shop_id, status=status, limit=limit, cursor=cursor)
+
+
+def all_orders(
+    *,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Order]:
+    """Every order (admin), newest first, by status and creation time."""
+    return repository.get().all_orders(
+        status=status, since=since, until=until, limit=limit, cursor=cursor
+    )
+
+
+def all_payments(
+    *,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Payment]:
+    """Every payment (admin), newest first, by status and creation time."""
+    return repository.get().all_payments(
+        status=status, since=since, until=until, limit=limit, cursor=cursor
+    )
+
+
+def _announce_change(order: Order, previous: str, reason: str | None = None) -> None:
+    events: list[DomainEvent] = [OrderStatusChanged.of(order, previous=previous, reason=reason)]
+    if order.status == OrderStatus.CANCELLED:
+        events.append(OrderCancelled.of(order, reason=str(reason), refunded=order.total))
+    bus.publish(*events, best_effort=True)
+
+
+def _cancel_paid(order: Order, reason: CancellationReason) -> Order:
+    """PAID → CANCELLED: the order's part of the payment refunded, its stock restocked."""
+    if order.status == OrderStatus.PENDING:
+        raise ConflictError("This checkout is still being processed; try again in a moment")
+    previous = order.status
+    check_transition(order.status, OrderStatus.CANCELLED)
+    repo = repository.get()
+    order, moved = repo.move_order(order, OrderStatus.CANCELLED, reason=reason)
+    if moved:
+        stock.release([order])
+        checkout = repo.get_checkout(order.checkout_id)
+        payments.refund_part(checkout.payment_id, order.total, key=order.order_id)
+        order = repo.set_refunded(order.order_id, order.total)
+        _announce_change(order, previous, reason)
+    return order
+
+
+def cancel_as_shopper(caller: Caller, order_id: str) -> Order:
+    """The shopper cancels their order before shipping: refund + restock. 409 once shipped."""
+    order = repository.get().get_order(order_id)
+    if order.user_id != caller.account_id:
+        raise NotFoundError("No such order", details={"order_id": order_id})
+    return _cancel_paid(order, CancellationReason.CANCELLED_BY_SHOPPER)
+
+
+def update_status(caller: Caller, order_id: str, target: OrderStatus) -> Order:
+    """A seller (their shop's orders) or an admin moves an order along; illegal → 409."""
+    order = order_for(caller, order_id)
+    is_shop_seller = caller.role == Role.SELLER and order.shop_id == caller.shop_id
+    if caller.role != Role.ADMIN and not is_shop_seller:
+        raise NotFoundError("No such order", details={"order_id": order_id})
+    if target == OrderStatus.CANCELLED:
+        return _cancel_paid(order, CancellationReason.CANCELLED_BY_SELLER)
+    if caller.role == Role.SELLER and target not in SELLER_TARGETS:
+        raise ForbiddenError("Sellers set SHIPPED, DELIVERED or CANCELLED")
+    previous = order.status
+    check_transition(previous, target)
+    repo = repository.get()
+    if target == OrderStatus.REFUNDED:
+        checkout = repo.get_checkout(order.checkout_id)
+        payments.refund_part(checkout.payment_id, order.total, key=order.order_id)
+    order, moved = repo.move_order(order, target)
+    if moved:
+        _announce_change(order, previous)
+    return order

@@ -1,0 +1,134 @@
+"""Orders over HTTP (Chalice test client, real tokens): the simulator's 3-D Secure confirm
+route (development package), the checkout view, the webhook's signature check, and the
+development package absent from a deployed stage."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.orders import repository, workflow
+from chalicelib.orders.domain import PaymentStatus
+from chalicelib.orders.service import payments
+from localcloud.deploy import Deployment
+from tests.fakes.orders import FakeWorkflow, stored_checkout
+from tests.fixtures.aws import ROOT
+
+PASSWORD = "Orders-Http-Pass-2026"
+THREE_DS = "4000002500003155"
+
+
+class Http:
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def person(self, role: str = "user") -> tuple[str, str]:
+        """A new account of ``role`` and its access token."""
+        from chalicelib.identity import admin
+
+        email = f"{role}.{uuid.uuid4().hex[:8]}@orders.example.com"
+        account = admin.provision_account(email, PASSWORD, role=role)  # type: ignore[arg-type]
+        signed_in = self.call("POST", "/auth/login", {"email": email, "password": PASSWORD})
+        assert signed_in.status_code == 200, signed_in.body
+        return account.account_id, str(signed_in.json_body["access_token"])
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        raw = body if isinstance(body, bytes) else (json.dumps(body) if body is not None else None)
+        return getattr(self.api.http, method.lower())(path, headers=sent, body=raw)
+
+
+@pytest.fixture
+def http(api: Any) -> Iterator[Http]:
+    flow = FakeWorkflow()  # no saga waits: the answers to its task token are recorded
+    workflow.use(flow)
+    yield Http(api)
+    workflow.use(None)
+
+
+def test_the_shopper_confirms_3ds_on_the_simulator(aws_env: Deployment, http: Http) -> None:
+    # Given a shopper whose simulated payment waits for 3-D Secure
+    shopper, token = http.person()
+    _, stranger = http.person()
+    new = stored_checkout(repository.get(), user_id=shopper, method=THREE_DS)
+    payment_id = new.payment.payment_id
+    assert payments.request(payment_id, "task-token")["status"] == "REQUIRES_ACTION"
+    path = f"/payments/{payment_id}/confirm"
+    # Then nobody else can confirm it, and an unsigned caller is refused
+    assert http.call("POST", path, {"succeed": True}, stranger).status_code == 404
+    assert http.call("POST", path, {"succeed": True}).status_code == 401
+    assert http.call("POST", path, {"succeed": "maybe"}, token).status_code == 422
+    # When the shopper confirms, the signed webhook settles the payment
+    confirmed = http.call("POST", path, {"succeed": True}, token)
+    assert (confirmed.status_code, confirmed.json_body) == (
+        200,
+        {"payment_id": payment_id, "status": "SUCCEEDED"},
+    )
+    again = http.call("POST", path, {"succeed": False}, token)
+    assert again.json_body == {"payment_id": payment_id, "status": "SUCCEEDED"}
+    view = http.call("GET", f"/checkouts/{new.checkout.checkout_id}", token=token).json_body
+    assert (view["payment"]["status"], view["orders"][0]["status"]) == ("SUCCEEDED", "PENDING")
+    assert (
+        http.call("GET", f"/checkouts/{new.checkout.checkout_id}", token=stranger).status_code
+        == 404
+    )
+
+
+def test_a_failed_authentication_fails_the_payment(aws_env: Deployment, http: Http) -> None:
+    shopper, token = http.person()
+    new = stored_checkout(repository.get(), user_id=shopper, method=THREE_DS)
+    payments.request(new.payment.payment_id, "task-token")
+    failed = http.call(
+        "POST", f"/payments/{new.payment.payment_id}/confirm", {"succeed": False}, token
+    )
+    assert failed.json_body["status"] == "FAILED"
+    stored = repository.get().get_payment(new.payment.payment_id)
+    assert (stored.status, stored.failure_code) == (PaymentStatus.FAILED, "authentication_required")
+
+
+def test_nothing_to_confirm_for_a_payment_the_simulator_does_not_hold(
+    aws_env: Deployment, http: Http
+) -> None:
+    shopper, token = http.person()
+    new = stored_checkout(repository.get(), user_id=shopper, provider="stripe", method="pm_card")
+    answer = http.call("POST", f"/payments/{new.payment.payment_id}/confirm", {}, token)
+    assert answer.status_code == 404
+    assert answer.json_body["error"]["message"] == "Nothing to confirm for this payment"
+
+
+def test_a_webhook_with_a_bad_signature_is_refused(aws_env: Deployment, http: Http) -> None:
+    answer = http.call(
+        "POST", "/payments/webhook", b'{"id": "evt_1"}', headers={"Stripe-Signature": "t=1,v1=00"}
+    )
+    assert (answer.status_code, answer.json_body["error"]["code"]) == (400, "BAD_SIGNATURE")
+
+
+def test_a_deployed_stage_has_no_simulator_and_no_confirm_route() -> None:
+    probe = (
+        "import app\n"
+        "from chalicelib.orders import providers\n"
+        "print(sorted(p for p in app.app.routes if p.startswith('/payments')))\n"
+        "try:\n    providers.provider()\nexcept Exception as e:\n    print(type(e).__name__)\n"
+    )
+    env = {**os.environ, "BAZAAR_STAGE": "prod", "BAZAAR_FAULT_INJECTION": "false"}
+    env.pop("BAZAAR_STRIPE_API_KEY", None)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[:2] == ["['/payments/webhook']", "DependencyUnavailableError"]
