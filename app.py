@@ -25,14 +25,11 @@ app.register_blueprint(identity_bp)
 app.register_blueprint(catalog_bp)
 app.register_blueprint(cart_bp)
 app.register_blueprint(orders_bp)
-if get_settings().is_local:  # development routes: local and test stages only
+if get_settings().is_local:  # development scaffolding: local and test stages only
+    from chalicelib.dev import payments as dev_payments
     from chalicelib.dev.mailbox import bp as mailbox_bp
 
     app.register_blueprint(mailbox_bp)
-
-if get_settings().stage in ("local", "test"):
-    from chalicelib.dev import payments as dev_payments
-
     dev_payments.install()  # the payment simulator, when Stripe is not configured
     app.register_blueprint(dev_payments.bp)
 
