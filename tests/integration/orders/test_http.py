@@ -31,7 +31,7 @@ class Http:
 
     def person(self, role: str = "user") -> tuple[str, str]:
         """A new account of ``role`` and its access token."""
-        from chalicelib.identity import admin
+        from chalicelib.identity.service import admin
 
         email = f"{role}.{uuid.uuid4().hex[:8]}@orders.example.com"
         account = admin.provision_account(email, PASSWORD, role=role)  # type: ignore[arg-type]
