@@ -1,1 +1,1 @@
-"""Cart and wishlist (S3): live stock and prices, discount codes, abandoned carts."""
+"""Cart and wishlist: live stock and prices, discount codes, abandoned carts."""

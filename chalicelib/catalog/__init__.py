@@ -1,1 +1,1 @@
-"""Shops and catalog (S2): shops, products, images, offers, codes, site config, search."""
+"""Shops and catalog: shops, products, images, offers, codes, site config, search."""

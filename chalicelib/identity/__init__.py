@@ -1,1 +1,1 @@
-"""Identity and access (S1): accounts, verification, sessions, admins, addresses."""
+"""Identity and access: accounts, verification, sessions, admins, addresses."""

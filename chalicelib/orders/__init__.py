@@ -1,1 +1,1 @@
-"""Orders, payments and inventory (S4): checkout, the saga's steps, order lifecycle."""
+"""Orders, payments and inventory: checkout, the saga's steps, order lifecycle."""

@@ -8,25 +8,13 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.http import ApiClient
 from tests.integration.catalog.conftest import PASSWORD, World
 
 
-class Http:
-    def __init__(self, api: Any) -> None:
-        self.api = api
-
+class Http(ApiClient):
     def token(self, email: str) -> str:
-        response = self.call("POST", "/auth/login", {"email": email, "password": PASSWORD})
-        assert response.status_code == 200, response.body
-        token: str = response.json_body["access_token"]
-        return token
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        raw = json.dumps(body) if body is not None else None
-        return getattr(self.api.http, method.lower())(path, headers=headers, body=raw)
+        return self.sign_in(email, PASSWORD)
 
 
 @pytest.fixture

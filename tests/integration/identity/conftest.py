@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from chalicelib.dev import mailbox
+from tests.fixtures.http import ApiClient
 
 # Test-only argon2 cost; production defaults stay in Settings.
 FAST_ARGON2 = {
@@ -57,19 +58,15 @@ def unique_email(prefix: str = "person") -> str:
 
 
 def post(api: Any, path: str, body: Any = None, token: str | None = None, **headers: str) -> Any:
-    sent = {"Content-Type": "application/json", **headers}
-    if token:
-        sent["Authorization"] = f"Bearer {token}"
-    raw = body if isinstance(body, str | bytes) else json.dumps(body if body is not None else {})
-    return api.http.post(path, headers=sent, body=raw)
+    return ApiClient(api).call("POST", path, {} if body is None else body, token, headers)
 
 
 def get(api: Any, path: str, token: str | None = None) -> Any:
-    return api.http.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
+    return ApiClient(api).call("GET", path, token=token)
 
 
 def delete(api: Any, path: str, token: str | None = None) -> Any:
-    return api.http.delete(path, headers={"Authorization": f"Bearer {token}"} if token else {})
+    return ApiClient(api).call("DELETE", path, token=token)
 
 
 def last_code(api: Any, email: str) -> str:

@@ -4,7 +4,6 @@ development package absent from a deployed stage."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -20,38 +19,20 @@ from chalicelib.orders.service import payments
 from localcloud.deploy import Deployment
 from tests.fakes.orders import FakeWorkflow, stored_checkout
 from tests.fixtures.aws import ROOT
+from tests.fixtures.http import ApiClient
 
 PASSWORD = "Orders-Http-Pass-2026"
 THREE_DS = "4000002500003155"
 
 
-class Http:
-    def __init__(self, api: Any) -> None:
-        self.api = api
-
+class Http(ApiClient):
     def person(self, role: str = "user") -> tuple[str, str]:
         """A new account of ``role`` and its access token."""
         from chalicelib.identity.service import admin
 
         email = f"{role}.{uuid.uuid4().hex[:8]}@orders.example.com"
         account = admin.provision_account(email, PASSWORD, role=role)  # type: ignore[arg-type]
-        signed_in = self.call("POST", "/auth/login", {"email": email, "password": PASSWORD})
-        assert signed_in.status_code == 200, signed_in.body
-        return account.account_id, str(signed_in.json_body["access_token"])
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        sent = {"Content-Type": "application/json", **(headers or {})}
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        raw = body if isinstance(body, bytes) else (json.dumps(body) if body is not None else None)
-        return getattr(self.api.http, method.lower())(path, headers=sent, body=raw)
+        return account.account_id, self.sign_in(email, PASSWORD)
 
 
 @pytest.fixture
