@@ -24,6 +24,8 @@ class Connection:
     role: Role | None = None
     source_ip: str | None = None
     user_agent: str | None = None
+    # The sign-in session whose access token opened it (ended with that session).
+    session_id: str | None = None
 
     @classmethod
     def opened(
@@ -36,6 +38,7 @@ class Connection:
         role: Role | str | None = None,
         source_ip: str | None = None,
         user_agent: str | None = None,
+        session_id: str | None = None,
     ) -> Connection:
         """A connection opened ``at``; it expires after ``lifetime`` (API Gateway's limit)."""
         return cls(
@@ -46,6 +49,7 @@ class Connection:
             role=Role(role) if role else None,
             source_ip=source_ip,
             user_agent=(user_agent or "")[:USER_AGENT_MAX] or None,
+            session_id=session_id or None,
         )
 
     def expired(self, now: datetime) -> bool:

@@ -32,6 +32,7 @@ class Connection(Model):
     role = UnicodeAttribute(null=True)
     source_ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
+    session_id = UnicodeAttribute(null=True)
     connected_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
     by_user = ConnectionsByUser()

@@ -54,6 +54,7 @@ def _item(connection: Connection) -> models.Connection:
         role=connection.role.value if connection.role else None,
         source_ip=connection.source_ip,
         user_agent=connection.user_agent,
+        session_id=connection.session_id,
         connected_at=connection.connected_at,
         expires_at=connection.expires_at,
     )
@@ -68,6 +69,7 @@ def _connection(item: models.Connection) -> Connection:
         role=Role(item.role) if item.role else None,
         source_ip=item.source_ip,
         user_agent=item.user_agent,
+        session_id=item.session_id,
     )
 
 

@@ -40,9 +40,10 @@ def open_connection(
     role: Role | str | None = None,
     source_ip: str | None = None,
     user_agent: str | None = None,
+    session_id: str | None = None,
 ) -> Connection:
-    """Record a new connection of account ``user_id`` (it expires after the API Gateway
-    connection lifetime)."""
+    """Record a new connection of account ``user_id`` opened with an access token of
+    sign-in session ``session_id`` (it expires after the API Gateway connection lifetime)."""
     connection = Connection.opened(
         connection_id,
         at=clock.now(),
@@ -51,6 +52,7 @@ def open_connection(
         role=role,
         source_ip=source_ip,
         user_agent=user_agent,
+        session_id=session_id,
     )
     repository.get().add(connection)
     return connection
@@ -62,8 +64,23 @@ def close_connection(connection_id: str) -> None:
 
 
 def disconnect_account(account_id: str) -> int:
-    """Close every open connection of one account (a ban, a sign-out); how many were open."""
+    """Close every open connection of one account (a ban, a password change or reset:
+    every session ended); how many were open."""
+    return _disconnect(repository.get().of_account(account_id))
+
+
+def disconnect_session(account_id: str, session_id: str) -> int:
+    """Close the account's connections opened in one sign-in session (a sign-out, a
+    revoked or evicted session); its other sessions' connections stay. How many closed.
+
+    Reads the account's few connections through the by-user index and keeps that
+    session's (no Scan).
+    """
     connections = repository.get().of_account(account_id)
+    return _disconnect([c for c in connections if c.session_id == session_id])
+
+
+def _disconnect(connections: list[Connection]) -> int:
     for connection in connections:
         gateway.get().close(connection.connection_id)
         repository.get().remove(connection.connection_id)

@@ -52,7 +52,11 @@ def on_connect(event: WebsocketEvent) -> Response | None:
         logger.info("WebSocket connect refused", extra={"code": error.code})
         return _refuse(401, error.code, error.message)
     service.open_connection(
-        event.connection_id, user_id=caller.account_id, role=caller.role, **_identity(raw)
+        event.connection_id,
+        user_id=caller.account_id,
+        role=caller.role,
+        session_id=caller.session_id or None,
+        **_identity(raw),
     )
     return None
 

@@ -131,6 +131,54 @@ def test_sign_up_to_ban_over_real_http(cloud: RunningCloud) -> None:
     wait_for(lambda: not dynamodb.scan(TableName=table)["Items"], what="connection records removed")
 
 
+def test_logout_closes_that_sessions_websocket_only(cloud: RunningCloud) -> None:
+    # Given a verified shopper signed in on two devices, each holding a WebSocket
+    rest = cloud.rest
+    email = f"sockets.{uuid.uuid4().hex[:8]}@shop.example.com"
+    registered = httpx.post(f"{rest}/auth/register", json={"email": email, "password": PASSWORD})
+    assert registered.status_code == 202, registered.text
+    code = newest_code(cloud, email, "Your Bazaar verification code")
+    verified = httpx.post(f"{rest}/auth/verify-email", json={"email": email, "code": code})
+    assert verified.status_code == 200, verified.text
+    account_id = verified.json()["account_id"]
+    credentials = {"email": email, "password": PASSWORD}
+    here = httpx.post(f"{rest}/auth/login", json=credentials).json()["access_token"]
+    there = httpx.post(f"{rest}/auth/login", json=credentials).json()["access_token"]
+
+    async def log_out_while_connected() -> None:
+        async with (
+            websockets.connect(f"{cloud.websocket}/?token={here}") as mine,
+            websockets.connect(f"{cloud.websocket}/?token={there}") as other,
+        ):
+            for socket in (mine, other):
+                await socket.send('{"action": "ping"}')
+                assert await asyncio.wait_for(socket.recv(), timeout=10) == '{"type":"pong"}'
+            # When the first device logs out over REST
+            out = await asyncio.to_thread(
+                httpx.post, f"{rest}/auth/logout", headers=bearer(here), timeout=15
+            )
+            assert out.status_code == 204, out.text
+            # Then the server closed that session's socket
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(mine.recv(), timeout=10)
+            # And the other session's socket still works
+            await other.send('{"action": "ping"}')
+            assert await asyncio.wait_for(other.recv(), timeout=10) == '{"type":"pong"}'
+
+    asyncio.run(log_out_while_connected())
+    assert httpx.get(f"{rest}/me", headers=bearer(here)).status_code == 401
+    assert httpx.get(f"{rest}/me", headers=bearer(there)).status_code == 200
+
+    table = cloud.info()["resources"]["ConnectionsTable"]
+    dynamodb = cloud.client("dynamodb")
+
+    def mine_left() -> bool:
+        items = dynamodb.scan(TableName=table)["Items"]
+        return not [item for item in items if item.get("user_id", {}).get("S") == account_id]
+
+    wait_for(mine_left, what="the shopper's connection records removed")
+
+
 def test_signing_key_and_sender_come_from_the_deployed_template(cloud: RunningCloud) -> None:
     resources: dict[str, Any] = cloud.info()["resources"]
     secret = cloud.client("secretsmanager").describe_secret(SecretId=resources["JwtSigningSecret"])

@@ -48,7 +48,7 @@ from chalicelib.identity.events import (
     AccountVerified,
     SessionReuseDetected,
 )
-from chalicelib.identity.service import otp, ratelimit
+from chalicelib.identity.service import otp, ratelimit, sockets
 
 ACTIVE = AccountStatus.ACTIVE
 PENDING = AccountStatus.PENDING_VERIFICATION
@@ -191,6 +191,8 @@ def _open_session(account: Account) -> SessionTokens:
     )
     if not repository.get().add_session(account, session_id, session, evict):
         raise AccountStateError("The account changed meanwhile; sign in again")
+    for evicted in evict:
+        sockets.close_session(account.account_id, evicted)
     return SessionTokens(
         access=_access_token(account, session_id), refresh=refresh, account=account
     )
@@ -327,6 +329,7 @@ def refresh(refresh_token: str) -> SessionTokens:
 def _revoke_reused_session(account: Account, session_id: str) -> None:
     account_id = account.account_id
     repository.get().end_session(account_id, session_id)
+    sockets.close_session(account_id, session_id)
     repository.get().add_audit(
         AuditEntry(
             action="session.reuse_detected",
@@ -342,8 +345,10 @@ def _revoke_reused_session(account: Account, session_id: str) -> None:
 
 
 def logout(caller: Caller) -> None:
-    """End the caller's session: its refresh token and access tokens stop working."""
+    """End the caller's session: its refresh token and access tokens stop working and
+    the WebSockets it opened are closed (the account's other sessions keep theirs)."""
     repository.get().end_session(caller.account_id, caller.session_id)
+    sockets.close_session(caller.account_id, caller.session_id)
 
 
 # ---------- passwords ----------
@@ -398,12 +403,15 @@ def _replace_password(
         account.account_id, passwords.hash_password(new_password), version=version, audit=audit
     )
     if changed:
+        # Every session ended in that write; so do their WebSockets.
+        sockets.close_account(account.account_id)
         publish(AccountPasswordChanged.of(account, via=via), best_effort=True)
     return changed
 
 
 def reset_password(reset_token: str, new_password: str, *, origin: Origin) -> None:
-    """Set a new password with a reset token; every session of the account ends.
+    """Set a new password with a reset token; every session of the account ends (and
+    every WebSocket of the account closes).
 
     The token is single-use: the password change bumps the version it was issued for.
     Raises InvalidTokenError, WeakPasswordError, RateLimitedError.
@@ -424,7 +432,7 @@ def reset_password(reset_token: str, new_password: str, *, origin: Origin) -> No
 def change_password(
     caller: Caller, current_password: str, new_password: str, *, origin: Origin
 ) -> SessionTokens:
-    """Change the caller's password; their other sessions end, a new one opens.
+    """Change the caller's password; their sessions (and WebSockets) end, a new one opens.
 
     Raises WrongPasswordError, WeakPasswordError, RateLimitedError.
     """

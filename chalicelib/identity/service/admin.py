@@ -22,8 +22,8 @@ from chalicelib.identity.domain import (
 )
 from chalicelib.identity.errors import AccountStateError
 from chalicelib.identity.events import AccountBanned, AccountPromoted, AccountUnbanned
+from chalicelib.identity.service import sockets
 from chalicelib.identity.service.accounts import is_signup_blocked
-from chalicelib.realtime import service as realtime_service
 
 
 def list_accounts(role: Role, *, limit: int, cursor: str | None) -> Page[Account]:
@@ -62,7 +62,7 @@ def ban(caller: Caller, account_id: str, *, reason: str) -> Account:
     if not repository.get().ban(account_id, reason=reason, audit=audit):
         raise AccountStateError("The account changed meanwhile; try again")
     publish(AccountBanned.of(account, actor_id=caller.account_id, reason=reason), best_effort=True)
-    _close_websockets(account_id)
+    sockets.close_account(account_id)
     return get_account(account_id)
 
 
@@ -158,11 +158,3 @@ def provision_account(
         raise ConflictError("An account with this email already exists")
     logger.info("Account provisioned", extra={"account_id": account.account_id, "role": role})
     return account
-
-
-def _close_websockets(account_id: str) -> None:
-    """Disconnect a banned account's open WebSocket connections (best effort)."""
-    try:
-        realtime_service.disconnect_account(account_id)
-    except Exception:  # noqa: BLE001 - best effort: the ban is already stored and announced
-        logger.exception("Could not close the banned account's connections")

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.realtime import gateway
 from chalicelib.realtime.models import Connection
+from tests.fakes.realtime import RecordingGateway
 from tests.fixtures.aws import load_event
 from tests.integration.identity.conftest import make_admin, post, sign_in, sign_up
 
@@ -21,10 +23,14 @@ class Context:
         return 30_000
 
 
-def connect(token: str | None = None, *, header: str | None = None) -> dict[str, Any]:
+def connect(
+    token: str | None = None, *, header: str | None = None, connection_id: str | None = None
+) -> dict[str, Any]:
     import app
 
     event = copy.deepcopy(load_event("identity_ws_connect.json"))
+    if connection_id:
+        event["requestContext"]["connectionId"] = connection_id
     event["queryStringParameters"] = {"token": token} if token else None
     if header:
         event["headers"]["Authorization"] = header
@@ -38,6 +44,52 @@ def test_connect_with_a_token_records_who_connected(api: Any) -> None:
     assert connect(member.access)["statusCode"] == 200
     records = list(Connection.by_user.query(member.account_id))
     assert [(record.user_id, record.role) for record in records] == [(member.account_id, "seller")]
+
+
+def test_logout_closes_that_sessions_sockets_and_keeps_the_others(api: Any) -> None:
+    # Given one account signed in twice, with a socket open in each session
+    member = sign_up(api)
+    other = sign_in(api, member.email)
+    assert connect(member.access, connection_id="HEREconnAA=")["statusCode"] == 200
+    assert connect(other.access, connection_id="THEREconnA=")["statusCode"] == 200
+    sessions = {r.connection_id: r.session_id for r in Connection.by_user.query(member.account_id)}
+    assert sessions["HEREconnAA="]
+    assert sessions["HEREconnAA="] != sessions["THEREconnA="]
+    closed = RecordingGateway()
+    gateway.use(closed)
+    try:
+        # When the first session signs out over REST
+        assert post(api, "/auth/logout", token=member.access).status_code == 204
+    finally:
+        gateway.use(None)
+    # Then its socket was closed server-side and forgotten; the other session's stays
+    assert closed.closed == ["HEREconnAA="]
+    remaining = [r.connection_id for r in Connection.by_user.query(member.account_id)]
+    assert remaining == ["THEREconnA="]
+
+
+def test_a_password_change_closes_every_socket_of_the_account(api: Any) -> None:
+    # Given one account with sockets in two sessions
+    member = sign_up(api)
+    other = sign_in(api, member.email)
+    connect(member.access, connection_id="ONEconnAAA=")
+    connect(other.access, connection_id="TWOconnAAA=")
+    closed = RecordingGateway()
+    gateway.use(closed)
+    try:
+        # When the password is changed in one of them
+        changed = post(
+            api,
+            "/auth/change-password",
+            {"current_password": member.password, "new_password": "Fresh-Secret-2027"},
+            member.access,
+        )
+    finally:
+        gateway.use(None)
+    # Then both sockets were closed
+    assert changed.status_code == 200, changed.body
+    assert sorted(closed.closed) == ["ONEconnAAA=", "TWOconnAAA="]
+    assert list(Connection.by_user.query(member.account_id)) == []
 
 
 def test_connect_accepts_the_authorization_header(api: Any) -> None:

@@ -32,6 +32,7 @@ def opened(connection_id: str, account_id: str | None, *, minutes_later: int = 0
         role=Role.SELLER if account_id else None,
         source_ip="203.0.113.7" if account_id else None,
         user_agent="pytest" if account_id else None,
+        session_id="sess-1" if account_id else None,
     )
 
 
@@ -49,6 +50,7 @@ def test_an_added_connection_is_found_under_its_account(connections: ConnectionR
         "203.0.113.7",
         "pytest",
     )
+    assert found.session_id == "sess-1"
     assert found.connected_at == OPENED
     assert found.expires_at == (OPENED + LIFETIME).replace(microsecond=0)
 

@@ -75,6 +75,19 @@ def disconnected(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return closed
 
 
+@pytest.fixture(autouse=True)
+def disconnected_sessions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(account, session) pairs whose WebSockets identity asked realtime to close."""
+    closed: list[tuple[str, str]] = []
+
+    def disconnect(account_id: str, session_id: str) -> int:
+        closed.append((account_id, session_id))
+        return 0
+
+    monkeypatch.setattr("chalicelib.realtime.service.disconnect_session", disconnect)
+    return closed
+
+
 @pytest.fixture
 def manual() -> Iterator[clock.ManualClock]:
     """Identity's clock, stopped at the real now; tests move it with ``advance``."""

@@ -52,6 +52,25 @@ def test_disconnecting_an_account_closes_only_its_connections(
     assert set(connections.items) == {"o1"}
 
 
+def test_disconnecting_a_session_closes_only_that_sessions_connections(
+    connections: InMemoryConnections, sockets: RecordingGateway
+) -> None:
+    # Given an account with sockets from two sign-in sessions, and someone else's
+    service.open_connection("s1a", user_id="acc", session_id="s1")
+    service.open_connection("s1b", user_id="acc", session_id="s1")
+    service.open_connection("s2a", user_id="acc", session_id="s2")
+    service.open_connection("o1", user_id="other", session_id="s1")
+    # When session s1 ends
+    closed = service.disconnect_session("acc", "s1")
+    # Then its two sockets were closed server-side and forgotten; the rest stay
+    assert closed == 2
+    assert sorted(sockets.closed) == ["s1a", "s1b"]
+    assert set(connections.items) == {"s2a", "o1"}
+    assert connections.items["s2a"].session_id == "s2"
+    # And ending it again closes nothing
+    assert service.disconnect_session("acc", "s1") == 0
+
+
 def test_sending_to_a_gone_connection_forgets_it(
     connections: InMemoryConnections, sockets: RecordingGateway
 ) -> None:
