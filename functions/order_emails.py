@@ -1,5 +1,5 @@
-"""SQS (order.paid, order.cancelled from the bus) → the shopper's email, sent once per
-order and outcome (Powertools idempotency: a redelivered or re-published event sends
+"""SQS (order.paid, order.cancelled, order.refunded from the bus) → the shopper's email,
+sent once per order and outcome (Powertools idempotency: a redelivered or re-published event sends
 nothing more)."""
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ class CheckoutStatus(StrEnum):
     PENDING = "PENDING"
     PAID = "PAID"
     CANCELLED = "CANCELLED"
+    # Paid, then the whole payment was given back (orders cancelled or refunded after it).
+    REFUNDED = "REFUNDED"
 
 
 class PaymentStatus(StrEnum):
@@ -138,6 +140,9 @@ class Order:
     reason: str | None = None
     stock_state: StockState = StockState.NONE
     refunded: int = 0
+    # When and by whom the order's money was given back (a cancellation or a refund).
+    refunded_at: datetime | None = None
+    refunded_by: str | None = None
     history: tuple[dict[str, Any], ...] = ()
 
     def units(self) -> dict[str, int]:
@@ -146,6 +151,19 @@ class Order:
         for line in self.lines:
             units[line.product_id] = units.get(line.product_id, 0) + line.quantity
         return units
+
+
+# Who gave money back when no person did (a saga compensation).
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class Refund:
+    """What an order gave back: ``amount`` (minor units) and who did it (an account id:
+    the shopper, the shop's seller, an admin; or ``system``)."""
+
+    amount: int
+    by: str
 
 
 def units_of(orders: list[Order]) -> dict[str, int]:
@@ -205,6 +223,8 @@ class Payment:
     task_token: str | None = None
     provider_attempt: int = 0
     refunded: int = 0
+    # The refunds recorded so far, by key (an order id, "rest"): each counts once.
+    refund_keys: tuple[str, ...] = ()
 
     @property
     def is_open(self) -> bool:

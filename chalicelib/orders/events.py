@@ -136,6 +136,35 @@ class OrderCancelled(DomainEvent):
         )
 
 
+class OrderRefunded(DomainEvent):
+    """A delivered order's money was given back (an admin refund): ``amount`` of it, by
+    ``refunded_by`` (the admin's account id); the shopper is emailed."""
+
+    name = "order.refunded"
+    source = ORDERS
+
+    order_id: str
+    checkout_id: str
+    user_id: str
+    shop_id: str
+    amount: int = Field(ge=0)
+    currency: str
+    refunded_by: str
+
+    @classmethod
+    def of(cls, order: Order) -> OrderRefunded:
+        """``order`` as it is after the refund was recorded on it."""
+        return cls(
+            order_id=order.order_id,
+            checkout_id=order.checkout_id,
+            user_id=order.user_id,
+            shop_id=order.shop_id,
+            amount=order.refunded,
+            currency=order.currency,
+            refunded_by=str(order.refunded_by or ""),
+        )
+
+
 class OrderStatusChanged(DomainEvent):
     """An order moved from one status to another (every transition)."""
 

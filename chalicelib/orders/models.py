@@ -149,7 +149,7 @@ class Checkout(Model):
     payment_id = UnicodeAttribute()
     amount = NumberAttribute()
     currency = UnicodeAttribute()
-    status = UnicodeAttribute()  # PENDING | PAID | CANCELLED
+    status = UnicodeAttribute()  # PENDING | PAID | CANCELLED | REFUNDED
     reason = UnicodeAttribute(null=True)
     code = UnicodeAttribute(null=True)
     # NONE (no code) | REDEEMED | RELEASED
@@ -195,6 +195,8 @@ class Order(Model):
     reason = UnicodeAttribute(null=True)
     stock_state = UnicodeAttribute(default="NONE")
     refunded = NumberAttribute(default=0)
+    refunded_at = UTCDateTimeAttribute(null=True)
+    refunded_by = UnicodeAttribute(null=True)  # an account id, or "system"
     history = ListAttribute(default=list)  # type: ignore[var-annotated]
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -236,6 +238,7 @@ class Payment(Model):
     task_token = UnicodeAttribute(null=True)
     provider_attempt = NumberAttribute(default=0)
     refunded = NumberAttribute(default=0)
+    refund_keys = ListAttribute(default=list)  # type: ignore[var-annotated]
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     gsi3pk = UnicodeAttribute()

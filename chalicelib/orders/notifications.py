@@ -1,4 +1,4 @@
-"""The shopper's order emails (paid, cancelled), sent through core.mail."""
+"""The shopper's order emails (paid, cancelled, refunded), sent through core.mail."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ def render(detail_type: str, data: dict[str, Any], to: str) -> mail.Email:
     if detail_type == "order.paid":
         subject = f"{app_name}: order {order.order_id[:8]} is confirmed"
         intro = f"Thank you! We received your payment of {total}."
+    elif detail_type == "order.refunded":
+        amount = _money(int(data.get("amount") or order.refunded), order.currency)
+        subject = f"{app_name}: order {order.order_id[:8]} was refunded"
+        intro = f"We refunded {amount} to your card for this order."
     else:
         reason = str(data.get("reason") or order.reason or "")
         subject = f"{app_name}: order {order.order_id[:8]} was cancelled"
@@ -50,7 +54,7 @@ def render(detail_type: str, data: dict[str, Any], to: str) -> mail.Email:
 
 
 def email_for_event(detail_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Send the email an ``order.paid``/``order.cancelled`` event calls for."""
+    """Send the email an ``order.paid``/``order.cancelled``/``order.refunded`` event calls for."""
     try:
         checkout = repository.get().get_checkout(str(data["checkout_id"]))
         email = render(detail_type, data, checkout.email)

@@ -40,6 +40,7 @@ from chalicelib.orders.domain import (
     OrderStatus,
     Payment,
     PaymentStatus,
+    Refund,
     StockState,
     allowed_targets,
     can_move,
@@ -97,16 +98,24 @@ class OrdersRepository(Protocol):
     def orders_of(self, checkout: Checkout) -> list[Order]: ...
 
     def move_order(
-        self, order: Order, target: OrderStatus, *, reason: str | None = None
+        self,
+        order: Order,
+        target: OrderStatus,
+        *,
+        reason: str | None = None,
+        refund: Refund | None = None,
     ) -> tuple[Order, bool]:
         """Move ``order`` to ``target``, conditional on its stored status; (order now, moved).
 
-        Not moved when it is already ``target`` (a retried step); raises
+        ``refund`` is recorded on the order (amount, now, by whom) in the same write. Not
+        moved when it is already ``target`` (a retried step); raises
         IllegalTransitionError when the move is not allowed from the stored status.
         """
         ...
 
-    def set_refunded(self, order_id: str, amount: int) -> Order: ...
+    def set_refunded(self, order_id: str, refund: Refund) -> Order:
+        """Record on the order what was given back (amount, now, by whom)."""
+        ...
 
     def hold_stock(
         self,
@@ -153,7 +162,10 @@ class OrdersRepository(Protocol):
         """One more provider attempt (the next one uses a new idempotency key)."""
         ...
 
-    def add_refunded(self, payment_id: str, amount: int) -> Payment: ...
+    def add_refund(self, payment_id: str, amount: int, key: str) -> tuple[Payment, bool]:
+        """Count ``amount`` refunded on a SUCCEEDED payment once per ``key``;
+        (payment now, counted)."""
+        ...
 
     def move_payment(
         self,
@@ -225,6 +237,8 @@ def _order(item: models.Order) -> Order:
         discount=int(item.discount or 0),
         total=int(item.total),
         refunded=int(item.refunded or 0),
+        refunded_at=item.refunded_at,
+        refunded_by=item.refunded_by,
         currency=item.currency,
         status=OrderStatus(item.status),
         reason=item.reason,
@@ -256,6 +270,8 @@ def _order_item(order: Order) -> models.Order:
         discount=order.discount,
         total=order.total,
         refunded=order.refunded,
+        refunded_at=order.refunded_at,
+        refunded_by=order.refunded_by,
         currency=order.currency,
         status=str(order.status),
         reason=order.reason,
@@ -317,6 +333,14 @@ def _checkout_item(checkout: Checkout) -> models.Checkout:
     )
 
 
+def _refund_actions(refund: Refund, now: datetime) -> list[Action]:
+    return [
+        models.Order.refunded.set(refund.amount),
+        models.Order.refunded_at.set(now),
+        models.Order.refunded_by.set(refund.by),
+    ]
+
+
 def _payment(item: models.Payment) -> Payment:
     return Payment(
         payment_id=item.payment_id,
@@ -333,6 +357,7 @@ def _payment(item: models.Payment) -> Payment:
         task_token=item.task_token,
         provider_attempt=int(item.provider_attempt or 0),
         refunded=int(item.refunded or 0),
+        refund_keys=tuple(str(key) for key in item.refund_keys or ()),
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -356,6 +381,7 @@ def _payment_item(payment: Payment) -> models.Payment:
         task_token=payment.task_token,
         provider_attempt=payment.provider_attempt,
         refunded=payment.refunded,
+        refund_keys=list(payment.refund_keys),
         created_at=payment.created_at,
         updated_at=payment.updated_at,
         gsi3pk=models.payments_by_status_pk(str(payment.status)),
@@ -503,7 +529,12 @@ class DynamoOrdersRepository:
         return [found[order_id] for order_id in checkout.order_ids if order_id in found]
 
     def move_order(
-        self, order: Order, target: OrderStatus, *, reason: str | None = None
+        self,
+        order: Order,
+        target: OrderStatus,
+        *,
+        reason: str | None = None,
+        refund: Refund | None = None,
     ) -> tuple[Order, bool]:
         if order.status == target:
             return order, False
@@ -528,6 +559,8 @@ class DynamoOrdersRepository:
         ]
         if reason is not None:
             actions.append(models.Order.reason.set(reason))
+        if refund is not None:
+            actions += _refund_actions(refund, now)
         try:
             item.update(actions=actions, condition=models.Order.status == str(order.status))
         except UpdateError as error:
@@ -536,12 +569,12 @@ class DynamoOrdersRepository:
             fresh = self.get_order(order.order_id)
             if fresh.status == target:
                 return fresh, False
-            return self.move_order(fresh, target, reason=reason)
+            return self.move_order(fresh, target, reason=reason, refund=refund)
         return _order(item), True
 
-    def set_refunded(self, order_id: str, amount: int) -> Order:
+    def set_refunded(self, order_id: str, refund: Refund) -> Order:
         item = models.Order(pk=models.order_pk(order_id), sk=models.ORDER_SK)
-        item.update(actions=[models.Order.refunded.set(amount)])
+        item.update(actions=_refund_actions(refund, clock.now()))
         return _order(item)
 
     def hold_stock(
@@ -645,8 +678,24 @@ class DynamoOrdersRepository:
     def count_provider_attempt(self, payment_id: str) -> Payment:
         return self._update_payment(payment_id, [models.Payment.provider_attempt.add(1)])
 
-    def add_refunded(self, payment_id: str, amount: int) -> Payment:
-        return self._update_payment(payment_id, [models.Payment.refunded.add(amount)])
+    def add_refund(self, payment_id: str, amount: int, key: str) -> tuple[Payment, bool]:
+        item = models.Payment(pk=models.payment_pk(payment_id), sk=models.PAYMENT_SK)
+        refund_keys = models.Payment.refund_keys
+        try:
+            item.update(
+                actions=[
+                    models.Payment.refunded.add(amount),
+                    refund_keys.set(refund_keys.append([key])),
+                    models.Payment.updated_at.set(clock.now()),
+                ],
+                condition=(models.Payment.status == str(PaymentStatus.SUCCEEDED))
+                & ~refund_keys.contains(key),
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+            return self.get_payment(payment_id), False
+        return _payment(item), True
 
     def move_payment(
         self,

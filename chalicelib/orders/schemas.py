@@ -31,7 +31,9 @@ class OrderLineView(ResponseModel):
 
 
 class OrderView(ResponseModel):
-    """Amounts in minor units. ``reason`` says why an order was cancelled."""
+    """Amounts in minor units. ``reason`` says why an order was cancelled; ``refunded``
+    what of it was given back, ``refunded_at`` when and ``refunded_by`` who (an account
+    id, or ``system`` for a checkout that failed after payment)."""
 
     order_id: str
     checkout_id: str
@@ -44,6 +46,8 @@ class OrderView(ResponseModel):
     discount: int
     total: int
     refunded: int
+    refunded_at: datetime | None = None
+    refunded_by: str | None = None
     currency: str
     history: list[dict[str, Any]]
     created_at: datetime

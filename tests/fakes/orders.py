@@ -36,6 +36,7 @@ from chalicelib.orders.domain import (
     OrderStatus,
     Payment,
     PaymentStatus,
+    Refund,
     StockState,
     allowed_targets,
     can_move,
@@ -120,7 +121,12 @@ class InMemoryOrdersRepository:
         return [self.orders[i] for i in checkout.order_ids if i in self.orders]
 
     def move_order(
-        self, order: Order, target: OrderStatus, *, reason: str | None = None
+        self,
+        order: Order,
+        target: OrderStatus,
+        *,
+        reason: str | None = None,
+        refund: Refund | None = None,
     ) -> tuple[Order, bool]:
         if order.status == target:
             return order, False
@@ -133,7 +139,7 @@ class InMemoryOrdersRepository:
             if stored.status != order.status:  # the condition on the status read fails
                 if stored.status == target:
                     return stored, False
-                return self.move_order(stored, target, reason=reason)
+                return self.move_order(stored, target, reason=reason, refund=refund)
             now = clock.now()
             reason = None if reason is None else str(reason)
             entry = {"from": str(order.status), "to": str(target), "at": clock.iso(now)}
@@ -144,13 +150,20 @@ class InMemoryOrdersRepository:
             }
             if reason is not None:
                 changes["reason"] = reason
+            if refund is not None:
+                changes.update(refunded=refund.amount, refunded_at=now, refunded_by=refund.by)
             moved = replace(stored, **changes)
             self.orders[order.order_id] = moved
             return moved, True
 
-    def set_refunded(self, order_id: str, amount: int) -> Order:
+    def set_refunded(self, order_id: str, refund: Refund) -> Order:
         with self._lock:
-            order = replace(self.get_order(order_id), refunded=amount)
+            order = replace(
+                self.get_order(order_id),
+                refunded=refund.amount,
+                refunded_at=clock.now(),
+                refunded_by=refund.by,
+            )
             self.orders[order_id] = order
             return order
 
@@ -256,10 +269,18 @@ class InMemoryOrdersRepository:
             attempts = self.get_payment(payment_id).provider_attempt + 1
             return self._change_payment(payment_id, provider_attempt=attempts)
 
-    def add_refunded(self, payment_id: str, amount: int) -> Payment:
+    def add_refund(self, payment_id: str, amount: int, key: str) -> tuple[Payment, bool]:
         with self._lock:
-            refunded = self.get_payment(payment_id).refunded + amount
-            return self._change_payment(payment_id, refunded=refunded)
+            payment = self.get_payment(payment_id)
+            if payment.status != PaymentStatus.SUCCEEDED or key in payment.refund_keys:
+                return payment, False
+            changed = self._change_payment(
+                payment_id,
+                refunded=payment.refunded + amount,
+                refund_keys=(*payment.refund_keys, key),
+                updated_at=clock.now(),
+            )
+            return changed, True
 
     def move_payment(
         self,

@@ -21,11 +21,12 @@ from chalicelib.orders.domain import (
     Order,
     OrderStatus,
     Payment,
+    Refund,
     allowed_targets,
     can_move,
 )
 from chalicelib.orders.errors import IllegalTransitionError
-from chalicelib.orders.events import OrderCancelled, OrderStatusChanged
+from chalicelib.orders.events import OrderCancelled, OrderRefunded, OrderStatusChanged
 from chalicelib.orders.service import payments, stock
 
 
@@ -100,7 +101,7 @@ def _announce_change(order: Order, previous: str, reason: str | None = None) -> 
     bus.publish(*events, best_effort=True)
 
 
-def _cancel_paid(order: Order, reason: CancellationReason) -> Order:
+def _cancel_paid(caller: Caller, order: Order, reason: CancellationReason) -> Order:
     """PAID → CANCELLED: the order's part of the payment refunded, its stock restocked."""
     if order.status == OrderStatus.PENDING:
         raise ConflictError("This checkout is still being processed; try again in a moment")
@@ -112,8 +113,36 @@ def _cancel_paid(order: Order, reason: CancellationReason) -> Order:
         stock.release([order])
         checkout = repo.get_checkout(order.checkout_id)
         payments.refund_part(checkout.payment_id, order.total, key=order.order_id)
-        order = repo.set_refunded(order.order_id, order.total)
+        order = repo.set_refunded(order.order_id, Refund(order.total, by=caller.account_id))
         _announce_change(order, previous, reason)
+    return order
+
+
+def _refund_delivered(caller: Caller, order: Order) -> Order:
+    """DELIVERED → REFUNDED (admin): this order's part of the payment given back once.
+
+    The provider refund comes first, keyed on the order (a retried or concurrent request
+    asks again with the same key and is counted once); then the order moves, recording
+    the amount, time and admin in the same conditional write. Only the request that moved
+    it announces ``order.status_changed`` and ``order.refunded`` (the shopper's email).
+    A request for an order already REFUNDED answers it as it is.
+    """
+    if order.status == OrderStatus.REFUNDED:
+        return order
+    check_transition(order.status, OrderStatus.REFUNDED)
+    previous = order.status
+    repo = repository.get()
+    checkout = repo.get_checkout(order.checkout_id)
+    payments.refund_part(checkout.payment_id, order.total, key=order.order_id)
+    order, moved = repo.move_order(
+        order, OrderStatus.REFUNDED, refund=Refund(order.total, by=caller.account_id)
+    )
+    if moved:
+        bus.publish(
+            OrderStatusChanged.of(order, previous=previous),
+            OrderRefunded.of(order),
+            best_effort=True,
+        )
     return order
 
 
@@ -122,7 +151,7 @@ def cancel_as_shopper(caller: Caller, order_id: str) -> Order:
     order = repository.get().get_order(order_id)
     if order.user_id != caller.account_id:
         raise NotFoundError("No such order", details={"order_id": order_id})
-    return _cancel_paid(order, CancellationReason.CANCELLED_BY_SHOPPER)
+    return _cancel_paid(caller, order, CancellationReason.CANCELLED_BY_SHOPPER)
 
 
 def update_status(caller: Caller, order_id: str, target: OrderStatus) -> Order:
@@ -132,15 +161,14 @@ def update_status(caller: Caller, order_id: str, target: OrderStatus) -> Order:
     if caller.role != Role.ADMIN and not is_shop_seller:
         raise NotFoundError("No such order", details={"order_id": order_id})
     if target == OrderStatus.CANCELLED:
-        return _cancel_paid(order, CancellationReason.CANCELLED_BY_SELLER)
+        return _cancel_paid(caller, order, CancellationReason.CANCELLED_BY_SELLER)
     if caller.role == Role.SELLER and target not in SELLER_TARGETS:
         raise ForbiddenError("Sellers set SHIPPED, DELIVERED or CANCELLED")
+    if target == OrderStatus.REFUNDED:
+        return _refund_delivered(caller, order)
     previous = order.status
     check_transition(previous, target)
     repo = repository.get()
-    if target == OrderStatus.REFUNDED:
-        checkout = repo.get_checkout(order.checkout_id)
-        payments.refund_part(checkout.payment_id, order.total, key=order.order_id)
     order, moved = repo.move_order(order, target)
     if moved:
         _announce_change(order, previous)

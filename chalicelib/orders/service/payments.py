@@ -20,7 +20,7 @@ from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.orders import providers, repository, workflow
-from chalicelib.orders.domain import OPEN_PAYMENT, Payment, PaymentStatus
+from chalicelib.orders.domain import OPEN_PAYMENT, CheckoutStatus, Payment, PaymentStatus
 from chalicelib.orders.errors import (
     InsufficientFundsError,
     PaymentDeclinedError,
@@ -204,22 +204,34 @@ def refund_all(payment: Payment) -> None:
     )
 
 
-def refund_part(payment_id: str, amount: int, key: str) -> None:
-    """Refund ``amount`` of a captured payment (one order of a multi-shop checkout)."""
+def refund_part(payment_id: str, amount: int, key: str) -> Payment:
+    """Refund ``amount`` of a captured payment once per ``key`` (one order of a multi-shop
+    checkout: its order id); the payment as it is now.
+
+    A key already counted on the payment does not ask the provider again; the provider
+    call carries the idempotency key ``refund:<payment id>:<key>``, so a request retried
+    between the provider's answer and the count refunds once too. Once nothing is left,
+    the payment is REFUNDED and its PAID checkout REFUNDED (each step repeatable).
+    """
     repo = repository.get()
     payment = repo.get_payment(payment_id)
-    if amount <= 0 or payment.status != PaymentStatus.SUCCEEDED or not payment.intent_id:
-        return
-    providers.provider().refund(payment.intent_id, amount, f"refund:{payment.payment_id}:{key}")
-    if payment.refunded + amount >= payment.amount:
-        repo.move_payment(
-            payment_id,
-            PaymentStatus.REFUNDED,
-            expected=frozenset({PaymentStatus.SUCCEEDED}),
-            refunded=payment.amount,
+    refundable = payment.status == PaymentStatus.SUCCEEDED and payment.intent_id
+    if amount > 0 and refundable and key not in payment.refund_keys:
+        providers.provider().refund(
+            str(payment.intent_id), amount, f"refund:{payment.payment_id}:{key}"
         )
-    else:
-        repo.add_refunded(payment_id, amount)
+        payment, counted = repo.add_refund(payment_id, amount, key)
+        if counted:
+            metrics.add_metric(name="RefundsIssued", unit="Count", value=1)
+    if payment.status == PaymentStatus.SUCCEEDED and payment.refunded >= payment.amount > 0:
+        payment, _ = repo.move_payment(
+            payment_id, PaymentStatus.REFUNDED, expected=frozenset({PaymentStatus.SUCCEEDED})
+        )
+    if payment.status == PaymentStatus.REFUNDED:
+        checkout = repo.get_checkout(payment.checkout_id)
+        if checkout.status == CheckoutStatus.PAID:
+            repo.set_checkout_status(checkout.checkout_id, CheckoutStatus.REFUNDED)
+    return payment
 
 
 # ---------- webhooks ----------

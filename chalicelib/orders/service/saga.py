@@ -21,7 +21,14 @@ from chalicelib.core.errors import NotFoundError
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.observability import logger, metrics
 from chalicelib.orders import repository
-from chalicelib.orders.domain import CheckoutStatus, CodeState, OrderStatus, reason_for
+from chalicelib.orders.domain import (
+    SYSTEM_ACTOR,
+    CheckoutStatus,
+    CodeState,
+    OrderStatus,
+    Refund,
+    reason_for,
+)
 from chalicelib.orders.errors import CheckoutClosedError
 from chalicelib.orders.events import OrderCancelled, OrderPaid, OrderStatusChanged
 from chalicelib.orders.service import payments, stock
@@ -124,7 +131,11 @@ def cancel_orders(task: Task) -> dict[str, Any]:
     events: list[DomainEvent] = []
     for order in repo.orders_of(checkout):
         previous = order.status
-        cancelled, moved = repo.move_order(order, OrderStatus.CANCELLED, reason=reason)
+        # A PAID order's money was refunded by the payment compensation: record it.
+        refund = Refund(order.total, by=SYSTEM_ACTOR) if previous == OrderStatus.PAID else None
+        cancelled, moved = repo.move_order(
+            order, OrderStatus.CANCELLED, reason=reason, refund=refund
+        )
         if moved:
             refunded = cancelled.total if previous == OrderStatus.PAID else 0
             events.append(OrderStatusChanged.of(cancelled, previous=previous, reason=reason))

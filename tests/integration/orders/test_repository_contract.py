@@ -21,6 +21,7 @@ from chalicelib.orders.domain import (
     Intent,
     OrderStatus,
     PaymentStatus,
+    Refund,
     StockState,
 )
 from chalicelib.orders.errors import CheckoutKeyTakenError, IllegalTransitionError
@@ -90,7 +91,33 @@ def test_orders_move_once_along_the_lifecycle(repo: OrdersRepository) -> None:
         ("PAID", "CANCELLED", "CANCELLED_BY_SHOPPER"),
     ]
     assert repo.get_order(order.order_id) == cancelled
-    assert repo.set_refunded(order.order_id, 700).refunded == 700
+    refunded = repo.set_refunded(order.order_id, Refund(700, by="seller-1"))
+    assert (refunded.refunded, refunded.refunded_by) == (700, "seller-1")
+    assert refunded.refunded_at is not None
+    assert repo.get_order(order.order_id) == refunded
+
+
+def test_a_refund_is_recorded_with_the_move_that_makes_it(repo: OrdersRepository) -> None:
+    # Given a delivered order
+    order = stored_checkout(repo).orders[0]
+    for target in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        order, _ = repo.move_order(order, target)
+    # When it moves to REFUNDED with the refund, twice (a retried request)
+    refunded, moved = repo.move_order(
+        order, OrderStatus.REFUNDED, refund=Refund(order.total, by="admin-1")
+    )
+    again, moved_again = repo.move_order(
+        order, OrderStatus.REFUNDED, refund=Refund(order.total, by="admin-2")
+    )
+    # Then the first move recorded amount, time and admin; the second changed nothing
+    assert (moved, moved_again) == (True, False)
+    assert (refunded.status, refunded.refunded, refunded.refunded_by) == (
+        OrderStatus.REFUNDED,
+        order.total,
+        "admin-1",
+    )
+    assert refunded.refunded_at == refunded.updated_at
+    assert again == refunded == repo.get_order(order.order_id)
 
 
 def test_checkout_status_and_its_code_given_back_once(repo: OrdersRepository) -> None:
@@ -173,8 +200,16 @@ def test_payments_move_only_from_the_expected_statuses(repo: OrdersRepository) -
     assert (paid.status, paid.next_action, moved) == (PaymentStatus.SUCCEEDED, None, True)
     again, moved = repo.move_payment(payment_id, PaymentStatus.CANCELLED, expected=OPEN_PAYMENT)
     assert (again.status, moved) == (PaymentStatus.SUCCEEDED, False)
-    assert repo.add_refunded(payment_id, 300).refunded == 300
-    assert repo.get_payment(payment_id) == replace(paid, refunded=300)
+    part, counted = repo.add_refund(payment_id, 300, "order-a")
+    assert (part.refunded, part.refund_keys, counted) == (300, ("order-a",), True)
+    assert repo.get_payment(payment_id) == replace(
+        paid, refunded=300, refund_keys=("order-a",), updated_at=part.updated_at
+    )
+    # The same key counts once
+    same, counted = repo.add_refund(payment_id, 300, "order-a")
+    assert (same.refunded, counted) == (300, False)
+    other, counted = repo.add_refund(payment_id, 200, "order-b")
+    assert (other.refunded, other.refund_keys, counted) == (500, ("order-a", "order-b"), True)
 
 
 def test_a_webhook_event_is_claimed_once(repo: OrdersRepository) -> None:
