@@ -490,3 +490,55 @@ def test_authorization_and_lifecycle(world: World) -> None:
     assert world.http.get("/admin/orders", headers=shopper.headers).status_code == 403
     payments = world.http.get("/admin/payments?status=REFUNDED", headers=world.admin.headers)
     assert payments.status_code == 200
+
+
+def test_an_admin_refund_is_recorded_once_and_mailed(world: World) -> None:
+    # Given a delivered order of a one-shop checkout (2 x 25.00)
+    shopper, _product, done = buy(world, stock=5, quantity=2)
+    order_id = done["orders"][0]["order_id"]
+    for target in ("SHIPPED", "DELIVERED"):
+        moved = world.http.put(
+            f"/orders/{order_id}/status", headers=world.seller.headers, json={"status": target}
+        )
+        assert moved.status_code == 200, moved.text
+    # When an admin refunds it, and the request comes twice
+    answers = [
+        world.http.put(
+            f"/orders/{order_id}/status", headers=world.admin.headers, json={"status": "REFUNDED"}
+        )
+        for _ in range(2)
+    ]
+    # Then both answer the refunded order, recorded with amount, time and admin
+    assert [a.status_code for a in answers] == [200, 200]
+    first, second = (a.json() for a in answers)
+    assert (first["status"], first["refunded"], first["refunded_by"]) == (
+        "REFUNDED",
+        5000,
+        world.admin.account_id,
+    )
+    assert first["refunded_at"]
+    assert second == first
+    # And the checkout and payment are REFUNDED; the provider gave back 50.00 once
+    checkout = world.http.get(f"/checkouts/{done['checkout_id']}", headers=shopper.headers).json()
+    assert (checkout["status"], checkout["payment"]["status"], checkout["payment"]["refunded"]) == (
+        "REFUNDED",
+        "REFUNDED",
+        5000,
+    )
+    from chalicelib.dev.payments import SimulatedProvider
+
+    intent = SimulatedProvider().get(
+        SimulatedProvider.intent_id_for(f"{checkout['payment']['payment_id']}:0")
+    )
+    assert intent is not None
+    assert (intent.captured, intent.refunded) == (5000, 5000)
+    # And the shopper gets one "was refunded" email
+    email = world.http.get("/me", headers=shopper.headers).json()["email"]
+    subject = f"Bazaar: order {order_id[:8]} was refunded"
+
+    def refund_mails() -> list[str] | None:
+        found = world.http.get("/dev/mailbox", params={"email": email}).json()["messages"]
+        mine = [m["subject"] for m in found if m["subject"] == subject]
+        return mine or None
+
+    assert wait_for(refund_mails, timeout=30, what="the refund email") == [subject]
