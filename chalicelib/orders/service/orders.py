@@ -155,7 +155,10 @@ def cancel_as_shopper(caller: Caller, order_id: str) -> Order:
 
 
 def update_status(caller: Caller, order_id: str, target: OrderStatus) -> Order:
-    """A seller (their shop's orders) or an admin moves an order along; illegal → 409."""
+    """A seller (their shop's orders) or an admin moves an order along; illegal → 409.
+
+    REFUNDED (admins, delivered orders) is idempotent: asked again, it answers the order.
+    """
     order = order_for(caller, order_id)
     is_shop_seller = caller.role == Role.SELLER and order.shop_id == caller.shop_id
     if caller.role != Role.ADMIN and not is_shop_seller:
