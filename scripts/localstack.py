@@ -35,8 +35,8 @@ REQUIREMENTS = ROOT / "requirements-localstack.txt"
 STAMP = VENV / ".installed"
 LOG = VENV / "localstack.log"
 START_TIMEOUT_S = 90
-# LocalStack 2026.3 hangs in "[shutdown] Stopping all services" once any SQS long poll
-# has been served (measured: a single ReceiveMessage with WaitTimeSeconds=1 suffices), so a
+# LocalStack 2026.3 often hangs in "[shutdown] Stopping all services" once an SQS long poll
+# has been served (seen here after a single ReceiveMessage with WaitTimeSeconds=1), so a
 # graceful stop gets this long, then the process group is killed (nothing is persisted).
 STOP_GRACE_S = 8
 
