@@ -50,9 +50,10 @@ invoke: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
-## localstack-test: the LocalStack path (skips unless LOCALSTACK_ENDPOINT answers)
+## localstack-test: install LocalStack (own venv, Python 3.13), start it on loopback, run
+## the template on it (pytest -m localstack), stop it; see README "LocalStack"
 localstack-test: $(STAMP)
-	$(PY) -m pytest -m localstack
+	$(PY) -m scripts.localstack
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-localstack $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,12 @@ skipped. So this module creates each resource with the same API call CloudFormat
 would make, in dependency order, resolving intrinsic functions itself. Lambda functions,
 event source mappings and schedules are not created in moto: they become the in-process
 runtime's registry (``Deployment``).
+
+The account id is never assumed: each deployment asks the endpoint it talks to
+(``sts:GetCallerIdentity``; moto answers ``123456789012``, LocalStack ``000000000000``) and
+builds every ARN with that. ``LOCALSTACK_WITHOUT_DOCKER`` is the mode for LocalStack run
+without Docker or an auth token: the resource types it cannot serve there are not created,
+and ``Deployment.skipped`` says which and why.
 """
 
 from __future__ import annotations
@@ -14,16 +20,27 @@ import json
 import re
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Any
 
 import boto3
 
-ACCOUNT_ID = "123456789012"
 _NO_VALUE = object()
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+# What LocalStack (community, run without Docker, as `make localstack-test` does) cannot
+# serve, by resource type, with the reason (ARCHITECTURE.md "LocalStack on this machine").
+LOCALSTACK_WITHOUT_DOCKER: Mapping[str, str] = {
+    "AWS::DynamoDB::Table": "LocalStack's DynamoDB downloads DynamoDB Local and a JDK",
+    "AWS::Lambda::Function": "LocalStack's Lambda runs functions in Docker containers",
+    "AWS::Lambda::EventSourceMapping": "its function is a Lambda (needs Docker)",
+    "AWS::Events::Rule(schedule)": "a schedule that invokes a Lambda (needs Docker)",
+    "AWS::ApiGatewayV2::Api": "API Gateway v2 WebSocket APIs are LocalStack Pro only",
+    "AWS::ApiGateway::RestApi": "the REST API's integration is the API Lambda (needs Docker)",
+}
 
 
 class TemplateError(Exception):
@@ -40,6 +57,7 @@ class FunctionSpec:
     environment: dict[str, str]
     timeout: int
     memory: int
+    arn: str = ""  # set by the deployer (with the endpoint's account id)
 
 
 @dataclass
@@ -63,6 +81,7 @@ class Schedule:
     function: str
     input: str | None = None
     enabled: bool = True
+    rule_arn: str = ""  # set by the deployer (with the endpoint's account id)
 
 
 @dataclass
@@ -71,6 +90,7 @@ class Deployment:
 
     stack_name: str
     region: str
+    account_id: str = ""
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     queue_sources: list[QueueSource] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
@@ -132,6 +152,10 @@ class Deployer:
     }
     # Chalice-generated resources the template refers to; the local gateways stand in.
     EXTERNAL = {"WebsocketAPI": "local-websocket", "RestAPI": "local-rest"}
+    EXTERNAL_TYPES = {
+        "WebsocketAPI": "AWS::ApiGatewayV2::Api",
+        "RestAPI": "AWS::ApiGateway::RestApi",
+    }
 
     def __init__(
         self,
@@ -141,10 +165,13 @@ class Deployer:
         region: str,
         parameters: dict[str, str],
         endpoint_url: str,
+        unsupported: Mapping[str, str] | None = None,
     ) -> None:
         self.template = template
         self.region = region
         self.endpoint_url = endpoint_url
+        self.unsupported = dict(unsupported or {})
+        self.account_id = ""  # asked of the endpoint when deploying
         self.deployment = Deployment(stack_name=stack_name, region=region)
         self.params: dict[str, Any] = {}
         for name, spec in template.get("Parameters", {}).items():
@@ -152,7 +179,6 @@ class Deployer:
         self.params.update(
             {
                 "AWS::Region": region,
-                "AWS::AccountId": ACCOUNT_ID,
                 "AWS::StackName": stack_name,
                 "AWS::Partition": "aws",
                 "AWS::URLSuffix": "amazonaws.com",
@@ -244,6 +270,11 @@ class Deployer:
 
     # ---------- deployment ----------
     def deploy(self) -> Deployment:
+        self.account_id = self.client("sts").get_caller_identity()["Account"]
+        self.deployment.account_id = self.params["AWS::AccountId"] = self.account_id
+        for logical_id, kind in self.EXTERNAL_TYPES.items():
+            if kind in self.unsupported:
+                self.deployment.skipped[logical_id] = self.unsupported[kind]
         for name, expression in self.template.get("Conditions", {}).items():
             self.conditions[name] = self._condition_value(expression)
         resources = self.template["Resources"]
@@ -269,7 +300,11 @@ class Deployer:
             if kind == "AWS::IAM::Role":
                 self._set(logical_id, f"role-{logical_id}", Arn=self._role_arn(logical_id))
             else:
-                self._set(logical_id, f"arn:aws:iam::{ACCOUNT_ID}:policy/{logical_id}")
+                self._set(logical_id, f"arn:aws:iam::{self.account_id}:policy/{logical_id}")
+            return
+        if kind in self.unsupported:
+            self.deployment.skipped[logical_id] = self.unsupported[kind]
+            self._stand_in(logical_id, kind, self.resolve(raw_props))
             return
         creator = getattr(self, "_create_" + kind.replace("::", "_").lower(), None)
         if creator is None:
@@ -282,8 +317,23 @@ class Deployer:
         for name, value in attrs.items():
             self.attrs[(logical_id, name)] = value
 
+    def _stand_in(self, logical_id: str, kind: str, props: dict[str, Any]) -> None:
+        """Names and ARNs of a resource the target cannot create, for what refers to it."""
+        if kind == "AWS::DynamoDB::Table":
+            name = self._name(logical_id, props, "TableName")
+            arn = f"arn:aws:dynamodb:{self.region}:{self.account_id}:table/{name}"
+            self._set(logical_id, name, Arn=arn, StreamArn=f"{arn}/stream/not-created")
+        elif kind == "AWS::Lambda::Function":
+            name = self._name(logical_id, props, "FunctionName")
+            self._set(logical_id, name, Arn=self._function_arn(name))
+        else:
+            self._set(logical_id, f"not-created-{logical_id}")
+
+    def _function_arn(self, name: str) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+
     def _role_arn(self, logical_id: str) -> str:
-        return f"arn:aws:iam::{ACCOUNT_ID}:role/{self.deployment.stack_name}-{logical_id}"
+        return f"arn:aws:iam::{self.account_id}:role/{self.deployment.stack_name}-{logical_id}"
 
     def _name(self, logical_id: str, props: dict[str, Any], key: str) -> str:
         return str(props.get(key) or f"{self.deployment.stack_name}-{logical_id}")
@@ -328,7 +378,7 @@ class Deployer:
             attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
         sqs = self.client("sqs")
         url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        arn = f"arn:aws:sqs:{self.region}:{ACCOUNT_ID}:{name}"
+        arn = f"arn:aws:sqs:{self.region}:{self.account_id}:{name}"
         self._set(logical_id, url, Arn=arn, QueueName=name, QueueUrl=url)
 
     def _create_aws_sqs_queuepolicy(self, logical_id: str, props: dict[str, Any]) -> None:
@@ -385,6 +435,12 @@ class Deployer:
         name = self._name(logical_id, props, "Name")
         targets = props.get("Targets", [])
         if "ScheduleExpression" in props:
+            arn = f"arn:aws:events:{self.region}:{self.account_id}:rule/{name}"
+            reason = self.unsupported.get("AWS::Events::Rule(schedule)")
+            if reason:
+                self.deployment.skipped[logical_id] = reason
+                self._set(logical_id, name, Arn=arn)
+                return
             for target in targets:
                 self.deployment.schedules.append(
                     Schedule(
@@ -393,11 +449,10 @@ class Deployer:
                         function=self._function_name_from_arn(target["Arn"]),
                         input=target.get("Input"),
                         enabled=props.get("State", "ENABLED") == "ENABLED",
+                        rule_arn=arn,
                     )
                 )
-            self._set(
-                logical_id, name, Arn=f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{name}"
-            )
+            self._set(logical_id, name, Arn=arn)
             return
         events = self.client("events")
         bus = props.get("EventBusName", "default")
@@ -451,10 +506,10 @@ class Deployer:
             },
             timeout=int(props.get("Timeout", 3)),
             memory=int(props.get("MemorySize", 128)),
+            arn=self._function_arn(name),
         )
         self.deployment.functions[name] = spec
-        arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{name}"
-        self._set(logical_id, name, Arn=arn)
+        self._set(logical_id, name, Arn=spec.arn)
 
     def _create_aws_lambda_eventsourcemapping(self, logical_id: str, props: dict[str, Any]) -> None:
         source_arn = props["EventSourceArn"]
@@ -530,12 +585,19 @@ def deploy(
     region: str,
     parameters: dict[str, str],
     endpoint_url: str,
+    unsupported: Mapping[str, str] | None = None,
 ) -> Deployment:
-    """Create every resource of a (translated) template; returns the runtime registry."""
+    """Create every resource of a (translated) template; returns the runtime registry.
+
+    ``unsupported`` maps resource types the endpoint cannot serve to the reason (e.g.
+    ``LOCALSTACK_WITHOUT_DOCKER``): those are not created, only named, and listed in
+    ``Deployment.skipped``. The account id comes from the endpoint (``sts``), once.
+    """
     return Deployer(
         template,
         stack_name=stack_name,
         region=region,
         parameters=parameters,
         endpoint_url=endpoint_url,
+        unsupported=unsupported,
     ).deploy()

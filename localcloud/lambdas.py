@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from localcloud.deploy import ACCOUNT_ID, FunctionSpec
+from localcloud.deploy import FunctionSpec
 
 Handler = Callable[[Any, Any], Any]
 
@@ -19,10 +19,12 @@ Handler = Callable[[Any, Any], Any]
 class LambdaContext:
     """The context object Lambda passes to handlers (what Powertools reads)."""
 
-    def __init__(self, spec: FunctionSpec, region: str) -> None:
+    def __init__(self, spec: FunctionSpec, region: str, account_id: str = "") -> None:
         self.function_name = spec.name
         self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{spec.name}"
+        self.invoked_function_arn = (
+            spec.arn or f"arn:aws:lambda:{region}:{account_id}:function:{spec.name}"
+        )
         self.memory_limit_in_mb = spec.memory
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{spec.name}"
@@ -55,6 +57,7 @@ class LambdaRuntime:
 
     def __init__(self, region: str) -> None:
         self.region = region
+        self.account_id = ""  # the deployment's, from the first function with an ARN
         self.functions: dict[str, FunctionSpec] = {}
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
@@ -62,6 +65,8 @@ class LambdaRuntime:
 
     def register(self, spec: FunctionSpec) -> None:
         self.functions[spec.name] = spec
+        if spec.arn and not self.account_id:
+            self.account_id = spec.arn.split(":")[4]
 
     def name_of(self, name_or_arn: str) -> str:
         """Function name from a name, a partial or full ARN (a ``:qualifier`` is ignored)."""
@@ -84,7 +89,7 @@ class LambdaRuntime:
         """Call the handler; an exception becomes Lambda's ``Unhandled`` error payload."""
         name = self.name_of(name_or_arn)
         handler = self.handler(name)
-        context = LambdaContext(self.functions[name], self.region)
+        context = LambdaContext(self.functions[name], self.region, self.account_id)
         started = time.perf_counter()
         with self._lock:
             self.invocations[name] = self.invocations.get(name, 0) + 1

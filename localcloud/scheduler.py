@@ -16,7 +16,7 @@ from typing import Any
 
 from croniter import croniter
 
-from localcloud.deploy import ACCOUNT_ID, Schedule
+from localcloud.deploy import Schedule
 from localcloud.lambdas import InvokeResult, LambdaRuntime
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -52,15 +52,17 @@ def scheduled_event(schedule: Schedule, region: str, when: datetime) -> dict[str
     if schedule.input:
         loaded: dict[str, Any] = json.loads(schedule.input)
         return loaded
+    # A schedule not made by the deployer has no account: its ARN says so (empty field).
+    rule_arn = schedule.rule_arn or f"arn:aws:events:{region}::rule/{schedule.name}"
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": "Scheduled Event",
         "source": "aws.events",
-        "account": ACCOUNT_ID,
+        "account": rule_arn.split(":")[4],
         "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,
-        "resources": [f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{schedule.name}"],
+        "resources": [rule_arn],
         "detail": {},
     }
 

@@ -90,7 +90,7 @@ class World:
         source = QueueSource(
             function=f"bazaar-test-{function}",
             queue_url=url,
-            queue_arn=f"arn:aws:sqs:us-east-1:123456789012:{url.rsplit('/', 1)[1]}",
+            queue_arn=f"arn:aws:sqs:us-east-1:{self.deployment.account_id}:{url.rsplit('/', 1)[1]}",
             batch_size=10,
             report_batch_item_failures=True,
         )
