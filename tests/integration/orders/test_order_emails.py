@@ -15,8 +15,8 @@ from tests.fakes.orders import new_checkout
 from tests.fixtures.aws import load_event
 
 
-def _sent() -> int:
-    return len(ses_backends["123456789012"]["us-east-1"].sent_messages)
+def _sent(deployment: Deployment) -> int:
+    return len(ses_backends[deployment.account_id]["us-east-1"].sent_messages)
 
 
 def test_the_same_order_paid_message_twice_sends_one_email(aws_env: Deployment) -> None:
@@ -48,10 +48,10 @@ def test_the_same_order_paid_message_twice_sends_one_email(aws_env: Deployment) 
     for spec in aws_env.functions.values():
         runtime.register(spec)
     event = load_event("order_emails_sqs.json")
-    before = _sent()
+    before = _sent(aws_env)
     first = runtime.invoke("bazaar-test-order-emails", event)
     assert first.payload == {"batchItemFailures": []}, first.error
-    assert _sent() == before + 1
+    assert _sent(aws_env) == before + 1
     again = copy.deepcopy(event)
     again["Records"][0]["messageId"] = str(uuid.uuid4())  # a redelivery or a re-publish
     body = json.loads(again["Records"][0]["body"])
@@ -60,4 +60,4 @@ def test_the_same_order_paid_message_twice_sends_one_email(aws_env: Deployment) 
     second = runtime.invoke("bazaar-test-order-emails", again)
     assert second.payload == {"batchItemFailures": []}
     assert runtime.invoke("bazaar-test-order-emails", event).payload == {"batchItemFailures": []}
-    assert _sent() == before + 1
+    assert _sent(aws_env) == before + 1
