@@ -50,17 +50,18 @@ def visible_shop(shop_id: str) -> Shop:
 
 
 def owned_shop(caller: Caller, shop_id: str | None = None) -> Shop:
-    """The caller's own shop (admins: any shop by id). 404 unknown, 403 someone else's."""
+    """The caller's own shop (admins: any shop by id).
+
+    NotFoundError for an unknown shop and, with the same body, for another seller's.
+    """
     if shop_id is None:
         shop = shop_of_seller(caller.account_id)
         if shop is None:
             raise NotFoundError("You have no shop yet: create one first")
         return shop
     shop = get_shop(shop_id)
-    if shop is None:
+    if shop is None or (shop.owner_id != caller.account_id and not caller.is_admin):
         raise NotFoundError("No such shop", details={"shop_id": shop_id})
-    if shop.owner_id != caller.account_id and not caller.is_admin:
-        raise ForbiddenError("This shop belongs to another seller")
     return shop
 
 
