@@ -268,7 +268,7 @@ def test_admin_manages_categories_and_everyone_reads_them(http: Http, world: Wor
         "POST", "/admin/site/assets", {"kind": "logo", "content_type": "image/png"}, admin_token
     )
     assert grant.status_code == 201
-    assert grant.json_body["key"].startswith("media/site/logo-")
+    assert grant.json_body["key"] == "uploads/assets/" + grant.json_body["asset_id"]
 
 
 def test_the_openapi_document_lists_catalog_and_cart_routes(http: Http) -> None:
