@@ -253,8 +253,12 @@ class DiscountCodeInput(RequestModel):
     kind: Literal["percent", "fixed"]
     value: int = Field(strict=True, ge=1)
     min_order: int = Field(default=0, strict=True, ge=0)
-    max_uses: int | None = Field(default=None, strict=True, ge=1, le=10_000_000)
-    per_user_limit: int | None = Field(default=None, strict=True, ge=1, le=1000)
+    max_uses: int | None = Field(
+        default=None, strict=True, ge=1, le=10_000_000, description="null or left out: no limit"
+    )
+    per_user_limit: int | None = Field(
+        default=None, strict=True, ge=1, le=1000, description="null or left out: no limit"
+    )
     starts_at: datetime
     ends_at: datetime
 
