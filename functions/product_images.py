@@ -1,4 +1,5 @@
-"""SQS (``media.uploaded`` for ``uploads/products/``) → Pillow checks, renditions, attach."""
+"""SQS (``media.uploaded`` for ``uploads/products/`` and ``uploads/assets/``) → Pillow
+checks, renditions, attach (product images) or accept (shop logos, site logo and banner)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chalicelib.catalog.service import images
+from chalicelib.catalog.service import assets, images
 from chalicelib.core.events import BusRecord
 from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.core.settings import get_settings
@@ -26,7 +27,10 @@ def process_record(record: BusRecord) -> dict[str, Any]:
     event = record.body.event()
     if not isinstance(event, MediaUploaded):
         raise TypeError(f"product-images takes media.uploaded, not {record.body.detail_type}")
-    result = images.process_upload(event.bucket, event.key, event.size)
+    if event.key.startswith(assets.UPLOAD_PREFIX):
+        result = assets.process_upload(event.bucket, event.key, event.size)
+    else:
+        result = images.process_upload(event.bucket, event.key, event.size)
     metrics.add_metric(name=f"ProductImages{result['status'].title()}", unit="Count", value=1)
     return result
 

@@ -11,6 +11,7 @@ from chalice import Blueprint
 from chalicelib.catalog.schemas import (
     AssetGrant,
     AssetRequest,
+    AssetView,
     CodeList,
     DescriptionDraftView,
     DiscountCodeInput,
@@ -36,6 +37,7 @@ from chalicelib.catalog.schemas import (
     UploadStatusView,
 )
 from chalicelib.catalog.service import (
+    assets,
     browse,
     descriptions,
     discounts,
@@ -93,13 +95,7 @@ def get_site_config() -> SiteConfigView:
     errors=[409],
 )
 def put_site_config(body: SiteConfigInput, caller: Caller) -> SiteConfigView:
-    saved = site_config.save_config(
-        categories_map=body.categories,
-        logo_key=body.logo_key,
-        banner_key=body.banner_key,
-        expected_version=body.version,
-    )
-    return SiteConfigView.of(saved)
+    return SiteConfigView.of(site_config.change_config(caller, body))
 
 
 @api_route(
@@ -114,8 +110,35 @@ def put_site_config(body: SiteConfigInput, caller: Caller) -> SiteConfigView:
     status=201,
 )
 def site_asset_upload(body: AssetRequest, caller: Caller) -> AssetGrant:
-    grant = site_config.asset_upload(body.kind, body.content_type)
-    return AssetGrant.model_validate(grant, from_attributes=True)
+    return AssetGrant.of(site_config.asset_upload(caller, body))
+
+
+@api_route(
+    bp,
+    "/seller/shop/logo",
+    methods=["POST"],
+    summary="Pre-signed upload for your shop's logo",
+    tags=TAGS,
+    request_model=ImageUploadInput,
+    response_model=AssetGrant,
+    access=SELLER,
+    status=201,
+)
+def shop_logo_upload(body: ImageUploadInput, caller: Caller) -> AssetGrant:
+    return AssetGrant.of(assets.request_upload(caller, "shop_logo", body.content_type, body.size))
+
+
+@api_route(
+    bp,
+    "/assets/{asset_id}",
+    summary="What became of a logo or banner upload (READY: its media_key may be stored)",
+    tags=TAGS,
+    response_model=AssetView,
+    access=SELLER_OR_ADMIN,
+    errors=[404],
+)
+def asset_status(asset_id: str, caller: Caller) -> AssetView:
+    return AssetView.of(assets.get_asset(caller, asset_id))
 
 
 # ---------- shops ----------

@@ -212,7 +212,13 @@ def is_listed(product: Product | None, shop: Shop | None) -> bool:
 # ---------- images ----------
 @dataclass(frozen=True)
 class UploadTicket:
-    """A pre-signed image upload and what became of it."""
+    """A pre-signed image upload and what became of it.
+
+    ``purpose`` is ``product`` (an image of ``product_id``) or one of ``ASSET_PURPOSES``
+    (a shop logo, the site's logo or banner: ``product_id`` is empty, ``owner_id`` is the
+    account that asked for the upload, and ``media_key`` the accepted rendition once READY
+    — the only key such a field may then be set to).
+    """
 
     image_id: str
     product_id: str
@@ -223,6 +229,32 @@ class UploadTicket:
     created_at: datetime
     reason: str | None = None
     processed_at: datetime | None = None
+    purpose: str = "product"
+    owner_id: str | None = None
+    media_key: str | None = None
+
+
+# What an asset upload is for: who may ask for it, and where its key may then be stored.
+ASSET_PURPOSES = ("shop_logo", "site_logo", "site_banner")
+
+
+@dataclass(frozen=True)
+class CategoryUsage:
+    """What still uses a category (or one of its subcategories): counts and a few ids.
+
+    Soft-deleted products and shops count: they can be restored until they are purged.
+    """
+
+    category: str
+    subcategory: str | None = None
+    products: int = 0
+    shops: int = 0
+    product_ids: tuple[str, ...] = ()
+    shop_ids: tuple[str, ...] = ()
+
+    @property
+    def in_use(self) -> bool:
+        return self.products > 0 or self.shops > 0
 
 
 @dataclass(frozen=True)

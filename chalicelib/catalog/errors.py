@@ -40,3 +40,9 @@ class DiscountRejectedError(ValidationFailedError):
         super().__init__(message, details={"rule": rule, **(details or {})})
         self.rule = rule
         self.code = f"DISCOUNT_{rule.upper()}"
+
+
+class CategoryInUseError(ConflictError):
+    """A category or subcategory to remove is still used by products or shops."""
+
+    code = "CATEGORY_IN_USE"

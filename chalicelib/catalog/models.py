@@ -1,6 +1,6 @@
 """The catalog table: every item of the shops-and-catalog context, keyed for its reads.
 
-One table (``pk``/``sk``), two sparse GSIs, nothing Scans:
+One table (``pk``/``sk``), three sparse GSIs, nothing Scans:
 
 =================  ==========================  ====================  ==============================
 item               pk                          sk                    gsi1 / gsi2
@@ -16,10 +16,15 @@ Product            ``PRODUCT#<id>``            ``PRODUCT``           gsi1 ``SHOP
                                                                      ``PRODUCTS#DELETED`` (sparse)
 Product slug claim ``PSLUG#<shop>#<slug>``     ``SLUG``
 Upload ticket      ``PRODUCT#<id>``            ``UPLOAD#<image id>``
+Asset upload       ``ASSET#<id>``              ``UPLOAD#<id>``       (shop logo, site logo/banner)
 Discount code      ``CODE#<CODE>``             ``CODE``              gsi1 ``SHOP#<id>#CODES``
 Code use per user  ``CODE#<CODE>``             ``USER#<user>``
 Site config        ``CONFIG``                  ``SITE``
 =================  ==========================  ====================  ==============================
+
+gsi3 (keys only) indexes shops and products by category — ``CAT#<category>`` /
+``SHOP#<id>`` or ``SUB#<subcategory>/PRODUCT#<id>`` — so the site configuration can tell
+whether a category or subcategory is still in use (Query with a count) before removing it.
 
 Search does not read this table's products by filter: it reads its own table of
 postings (``Posting``, ``PostingDoc``, ``PartitionCount`` below), kept in step from
@@ -102,6 +107,27 @@ def offer_sk(offer_id: str) -> str:
     return f"{OFFER_PREFIX}{offer_id}"
 
 
+def asset_pk(asset_id: str) -> str:
+    return f"ASSET#{asset_id}"
+
+
+def category_pk(category: str) -> str:
+    return f"CAT#{category}"
+
+
+SHOP_USE_PREFIX = "SHOP#"
+PRODUCT_USE_PREFIX = "SUB#"
+
+
+def product_use_sk(subcategory: str | None, product_id: str) -> str:
+    """Category names are ``[a-z0-9-]+``, so ``/`` ends the subcategory unambiguously."""
+    return f"{PRODUCT_USE_PREFIX}{subcategory or ''}/PRODUCT#{product_id}"
+
+
+def subcategory_use_prefix(subcategory: str) -> str:
+    return f"{PRODUCT_USE_PREFIX}{subcategory}/"
+
+
 def ticket_sk(image_id: str) -> str:
     return f"{UPLOAD_PREFIX}{image_id}"
 
@@ -136,6 +162,17 @@ class _Gsi2(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
+class _Gsi3(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    """Shops and products by category (keys only): is a category still in use?"""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = KeysOnlyProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
 @bind_table("catalog_table")
 class Shop(Model):
     """A seller's shop (one per seller). ``seller_banned`` mirrors identity's ban."""
@@ -166,8 +203,11 @@ class Shop(Model):
     purge_after = UTCDateTimeAttribute(null=True)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     version = VersionAttribute()
     lists = _Gsi1()
+    by_category = _Gsi3()
 
     @property
     def visible(self) -> bool:
@@ -225,14 +265,20 @@ class Product(Model):
     gsi1sk = UnicodeAttribute()
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     version = VersionAttribute()
     by_shop = _Gsi1()
     deleted = _Gsi2()
+    by_category = _Gsi3()
 
 
 @bind_table("catalog_table")
 class UploadTicket(Model):
-    """A pre-signed image upload and what became of it (PENDING, READY or REJECTED)."""
+    """A pre-signed image upload and what became of it (PENDING, READY or REJECTED).
+
+    Product images have ``purpose`` unset (``product``); asset uploads (logos, banner)
+    carry ``purpose``, ``owner_id`` and, once READY, ``media_key``."""
 
     class Meta:
         table_name = "catalog"
@@ -240,8 +286,11 @@ class UploadTicket(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     image_id = UnicodeAttribute()
-    product_id = UnicodeAttribute()
-    shop_id = UnicodeAttribute()
+    product_id = UnicodeAttribute(null=True)
+    shop_id = UnicodeAttribute(null=True)
+    purpose = UnicodeAttribute(null=True)
+    owner_id = UnicodeAttribute(null=True)
+    media_key = UnicodeAttribute(null=True)
     key = UnicodeAttribute()
     content_type = UnicodeAttribute()
     status = UnicodeAttribute()

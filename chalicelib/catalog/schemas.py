@@ -70,6 +70,44 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+KEEP = "Leave the field out to keep it; null is refused (422)."
+CLEAR = "null clears it."
+
+
+def _no_null_in_schema(schema: dict[str, Any]) -> None:
+    """The JSON schema of a field that refuses null: drop the ``null`` branch (and the
+    ``null`` default, which would not match the type)."""
+    if schema.get("default", ...) is None:
+        del schema["default"]
+    options = schema.pop("anyOf", None)
+    if options is None:
+        return
+    kept = [option for option in options if option.get("type") != "null"]
+    if len(kept) == 1:
+        schema.update(kept[0])
+    else:
+        schema["anyOf"] = kept
+
+
+def _kept(note: str = "", **constraints: Any) -> Any:
+    """An optional field of a change that cannot be empty: left out keeps the value, an
+    explicit null is refused (with ``_refuse_null``), the schema does not offer null."""
+    return Field(
+        default=None,
+        description=f"{KEEP} {note}".strip(),
+        json_schema_extra=_no_null_in_schema,
+        **constraints,
+    )
+
+
+def _refuse_null(value: Any) -> Any:
+    """A ``mode="before"`` check for a change's fields that cannot be empty: an explicit
+    ``null`` is a 422 naming the field (leaving the field out keeps its value)."""
+    if value is None:
+        raise ValueError("may not be null: leave the field out to keep its value")
+    return value
+
+
 class ProductInput(RequestModel):
     """A new product."""
 
@@ -99,22 +137,39 @@ class ProductInput(RequestModel):
 
 
 class ProductPatch(RequestModel):
-    """Changes to a product; ``version`` is the one the caller read (optimistic locking)."""
+    """Changes to a product; ``version`` is the one the caller read (optimistic locking).
+
+    Only the fields sent change. ``null`` clears ``description``, ``subcategory``,
+    ``brand`` and ``sale_price``; it is refused (422 naming the field) for every other
+    field, which cannot be empty.
+    """
 
     version: int = Field(strict=True, ge=1)
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    slug: Slug | None = None
-    description: str | None = Field(default=None, max_length=5000)
-    category: CategoryName | None = None
-    subcategory: CategoryName | None = None
-    brand: str | None = Field(default=None, min_length=1, max_length=60)
-    tags: Labels | None = None
-    colors: Labels | None = None
-    sizes: Labels | None = None
-    regular_price: Money | None = None
-    sale_price: Money | None = None
-    clear_sale_price: bool = False
-    stock: Stock | None = None
+    title: str | None = _kept(min_length=1, max_length=200)
+    slug: Slug | None = _kept()
+    description: str | None = Field(default=None, max_length=5000, description=CLEAR)
+    category: CategoryName | None = _kept("A new category without subcategory clears it.")
+    subcategory: CategoryName | None = Field(default=None, description=CLEAR)
+    brand: str | None = Field(default=None, min_length=1, max_length=60, description=CLEAR)
+    tags: Labels | None = _kept("[] removes every tag.")
+    colors: Labels | None = _kept("[] removes every color.")
+    sizes: Labels | None = _kept("[] removes every size.")
+    regular_price: Money | None = _kept()
+    sale_price: Money | None = Field(default=None, description=CLEAR + " (no sale price)")
+    clear_sale_price: bool = Field(default=False, description="same as sale_price: null")
+    stock: Stock | None = _kept()
+
+    _not_null = field_validator(
+        "title",
+        "slug",
+        "category",
+        "tags",
+        "colors",
+        "sizes",
+        "regular_price",
+        "stock",
+        mode="before",
+    )(_refuse_null)
 
     @field_validator("tags", "colors", "sizes")
     @classmethod
@@ -123,16 +178,25 @@ class ProductPatch(RequestModel):
 
 
 class ShopInput(RequestModel):
-    """A new shop, or (all fields optional) changes to one."""
+    """A new shop (``name`` and ``category`` required), or changes to one (only the fields
+    sent change). ``null`` clears ``description``, ``address``, ``branch`` and
+    ``logo_key``; it is refused (422 naming the field) for the others."""
 
-    name: str | None = Field(default=None, min_length=2, max_length=80)
-    slug: Slug | None = None
-    category: CategoryName | None = None
-    description: str | None = Field(default=None, max_length=2000)
-    address: ShopAddress | None = None
-    branch: BranchInfo | None = None
-    logo_key: str | None = Field(default=None, max_length=300)
-    settings: ShopSettings | None = None
+    name: str | None = _kept(min_length=2, max_length=80)
+    slug: Slug | None = _kept()
+    category: CategoryName | None = _kept()
+    description: str | None = Field(default=None, max_length=2000, description=CLEAR)
+    address: ShopAddress | None = Field(default=None, description=CLEAR)
+    branch: BranchInfo | None = Field(default=None, description=CLEAR)
+    logo_key: str | None = Field(
+        default=None,
+        max_length=300,
+        description="the `media_key` of a READY logo upload of yours (POST "
+        "/seller/shop/logo); any other key is refused (422). " + CLEAR,
+    )
+    settings: ShopSettings | None = _kept()
+
+    _not_null = field_validator("name", "slug", "category", "settings", mode="before")(_refuse_null)
 
 
 class ShopAddress(RequestModel):
@@ -189,8 +253,12 @@ class DiscountCodeInput(RequestModel):
     kind: Literal["percent", "fixed"]
     value: int = Field(strict=True, ge=1)
     min_order: int = Field(default=0, strict=True, ge=0)
-    max_uses: int | None = Field(default=None, strict=True, ge=1, le=10_000_000)
-    per_user_limit: int | None = Field(default=None, strict=True, ge=1, le=1000)
+    max_uses: int | None = Field(
+        default=None, strict=True, ge=1, le=10_000_000, description="null or left out: no limit"
+    )
+    per_user_limit: int | None = Field(
+        default=None, strict=True, ge=1, le=1000, description="null or left out: no limit"
+    )
     starts_at: datetime
     ends_at: datetime
 
@@ -212,12 +280,30 @@ class DiscountCodeInput(RequestModel):
 
 
 class SiteConfigInput(RequestModel):
-    """Categories (name → subcategories); ``version`` is the one read (optimistic locking)."""
+    """Changes to the site configuration; only the fields sent change. ``version`` (the one
+    read from ``GET /site/config``) is required: a stale one is a 409 STALE_VERSION.
+    Removing a category or subcategory that products or shops still use is a 409
+    CATEGORY_IN_USE naming them."""
 
-    version: int | None = Field(default=None, strict=True, ge=0)
-    categories: dict[CategoryName, list[CategoryName]] | None = Field(default=None, max_length=200)
-    logo_key: str | None = Field(default=None, max_length=300)
-    banner_key: str | None = Field(default=None, max_length=300)
+    version: int = Field(strict=True, ge=0)
+    categories: dict[CategoryName, list[CategoryName]] | None = _kept(
+        "Every category → its subcategories (the whole set: one left out is removed).",
+        max_length=200,
+    )
+    logo_key: str | None = Field(
+        default=None,
+        max_length=300,
+        description="the `media_key` of a READY `logo` upload of yours (POST "
+        "/admin/site/assets); any other key is refused (422). " + CLEAR,
+    )
+    banner_key: str | None = Field(
+        default=None,
+        max_length=300,
+        description="the `media_key` of a READY `banner` upload of yours (POST "
+        "/admin/site/assets); any other key is refused (422). " + CLEAR,
+    )
+
+    _not_null = field_validator("categories", mode="before")(_refuse_null)
 
 
 class ImageUploadInput(RequestModel):
@@ -259,8 +345,13 @@ class SearchParams(RequestModel):
 
 
 class AssetRequest(RequestModel):
+    """A site logo or banner about to be uploaded."""
+
     kind: Literal["logo", "banner"]
     content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    size: int | None = _kept("Bytes.", strict=True, ge=1)
+
+    _not_null = field_validator("size", mode="before")(_refuse_null)
 
 
 # ---------- responses ----------
@@ -281,9 +372,51 @@ class SiteConfigView(ResponseModel):
 
 
 class AssetGrant(ResponseModel):
+    """POST the file to ``url`` as multipart/form-data with ``fields`` plus ``file``; then
+    ``GET /assets/{asset_id}`` until READY and store its ``media_key``."""
+
+    asset_id: str
     key: str
     url: str
     fields: dict[str, str]
+    max_bytes: int
+    expires_in: int
+
+    @classmethod
+    def of(cls, grant: UploadGrant) -> AssetGrant:
+        return cls(
+            asset_id=grant.image_id,
+            key=grant.key,
+            url=grant.url,
+            fields=grant.fields,
+            max_bytes=grant.max_bytes,
+            expires_in=grant.expires_in,
+        )
+
+
+class AssetView(ResponseModel):
+    """An asset upload: PENDING, PROCESSING, READY (``media_key`` is what a ``logo_key`` or
+    ``banner_key`` may then be set to) or REJECTED with the reason."""
+
+    asset_id: str
+    purpose: str
+    status: str
+    reason: str | None = None
+    media_key: str | None = None
+    created_at: datetime
+    processed_at: datetime | None = None
+
+    @classmethod
+    def of(cls, ticket: UploadTicket) -> AssetView:
+        return cls(
+            asset_id=ticket.image_id,
+            purpose=ticket.purpose,
+            status=ticket.status.value,
+            reason=ticket.reason,
+            media_key=ticket.media_key,
+            created_at=ticket.created_at,
+            processed_at=ticket.processed_at,
+        )
 
 
 class ImageView(ResponseModel):

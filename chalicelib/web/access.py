@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.core.caller import Caller
-from chalicelib.core.errors import ForbiddenError, UnauthorizedError
+from chalicelib.core.errors import ForbiddenError, NotFoundError, UnauthorizedError
 
 _CACHE_ATTR = "_bazaar_caller"
 Authenticator = Callable[[str], Caller]
@@ -42,7 +42,9 @@ class AccessRule:
     owner_param: str | None = None
 
     def check(self, caller: Caller, path_params: Mapping[str, Any]) -> None:
-        """Raise ForbiddenError unless ``caller`` satisfies the rule."""
+        """Raise ForbiddenError unless ``caller``'s role satisfies the rule; NotFoundError
+        for another account's resources (what the caller may not see answers 404, the same
+        as what does not exist)."""
         if self.roles and not caller.has_role(*self.roles):
             raise ForbiddenError(
                 "Your role may not do this", details={"allowed_roles": list(self.roles)}
@@ -50,7 +52,7 @@ class AccessRule:
         if self.owner_param is not None and path_params.get(self.owner_param) != (
             caller.account_id
         ):
-            raise ForbiddenError("You may only do this for your own account")
+            raise NotFoundError("No such account")
 
 
 PUBLIC = AccessRule(name="public", public=True)

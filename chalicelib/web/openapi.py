@@ -106,6 +106,8 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
                 if doc.access != "public":
                     codes |= {401, 403}
                     operation["security"] = [{"bearer": []}]
+                if doc.access.startswith("owner:"):
+                    codes.add(404)  # another account's resources are not found
             else:
                 operation["responses"]["200"] = {"description": "Success"}
                 codes = {500}

@@ -19,6 +19,7 @@ import pytest
 
 from chalicelib.catalog import repository
 from chalicelib.catalog.domain import (
+    CategoryUsage,
     DiscountCode,
     ImageStatus,
     Listing,
@@ -445,7 +446,12 @@ class InMemoryCatalogRepository:
         self.tickets[(ticket.product_id, ticket.image_id)] = ticket
 
     def ticket(self, product_id: str, image_id: str) -> UploadTicket | None:
-        return self.tickets.get((product_id, image_id))
+        found = self.tickets.get((product_id, image_id))
+        return found if found is not None and found.purpose == "product" else None
+
+    def asset_ticket(self, asset_id: str) -> UploadTicket | None:
+        found = self.tickets.get(("", asset_id))
+        return found if found is not None and found.purpose != "product" else None
 
     def claim_ticket(self, ticket: UploadTicket, *, now: datetime, lease: timedelta) -> bool:
         stored = self.tickets.get((ticket.product_id, ticket.image_id))
@@ -464,7 +470,13 @@ class InMemoryCatalogRepository:
         return True
 
     def finish_ticket(
-        self, ticket: UploadTicket, status: ImageStatus, reason: str | None, *, now: datetime
+        self,
+        ticket: UploadTicket,
+        status: ImageStatus,
+        reason: str | None,
+        *,
+        now: datetime,
+        media_key: str | None = None,
     ) -> None:
         key = (ticket.product_id, ticket.image_id)
         stored = self.tickets.get(key, ticket)
@@ -473,6 +485,7 @@ class InMemoryCatalogRepository:
             status=status,
             processed_at=now,
             reason=reason[:500] if reason else stored.reason,
+            media_key=media_key or stored.media_key,
         )
 
     # ---------- offers ----------
@@ -552,6 +565,28 @@ class InMemoryCatalogRepository:
                 lambda: self.uses.get((code, user_id), 0) > 0,
                 lambda: self._count_use(code, user_id, -1),
             )
+
+    def category_usage(
+        self, category: str, subcategory: str | None = None, *, sample: int = 5
+    ) -> CategoryUsage:
+        product_ids = sorted(
+            p.product_id
+            for p in self.product_items.values()
+            if p.category == category and (subcategory is None or p.subcategory == subcategory)
+        )
+        shop_ids = (
+            sorted(s.shop_id for s in self.shop_items.values() if s.category == category)
+            if subcategory is None
+            else []
+        )
+        return CategoryUsage(
+            category=category,
+            subcategory=subcategory,
+            products=len(product_ids),
+            shops=len(shop_ids),
+            product_ids=tuple(product_ids[:sample]),
+            shop_ids=tuple(shop_ids[:sample]),
+        )
 
     # ---------- site configuration ----------
     def site_config(self) -> SiteConfig:
@@ -765,3 +800,41 @@ def media(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(media_bucket, "delete_under", delete_under)
     monkeypatch.setattr(media_bucket, "delete", deleted.append)
     return deleted
+
+
+@dataclass
+class MediaObjects:
+    """The catalog's media bucket as a dict of key → bytes (pre-signed POSTs are recorded
+    grants; a test "uploads" by putting bytes under the granted key)."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def media_objects(monkeypatch: pytest.MonkeyPatch) -> MediaObjects:
+    """Pre-signed uploads, bounded reads, puts and deletes of ``chalicelib.catalog.media``
+    on a dict (use-case tests touch no S3)."""
+    from chalicelib.catalog import media as media_bucket
+    from chalicelib.catalog.domain import UploadGrant
+
+    store = MediaObjects()
+
+    def presigned_upload(key: str, content_type: str, *, max_bytes: int, ttl: int) -> UploadGrant:
+        return UploadGrant(key=key, url="memory://media", fields={"key": key})
+
+    def read_at_most(key: str, limit: int) -> bytes:
+        return store.objects[key][: limit + 1]
+
+    def put(key: str, data: bytes, content_type: str) -> None:
+        store.objects[key] = data
+
+    def delete(key: str) -> None:
+        store.objects.pop(key, None)
+        store.deleted.append(key)
+
+    monkeypatch.setattr(media_bucket, "presigned_upload", presigned_upload)
+    monkeypatch.setattr(media_bucket, "read_at_most", read_at_most)
+    monkeypatch.setattr(media_bucket, "put", put)
+    monkeypatch.setattr(media_bucket, "delete", delete)
+    return store

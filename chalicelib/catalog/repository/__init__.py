@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.catalog.domain import (
+    CategoryUsage,
     DiscountCode,
     ImageStatus,
     Listing,
@@ -205,7 +206,11 @@ class CatalogRepository(Protocol):
     def add_ticket(self, ticket: UploadTicket) -> None: ...
 
     def ticket(self, product_id: str, image_id: str) -> UploadTicket | None:
-        """The upload ticket (strongly consistent), or None."""
+        """The upload ticket of a product image (strongly consistent), or None."""
+        ...
+
+    def asset_ticket(self, asset_id: str) -> UploadTicket | None:
+        """The upload ticket of an asset (logo, banner; strongly consistent), or None."""
         ...
 
     def claim_ticket(self, ticket: UploadTicket, *, now: datetime, lease: timedelta) -> bool:
@@ -214,8 +219,16 @@ class CatalogRepository(Protocol):
         ...
 
     def finish_ticket(
-        self, ticket: UploadTicket, status: ImageStatus, reason: str | None, *, now: datetime
-    ) -> None: ...
+        self,
+        ticket: UploadTicket,
+        status: ImageStatus,
+        reason: str | None,
+        *,
+        now: datetime,
+        media_key: str | None = None,
+    ) -> None:
+        """Record the outcome (and, for an accepted asset, its rendition's key)."""
+        ...
 
     # ---------- offers ----------
     def add_offer(self, offer: Offer) -> None: ...
@@ -266,6 +279,13 @@ class CatalogRepository(Protocol):
         ...
 
     # ---------- site configuration ----------
+    def category_usage(
+        self, category: str, subcategory: str | None = None, *, sample: int = 5
+    ) -> CategoryUsage:
+        """The shops and products (any state, until purged) in ``category`` — or, given
+        ``subcategory``, the products in it: exact counts and up to ``sample`` ids each."""
+        ...
+
     def site_config(self) -> SiteConfig:
         """The configuration (an empty one at version 0 before any was saved)."""
         ...

@@ -20,6 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.catalog import models as m
 from chalicelib.catalog.domain import (
+    CategoryUsage,
     DiscountCode,
     DiscountKind,
     ImageStatus,
@@ -166,6 +167,8 @@ def product_item(product: Product) -> m.Product:
         gsi2sk=time_key(product.purge_after, product.product_id)
         if deleted and product.purge_after
         else None,
+        gsi3pk=m.category_pk(product.category),
+        gsi3sk=m.product_use_sk(product.subcategory, product.product_id),
     )
     return _versioned(item, product.version)
 
@@ -241,6 +244,8 @@ def shop_item(shop: Shop) -> m.Shop:
         purge_after=shop.purge_after,
         gsi1pk=gsi1pk,
         gsi1sk=gsi1sk,
+        gsi3pk=m.category_pk(shop.category),
+        gsi3sk=f"{m.SHOP_USE_PREFIX}{shop.shop_id}",
     )
     return _versioned(item, shop.version)
 
@@ -252,19 +257,28 @@ def _shop_ref(shop: Shop) -> m.Shop:
 def ticket_of(item: m.UploadTicket) -> UploadTicket:
     return UploadTicket(
         image_id=item.image_id,
-        product_id=item.product_id,
-        shop_id=item.shop_id,
+        product_id=item.product_id or "",
+        shop_id=item.shop_id or "",
         key=item.key,
         content_type=item.content_type,
         status=ImageStatus(item.status),
         created_at=item.created_at,
         reason=item.reason,
         processed_at=item.processed_at,
+        purpose=item.purpose or "product",
+        owner_id=item.owner_id,
+        media_key=item.media_key,
     )
 
 
+def _ticket_pk(ticket: UploadTicket) -> str:
+    if ticket.purpose == "product":
+        return m.product_pk(ticket.product_id)
+    return m.asset_pk(ticket.image_id)
+
+
 def _ticket_ref(ticket: UploadTicket) -> m.UploadTicket:
-    return m.UploadTicket(pk=m.product_pk(ticket.product_id), sk=m.ticket_sk(ticket.image_id))
+    return m.UploadTicket(pk=_ticket_pk(ticket), sk=m.ticket_sk(ticket.image_id))
 
 
 def offer_item_of(item: m.Offer) -> Offer:
@@ -680,12 +694,16 @@ class DynamoCatalogRepository(SearchTable):
 
     # ---------- image uploads ----------
     def add_ticket(self, ticket: UploadTicket) -> None:
+        product = ticket.purpose == "product"
         m.UploadTicket(
-            pk=m.product_pk(ticket.product_id),
+            pk=_ticket_pk(ticket),
             sk=m.ticket_sk(ticket.image_id),
             image_id=ticket.image_id,
-            product_id=ticket.product_id,
-            shop_id=ticket.shop_id,
+            product_id=ticket.product_id or None,
+            shop_id=ticket.shop_id or None,
+            purpose=None if product else ticket.purpose,
+            owner_id=ticket.owner_id,
+            media_key=ticket.media_key,
             key=ticket.key,
             content_type=ticket.content_type,
             status=ticket.status.value,
@@ -698,6 +716,15 @@ class DynamoCatalogRepository(SearchTable):
         try:
             item = m.UploadTicket.get(
                 m.product_pk(product_id), m.ticket_sk(image_id), consistent_read=True
+            )
+        except m.UploadTicket.DoesNotExist:
+            return None
+        return ticket_of(item)
+
+    def asset_ticket(self, asset_id: str) -> UploadTicket | None:
+        try:
+            item = m.UploadTicket.get(
+                m.asset_pk(asset_id), m.ticket_sk(asset_id), consistent_read=True
             )
         except m.UploadTicket.DoesNotExist:
             return None
@@ -723,7 +750,13 @@ class DynamoCatalogRepository(SearchTable):
         return True
 
     def finish_ticket(
-        self, ticket: UploadTicket, status: ImageStatus, reason: str | None, *, now: datetime
+        self,
+        ticket: UploadTicket,
+        status: ImageStatus,
+        reason: str | None,
+        *,
+        now: datetime,
+        media_key: str | None = None,
     ) -> None:
         actions: list[Action] = [
             m.UploadTicket.status.set(status.value),
@@ -731,6 +764,8 @@ class DynamoCatalogRepository(SearchTable):
         ]
         if reason:
             actions.append(m.UploadTicket.reason.set(reason[:500]))
+        if media_key:
+            actions.append(m.UploadTicket.media_key.set(media_key))
         _ticket_ref(ticket).update(actions=actions)
 
     # ---------- offers ----------
@@ -846,6 +881,37 @@ class DynamoCatalogRepository(SearchTable):
                 actions=[m.CodeUse.uses.add(-1)],
                 condition=m.CodeUse.uses > 0,
             )
+
+    def category_usage(
+        self, category: str, subcategory: str | None = None, *, sample: int = 5
+    ) -> CategoryUsage:
+        pk = m.category_pk(category)
+        if subcategory is None:
+            product_condition = m.Product.gsi3sk.startswith(m.PRODUCT_USE_PREFIX)
+        else:
+            product_condition = m.Product.gsi3sk.startswith(m.subcategory_use_prefix(subcategory))
+        product_ids = tuple(
+            item.pk.removeprefix("PRODUCT#")
+            for item in m.Product.by_category.query(pk, product_condition, limit=sample)
+        )
+        products = m.Product.by_category.count(pk, product_condition) if product_ids else 0
+        shop_ids: tuple[str, ...] = ()
+        shops = 0
+        if subcategory is None:
+            shop_condition = m.Shop.gsi3sk.startswith(m.SHOP_USE_PREFIX)
+            shop_ids = tuple(
+                item.pk.removeprefix("SHOP#")
+                for item in m.Shop.by_category.query(pk, shop_condition, limit=sample)
+            )
+            shops = m.Shop.by_category.count(pk, shop_condition) if shop_ids else 0
+        return CategoryUsage(
+            category=category,
+            subcategory=subcategory,
+            products=products,
+            shops=shops,
+            product_ids=product_ids,
+            shop_ids=shop_ids,
+        )
 
     # ---------- site configuration ----------
     def site_config(self) -> SiteConfig:

@@ -66,7 +66,8 @@ def upload_key(product_id: str, image_id: str) -> str:
 
 
 def request_upload(caller: Caller, product_id: str, body: ImageUploadInput) -> UploadGrant:
-    """A pre-signed POST for one image of the caller's product (403/404/409/422)."""
+    """A pre-signed POST for one image of the caller's product (404 for an unknown or
+    another seller's product, 409, 422)."""
     settings = get_settings()
     product = products.owned_product(caller, product_id)
     if not product.is_active:

@@ -33,7 +33,6 @@ from chalicelib.core.caller import Caller
 from chalicelib.core.dynamo import new_id
 from chalicelib.core.errors import (
     ConflictError,
-    ForbiddenError,
     NotFoundError,
     ValidationFailedError,
 )
@@ -61,12 +60,14 @@ def visible_product(product_id: str) -> tuple[Product, Shop]:
 
 
 def owned_product(caller: Caller, product_id: str) -> Product:
-    """A product of the caller's shop (admins: any). 404 unknown, 403 another seller's."""
+    """A product of the caller's shop (admins: any).
+
+    NotFoundError for an unknown product and, with the same body, for another seller's:
+    a resource the caller may not see does not reveal that it exists.
+    """
     product = get_product(product_id)
-    if product is None:
+    if product is None or (product.seller_id != caller.account_id and not caller.is_admin):
         raise NotFoundError("No such product", details={"product_id": product_id})
-    if product.seller_id != caller.account_id and not caller.is_admin:
-        raise ForbiddenError("This product belongs to another seller")
     return product
 
 

@@ -14,6 +14,7 @@ from chalicelib.catalog.domain import Shop, ShopStatus, slugify
 from chalicelib.catalog.errors import RestoreWindowClosedError, StaleVersionError
 from chalicelib.catalog.events import ShopChange, ShopDeleted, ShopUpdated
 from chalicelib.catalog.schemas import ShopInput
+from chalicelib.catalog.service import assets
 from chalicelib.catalog.service.site_config import require_category
 from chalicelib.core import clock, events
 from chalicelib.core.caller import Caller
@@ -50,17 +51,18 @@ def visible_shop(shop_id: str) -> Shop:
 
 
 def owned_shop(caller: Caller, shop_id: str | None = None) -> Shop:
-    """The caller's own shop (admins: any shop by id). 404 unknown, 403 someone else's."""
+    """The caller's own shop (admins: any shop by id).
+
+    NotFoundError for an unknown shop and, with the same body, for another seller's.
+    """
     if shop_id is None:
         shop = shop_of_seller(caller.account_id)
         if shop is None:
             raise NotFoundError("You have no shop yet: create one first")
         return shop
     shop = get_shop(shop_id)
-    if shop is None:
+    if shop is None or (shop.owner_id != caller.account_id and not caller.is_admin):
         raise NotFoundError("No such shop", details={"shop_id": shop_id})
-    if shop.owner_id != caller.account_id and not caller.is_admin:
-        raise ForbiddenError("This shop belongs to another seller")
     return shop
 
 
@@ -76,6 +78,8 @@ def create_shop(caller: Caller, body: ShopInput) -> Shop:
             details=[{"field": n, "message": "Field required", "type": "missing"} for n in missing],
         )
     require_category(draft["category"], None)
+    if draft.get("logo_key") is not None:
+        assets.require_accepted(caller, draft["logo_key"], purpose="shop_logo", field="logo_key")
     now = clock.now()
     slug = draft.get("slug") or slugify(draft["name"])
     shop = Shop(
@@ -113,9 +117,12 @@ def update_shop(caller: Caller, shop_id: str, body: ShopInput) -> Shop:
     shop = owned_shop(caller, shop_id)
     if shop.status is not ShopStatus.ACTIVE:
         raise ConflictError("A deleted shop cannot be edited; restore it first")
-    draft = _values(body)
+    # Fields sent as null are cleared (the schema refuses null where it makes no sense).
+    draft = body.model_dump(exclude_unset=True)
     if "category" in draft:
         require_category(draft["category"], None)
+    if draft.get("logo_key") is not None and draft["logo_key"] != shop.logo_key:
+        assets.require_accepted(caller, draft["logo_key"], purpose="shop_logo", field="logo_key")
     changes: dict[str, Any] = {
         name: draft[name]
         for name in ("name", "category", "description", "address", "branch", "logo_key", "slug")

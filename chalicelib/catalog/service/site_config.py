@@ -1,15 +1,28 @@
-"""Site configuration, managed by admins: categories and subcategories, logo, banner."""
+"""Site configuration, managed by admins: categories and subcategories, logo, banner.
+
+Changes name the version they were made from (optimistic locking). A category or
+subcategory still used by a product or a shop (soft-deleted ones too: they can be
+restored until purged) cannot be removed: CategoryInUseError says what uses it. The logo
+and banner may only be images the admin uploaded for that purpose and the image pipeline
+accepted (``service/assets.py``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from chalicelib.catalog import media, repository
-from chalicelib.catalog.domain import SiteConfig, UploadGrant
-from chalicelib.catalog.errors import StaleVersionError, UnknownCategoryError
+from chalicelib.catalog import repository
+from chalicelib.catalog.domain import CategoryUsage, SiteConfig, UploadGrant
+from chalicelib.catalog.errors import CategoryInUseError, StaleVersionError, UnknownCategoryError
+from chalicelib.catalog.schemas import AssetRequest, SiteConfigInput
+from chalicelib.catalog.service import assets
 from chalicelib.core import clock
-from chalicelib.core.dynamo import new_id
-from chalicelib.core.settings import get_settings
+from chalicelib.core.caller import Caller
+
+# How many ids of what uses a category a refusal names (the counts are exact).
+USAGE_SAMPLE = 5
+_ASSET_FIELDS = {"logo_key": "site_logo", "banner_key": "site_banner"}
 
 
 def get_config() -> SiteConfig:
@@ -22,33 +35,94 @@ def categories() -> dict[str, list[str]]:
     return get_config().categories
 
 
-def save_config(
-    *,
-    categories_map: dict[str, list[str]] | None = None,
-    logo_key: str | None = None,
-    banner_key: str | None = None,
-    expected_version: int | None = None,
-) -> SiteConfig:
-    """Replace the given parts of the configuration; raises StaleVersionError on a race."""
-    config = get_config()
+def _check_version(config: SiteConfig, expected_version: int | None) -> None:
     if expected_version is not None and config.version != expected_version:
         raise StaleVersionError(
             "The site configuration changed since you read it",
-            details={"current_version": config.version},
+            details={"current_version": config.version, "your_version": expected_version},
         )
-    if categories_map is not None:
-        config = replace(
-            config,
-            categories={name: sorted(set(subs)) for name, subs in categories_map.items()},
-        )
-    if logo_key is not None:
-        config = replace(config, logo_key=logo_key)
-    if banner_key is not None:
-        config = replace(config, banner_key=banner_key)
+
+
+def change_config(caller: Caller, body: SiteConfigInput) -> SiteConfig:
+    """An admin's change: only the fields sent change (``null`` clears the logo or the
+    banner); StaleVersionError unless ``body.version`` is current, CategoryInUseError
+    when a removed category is in use, ValidationFailedError for a logo or banner key
+    that is not the caller's accepted upload for it."""
+    config = get_config()
+    _check_version(config, body.version)
+    sent = body.model_dump(exclude_unset=True)
+    changes: dict[str, Any] = {}
+    if body.categories is not None:
+        changes["categories"] = body.categories
+    for field, purpose in _ASSET_FIELDS.items():
+        if field in sent:
+            key = sent[field]
+            if key is not None and key != getattr(config, field):
+                assets.require_accepted(caller, key, purpose=purpose, field=field)
+            changes[field] = key
+    return _save(config, changes)
+
+
+def save_config(
+    *,
+    categories_map: dict[str, list[str]] | None = None,
+    expected_version: int | None = None,
+) -> SiteConfig:
+    """Replace the categories (the platform's own seeding; admins use ``change_config``).
+    The same rules: a category in use is not removed."""
+    config = get_config()
+    _check_version(config, expected_version)
+    return _save(config, {} if categories_map is None else {"categories": categories_map})
+
+
+def _save(config: SiteConfig, changes: dict[str, Any]) -> SiteConfig:
+    if "categories" in changes:
+        wanted = {name: sorted(set(subs)) for name, subs in changes["categories"].items()}
+        _refuse_removing_used(config.categories, wanted)
+        changes["categories"] = wanted
     try:
-        return repository.get().save_site_config(replace(config, updated_at=clock.now()))
+        return repository.get().save_site_config(replace(config, **changes, updated_at=clock.now()))
     except repository.WriteRefused:
         raise StaleVersionError("The site configuration changed since you read it") from None
+
+
+def removed(old: dict[str, list[str]], new: dict[str, list[str]]) -> list[tuple[str, str | None]]:
+    """The categories (subcategory None) and subcategories that ``new`` no longer has."""
+    gone: list[tuple[str, str | None]] = []
+    for category, subs in sorted(old.items()):
+        if category not in new:
+            gone.append((category, None))
+            continue
+        gone.extend((category, sub) for sub in sorted(set(subs) - set(new[category])))
+    return gone
+
+
+def _refuse_removing_used(old: dict[str, list[str]], new: dict[str, list[str]]) -> None:
+    repo = repository.get()
+    in_use: list[CategoryUsage] = []
+    for category, subcategory in removed(old, new):
+        usage = repo.category_usage(category, subcategory, sample=USAGE_SAMPLE)
+        if usage.in_use:
+            in_use.append(usage)
+    if in_use:
+        names = ", ".join(
+            u.category if u.subcategory is None else f"{u.category}/{u.subcategory}" for u in in_use
+        )
+        raise CategoryInUseError(
+            f"Still in use, so not removed: {names}. Move or delete what uses it first.",
+            details={"in_use": [_usage_details(usage) for usage in in_use]},
+        )
+
+
+def _usage_details(usage: CategoryUsage) -> dict[str, Any]:
+    return {
+        "category": usage.category,
+        "subcategory": usage.subcategory,
+        "products": usage.products,
+        "shops": usage.shops,
+        "product_ids": list(usage.product_ids),
+        "shop_ids": list(usage.shop_ids),
+    }
 
 
 def require_category(category: str, subcategory: str | None) -> None:
@@ -74,12 +148,8 @@ def require_category(category: str, subcategory: str | None) -> None:
         )
 
 
-def asset_upload(kind: str, content_type: str) -> UploadGrant:
-    """A pre-signed upload for a new site logo or banner (its key goes in the config)."""
-    settings = get_settings()
-    return media.presigned_upload(
-        f"media/site/{kind}-{new_id()}",
-        content_type,
-        max_bytes=settings.image_max_bytes,
-        ttl=settings.image_upload_ttl_seconds,
-    )
+def asset_upload(caller: Caller, body: AssetRequest) -> UploadGrant:
+    """A pre-signed upload for a new site logo or banner; once the image pipeline accepted
+    it (``asset``: READY), its ``media_key`` is what ``logo_key``/``banner_key`` take."""
+    purpose = "site_logo" if body.kind == "logo" else "site_banner"
+    return assets.request_upload(caller, purpose, body.content_type, body.size)

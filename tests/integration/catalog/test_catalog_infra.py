@@ -19,7 +19,8 @@ def test_catalog_tables_rules_workflows_and_schedules(aws_env: Deployment) -> No
         "by-price",
     ]
     catalog = dynamodb.describe_table(TableName=physical["CatalogTable"])["Table"]
-    assert sorted(i["IndexName"] for i in catalog["GlobalSecondaryIndexes"]) == ["gsi1", "gsi2"]
+    indexes = sorted(i["IndexName"] for i in catalog["GlobalSecondaryIndexes"])
+    assert indexes == ["gsi1", "gsi2", "gsi3"]
 
     rule = boto3.client("events").describe_rule(
         Name=physical["CatalogIndexRule"], EventBusName=physical["EventBus"]

@@ -176,10 +176,13 @@ def test_processing_is_idempotent_and_strangers_uploads_are_dropped(world: World
     assert bucket_keys(world, key) == []
 
 
-def test_the_bus_rule_routes_only_product_uploads(world: World) -> None:
+def test_the_bus_rule_routes_only_product_and_asset_uploads(world: World) -> None:
     rule = boto3.client("events").describe_rule(
         Name=world.deployment.physical["ProductImagesRule"],
         EventBusName=world.deployment.physical["EventBus"],
     )
     pattern = json.loads(rule["EventPattern"])
-    assert pattern["detail"]["data"]["key"] == [{"prefix": "uploads/products/"}]
+    assert pattern["detail"]["data"]["key"] == [
+        {"prefix": "uploads/products/"},
+        {"prefix": "uploads/assets/"},
+    ]

@@ -233,6 +233,73 @@ def test_upload_tickets_are_claimed_once_until_the_lease_ends(repo: Any) -> None
     assert repo.ticket("p-1", "nope") is None
 
 
+def test_asset_tickets_are_apart_from_product_tickets(repo: Any) -> None:
+    now = clock.now()
+    asset = UploadTicket(
+        "a-1",
+        "",
+        "",
+        "uploads/assets/a-1",
+        "image/png",
+        ImageStatus.PENDING,
+        now,
+        purpose="shop_logo",
+        owner_id="seller-1",
+    )
+    repo.add_ticket(asset)
+    assert repo.asset_ticket("a-1") == asset
+    assert repo.ticket("", "a-1") is None
+    assert repo.asset_ticket("nope") is None
+    assert repo.claim_ticket(asset, now=now, lease=timedelta(minutes=5)) is True
+    repo.finish_ticket(
+        asset, ImageStatus.READY, None, now=now, media_key="media/assets/a-1/shop_logo.webp"
+    )
+    done = repo.asset_ticket("a-1")
+    assert (done.status, done.media_key, done.owner_id, done.purpose) == (
+        ImageStatus.READY,
+        "media/assets/a-1/shop_logo.webp",
+        "seller-1",
+        "shop_logo",
+    )
+    # A product's ticket is not an asset's, even under the same id
+    product_ticket = UploadTicket("a-2", "p-1", "s-1", "u", "image/png", ImageStatus.READY, now)
+    repo.add_ticket(product_ticket)
+    assert repo.asset_ticket("a-2") is None
+
+
+def test_category_usage_counts_shops_and_products_in_every_state(repo: Any) -> None:
+    # Given shops and products over two categories, one product deleted, one moved
+    home = repo.add_shop(make_shop("s-1", category="home"))
+    repo.add_shop(make_shop("s-2", "seller-2", category="shoes"))
+    for n in range(7):
+        repo.add_product(make_product(f"p-{n}", home, category="home", subcategory="lamps"))
+    repo.add_product(make_product("p-rug", home, category="home", subcategory="rugs"))
+    repo.add_product(make_product("p-none", home, category="home", subcategory=None))
+    gone = repo.set_product_deleted(
+        repo.product("p-0"), deleted_at=clock.now(), purge_after=clock.now()
+    )
+    moved = repo.save_product(
+        replace(repo.product("p-1"), subcategory="rugs"), old_slug="product-p-1"
+    )
+    # Then the counts are exact and the samples bounded
+    usage = repo.category_usage("home", sample=3)
+    assert (usage.products, usage.shops, usage.shop_ids) == (9, 1, ("s-1",))
+    assert len(usage.product_ids) == 3
+    lamps = repo.category_usage("home", "lamps", sample=10)
+    assert (lamps.products, lamps.shops) == (6, 0)
+    assert set(lamps.product_ids) == {"p-0", "p-2", "p-3", "p-4", "p-5", "p-6"}
+    assert repo.category_usage("home", "rugs").products == 2
+    assert repo.category_usage("home", "lamp").products == 0  # a prefix is not a name
+    assert repo.category_usage("toys").in_use is False
+    # When a product is purged and a shop moves, they stop counting
+    repo.purge_product(gone, only_if_deleted=True)
+    repo.save_shop(replace(repo.shop("s-1"), category="toys"), old_slug="slug-s-1")
+    after = repo.category_usage("home")
+    assert (after.products, after.shops) == (8, 0)
+    assert repo.category_usage("toys").shops == 1
+    assert moved.subcategory == "rugs"
+
+
 def test_offers_are_kept_per_shop(repo: Any) -> None:
     now = clock.now()
     offer = Offer("o-1", "s-1", "Sale", 10, now, now + timedelta(days=1), ("p-1", "p-2"), now)

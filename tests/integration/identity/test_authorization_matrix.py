@@ -2,7 +2,9 @@
 
 Bodies are deliberately invalid and target ids do not exist, so an allowed call stops at
 validation (422) or lookup (404) after the access check and changes nothing; a refused
-one is 401 (anonymous) or 403 (signed in, not allowed).
+one is 401 (anonymous) or 403 (signed in, a role the route does not allow). Someone else's
+resource (another shopper's addresses) answers 404, the same as one that does not exist:
+what a caller may not see does not reveal that it exists.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ EVERYONE = frozenset(CALLERS)
 SIGNED_IN = frozenset(CALLERS) - {"anonymous"}
 ADMIN = frozenset({"admin"})
 OWNER_SHOPPER = frozenset({"user"})  # the path names "user"'s account
+# Callers with an allowed role for whom the path names someone else's account: 404.
+SOMEONE_ELSES: dict[str, frozenset[str]] = {"other_user": OWNER_SHOPPER}
 
 # (method, route as registered, who may call it)
 MATRIX: list[tuple[str, str, frozenset[str]]] = [
@@ -105,6 +109,8 @@ def test_every_route_allows_exactly_the_callers_its_rule_names(
             status = response.status_code
             if caller in allowed:
                 ok = status not in (401, 403) and status < 500
+            elif allowed == SOMEONE_ELSES.get(caller):
+                ok = status == 404 and response.json_body["error"]["code"] == "NOT_FOUND"
             else:
                 ok = status == (401 if caller == "anonymous" else 403)
             if not ok:

@@ -103,7 +103,8 @@ def test_shop_edits_merge_settings_and_move_the_slug(bus: Bus) -> None:
     )
     assert (edited.slug, edited.version) == ("corner", 2)
     assert edited.settings == {"low_stock_threshold": 2, "channels": ["app", "websocket"]}
-    with pytest.raises(ForbiddenError):
+    # Another seller's shop is not found (the same answer as an unknown one)
+    with pytest.raises(NotFoundError, match="No such shop"):
         shops.update_shop(OTHER_SELLER, shop.shop_id, ShopInput(name="Stolen"))
     # The old slug is free for another shop
     assert given_a_shop(OTHER_SELLER).slug == "corner-shoes"
@@ -181,12 +182,14 @@ def test_product_edits_need_the_version_read(bus: Bus) -> None:
 def test_products_are_their_sellers_and_admins() -> None:
     given_a_shop()
     product = given_a_product()
-    with pytest.raises(ForbiddenError):
+    # Another seller's product is not found, with the same error as an unknown one
+    with pytest.raises(NotFoundError) as theirs:
         products.update_product(OTHER_SELLER, product.product_id, ProductPatch(version=1))
-    with pytest.raises(ForbiddenError):
-        products.delete_product(OTHER_SELLER, product.product_id)
     with pytest.raises(NotFoundError):
+        products.delete_product(OTHER_SELLER, product.product_id)
+    with pytest.raises(NotFoundError) as unknown:
         products.owned_product(SELLER, "no-such-product")
+    assert str(theirs.value) == str(unknown.value)
     assert products.owned_product(ADMIN, product.product_id) == product
     with pytest.raises(NotFoundError, match="no shop"):
         given_a_product(OTHER_SELLER)

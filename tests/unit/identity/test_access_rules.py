@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.caller import Caller, Role
-from chalicelib.core.errors import ForbiddenError, UnauthorizedError
+from chalicelib.core.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from chalicelib.web import access
 from chalicelib.web.access import PUBLIC, SIGNED_IN, owner, resolve, roles
 
@@ -37,7 +37,8 @@ def test_role_rule() -> None:
 def test_owner_rule_compares_the_path_parameter() -> None:
     rule = owner("account_id", roles=("user",))
     rule.check(principal("user", "a-1"), {"account_id": "a-1"})
-    with pytest.raises(ForbiddenError):
+    # Another account's path is not found (as if it did not exist); a wrong role is refused
+    with pytest.raises(NotFoundError):
         rule.check(principal("user", "a-2"), {"account_id": "a-1"})
     with pytest.raises(ForbiddenError):
         rule.check(principal("seller", "a-1"), {"account_id": "a-1"})
