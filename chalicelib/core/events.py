@@ -38,7 +38,7 @@ class EventMetadata(BaseModel):
 class DomainEvent(BaseModel):
     """Base of every event payload. Subclasses set ``name`` (detail-type) and ``source``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     name: ClassVar[str]
     source: ClassVar[str]

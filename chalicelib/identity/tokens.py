@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import jwt
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 from chalicelib.core import aws, clock
@@ -122,12 +121,16 @@ def issue(
         payload["sid"] = session_id
     if shop_id is not None:
         payload["shop_id"] = shop_id
+    import jwt  # PyJWT (and cryptography) load when a token is first signed: cold start
+
     token = jwt.encode(payload, signing_key(), algorithm=settings.jwt_algorithm)
     return IssuedToken(token=token, claims=claims)
 
 
 def verify(token: str, expected: TokenType) -> TokenClaims:
     """Check signature, algorithm, issuer, audience, times and type; raises InvalidTokenError."""
+    import jwt  # PyJWT (and cryptography) load when a token is first checked: cold start
+
     settings = get_settings()
     try:
         payload = jwt.decode(
