@@ -13,13 +13,14 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
-
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.core import aws, clock
 from chalicelib.core.settings import get_settings
 from chalicelib.identity.errors import InvalidTokenError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 TokenType = Literal["access", "refresh", "reset"]
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti", "typ", "ver"]
@@ -27,6 +28,9 @@ _provider: tuple[Any, SecretsProvider] | None = None
 
 
 def _secrets() -> SecretsProvider:
+    # Powertools' parameters package (AppConfig, SSM, DynamoDB providers) loads on first use.
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     global _provider
     client = aws.client("secretsmanager")
     if _provider is None or _provider[0] is not client:
