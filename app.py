@@ -5,6 +5,7 @@ from chalice.app import WebsocketEvent
 
 from chalicelib.cart.api import bp as cart_bp
 from chalicelib.catalog.api import bp as catalog_bp
+from chalicelib.core import observability
 from chalicelib.core.settings import get_settings
 from chalicelib.identity import service as identity_service
 from chalicelib.identity.api import bp as identity_bp
@@ -15,6 +16,7 @@ from chalicelib.web import access
 from chalicelib.web.middleware import http_middleware
 
 get_settings()  # validate configuration at cold start
+observability.start_tracing()  # X-Ray patches on AWS; the SDK is not imported where tracing is off
 access.use_authenticator(identity_service.authenticate_caller)
 
 app = Chalice(app_name="bazaar")

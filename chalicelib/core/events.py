@@ -28,7 +28,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 class EventMetadata(BaseModel):
     """Stable identity of one domain event; consumers deduplicate on ``event_id``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     occurred_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
@@ -38,7 +38,7 @@ class EventMetadata(BaseModel):
 class DomainEvent(BaseModel):
     """Base of every event payload. Subclasses set ``name`` (detail-type) and ``source``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     name: ClassVar[str]
     source: ClassVar[str]
@@ -57,7 +57,7 @@ class DomainEvent(BaseModel):
 class EventDetail(BaseModel):
     """The EventBridge ``detail`` of every Bazaar event: metadata plus the typed data."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     metadata: EventMetadata
     data: dict[str, Any]

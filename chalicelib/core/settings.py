@@ -47,7 +47,11 @@ class RateLimitRule(BaseModel):
 class PlatformSettings(BaseSettings):
     """What every container needs: stage, AWS endpoint, shared tables, bus, limits."""
 
-    model_config = SettingsConfigDict(env_prefix="BAZAAR_", extra="ignore", frozen=True)
+    # defer_build: only ``Settings`` (built by get_settings() at cold start) needs a
+    # validator; the per-capability parts are never instantiated on their own.
+    model_config = SettingsConfigDict(
+        env_prefix="BAZAAR_", extra="ignore", frozen=True, defer_build=True
+    )
 
     stage: Stage = "local"
     service_name: str = "bazaar"

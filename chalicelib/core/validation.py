@@ -15,13 +15,14 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 class RequestModel(BaseModel):
     """Base of request bodies: unknown fields are refused, strings are trimmed."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # defer_build: validators are built on first use, not for every model at cold start.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class ResponseModel(BaseModel):
     """Base of response bodies (documented in OpenAPI)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)  # built on first use
 
 
 def field_errors(error: ValidationError) -> list[dict[str, Any]]:

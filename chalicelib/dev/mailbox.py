@@ -14,7 +14,6 @@ import json
 import re
 import urllib.request
 from email.message import Message
-from email.policy import default as default_policy
 from email.utils import getaddresses
 from typing import Any
 
@@ -78,6 +77,8 @@ def _recipients(values: Any) -> set[str]:
 
 
 def _raw(item: dict[str, Any]) -> dict[str, Any]:
+    from email.policy import default as default_policy  # loads email's parsers: cold start
+
     message = email.message_from_string(str(item.get("raw_data", "")), policy=default_policy)
     text = _part(message, "plain")
     recipients = _recipients(item.get("destinations")) | _recipients(message.get_all("To", []))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
-
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.settings import get_settings
 from chalicelib.identity.errors import WeakPasswordError
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 # The most common passwords that still satisfy the length and character-class rules.
 COMMON_PASSWORDS = frozenset(
@@ -41,6 +41,8 @@ COMMON_PASSWORDS = frozenset(
 
 @cache
 def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    from argon2 import PasswordHasher, Type  # imported when a password is first hashed: cold start
+
     return PasswordHasher(
         time_cost=time_cost,
         memory_cost=memory_kib,
@@ -66,6 +68,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str, password: str) -> bool:
     """Whether ``password`` matches ``password_hash`` (never raises on a mismatch)."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
         return hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -13,14 +13,14 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
-
-import jwt
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.core import aws, clock
 from chalicelib.core.settings import get_settings
 from chalicelib.identity.errors import InvalidTokenError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 TokenType = Literal["access", "refresh", "reset"]
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti", "typ", "ver"]
@@ -28,6 +28,9 @@ _provider: tuple[Any, SecretsProvider] | None = None
 
 
 def _secrets() -> SecretsProvider:
+    # Powertools' parameters package (AppConfig, SSM, DynamoDB providers) loads on first use.
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     global _provider
     client = aws.client("secretsmanager")
     if _provider is None or _provider[0] is not client:
@@ -122,12 +125,16 @@ def issue(
         payload["sid"] = session_id
     if shop_id is not None:
         payload["shop_id"] = shop_id
+    import jwt  # PyJWT (and cryptography) load when a token is first signed: cold start
+
     token = jwt.encode(payload, signing_key(), algorithm=settings.jwt_algorithm)
     return IssuedToken(token=token, claims=claims)
 
 
 def verify(token: str, expected: TokenType) -> TokenClaims:
     """Check signature, algorithm, issuer, audience, times and type; raises InvalidTokenError."""
+    import jwt  # PyJWT (and cryptography) load when a token is first checked: cold start
+
     settings = get_settings()
     try:
         payload = jwt.decode(

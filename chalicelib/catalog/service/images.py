@@ -18,9 +18,7 @@ import threading
 import warnings
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.catalog import media, repository
 from chalicelib.catalog.domain import (
@@ -38,6 +36,9 @@ from chalicelib.core.dynamo import new_id
 from chalicelib.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 UPLOAD_PREFIX = "uploads/products/"
 MEDIA_PREFIX = "media/products/"
@@ -140,6 +141,8 @@ def inspect_image(data: bytes, *, max_pixels: int) -> Image.Image:
     The pixel count is checked from the header, before anything is decoded, so a small
     file that claims huge dimensions (a decompression bomb) costs nothing.
     """
+    from PIL import Image, UnidentifiedImageError  # Pillow loads with the first image: cold start
+
     with _pillow_lock, warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         previous = Image.MAX_IMAGE_PIXELS
@@ -180,6 +183,8 @@ def inspect_image(data: bytes, *, max_pixels: int) -> Image.Image:
 
 def render(image: Image.Image, max_side: int, fmt: str) -> bytes:
     """A copy no larger than ``max_side`` on either side, encoded as ``fmt``."""
+    from PIL import Image  # see inspect_image
+
     copy = image.copy()
     copy.thumbnail((max_side, max_side))
     if fmt == "JPEG":
