@@ -36,7 +36,7 @@ def field_errors(error: ValidationError) -> list[dict[str, Any]]:
 
 
 # A JSON string literal (escapes included), and the characters that open or close a level.
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\Z)', re.DOTALL)  # unterminated: to the end
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 

@@ -75,6 +75,10 @@ def test_openapi_documents_every_status_header_and_required_field(api: Any) -> N
     prefix = "#/components/schemas/"
     refs = set(re.findall(r'"\$ref": "([^"]+)"', text))
     assert all(ref.startswith(prefix) and ref[len(prefix) :] in schemas for ref in refs)
+    # And two models of one name (identity's and cart's CodeRequest) keep their own schemas
+    cart_code = spec["paths"]["/cart/code"]["put"]["requestBody"]["content"]["application/json"]
+    login_code = spec["paths"]["/auth/verify-email"]["post"]["requestBody"]["content"]
+    assert cart_code["schema"]["$ref"] != login_code["application/json"]["schema"]["$ref"]
     # And every operation lists 422 (unknown query parameters) and 500 with the error body
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():

@@ -22,7 +22,11 @@ from tests.fixtures.cloud import RunningCloud, wait_for
 pytestmark = pytest.mark.system
 
 SEED = 20261128
-MAX_EXAMPLES = 4  # per operation and role; the whole test stays around a minute here
+# Per operation and role. With the "examples" and "fuzzing" phases (valid and invalid
+# requests) the four runs take about a minute here; the "coverage" phase (boundary values,
+# ~2,700 requests a role) found nothing more on this code and takes minutes, so it is left
+# to a manual run: `schemathesis run --phases coverage ...`.
+MAX_EXAMPLES = 5
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 # Seeded demo accounts (localcloud/seed.py).
 ROLES = {
@@ -56,7 +60,7 @@ def run_schemathesis(cloud: RunningCloud, token: str | None) -> subprocess.Compl
         "--max-examples",
         str(MAX_EXAMPLES),
         "--phases",
-        "examples,coverage,fuzzing",
+        "examples,fuzzing",
         "--workers",
         "2",
         "--no-shrink",

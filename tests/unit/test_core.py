@@ -76,3 +76,15 @@ def test_every_domain_error_has_a_4xx_or_503_status() -> None:
         )
         assert 400 <= status < 500 or status == 503, error_type
     assert set(STATUS_BY_ERROR) == set(errors.DomainError.__subclasses__())
+
+
+def test_json_depth_counts_only_brackets_outside_strings() -> None:
+    from chalicelib.core.validation import json_depth_exceeds
+
+    # Given brackets inside strings, with escaped quotes and backslashes around them
+    tricky = r'{"a": "[[[\"{{{\\", "b": [["x]]]"]]}'
+    # Then only the real nesting (object, array, array = 3) counts
+    assert not json_depth_exceeds(tricky, 3)
+    assert json_depth_exceeds(tricky, 2)
+    assert json_depth_exceeds("[" * 40, 32)  # counted even when the JSON is unfinished
+    assert not json_depth_exceeds('"' + "[" * 40, 32)  # an unterminated string is not nesting
