@@ -88,3 +88,14 @@ def test_json_depth_counts_only_brackets_outside_strings() -> None:
     assert json_depth_exceeds(tricky, 2)
     assert json_depth_exceeds("[" * 40, 32)  # counted even when the JSON is unfinished
     assert not json_depth_exceeds('"' + "[" * 40, 32)  # an unterminated string is not nesting
+
+
+def test_a_cursor_of_deeply_nested_json_is_a_bad_request_not_a_crash() -> None:
+    import base64
+
+    # Given a cursor whose payload is 1,000 nested arrays (issue 10 #2: nested JSON anywhere)
+    payload = b"[" * 1000 + b"]" * 1000
+    cursor = base64.urlsafe_b64encode(payload).decode().rstrip("=") + ".x"
+    # Then it is refused as an invalid cursor (400), never a RecursionError (500)
+    with pytest.raises(errors.BadRequestError):
+        decode_cursor(cursor)
