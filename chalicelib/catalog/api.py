@@ -153,6 +153,7 @@ def asset_status(asset_id: str, caller: Caller) -> AssetView:
     access=SELLER,
     status=201,
     errors=[409],
+    body_required=["name", "category"],
 )
 def create_shop(body: ShopInput, caller: Caller) -> ShopView:
     return ShopView.of(shops.create_shop(caller, body))
@@ -274,6 +275,7 @@ def unfollow_shop(shop_id: str, caller: Caller) -> ShopView:
     tags=TAGS,
     response_model=FollowsPage,
     access=SIGNED_IN,
+    query=[QueryParam("limit", "page size"), QueryParam("cursor", "from the previous page")],
 )
 def my_follows(caller: Caller) -> FollowsPage:
     page = shops.followed_shops(caller, limit=_limit(), cursor=_query().get("cursor"))
@@ -366,7 +368,10 @@ def get_product(product_id: str) -> ProductDetail:
     tags=TAGS,
     response_model=SellerProductPage,
     access=SELLER,
-    query=[QueryParam("deleted", "include deleted products", schema={"type": "boolean"})],
+    query=[
+        QueryParam("deleted", "include deleted products", schema={"type": "boolean"}),
+        *[p for p in SEARCH_PARAMS if p.name in ("limit", "cursor")],
+    ],
 )
 def my_products(caller: Caller) -> SellerProductPage:
     query = _query()
@@ -388,6 +393,7 @@ def my_products(caller: Caller) -> SellerProductPage:
     summary="A shop's products, newest first",
     tags=TAGS,
     response_model=ProductPage,
+    query=[p for p in SEARCH_PARAMS if p.name in ("limit", "cursor", "sort")],
     errors=[404],
 )
 def shop_products(shop_id: str) -> ProductPage:

@@ -40,7 +40,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     try:
         payload = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         key = json.loads(payload)
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):  # RecursionError: nested too deep
         raise BadRequestError("Invalid pagination cursor") from None
     if _checksum(payload) != check or not isinstance(key, dict):
         raise BadRequestError("Invalid pagination cursor")

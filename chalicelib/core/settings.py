@@ -71,6 +71,9 @@ class PlatformSettings(BaseSettings):
     websocket_management_url: str = "http://127.0.0.1:4566/local"
 
     max_body_bytes: int = Field(default=1_048_576, gt=0)
+    # Deepest nesting of arrays/objects a JSON body or WebSocket frame may have; deeper
+    # input is refused (400 / an error frame) before it is decoded.
+    max_json_depth: int = Field(default=32, ge=2, le=256)
     page_size_default: int = Field(default=20, ge=1, le=100)
     page_size_max: int = Field(default=100, ge=1, le=1000)
     websocket_connection_ttl_seconds: int = Field(default=7200, gt=0)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.core.errors import BadRequestError, ValidationFailedError
+from chalicelib.core.settings import get_settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -34,14 +36,56 @@ def field_errors(error: ValidationError) -> list[dict[str, Any]]:
     return out
 
 
+# A JSON string literal (escapes included), and the characters that open or close a level.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\Z)', re.DOTALL)  # unterminated: to the end
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+class JsonTooDeepError(BadRequestError):
+    """JSON nested deeper than ``max_json_depth``."""
+
+    code = "JSON_TOO_DEEP"
+
+
+def json_depth_exceeds(text: str, limit: int) -> bool:
+    """True when ``text`` nests arrays/objects deeper than ``limit`` (brackets in strings
+    do not count). Linear and without recursion, so it is safe on any input size."""
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        if match.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def loads_bounded(raw: bytes | str, what: str = "Request body") -> Any:
+    """``json.loads`` that refuses nesting deeper than the ``max_json_depth`` setting
+    (a ``JsonTooDeepError``) before decoding; malformed JSON is a ``BadRequestError``."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise BadRequestError(f"{what} is not valid JSON: {exc}") from None
+    limit = get_settings().max_json_depth
+    if json_depth_exceeds(text, limit):
+        raise JsonTooDeepError(
+            f"{what} nests arrays/objects deeper than {limit} levels",
+            details={"max_depth": limit},
+        )
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequestError(f"{what} is not valid JSON: {exc}") from None
+
+
 def parse_json(raw: bytes | str | None) -> Any:
-    """Decode a JSON body; raises BadRequestError when it is empty or malformed."""
+    """Decode a JSON body; raises BadRequestError when it is empty, malformed or nested
+    deeper than the ``max_json_depth`` setting."""
     if raw is None or raw in (b"", ""):
         raise BadRequestError("Request body is required and must be JSON")
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequestError(f"Request body is not valid JSON: {exc}") from None
+    return loads_bounded(raw)
 
 
 def validate_model(model: type[ModelT], data: Any) -> ModelT:

@@ -111,7 +111,7 @@ def _query(name: str) -> str | None:
     request_model=RegisterRequest,
     response_model=AcceptedResponse,
     status=202,
-    errors=[429],
+    errors=[422, 429],
 )
 def register(body: RegisterRequest) -> AcceptedResponse:
     accounts.register(
@@ -132,7 +132,7 @@ def register(body: RegisterRequest) -> AcceptedResponse:
     tags=["identity"],
     request_model=CodeRequest,
     response_model=VerifiedResponse,
-    errors=[409, 429],
+    errors=[400, 409, 429],
 )
 def verify_email(body: CodeRequest) -> VerifiedResponse:
     account = accounts.verify_email(str(body.email), body.code, origin=_origin())
@@ -164,7 +164,7 @@ def resend_code(body: EmailRequest) -> AcceptedResponse:
     tags=["identity"],
     request_model=LoginRequest,
     response_model=TokenResponse,
-    errors=[429],
+    errors=[401, 403, 409, 429],
 )
 def login(body: LoginRequest) -> Response:
     return _token_response(accounts.login(str(body.email), body.password, origin=_origin()))
@@ -178,6 +178,7 @@ def login(body: LoginRequest) -> Response:
     tags=["identity"],
     request_model=RefreshRequest,
     response_model=TokenResponse,
+    errors=[401, 409],
 )
 def refresh(body: RefreshRequest) -> Response:
     token = body.refresh_token or _cookie(REFRESH_COOKIE)
@@ -240,7 +241,7 @@ def forgot_password(body: EmailRequest) -> AcceptedResponse:
     tags=["identity"],
     request_model=CodeRequest,
     response_model=ResetTokenResponse,
-    errors=[429],
+    errors=[400, 429],
 )
 def verify_reset_code(body: CodeRequest) -> ResetTokenResponse:
     issued = accounts.verify_reset_code(str(body.email), body.code, origin=_origin())
@@ -255,7 +256,7 @@ def verify_reset_code(body: CodeRequest) -> ResetTokenResponse:
     tags=["identity"],
     request_model=ResetPasswordRequest,
     status=204,
-    errors=[429],
+    errors=[401, 409, 422, 429],
 )
 def reset_password(body: ResetPasswordRequest) -> None:
     accounts.reset_password(body.reset_token, body.new_password, origin=_origin())
@@ -270,7 +271,7 @@ def reset_password(body: ResetPasswordRequest) -> None:
     access=SIGNED_IN,
     request_model=ChangePasswordRequest,
     response_model=TokenResponse,
-    errors=[429],
+    errors=[403, 409, 422, 429],
 )
 def change_password(caller: Caller, body: ChangePasswordRequest) -> Response:
     tokens = accounts.change_password(

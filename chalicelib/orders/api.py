@@ -23,7 +23,7 @@ from chalicelib.orders.schemas import (
 )
 from chalicelib.orders.service import checkout, orders, payments
 from chalicelib.web.access import SIGNED_IN, roles
-from chalicelib.web.routing import QueryParam, api_route
+from chalicelib.web.routing import HeaderParam, QueryParam, api_route
 
 bp = Blueprint(__name__)
 TAGS = ["orders"]
@@ -39,6 +39,12 @@ ADMIN_FILTERS = (
 )
 # An admin list filters on order statuses or payment statuses.
 LISTED_STATUSES = frozenset({*OrderStatus, *PaymentStatus})
+ORDER_STATUSES = frozenset(OrderStatus)
+STATUS = QueryParam(
+    "status",
+    "Only orders in this status",
+    schema={"type": "string", "enum": sorted(ORDER_STATUSES)},
+)
 
 
 def _query(name: str) -> str | None:
@@ -57,10 +63,10 @@ def _date(name: str) -> datetime | None:
         raise BadRequestError(f"{name} must be an ISO 8601 date-time") from None
 
 
-def _status() -> str | None:
+def _status(allowed: frozenset[str] = LISTED_STATUSES) -> str | None:
     status = _query("status")
-    if status is not None and status not in LISTED_STATUSES:
-        raise BadRequestError(f"status must be one of {', '.join(OrderStatus)}")
+    if status is not None and status not in allowed:
+        raise BadRequestError(f"status must be one of {', '.join(sorted(allowed))}")
     return status
 
 
@@ -75,6 +81,15 @@ def _status() -> str | None:
     access=SIGNED_IN,
     status=202,
     errors=[403, 409, 422, 503],
+    headers=[
+        HeaderParam(
+            "Idempotency-Key",
+            "Names this checkout: the same key again answers the same checkout (8-128 of "
+            "letters, digits, '-', '_', ':', '.')",
+            required=True,
+            schema={"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,128}$"},
+        )
+    ],
 )
 def place_checkout(body: CheckoutRequest, caller: Caller) -> CheckoutView:
     headers = bp.current_request.headers
@@ -107,11 +122,13 @@ def get_checkout(checkout_id: str, caller: Caller) -> CheckoutView:
     tags=TAGS,
     response_model=OrderPage,
     access=SIGNED_IN,
-    query=PAGE,
+    query=(*PAGE, STATUS),
+    errors=[400],
 )
 def my_orders(caller: Caller) -> OrderPage:
+    status = _status(ORDER_STATUSES)
     limit, cursor = page_limit(_query("limit")), _query("cursor")
-    return OrderPage.of(orders.my_orders(caller, limit=limit, cursor=cursor))
+    return OrderPage.of(orders.my_orders(caller, status=status, limit=limit, cursor=cursor))
 
 
 @api_route(
@@ -148,10 +165,11 @@ def cancel_order(order_id: str, caller: Caller) -> OrderView:
     tags=TAGS,
     response_model=OrderPage,
     access=roles("seller"),
-    query=(*PAGE, QueryParam("status", "Only this status")),
+    query=(*PAGE, STATUS),
+    errors=[400],
 )
 def shop_orders(caller: Caller) -> OrderPage:
-    status, limit, cursor = _status(), page_limit(_query("limit")), _query("cursor")
+    status, limit, cursor = _status(ORDER_STATUSES), page_limit(_query("limit")), _query("cursor")
     return OrderPage.of(orders.shop_orders(caller, status=status, limit=limit, cursor=cursor))
 
 
@@ -177,12 +195,13 @@ def update_status(order_id: str, body: StatusRequest, caller: Caller) -> OrderVi
     tags=TAGS,
     response_model=OrderPage,
     access=roles("admin"),
-    query=ADMIN_FILTERS,
+    query=(*ADMIN_FILTERS, QueryParam("shop_id", "Only this shop's orders")),
     errors=[400],
 )
 def admin_orders() -> OrderPage:
     page = orders.all_orders(
-        status=_status(),
+        shop_id=_query("shop_id"),
+        status=_status(ORDER_STATUSES),
         since=_date("from"),
         until=_date("to"),
         limit=page_limit(_query("limit")),
@@ -218,7 +237,7 @@ def admin_payments() -> PaymentPage:
     methods=["POST"],
     summary="Payment provider webhook (Stripe-Signature verified on the raw body)",
     tags=TAGS,
-    errors=[400],
+    errors=[400, 404, 409],
 )
 def webhook() -> dict[str, Any]:
     request = bp.current_request

@@ -55,7 +55,7 @@ def parse_plan(raw: str | None) -> dict[str, Any] | None:
         raise ForbiddenError("Fault plans are accepted on local and test stages only")
     try:
         plan = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
         raise ValidationFailedError("X-Fault-Plan must be a JSON object") from None
     if not isinstance(plan, dict):
         raise ValidationFailedError("X-Fault-Plan must be a JSON object")

@@ -133,7 +133,9 @@ class OrdersRepository(Protocol):
         """
         ...
 
-    def user_orders(self, user_id: str, *, limit: int, cursor: str | None) -> Page[Order]: ...
+    def user_orders(
+        self, user_id: str, *, status: str | None = None, limit: int, cursor: str | None
+    ) -> Page[Order]: ...
 
     def shop_orders(
         self, shop_id: str, *, status: str | None, limit: int, cursor: str | None
@@ -147,7 +149,10 @@ class OrdersRepository(Protocol):
         until: datetime | None,
         limit: int,
         cursor: str | None,
-    ) -> Page[Order]: ...
+        shop_id: str | None = None,
+    ) -> Page[Order]:
+        """With ``shop_id``: that shop's orders (its index), ``status`` filtering them."""
+        ...
 
     # ---------- payments ----------
     def get_payment(self, payment_id: str) -> Payment:
@@ -611,13 +616,17 @@ class DynamoOrdersRepository:
                 raise TransientStockError("Stock is busy; try again") from None
             raise
 
-    def user_orders(self, user_id: str, *, limit: int, cursor: str | None) -> Page[Order]:
+    def user_orders(
+        self, user_id: str, *, status: str | None = None, limit: int, cursor: str | None
+    ) -> Page[Order]:
+        # A Query of the user's own partition; the status filter reads only that partition.
         partition = models.user_orders_pk(user_id)
         return _page(
             models.Order.by_user.query(
                 partition,
                 scan_index_forward=False,
                 limit=limit,
+                filter_condition=(models.Order.status == status) if status else None,
                 last_evaluated_key=_start(cursor, "gsi1pk", partition),
             ),
             limit,
@@ -648,7 +657,24 @@ class DynamoOrdersRepository:
         until: datetime | None,
         limit: int,
         cursor: str | None,
+        shop_id: str | None = None,
     ) -> Page[Order]:
+        if shop_id:
+            # One shop's partition (gsi2, sorted by created#id like the others); a status
+            # filter reads only that shop's orders.
+            partition = models.shop_orders_pk(shop_id)
+            return _page(
+                models.Order.by_shop.query(
+                    partition,
+                    _range(models.Order.gsi2sk, since, until),
+                    scan_index_forward=False,
+                    limit=limit,
+                    filter_condition=(models.Order.status == status) if status else None,
+                    last_evaluated_key=_start(cursor, "gsi2pk", partition),
+                ),
+                limit,
+                _order,
+            )
         status_pk = models.orders_by_status_pk(status) if status else None
         return _list_all(
             models.Order, status_pk, models.ALL_ORDERS, since, until, limit, cursor, _order

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.core.caller import Role
-from chalicelib.core.errors import ValidationFailedError
+from chalicelib.core.errors import BadRequestError, ValidationFailedError
+from chalicelib.core.validation import JsonTooDeepError, loads_bounded
 
 USER_AGENT_MAX = 256  # characters kept of a client's User-Agent
 
@@ -67,10 +67,13 @@ class ClientMessage:
 
     @classmethod
     def parse(cls, connection_id: str, body: str | None) -> ClientMessage:
-        """Read a client frame; raises ValidationFailedError if it is not ``{"action": ...}``."""
+        """Read a client frame; raises ValidationFailedError if it is not ``{"action": ...}``
+        and JsonTooDeepError if it nests deeper than the ``max_json_depth`` setting."""
         try:
-            data = json.loads(body or "")
-        except ValueError:
+            data = loads_bounded(body or "", "Message")
+        except JsonTooDeepError:
+            raise
+        except BadRequestError:
             raise ValidationFailedError("Message must be a JSON object") from None
         if not isinstance(data, dict) or not isinstance(data.get("action"), str):
             raise ValidationFailedError('Message must be a JSON object with a string "action"')

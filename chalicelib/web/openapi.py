@@ -1,9 +1,15 @@
-"""OpenAPI 3.1 description built from the Chalice route table and each route's models."""
+"""OpenAPI 3.1 description built from the Chalice route table and each route's models.
+
+Every status a route can answer is listed with the error body schema: the route's own
+``errors=[...]`` plus the generic ones the edge adds (``generic_errors``). Pydantic's
+``$defs`` are hoisted into ``components/schemas`` (renamed when two models share a name),
+so every ``$ref`` resolves.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from chalice import Chalice
 from pydantic import BaseModel
@@ -42,12 +48,71 @@ ERROR_TEXT = {
 }
 
 
-def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in schema.pop("$defs", {}).items():
-        components[name] = definition
-    components[model.__name__] = schema
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+REF_PREFIX = "#/components/schemas/"
+PAGE_PARAMS = frozenset({"limit", "cursor"})
+
+
+def _rewrite_refs(node: Any, renamed: dict[str, str]) -> Any:
+    """``node`` with every ``$ref`` to a renamed schema pointing at its new name."""
+    if isinstance(node, dict):
+        out = {key: _rewrite_refs(value, renamed) for key, value in node.items()}
+        ref = out.get("$ref")
+        if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+            out["$ref"] = REF_PREFIX + renamed.get(ref[len(REF_PREFIX) :], ref[len(REF_PREFIX) :])
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(item, renamed) for item in node]
+    return node
+
+
+def _free_name(
+    name: str, schema: dict[str, Any], model: type[BaseModel], taken: dict[str, Any]
+) -> str:
+    """``name``, or a qualified one when another, different schema already has it."""
+    if taken.get(name, schema) == schema:
+        return name
+    capability = model.__module__.split(".")[1].title() if "." in model.__module__ else ""
+    for candidate in (f"{capability}{name}", *(f"{capability}{name}{n}" for n in range(2, 100))):
+        if taken.get(candidate, schema) == schema:
+            return candidate
+    raise ValueError(f"cannot name schema {name}")  # pragma: no cover - 100 homonyms
+
+
+def _schema_ref(
+    model: type[BaseModel],
+    components: dict[str, Any],
+    *,
+    mode: Literal["validation", "serialization"] = "validation",
+    required: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A ``$ref`` to ``model``'s schema in ``components`` (its ``$defs`` hoisted there)."""
+    schema = model.model_json_schema(ref_template=REF_PREFIX + "{model}", mode=mode)
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+    if required:
+        schema["required"] = sorted({*schema.get("required", []), *required})
+    # Two passes: names first (a def may refer to another), then the rewritten schemas.
+    renamed: dict[str, str] = {}
+    for name, definition in definitions.items():
+        renamed[name] = _free_name(name, definition, model, components)
+    own = _free_name(model.__name__, _rewrite_refs(schema, renamed), model, components)
+    for name, definition in definitions.items():
+        components[renamed[name]] = _rewrite_refs(definition, renamed)
+    components[own] = _rewrite_refs(schema, renamed)
+    return {"$ref": REF_PREFIX + own}
+
+
+def generic_errors(doc: RouteDoc) -> set[int]:
+    """Statuses the edge itself may answer for this route, whatever its view does."""
+    codes = {422, 500}  # 422: a query parameter the route does not declare
+    if doc.request_model is not None:
+        codes |= {400, 413, 415, 422}  # malformed or too deep JSON, too big, not JSON, invalid
+    if PAGE_PARAMS & {param.name for param in doc.query}:
+        codes.add(400)  # a bad limit or cursor
+    if doc.access != "public":
+        codes.add(401)
+        if doc.roles or doc.owner_param:
+            codes.add(403)
+    return codes
 
 
 def _error_ref() -> dict[str, Any]:
@@ -73,6 +138,16 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
                 "responses": {},
             }
             if doc:
+                for header in doc.headers:
+                    operation["parameters"].append(
+                        {
+                            "name": header.name,
+                            "in": "header",
+                            "required": header.required,
+                            "description": header.description,
+                            "schema": header.schema,
+                        }
+                    )
                 for param in doc.query:
                     operation["parameters"].append(
                         {
@@ -88,23 +163,26 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
                         "required": True,
                         "content": {
                             "application/json": {
-                                "schema": _schema_ref(doc.request_model, components)
+                                "schema": _schema_ref(
+                                    doc.request_model, components, required=doc.body_required
+                                )
                             }
                         },
                     }
                 ok: dict[str, Any] = {"description": "Success"}
                 if doc.response_model is not None:
                     ok["content"] = {
-                        doc.content_type: {"schema": _schema_ref(doc.response_model, components)}
+                        doc.content_type: {
+                            "schema": _schema_ref(
+                                doc.response_model, components, mode="serialization"
+                            )
+                        }
                     }
                 elif doc.content_type != "application/json":
                     ok["content"] = {doc.content_type: {"schema": {"type": "string"}}}
                 operation["responses"][str(doc.status)] = ok
-                codes = set(doc.errors) | {500}
-                if doc.request_model is not None:
-                    codes |= {400, 413, 415, 422}
+                codes = set(doc.errors) | generic_errors(doc)
                 if doc.access != "public":
-                    codes |= {401, 403}
                     operation["security"] = [{"bearer": []}]
                 if doc.access.startswith("owner:"):
                     codes.add(404)  # another account's resources are not found

@@ -17,7 +17,7 @@ from typing import Any
 from chalice import Blueprint, Chalice, Response
 from pydantic import BaseModel
 
-from chalicelib.core.errors import DomainError, UnauthorizedError
+from chalicelib.core.errors import DomainError, UnauthorizedError, ValidationFailedError
 from chalicelib.core.observability import logger
 from chalicelib.core.validation import parse_body
 from chalicelib.web.access import AccessRule, authorize, resolve
@@ -29,6 +29,16 @@ ROUTE_META_ATTR = "__bazaar_route__"
 @dataclass(frozen=True)
 class QueryParam:
     """A documented query-string parameter."""
+
+    name: str
+    description: str
+    required: bool = False
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass(frozen=True)
+class HeaderParam:
+    """A documented request header the route reads (e.g. ``Idempotency-Key``)."""
 
     name: str
     description: str
@@ -49,6 +59,11 @@ class RouteDoc:
     query: tuple[QueryParam, ...]
     errors: tuple[int, ...]
     content_type: str
+    headers: tuple[HeaderParam, ...] = ()
+    # Body fields the route requires though its (shared) model leaves them optional.
+    body_required: tuple[str, ...] = ()
+    owner_param: str | None = None
+    roles: tuple[str, ...] = ()
 
 
 def request_id_of(app_or_bp: Chalice | Blueprint) -> str | None:
@@ -73,12 +88,22 @@ def api_route(
     query: Sequence[QueryParam] = (),
     errors: Sequence[int] = (),
     content_type: str = "application/json",
+    headers: Sequence[HeaderParam] = (),
+    body_required: Sequence[str] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``view`` at ``path``. The view gets path params and, if declared, ``body``.
 
     ``access`` is the route's rule (``chalicelib.web.access``), checked before the body is
     read; a view with a ``caller`` parameter receives the authenticated ``Caller``. It
     returns a pydantic model, a JSON-able value, or a Chalice ``Response``.
+
+    ``errors`` lists the statuses the view itself can answer; the generic ones (400, 413,
+    415, 422 for a body or query; 401/403 from the access rule; 500) are added to the docs
+    by ``chalicelib.web.openapi``. ``headers`` documents request headers the view reads;
+    ``body_required`` marks body fields this route requires though the model does not.
+
+    ``query`` lists every query parameter the route reads: any other one is refused with
+    422 naming it (a filter is never silently ignored), and a missing required one too.
     """
     rule = resolve(access)
     doc = RouteDoc(
@@ -91,6 +116,10 @@ def api_route(
         query=tuple(query),
         errors=tuple(errors),
         content_type=content_type,
+        headers=tuple(headers),
+        body_required=tuple(body_required),
+        owner_param=rule.owner_param,
+        roles=tuple(rule.roles),
     )
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,6 +135,7 @@ def api_route(
                 caller = authorize(rule, request, path_params)
                 if wants_caller:
                     path_params["caller"] = caller
+                check_query(doc.query, request.query_params if request is not None else None)
                 if request_model is not None:
                     raw = request.raw_body if request is not None else None
                     path_params["body"] = parse_body(request_model, raw)
@@ -128,6 +158,31 @@ def api_route(
         return handle
 
     return decorate
+
+
+def check_query(declared: Sequence[QueryParam], params: Any) -> None:
+    """Raise ValidationFailedError (422) naming each query parameter the route does not
+    declare, and each declared required one that is missing or empty."""
+    given = set(params or {})
+    names = {param.name for param in declared}
+    problems = [
+        {"field": name, "message": "not a query parameter of this route", "type": "unknown"}
+        for name in sorted(given - names)
+    ]
+    problems += [
+        {"field": param.name, "message": "required query parameter", "type": "missing"}
+        for param in declared
+        if param.required and not (params or {}).get(param.name)
+    ]
+    if problems:
+        unknown = [p["field"] for p in problems if p["type"] == "unknown"]
+        missing = [p["field"] for p in problems if p["type"] == "missing"]
+        parts = []
+        if unknown:
+            parts.append(f"unknown query parameter(s) {', '.join(unknown)}")
+        if missing:
+            parts.append(f"missing query parameter(s) {', '.join(missing)}")
+        raise ValidationFailedError(f"Invalid request: {'; '.join(parts)}", details=problems)
 
 
 def _render(result: Any, status: int) -> Response:

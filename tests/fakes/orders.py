@@ -210,8 +210,14 @@ class InMemoryOrdersRepository:
             more = {"list": {"S": partition}, "after": {"S": key(page[-1])}}
         return Page(items=page, next_cursor=encode_cursor(more))
 
-    def user_orders(self, user_id: str, *, limit: int, cursor: str | None) -> Page[Order]:
-        mine = [o for o in self.orders.values() if o.user_id == user_id]
+    def user_orders(
+        self, user_id: str, *, status: str | None = None, limit: int, cursor: str | None
+    ) -> Page[Order]:
+        mine = [
+            o
+            for o in self.orders.values()
+            if o.user_id == user_id and (status is None or o.status == status)
+        ]
         return self._page(
             _newest_first(mine, _order_key), _order_key, f"USER#{user_id}", limit, cursor
         )
@@ -236,13 +242,17 @@ class InMemoryOrdersRepository:
         until: datetime | None,
         limit: int,
         cursor: str | None,
+        shop_id: str | None = None,
     ) -> Page[Order]:
         found = [
             o
             for o in self.orders.values()
-            if (status is None or o.status == status) and _within(_order_key(o), since, until)
+            if (status is None or o.status == status)
+            and (shop_id is None or o.shop_id == shop_id)
+            and _within(_order_key(o), since, until)
         ]
-        partition = f"ORDERS#{status}" if status else "ORDERS"
+        by_status = f"ORDERS#{status}" if status else "ORDERS"
+        partition = f"SHOP#{shop_id}" if shop_id else by_status
         return self._page(_newest_first(found, _order_key), _order_key, partition, limit, cursor)
 
     # ---------- payments ----------

@@ -140,3 +140,45 @@ def test_oversized_body_is_413_before_the_view_runs(client: Any) -> None:
     response = post(client, json.dumps({"name": "x" * 1_100_000, "quantity": 1}))
     assert response.status_code == 413
     assert error_of(response)["details"] == {"limit_bytes": 1_048_576}
+
+
+def test_json_nested_deeper_than_the_limit_is_a_400_not_a_crash(client: Any) -> None:
+    # Given a ~2 KB body of 1,000 nested arrays (deep enough to exhaust Python's recursion)
+    body = "[" * 1000 + "]" * 1000
+    # When it is posted to a JSON route
+    response = post(client, body)
+    # Then it is refused as malformed with the documented limit, not a 500
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "JSON_TOO_DEEP"
+    assert error["details"] == {"max_depth": 32}
+    assert "32 levels" in error["message"]
+
+
+def test_json_at_the_depth_limit_is_read_and_brackets_inside_strings_do_not_count(
+    client: Any,
+) -> None:
+    # Given a body 32 levels deep (the object is level 1) and a name full of brackets
+    nested: Any = 1
+    for _ in range(31):
+        nested = [nested]
+    body = json.dumps({"name": "[{" * 100, "quantity": nested})
+    # When it is posted; Then it is decoded and validated as usual (422: quantity not an int)
+    response = post(client, body)
+    assert response.status_code == 422
+    assert error_of(response)["details"][0]["field"] == "quantity"
+    # And one level deeper is refused before decoding
+    assert post(client, json.dumps({"name": "x", "quantity": [nested]})).status_code == 400
+
+
+def test_a_query_parameter_the_route_does_not_declare_is_a_422_naming_it(
+    client: Any,
+) -> None:
+    # Given a route that declares no query parameters
+    # When it is called with two
+    response = client.http.get("/things/lamp?status=PAID&shop=x")
+    # Then it is refused, naming both, instead of silently ignoring them
+    assert response.status_code == 422
+    error = error_of(response)
+    assert [d["field"] for d in error["details"]] == ["shop", "status"]
+    assert "shop, status" in error["message"]

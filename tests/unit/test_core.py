@@ -76,3 +76,26 @@ def test_every_domain_error_has_a_4xx_or_503_status() -> None:
         )
         assert 400 <= status < 500 or status == 503, error_type
     assert set(STATUS_BY_ERROR) == set(errors.DomainError.__subclasses__())
+
+
+def test_json_depth_counts_only_brackets_outside_strings() -> None:
+    from chalicelib.core.validation import json_depth_exceeds
+
+    # Given brackets inside strings, with escaped quotes and backslashes around them
+    tricky = r'{"a": "[[[\"{{{\\", "b": [["x]]]"]]}'
+    # Then only the real nesting (object, array, array = 3) counts
+    assert not json_depth_exceeds(tricky, 3)
+    assert json_depth_exceeds(tricky, 2)
+    assert json_depth_exceeds("[" * 40, 32)  # counted even when the JSON is unfinished
+    assert not json_depth_exceeds('"' + "[" * 40, 32)  # an unterminated string is not nesting
+
+
+def test_a_cursor_of_deeply_nested_json_is_a_bad_request_not_a_crash() -> None:
+    import base64
+
+    # Given a cursor whose payload is 1,000 nested arrays (issue 10 #2: nested JSON anywhere)
+    payload = b"[" * 1000 + b"]" * 1000
+    cursor = base64.urlsafe_b64encode(payload).decode().rstrip("=") + ".x"
+    # Then it is refused as an invalid cursor (400), never a RecursionError (500)
+    with pytest.raises(errors.BadRequestError):
+        decode_cursor(cursor)

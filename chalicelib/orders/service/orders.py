@@ -52,9 +52,13 @@ def order_for(caller: Caller, order_id: str) -> Order:
     return order
 
 
-def my_orders(caller: Caller, *, limit: int, cursor: str | None) -> Page[Order]:
-    """The caller's orders, newest first."""
-    return repository.get().user_orders(caller.account_id, limit=limit, cursor=cursor)
+def my_orders(
+    caller: Caller, *, status: str | None = None, limit: int, cursor: str | None
+) -> Page[Order]:
+    """The caller's orders, newest first (only those in ``status`` if given)."""
+    return repository.get().user_orders(
+        caller.account_id, status=status, limit=limit, cursor=cursor
+    )
 
 
 def shop_orders(
@@ -73,10 +77,11 @@ def all_orders(
     until: datetime | None,
     limit: int,
     cursor: str | None,
+    shop_id: str | None = None,
 ) -> Page[Order]:
-    """Every order (admin), newest first, by status and creation time."""
+    """Every order (admin), newest first, by status, creation time and shop."""
     return repository.get().all_orders(
-        status=status, since=since, until=until, limit=limit, cursor=cursor
+        status=status, since=since, until=until, limit=limit, cursor=cursor, shop_id=shop_id
     )
 
 

@@ -155,7 +155,7 @@ def test_openapi_documents_each_identity_route_with_its_rule(api: Any) -> None:
     me = spec["paths"]["/me"]["get"]
     assert me["x-access"] == "signed-in"
     assert me["security"] == [{"bearer": []}]
-    assert {"401", "403"} <= set(me["responses"])
+    assert "401" in me["responses"]  # 403 only where a role or owner rule applies
     login = spec["paths"]["/auth/login"]["post"]
     assert login["x-access"] == "public"
     assert "security" not in login

@@ -113,3 +113,46 @@ def test_a_deployed_stage_has_no_simulator_and_no_confirm_route() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     ).stdout.split("\n")
     assert out[:2] == ["['/payments/webhook']", "DependencyUnavailableError"]
+
+
+def test_order_lists_filter_by_declared_parameters_and_refuse_others(
+    aws_env: Deployment, http: Http
+) -> None:
+    # Given a shopper with a pending and a paid order at two shops, and an admin
+    from chalicelib.orders.domain import OrderStatus
+
+    shopper, token = http.person()
+    _, admin = http.person("admin")
+    shop_a, shop_b = f"shop-{uuid.uuid4().hex[:8]}", f"shop-{uuid.uuid4().hex[:8]}"
+    pending = stored_checkout(repository.get(), user_id=shopper, shops=(shop_a,)).orders[0]
+    paid = stored_checkout(repository.get(), user_id=shopper, shops=(shop_b,)).orders[0]
+    repository.get().move_order(paid, OrderStatus.PAID)
+
+    # When the shopper filters their orders by status; Then only those come back
+    response = http.call("GET", "/orders?status=PAID", token=token)
+    assert response.status_code == 200
+    assert [o["order_id"] for o in response.json_body["items"]] == [paid.order_id]
+    mine = http.call("GET", "/orders", token=token).json_body["items"]
+    assert {o["order_id"] for o in mine} == {pending.order_id, paid.order_id}
+    assert http.call("GET", "/orders?status=SHIPPING", token=token).status_code == 400
+
+    # When the admin filters all orders by shop; Then only that shop's
+    response = http.call("GET", f"/admin/orders?shop_id={shop_a}", token=admin)
+    assert response.status_code == 200
+    assert [o["order_id"] for o in response.json_body["items"]] == [pending.order_id]
+    both = http.call("GET", f"/admin/orders?shop_id={shop_b}&status=PAID", token=admin)
+    assert [o["order_id"] for o in both.json_body["items"]] == [paid.order_id]
+
+    # When a parameter the route does not declare is sent; Then 422 naming it
+    for path, who in (("/orders?shop_id=x", token), ("/admin/payments?shop_id=x", admin)):
+        refused = http.call("GET", path, token=who)
+        assert refused.status_code == 422, path
+        error = refused.json_body["error"]
+        assert error["details"] == [
+            {
+                "field": "shop_id",
+                "message": "not a query parameter of this route",
+                "type": "unknown",
+            }
+        ]
+        assert "shop_id" in error["message"]

@@ -180,6 +180,40 @@ def test_lists_are_newest_first_and_paged(repo: OrdersRepository) -> None:
     assert {p.payment_id for p in payments.items} >= {new.payment.payment_id for new in made}
 
 
+def test_lists_filter_by_status_and_shop_through_their_indexes(repo: OrdersRepository) -> None:
+    # Given a shopper's orders at two shops, one of them paid, and another shopper's order
+    start = clock.now() - timedelta(days=3)
+    made = [
+        stored_checkout(repo, user_id="u7", shops=(shop,), created_at=start + timedelta(days=n))
+        for n, shop in enumerate(("shop-x", "shop-y", "shop-x"))
+    ]
+    stored_checkout(repo, user_id="u8", shops=("shop-x",), created_at=start)
+    orders = [new.orders[0] for new in made]
+    repo.move_order(orders[2], OrderStatus.PAID)
+    # When the shopper lists their paid orders; Then only that one, paged on its own index
+    paid = repo.user_orders("u7", status="PAID", limit=10, cursor=None)
+    assert [o.order_id for o in paid.items] == [orders[2].order_id]
+    first = repo.user_orders("u7", status="PENDING", limit=1, cursor=None)
+    rest = repo.user_orders("u7", status="PENDING", limit=1, cursor=first.next_cursor)
+    assert [o.order_id for o in first.items + rest.items] == [
+        orders[1].order_id,
+        orders[0].order_id,
+    ]
+    # When the admin lists one shop's orders, by status and date too
+    shop_x = repo.all_orders(
+        shop_id="shop-x", status=None, since=start, until=None, limit=10, cursor=None
+    )
+    assert {o.order_id for o in shop_x.items} >= {orders[0].order_id, orders[2].order_id}
+    assert orders[1].order_id not in {o.order_id for o in shop_x.items}
+    paid_x = repo.all_orders(
+        shop_id="shop-x", status="PAID", since=None, until=None, limit=10, cursor=None
+    )
+    assert [o.order_id for o in paid_x.items] == [orders[2].order_id]
+    assert not repo.all_orders(
+        shop_id="shop-y", status="PAID", since=None, until=None, limit=10, cursor=None
+    ).items
+
+
 def test_payments_move_only_from_the_expected_statuses(repo: OrdersRepository) -> None:
     payment_id = stored_checkout(repo).payment.payment_id
     assert repo.set_task_token(payment_id, "token-1").task_token == "token-1"

@@ -134,3 +134,17 @@ def test_an_error_reply_to_a_gone_connection_forgets_it(
     # Then nothing is delivered and its record is removed
     assert sockets.sent == []
     assert connections.of_account("acc-1") == []
+
+
+def test_a_frame_nested_too_deep_gets_an_error_frame_back(
+    sockets: RecordingGateway, connections: InMemoryConnections
+) -> None:
+    # Given a frame of 1,000 nested arrays inside an echo (~2 KB)
+    body = '{"action": "echo", "data": ' + "[" * 1000 + "]" * 1000 + "}"
+    # When the client sends it
+    service.handle_message("c1", body)
+    # Then the connection stays and only an error frame naming the depth limit comes back
+    (reply,) = sockets.sent_to("c1")
+    error = error_of(reply)
+    assert error["code"] == "JSON_TOO_DEEP"
+    assert "32 levels" in error["message"]
