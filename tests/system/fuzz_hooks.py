@@ -1,14 +1,10 @@
 """Schemathesis hooks for ``test_api_fuzz`` (loaded through ``SCHEMATHESIS_HOOKS``).
 
-1. Path values the local cloud still routes differently from API Gateway are not generated:
+Path values the local cloud still routes differently from API Gateway are not generated:
 it decodes percent-escapes before routing, so ``%23``, ``%3F``, ``%2F``, ``%25`` and
 control characters such as ``%0A`` in a path segment reach another route (a 404 or 405
 no operation documents). That is issue 10 finding #10 (local cloud path decoding), owned
 and tested there; every other generated value still goes through.
-
-2. ``PATCH /products/{product_id}`` bodies with an explicit ``null`` are not sent: today
-that is a 500, issue 10 finding #3 (catalog nulls), fixed and tested by the catalog's own
-change; drop this filter when that lands.
 """
 
 from __future__ import annotations
@@ -28,14 +24,3 @@ def _routable(value: Any) -> bool:
 @schemathesis.hook
 def filter_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> bool:
     return all(_routable(value) for value in (path_parameters or {}).values())
-
-
-@schemathesis.hook
-def filter_body(context: Any, body: Any) -> bool:
-    operation = context.operation
-    if operation is not None and (operation.method.upper(), operation.path) == (
-        "PATCH",
-        "/products/{product_id}",
-    ):
-        return not (isinstance(body, dict) and None in body.values())  # finding #3
-    return True
