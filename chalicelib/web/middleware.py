@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Response
 from chalice.app import Request
@@ -27,6 +28,7 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
     """Wraps every REST request: refuses oversized bodies, normalises errors, logs one line."""
     started = time.perf_counter()
     request_id = str(request.context.get("requestId") or "")
+    start_log_context(request)
     logger.set_correlation_id(request_id or None)
     limit = get_settings().max_body_bytes
     declared = _declared_length(request)
@@ -58,6 +60,20 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
     metrics.add_metric(name=f"Api{response.status_code // 100}xx", unit=MetricUnit.Count, value=1)
     metrics.flush_metrics()
     return response
+
+
+def start_log_context(request: Request) -> None:
+    """A clean log context per request: no keys left by an earlier invocation.
+
+    The API Lambda is Chalice's handler, not a Powertools-decorated function, so nothing else
+    clears what a previous request (or, in the local cloud's one process, another function)
+    appended; the API's own Lambda context keys are added back, as
+    ``inject_lambda_context(clear_state=True)`` does for ``functions/``.
+    """
+    logger.clear_state()
+    context = getattr(request, "lambda_context", None)
+    if context is not None and getattr(context, "function_name", None):
+        logger.append_keys(**build_lambda_context_model(context).__dict__)
 
 
 def _normalise_error(response: Response, request_id: str) -> Response:
