@@ -53,7 +53,14 @@ def serve(config: LocalCloudConfig) -> int:
 
 
 def invoke(config: LocalCloudConfig, function: str, event_path: str) -> int:
-    event: Any = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    try:
+        event: Any = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except OSError as error:
+        print(f"invoke: cannot read the event file {event_path}: {error.strerror}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"invoke: {event_path} is not JSON: {error}", file=sys.stderr)
+        return 2
     from localcloud.cloud import LocalCloud
 
     config = config.model_copy(update={"aws_port": 0, "rest_port": 0, "ws_port": 0})
