@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Response
 from chalice.app import Request
@@ -72,8 +71,19 @@ def start_log_context(request: Request) -> None:
     """
     logger.clear_state()
     context = getattr(request, "lambda_context", None)
-    if context is not None and getattr(context, "function_name", None):
-        logger.append_keys(**build_lambda_context_model(context).__dict__)
+    keys = {
+        name: getattr(context, attribute, None) for name, attribute in _LAMBDA_CONTEXT_KEYS.items()
+    }
+    logger.append_keys(**{name: value for name, value in keys.items() if value is not None})
+
+
+# Powertools' names for the Lambda context's fields (what inject_lambda_context logs).
+_LAMBDA_CONTEXT_KEYS = {
+    "function_name": "function_name",
+    "function_memory_size": "memory_limit_in_mb",
+    "function_arn": "invoked_function_arn",
+    "function_request_id": "aws_request_id",
+}
 
 
 def _normalise_error(response: Response, request_id: str) -> Response:
