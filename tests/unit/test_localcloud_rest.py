@@ -147,3 +147,44 @@ def test_raw_target_without_werkzeug_keys_re_encodes_path_info() -> None:
 
 def test_raw_target_drops_the_scheme_and_host_of_an_absolute_form() -> None:
     assert raw_target({"RAW_URI": "http://127.0.0.1:8000/things/x?y=1"}) == "/things/x?y=1"
+
+
+def test_until_ready_a_websocket_handshake_answers_503_with_a_json_error() -> None:
+    import asyncio
+
+    import websockets
+    from websockets.exceptions import InvalidStatus
+
+    from localcloud.lambdas import LambdaRuntime
+    from localcloud.websocket import WebSocketGateway
+
+    # Given a WebSocket gateway whose cloud is still starting
+    accepting = threading.Event()
+    gateway = WebSocketGateway(
+        LambdaRuntime("us-east-1"),
+        {},
+        host="127.0.0.1",
+        port=0,
+        api_id="test",
+        stage="api",
+        accepting=accepting,
+    )
+    gateway.start()
+
+    async def handshake() -> Any:
+        async with websockets.connect(f"ws://127.0.0.1:{gateway.port}/", open_timeout=10) as ws:
+            return ws.response.status_code
+
+    try:
+        # When a client connects before it is ready
+        with pytest.raises(InvalidStatus) as refused:
+            asyncio.run(handshake())
+        # Then the handshake is refused with 503 and the JSON error body; once ready it opens
+        response = refused.value.response
+        assert response.status_code == 503
+        assert response.headers["Content-Type"] == "application/json"
+        assert json.loads(response.body)["error"]["code"] == "STARTING"
+        accepting.set()
+        assert asyncio.run(handshake()) == 101
+    finally:
+        gateway.stop()
