@@ -44,6 +44,7 @@ package: $(STAMP)
 ## invoke: run one handler with a sample event, e.g. make invoke FN=event-archive EVENT=events/event_archive_sqs.json
 invoke: $(STAMP)
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=events/<file>.json"; exit 2; }
+	@test -f "$(EVENT)" || { echo "no event file $(EVENT) (the samples: ls events/)"; exit 2; }
 	$(PY) -m localcloud invoke $(FN) $(EVENT)
 
 ## bench: measure start-up, cold import, latencies; writes bench/results.json

@@ -35,7 +35,7 @@ def start(workflow: str, as_of: str | None = None) -> dict[str, Any]:
     return {"workflow": workflow, "execution_arn": started["executionArn"], "as_of": when}
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return start(str(event.get("workflow", "")), event.get("as_of"))

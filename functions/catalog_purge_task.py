@@ -38,7 +38,7 @@ def run_task(event: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"unknown purge task {task!r}")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

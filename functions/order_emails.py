@@ -39,7 +39,7 @@ def email_record(record: BusRecord) -> dict[str, Any]:
     return email_once(event=record.body)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:

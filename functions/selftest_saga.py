@@ -35,7 +35,7 @@ def run_step(step: str, run: dict[str, Any], attempt: int) -> dict[str, Any]:
     return {"done": True, "step": step, "attempt": attempt}
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return run_step(event["step"], event.get("run") or {}, int(event.get("attempt") or 0))

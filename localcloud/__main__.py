@@ -8,28 +8,41 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localcloud.cloud import LocalCloud
-from localcloud.config import LocalCloudConfig
+# Before moto, Chalice and the app load (below, lazily): the banner's time counts them too.
+STARTED = time.perf_counter()
+
+if TYPE_CHECKING:
+    from localcloud.config import LocalCloudConfig
 
 
 def serve(config: LocalCloudConfig) -> int:
+    from localcloud.cloud import LocalCloud
+
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     cloud = LocalCloud(config)
     try:
-        endpoints = cloud.start()
-        if config.seed:
-            from localcloud import seed
-
-            print(f"seeded: {json.dumps(seed.seed_demo_data())}", flush=True)
+        # The REST and WebSocket ports answer 503 until the demo data is in; "ready" (the
+        # line tools wait for) is printed only then, with the time since this process began.
+        endpoints = cloud.start(hold=True, started=STARTED)
         print(f"AWS endpoint (moto): {endpoints.aws}", flush=True)
         print(f"REST API:            {endpoints.rest}   (docs: {endpoints.rest}/docs)", flush=True)
         print(f"WebSocket API:       {endpoints.websocket}", flush=True)
         print(f"@connections API:    {endpoints.websocket_management}", flush=True)
+        if config.seed:
+            from localcloud import seed
+
+            print("seeding demo data (the APIs answer 503 until it is done)", flush=True)
+            seeding = time.perf_counter()
+            counts = seed.seed_demo_data()
+            cloud.timings["seed_s"] = time.perf_counter() - seeding
+            print(f"seeded in {cloud.timings['seed_s']:.2f}s: {json.dumps(counts)}", flush=True)
+        cloud.open()
         print(f"localcloud ready in {cloud.timings['ready_s']:.2f}s (Ctrl-C stops)", flush=True)
         stop.wait()
     finally:
@@ -40,7 +53,16 @@ def serve(config: LocalCloudConfig) -> int:
 
 
 def invoke(config: LocalCloudConfig, function: str, event_path: str) -> int:
-    event: Any = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    try:
+        event: Any = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except OSError as error:
+        print(f"invoke: cannot read the event file {event_path}: {error.strerror}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"invoke: {event_path} is not JSON: {error}", file=sys.stderr)
+        return 2
+    from localcloud.cloud import LocalCloud
+
     config = config.model_copy(update={"aws_port": 0, "rest_port": 0, "ws_port": 0})
     cloud = LocalCloud(config)
     try:
@@ -65,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("function", help="function name, e.g. event-archive or api-handler")
     run.add_argument("event", help="path of a JSON event, e.g. events/event_archive_sqs.json")
     args = parser.parse_args(argv)
+    from localcloud.config import LocalCloudConfig
+
     config = LocalCloudConfig()
     if args.command == "invoke":
         return invoke(config, args.function, args.event)

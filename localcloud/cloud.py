@@ -16,7 +16,7 @@ import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from localcloud import clock, dynamodb
+from localcloud import clock, dynamodb, logs
 from localcloud.config import LocalCloudConfig
 from localcloud.deploy import Deployment, FunctionSpec, deploy
 from localcloud.front import AwsFront
@@ -94,10 +94,18 @@ class LocalCloud:
         self.endpoints: Endpoints | None = None
         self.timings: dict[str, float] = {}
         self.environment: dict[str, str] = {}
+        # The REST and WebSocket gateways answer 503 until this is set (``open``).
+        self.accepting = threading.Event()
+        self._started = time.perf_counter()
 
     # ---------- start ----------
-    def start(self) -> Endpoints:
-        started = time.perf_counter()
+    def start(self, *, hold: bool = False, started: float | None = None) -> Endpoints:
+        """Start everything; ``hold`` keeps the gateways answering 503 until ``open()``.
+
+        ``started`` is the ``time.perf_counter()`` the timings count from (default: now);
+        ``python -m localcloud serve`` passes its own start, so the banner is the real time.
+        """
+        started = self._started = time.perf_counter() if started is None else started
         cfg = self.config
         dynamodb.install()
         aws = _Server(
@@ -137,6 +145,9 @@ class LocalCloud:
         import app as api_module  # after the environment is set: settings load at import
 
         chalice_app = api_module.app
+        from chalicelib.core.observability import logger
+
+        logs.isolate_per_thread(logger)  # each thread logs like its own Lambda container
         chalice_app.websocket_api.session = _LocalEndpointSession(management_url, cfg.region)
         ws_routes = self._register_api_functions(chalice_app)
         self.websockets = WebSocketGateway(
@@ -146,13 +157,16 @@ class LocalCloud:
             port=cfg.ws_port,
             api_id="local-websocket",
             stage=cfg.api_stage,
+            accepting=self.accepting,
         )
         self.websockets.start()
         rest = _Server(
             "rest",
             cfg.host,
             cfg.rest_port,
-            RestGateway(chalice_app, stage=cfg.api_stage, timeout=30, memory=512),
+            RestGateway(
+                chalice_app, stage=cfg.api_stage, timeout=30, memory=512, ready=self.accepting
+            ),
         )
         self._servers.append(rest)
         rest.start()
@@ -177,8 +191,15 @@ class LocalCloud:
             websocket=f"ws://{cfg.host}:{self.websockets.port}",
             websocket_management=management_url,
         )
-        self.timings["ready_s"] = time.perf_counter() - started
+        self.timings["started_s"] = time.perf_counter() - started
+        if not hold:
+            self.open()
         return self.endpoints
+
+    def open(self) -> None:
+        """The gateways start answering; ``timings["ready_s"]`` is the time until now."""
+        self.timings["ready_s"] = time.perf_counter() - self._started
+        self.accepting.set()
 
     def _set_environment(self, aws_url: str, port: int) -> None:
         cfg = self.config

@@ -20,6 +20,15 @@ Here a Query reads only the items of its partition: the base table's own hash ma
 per-index map from hash-key value to items, built on first use and dropped after any
 write (moto changes items in place, so any write may move an item between partitions).
 moto still applies every key condition, filter, sort and page to those candidates.
+
+And it stops moto's memory growing with every read of a missing item: a table's items are
+a ``defaultdict`` keyed by hash key, and ``get_item`` (GetItem, BatchGetItem, conditions)
+on a table with a range key indexes it, so every hash key ever *asked for* got an empty
+entry, kept forever (``delete_item`` also left one behind). Catalog search reads one
+``COUNT#<partition>`` item per word and filter of the query, so each anonymous search with
+new words left a few hundred bytes per word (with long random queries, ~290 KB a search
+during a fuzz run; 2.4 GB in the end). Here a read of a missing hash key answers None
+without inserting, and a delete drops the hash key once its last item is gone.
 """
 
 from __future__ import annotations
@@ -105,7 +114,35 @@ def install() -> None:
         finally:
             del self.all_items
 
+    get_item = Table.get_item
+    delete_item = Table.delete_item
+
+    @functools.wraps(get_item)
+    def get_item_without_inserting(
+        self: Table,
+        hash_key: DynamoType,
+        range_key: DynamoType | None = None,
+        projection_expression: list[list[str]] | None = None,
+    ) -> Item | None:
+        if range_key and hash_key not in self.items:
+            return None  # moto's self.items[hash_key][range_key] would insert {} for it
+        return get_item(self, hash_key, range_key, projection_expression)
+
+    @functools.wraps(delete_item)
+    def delete_item_and_empty_key(
+        self: Table, hash_key: DynamoType, range_key: DynamoType | None
+    ) -> Item | None:
+        if range_key and hash_key not in self.items:
+            return None
+        try:
+            return delete_item(self, hash_key, range_key)
+        finally:
+            if range_key and hash_key in self.items and not self.items[hash_key]:
+                del self.items[hash_key]
+
     DynamoHandler.call_action = call_action_alone  # type: ignore[method-assign]
+    Table.get_item = get_item_without_inserting  # type: ignore[method-assign]
+    Table.delete_item = delete_item_and_empty_key  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.query = query_one_partition  # type: ignore[method-assign]
     _installed = True

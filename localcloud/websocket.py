@@ -77,8 +77,13 @@ class WebSocketGateway:
         api_id: str,
         stage: str,
         selection_key: str = "action",
+        accepting: threading.Event | None = None,
     ) -> None:
         self.runtime = runtime
+        # Set once the local cloud is ready (demo data seeded); until then handshakes get 503.
+        self.accepting = accepting if accepting is not None else threading.Event()
+        if accepting is None:
+            self.accepting.set()
         self.routes = routes
         self.host = host
         self.port = port
@@ -176,6 +181,20 @@ class WebSocketGateway:
         return not result.failed, result.payload
 
     async def _connect(self, socket: ServerConnection, request: Request) -> Response | None:
+        if not self.accepting.is_set():
+            starting = {
+                "error": {
+                    "code": "STARTING",
+                    "message": "The local cloud is starting; try again shortly",
+                    "details": None,
+                    "request_id": str(uuid.uuid4()),
+                }
+            }
+            response = socket.respond(503, json.dumps(starting))
+            del response.headers["Content-Type"]
+            response.headers["Content-Type"] = "application/json"
+            response.headers["Retry-After"] = "1"
+            return response
         conn_id = new_connection_id()
         _, _, query = request.path.partition("?")
         single: dict[str, str] = {}

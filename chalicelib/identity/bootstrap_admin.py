@@ -14,6 +14,10 @@ import argparse
 import getpass
 import sys
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+from pynamodb.exceptions import PynamoDBException
+
 from chalicelib.core.caller import Role
 from chalicelib.core.errors import DomainError
 from chalicelib.core.settings import get_settings
@@ -40,6 +44,21 @@ def main(argv: list[str] | None = None) -> int:
         "--allow-additional", action="store_true", help="create it even if an admin exists"
     )
     args = parser.parse_args(argv)
+    try:
+        return _bootstrap(args)
+    except ValidationError as error:
+        print(f"bootstrap_admin: invalid BAZAAR_* settings: {error}", file=sys.stderr)
+    except (BotoCoreError, ClientError, PynamoDBException) as error:
+        cause = getattr(error, "cause", None) or error  # pynamodb wraps botocore's error
+        print(
+            f"bootstrap_admin: cannot reach the identity table ({cause}). Set AWS credentials "
+            "and AWS_REGION (or AWS_ENDPOINT_URL for the local cloud) and BAZAAR_IDENTITY_TABLE.",
+            file=sys.stderr,
+        )
+    return 3
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
     settings = get_settings()
     if admin.admin_exists() and not args.allow_additional:
         print("An admin already exists; promote users through the API.", file=sys.stderr)

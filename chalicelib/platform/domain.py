@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -13,6 +13,10 @@ class Check:
     ok: bool
     latency_ms: float | None = None
     error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"ok": true, "latency_ms": …}`` or ``{"ok": false, "error": …}``."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.core.settings import get_settings
 from chalicelib.platform import repository
 from chalicelib.platform.domain import Health, StatusReport
@@ -20,6 +22,32 @@ def check_health() -> Health:
 
 
 def status_report() -> StatusReport:
-    """The service and stage this API runs as (no component reports a status yet)."""
+    """The service, its stage, and one component per capability: its tables answer or not.
+
+    Each component is ``{"ok": bool, "checks": {"table:<name>": {"ok", "latency_ms" |
+    "error"}}}`` (the platform's component also checks the event bus). One DescribeTable per
+    table, so it stays cheap.
+    """
     settings = get_settings()
-    return StatusReport(service=settings.service_name, stage=settings.stage)
+    dependencies = repository.get()
+    tables = {
+        "platform": (
+            settings.connections_table,
+            settings.event_archive_table,
+            settings.idempotency_table,
+        ),
+        "identity": (settings.identity_table,),
+        "catalog": (settings.catalog_table, settings.search_table),
+        "cart": (settings.carts_table,),
+        "orders": (settings.orders_table,),
+    }
+    components: dict[str, dict[str, Any]] = {}
+    for name, names in tables.items():
+        checks = {f"table:{table}": dependencies.table(table) for table in names}
+        if name == "platform":
+            checks[f"bus:{settings.event_bus_name}"] = dependencies.bus(settings.event_bus_name)
+        components[name] = {
+            "ok": all(check.ok for check in checks.values()),
+            "checks": {key: check.as_dict() for key, check in checks.items()},
+        }
+    return StatusReport(service=settings.service_name, stage=settings.stage, components=components)

@@ -27,6 +27,7 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
     """Wraps every REST request: refuses oversized bodies, normalises errors, logs one line."""
     started = time.perf_counter()
     request_id = str(request.context.get("requestId") or "")
+    start_log_context(request)
     logger.set_correlation_id(request_id or None)
     limit = get_settings().max_body_bytes
     declared = _declared_length(request)
@@ -58,6 +59,31 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
     metrics.add_metric(name=f"Api{response.status_code // 100}xx", unit=MetricUnit.Count, value=1)
     metrics.flush_metrics()
     return response
+
+
+def start_log_context(request: Request) -> None:
+    """A clean log context per request: no keys left by an earlier invocation.
+
+    The API Lambda is Chalice's handler, not a Powertools-decorated function, so nothing else
+    clears what a previous request (or, in the local cloud's one process, another function)
+    appended; the API's own Lambda context keys are added back, as
+    ``inject_lambda_context(clear_state=True)`` does for ``functions/``.
+    """
+    logger.clear_state()
+    context = getattr(request, "lambda_context", None)
+    keys = {
+        name: getattr(context, attribute, None) for name, attribute in _LAMBDA_CONTEXT_KEYS.items()
+    }
+    logger.append_keys(**{name: value for name, value in keys.items() if value is not None})
+
+
+# Powertools' names for the Lambda context's fields (what inject_lambda_context logs).
+_LAMBDA_CONTEXT_KEYS = {
+    "function_name": "function_name",
+    "function_memory_size": "memory_limit_in_mb",
+    "function_arn": "invoked_function_arn",
+    "function_request_id": "aws_request_id",
+}
 
 
 def _normalise_error(response: Response, request_id: str) -> Response:

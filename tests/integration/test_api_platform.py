@@ -31,7 +31,8 @@ def test_status_lists_registered_components(api: Any) -> None:
     body = api.http.get("/status").json_body
     assert body["service"] == "bazaar"
     assert body["stage"] == "test"
-    assert isinstance(body["components"], dict)
+    assert set(body["components"]) == {"platform", "identity", "catalog", "cart", "orders"}
+    assert all(component["ok"] for component in body["components"].values())
 
 
 def test_openapi_is_valid_and_covers_every_route(api: Any) -> None:

@@ -221,3 +221,62 @@ def test_queries_follow_items_that_move_between_index_partitions() -> None:
         assert by_status("PENDING") == ["line0", "line1", "line4", "line5"]
         assert by_status("PAID") == ["line2"]
         assert of_order("o1") == ["line1", "line5"]
+
+
+# ---------- memory: reads of missing items leave nothing behind ----------
+def _hash_keys(table_name: str) -> int:
+    """How many hash keys moto's table holds (its ``items`` defaultdict)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends["123456789012"]["us-east-1"]
+    return len(backend.get_table(table_name).items)
+
+
+def test_anonymous_searches_with_new_words_do_not_grow_the_search_table(
+    aws_env: Any, api: Any
+) -> None:
+    # Given the deployed search table, read once so any lazy set-up is done
+    from chalicelib.core.settings import get_settings
+
+    table = get_settings().search_table
+    assert api.http.get("/products?q=warmup").status_code == 200
+    before = _hash_keys(table)
+    # When N anonymous searches each ask for words and filters nobody has used
+    searches = 60
+    for n in range(searches):
+        words = " ".join(f"w{n}x{k}" for k in range(5))
+        response = api.http.get(f"/products?q={words}&tags=t{n}&colors=c{n}&brand=b{n}")
+        assert response.status_code == 200
+    # Then moto's table holds no more hash keys than before (each missing COUNT# item read
+    # used to leave an empty entry behind: 8 per search here)
+    assert _hash_keys(table) == before
+
+
+def test_a_missing_item_read_or_deleted_leaves_no_entry(client: Any) -> None:
+    # Given a table with a range key
+    client.create_table(
+        TableName="ranged",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(TableName="ranged", Item={"pk": {"S": "a"}, "sk": {"S": "1"}})
+    # When missing items are read, batch-read and deleted, and the one item deleted
+    for n in range(20):
+        key = {"pk": {"S": f"missing{n}"}, "sk": {"S": "1"}}
+        assert "Item" not in client.get_item(TableName="ranged", Key=key)
+        client.batch_get_item(RequestItems={"ranged": {"Keys": [key]}})
+        client.delete_item(TableName="ranged", Key=key)
+    client.delete_item(TableName="ranged", Key={"pk": {"S": "a"}, "sk": {"S": "1"}})
+    # Then moto holds no entry for any of those hash keys
+    assert _hash_keys("ranged") == 0
+    # and reads and writes still answer as before
+    client.put_item(TableName="ranged", Item={"pk": {"S": "a"}, "sk": {"S": "2"}})
+    got = client.get_item(TableName="ranged", Key={"pk": {"S": "a"}, "sk": {"S": "2"}})
+    assert got["Item"]["sk"] == {"S": "2"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 import websockets
 from botocore.exceptions import ClientError
 
+from localcloud import process
 from tests.fixtures.cloud import RunningCloud, wait_for
 
 pytestmark = pytest.mark.system
@@ -59,6 +61,44 @@ def test_unknown_route_wrong_method_and_big_body_get_json_errors(cloud: RunningC
     huge = httpx.request("GET", f"{cloud.rest}/health", content=b"x" * (1_048_576 + 1))
     assert huge.status_code == 413
     assert huge.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize(
+    ("segment", "product_id"), [("%3F", "?"), ("%23", "#"), ("%0A", "\n"), ("caf%C3%A9", "café")]
+)
+def test_an_encoded_path_segment_is_a_product_id_not_the_list(
+    cloud: RunningCloud, segment: str, product_id: str
+) -> None:
+    # Given the product route /products/{product_id} and the list at /products
+    # When the id is an encoded character API Gateway would pass decoded
+    response = httpx.get(f"{cloud.rest}/products/{segment}")
+    # Then the product route answers: the catalog's 404, not the list or the gateway's 404
+    assert response.status_code == 404
+    body = response.json()
+    assert "items" not in body
+    assert body["error"]["code"] == "NOT_FOUND"
+    assert body["error"]["details"] == {"product_id": product_id}
+
+
+def test_a_fresh_seeded_cloud_signs_in_the_demo_shopper_on_its_first_request() -> None:
+    # Given a fresh local cloud that seeds the demo data
+    started = process.start({"LOCALCLOUD_SEED": "true"}, timeout=180)
+    try:
+        output = "".join(started.output)
+        # When the first request after "ready" signs in as the demo shopper
+        response = httpx.post(f"{started.endpoints['rest']}/auth/login", json=DEMO_SHOPPER)
+    finally:
+        assert started.stop() == 0
+    # Then it succeeds: seeding finished before the ports served anything
+    assert response.status_code == 200, response.text
+    assert response.json()["access_token"]
+    # and the banner's time covers the seeding and is no more than what we measured outside
+    seeded = re.search(r"seeded in ([0-9.]+)s", output)
+    ready = re.search(r"localcloud ready in ([0-9.]+)s", output)
+    assert seeded, output
+    assert ready, output
+    assert output.index("seeded in") < output.index("localcloud ready")
+    assert float(seeded.group(1)) <= float(ready.group(1)) <= started.startup_s
 
 
 def test_openapi_and_docs_are_served(cloud: RunningCloud) -> None:

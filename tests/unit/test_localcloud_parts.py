@@ -158,3 +158,39 @@ def test_scheduler_fires_each_schedule_when_it_falls_due() -> None:
     ]
     assert scheduler.run_now("hourly").failed is False
     assert fired[-1][0] == "hourly"
+
+
+def test_each_thread_has_its_own_log_context_once_isolated() -> None:
+    import io
+    import json
+    import logging
+    import threading
+
+    from aws_lambda_powertools import Logger
+
+    from localcloud.logs import isolate_per_thread
+
+    # Given a Powertools logger isolated per thread (what the local cloud does to Bazaar's)
+    log = Logger(service="isolation-test", level="INFO", logger_handler=logging.NullHandler())
+    stream = io.StringIO()
+    capture = logging.StreamHandler(stream)
+    capture.setFormatter(log.registered_formatter)
+    log._logger.addHandler(capture)
+    isolate_per_thread(log)
+    isolate_per_thread(log)  # idempotent
+
+    # When one thread (a saga step) appends keys while another (the API) logs
+    def saga_step() -> None:
+        log.append_keys(checkout_id="co-1", step="reserve")
+        log.info("step")
+
+    worker = threading.Thread(target=saga_step)
+    worker.start()
+    worker.join(timeout=10)
+    log.info("request")
+
+    # Then the API's line carries none of the step's keys
+    lines = {line["message"]: line for line in map(json.loads, stream.getvalue().splitlines())}
+    assert lines["step"]["checkout_id"] == "co-1"
+    assert "checkout_id" not in lines["request"]
+    assert lines["request"]["service"] == "isolation-test"

@@ -10,6 +10,7 @@ import boto3
 from chalicelib.identity import tokens
 from chalicelib.identity.models import OTP_SK, OtpChallenge, otp_pk
 from localcloud.deploy import Deployment
+from tests.fixtures.http import ApiClient
 from tests.integration.identity.conftest import (
     PASSWORD,
     get,
@@ -116,3 +117,31 @@ def test_refresh_cookie_works_without_a_body_token(api: Any) -> None:
     assert response.status_code == 200
     missing = post(api, "/auth/refresh", {})
     assert missing.status_code == 422
+
+
+def test_refresh_with_only_the_cookie_needs_no_body(api: Any) -> None:
+    # Given a signed-in member whose browser holds only the refresh cookie
+    member = sign_up(api)
+    client = ApiClient(api)
+    cookie = {"Cookie": f"bazaar_refresh={member.refresh}"}
+    # When it refreshes with no body at all
+    response = client.call("POST", "/auth/refresh", None, headers=cookie)
+    # Then it gets a new pair; an empty or blank body works the same with the new cookie
+    assert response.status_code == 200, response.body
+    again = client.call(
+        "POST",
+        "/auth/refresh",
+        b"  ",
+        headers={"Cookie": f"bazaar_refresh={response.json_body['refresh_token']}"},
+    )
+    assert again.status_code == 200, again.body
+    # and a body that is there is still validated; no token anywhere is still 422
+    assert client.call("POST", "/auth/refresh", b"[", headers=cookie).status_code == 400
+    assert client.call("POST", "/auth/refresh", None).status_code == 422
+
+
+def test_the_refresh_body_stays_documented(api: Any) -> None:
+    operation = api.http.get("/openapi.json").json_body["paths"]["/auth/refresh"]["post"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/RefreshRequest"}
+    assert {"200", "400", "401", "422"} <= set(operation["responses"])

@@ -51,7 +51,32 @@ def test_health_is_not_ok_when_a_table_does_not_answer(dependencies: FakeDepende
     assert failed == {f"table:{archive}": {"ok": False, "error": "ResourceNotFoundException"}}
 
 
-def test_status_names_the_service_and_stage() -> None:
-    # When the status is asked for; Then it names the service and stage, with no components
+def test_status_names_the_service_and_stage_and_each_capability(
+    dependencies: FakeDependencies,
+) -> None:
+    # When the status is asked for
     body = StatusResponse.model_validate(service.status_report(), from_attributes=True)
-    assert body.model_dump() == {"service": "bazaar", "stage": "test", "components": {}}
+    # Then it names the service and stage, and one component per capability, all answering
+    assert (body.service, body.stage) == ("bazaar", "test")
+    assert set(body.components) == {"platform", "identity", "catalog", "cart", "orders"}
+    assert all(component["ok"] for component in body.components.values())
+    identity = get_settings().identity_table
+    assert body.components["identity"]["checks"] == {
+        f"table:{identity}": {"ok": True, "latency_ms": 1.0}
+    }
+    assert f"bus:{get_settings().event_bus_name}" in body.components["platform"]["checks"]
+
+
+def test_a_capability_whose_table_does_not_answer_is_not_ok(
+    dependencies: FakeDependencies,
+) -> None:
+    # Given the search table gone
+    dependencies.down.add(get_settings().search_table)
+    # When the status is asked for
+    components = service.status_report().components
+    # Then only the catalog component is not ok, naming the table and the error
+    assert [name for name, c in components.items() if not c["ok"]] == ["catalog"]
+    failed = {k: v for k, v in components["catalog"]["checks"].items() if not v["ok"]}
+    assert failed == {
+        f"table:{get_settings().search_table}": {"ok": False, "error": "ResourceNotFoundException"}
+    }
