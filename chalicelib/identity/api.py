@@ -7,15 +7,12 @@ the answer from ``schemas``. Rules and errors live in ``service/``, storage in
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from chalice import Blueprint, Response
 
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ValidationFailedError
 from chalicelib.core.pagination import page_limit
 from chalicelib.core.settings import get_settings
-from chalicelib.core.validation import parse_body
 from chalicelib.identity.domain import Account
 from chalicelib.identity.schemas import (
     AcceptedResponse,
@@ -39,7 +36,7 @@ from chalicelib.identity.schemas import (
 )
 from chalicelib.identity.service import accounts, addresses, admin
 from chalicelib.web.access import SIGNED_IN, owner, roles
-from chalicelib.web.routing import ROUTE_META_ATTR, QueryParam, api_route
+from chalicelib.web.routing import QueryParam, api_route
 
 bp = Blueprint(__name__)
 ADMIN = roles("admin")
@@ -179,14 +176,12 @@ def login(body: LoginRequest) -> Response:
     methods=["POST"],
     summary="Trade a refresh token (body or cookie) for a new pair; each works once",
     tags=["identity"],
+    request_model=RefreshRequest,
+    body_optional=True,  # with only the cookie, no body is needed
     response_model=TokenResponse,
     errors=[401, 409],
 )
-def refresh() -> Response:
-    # The body is optional: with only the cookie, no body (or an empty one) is fine, so the
-    # view reads it itself instead of ``api_route(request_model=...)`` (which needs one).
-    raw = bp.current_request.raw_body
-    body = parse_body(RefreshRequest, raw) if raw and raw.strip() else RefreshRequest()
+def refresh(body: RefreshRequest) -> Response:
     token = body.refresh_token or _cookie(REFRESH_COOKIE)
     if not token:
         raise ValidationFailedError(
@@ -194,14 +189,6 @@ def refresh() -> Response:
             details=[{"field": "refresh_token", "message": "required", "type": "missing"}],
         )
     return _token_response(accounts.refresh(token))
-
-
-# OpenAPI still describes the (optional) body's schema.
-setattr(
-    refresh,
-    ROUTE_META_ATTR,
-    replace(getattr(refresh, ROUTE_META_ATTR), request_model=RefreshRequest),
-)
 
 
 @api_route(

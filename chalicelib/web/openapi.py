@@ -160,7 +160,7 @@ def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
                     )
                 if doc.request_model is not None:
                     operation["requestBody"] = {
-                        "required": True,
+                        "required": not doc.body_optional,
                         "content": {
                             "application/json": {
                                 "schema": _schema_ref(

@@ -62,6 +62,8 @@ class RouteDoc:
     headers: tuple[HeaderParam, ...] = ()
     # Body fields the route requires though its (shared) model leaves them optional.
     body_required: tuple[str, ...] = ()
+    # No body (or a blank one) is the request model with its defaults.
+    body_optional: bool = False
     owner_param: str | None = None
     roles: tuple[str, ...] = ()
 
@@ -90,6 +92,7 @@ def api_route(
     content_type: str = "application/json",
     headers: Sequence[HeaderParam] = (),
     body_required: Sequence[str] = (),
+    body_optional: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``view`` at ``path``. The view gets path params and, if declared, ``body``.
 
@@ -100,7 +103,9 @@ def api_route(
     ``errors`` lists the statuses the view itself can answer; the generic ones (400, 413,
     415, 422 for a body or query; 401/403 from the access rule; 500) are added to the docs
     by ``chalicelib.web.openapi``. ``headers`` documents request headers the view reads;
-    ``body_required`` marks body fields this route requires though the model does not.
+    ``body_required`` marks body fields this route requires though the model does not;
+    with ``body_optional`` a request without a body (or a blank one) gets the request
+    model's defaults.
 
     ``query`` lists every query parameter the route reads: any other one is refused with
     422 naming it (a filter is never silently ignored), and a missing required one too.
@@ -118,6 +123,7 @@ def api_route(
         content_type=content_type,
         headers=tuple(headers),
         body_required=tuple(body_required),
+        body_optional=body_optional,
         owner_param=rule.owner_param,
         roles=tuple(rule.roles),
     )
@@ -138,7 +144,10 @@ def api_route(
                 check_query(doc.query, request.query_params if request is not None else None)
                 if request_model is not None:
                     raw = request.raw_body if request is not None else None
-                    path_params["body"] = parse_body(request_model, raw)
+                    if body_optional and not (raw or b"").strip():
+                        path_params["body"] = request_model()
+                    else:
+                        path_params["body"] = parse_body(request_model, raw)
                 return _render(view(**path_params), status)
             except DomainError as error:
                 response = error_response(error, request_id)
