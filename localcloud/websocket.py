@@ -267,7 +267,7 @@ class WebSocketGateway:
         if isinstance(frame, str):
             try:
                 body = json.loads(frame)
-            except ValueError:
+            except (ValueError, RecursionError):  # unreadable (or absurdly deep): $default
                 body = None
             if isinstance(body, dict):
                 key = body.get(self.selection_key)
