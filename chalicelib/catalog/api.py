@@ -52,7 +52,7 @@ from chalicelib.core.caller import Caller
 from chalicelib.core.pagination import page_limit
 from chalicelib.core.validation import validate_model
 from chalicelib.web.access import SIGNED_IN, roles
-from chalicelib.web.routing import QueryParam, api_route
+from chalicelib.web.routing import QueryParam, api_route, query_of
 
 bp = Blueprint(__name__)
 SELLER = roles("seller")
@@ -62,9 +62,7 @@ TAGS = ["catalog"]
 
 
 def _query() -> dict[str, str]:
-    request = bp.current_request
-    raw = request.query_params if request is not None else None
-    return dict(raw or {})
+    return query_of(bp)
 
 
 def _limit() -> int:

@@ -22,7 +22,7 @@ from chalice import Blueprint
 from chalicelib.core.errors import DependencyUnavailableError, NotFoundError, ValidationFailedError
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import ResponseModel
-from chalicelib.web.routing import QueryParam, api_route
+from chalicelib.web.routing import QueryParam, api_route, query_of
 
 CODE = re.compile(r"\b(\d{6,10})\b")
 bp = Blueprint(__name__)
@@ -132,8 +132,7 @@ def messages_for(address: str, data: dict[str, Any] | None = None) -> list[dict[
     errors=[400, 503],
 )
 def dev_mailbox() -> MailboxResponse:
-    params = bp.current_request.query_params
-    address = params.get("email") if params else None
+    address = query_of(bp).get("email")
     if not address:
         raise ValidationFailedError(
             "email is required",

@@ -36,7 +36,7 @@ from chalicelib.identity.schemas import (
 )
 from chalicelib.identity.service import accounts, addresses, admin
 from chalicelib.web.access import SIGNED_IN, owner, roles
-from chalicelib.web.routing import QueryParam, api_route
+from chalicelib.web.routing import QueryParam, api_route, query_of
 
 bp = Blueprint(__name__)
 ADMIN = roles("admin")
@@ -96,9 +96,7 @@ def _accepted() -> AcceptedResponse:
 
 
 def _query(name: str) -> str | None:
-    params = bp.current_request.query_params
-    value = params.get(name) if params else None
-    return str(value) if value is not None else None
+    return query_of(bp).get(name)
 
 
 # ---------- sign-up and verification ----------

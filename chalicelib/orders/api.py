@@ -23,7 +23,7 @@ from chalicelib.orders.schemas import (
 )
 from chalicelib.orders.service import checkout, orders, payments
 from chalicelib.web.access import SIGNED_IN, roles
-from chalicelib.web.routing import HeaderParam, QueryParam, api_route
+from chalicelib.web.routing import HeaderParam, QueryParam, api_route, query_of
 
 bp = Blueprint(__name__)
 TAGS = ["orders"]
@@ -48,9 +48,7 @@ STATUS = QueryParam(
 
 
 def _query(name: str) -> str | None:
-    params: Any = bp.current_request.query_params or {}
-    value = params.get(name)
-    return str(value) if value not in (None, "") else None
+    return query_of(bp).get(name) or None
 
 
 def _date(name: str) -> datetime | None:

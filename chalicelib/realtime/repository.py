@@ -43,6 +43,8 @@ class DynamoConnections:
         return [_connection(item) for item in models.Connection.by_user.query(account_id)]
 
     def all(self) -> Iterator[Connection]:
+        # A full pass is the point of the scheduled sweep (connections-cleanup); requests
+        # read an account's connections through the by-user index.
         for item in models.Connection.scan():
             yield _connection(item)
 

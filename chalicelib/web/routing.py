@@ -169,6 +169,13 @@ def api_route(
     return decorate
 
 
+def query_of(app_or_bp: Chalice | Blueprint) -> dict[str, str]:
+    """The query string of the request being handled (empty without one); ``api_route``
+    has already refused any name the route does not declare."""
+    request = app_or_bp.current_request
+    return dict(request.query_params or {}) if request is not None else {}
+
+
 def check_query(declared: Sequence[QueryParam], params: Any) -> None:
     """Raise ValidationFailedError (422) naming each query parameter the route does not
     declare, and each declared required one that is missing or empty."""
