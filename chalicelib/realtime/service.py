@@ -103,6 +103,11 @@ def send_to_account(account_id: str, payload: dict[str, Any]) -> int:
     return sum(send(connection.connection_id, payload) for connection in connections)
 
 
+def is_online(account_id: str) -> bool:
+    """Whether the account has at least one open connection (by the by-user index)."""
+    return bool(repository.get().of_account(account_id))
+
+
 def remove_stale_connections() -> dict[str, int]:
     """Delete records past their lifetime or whose connection API Gateway reports gone;
     how many were checked and removed."""
