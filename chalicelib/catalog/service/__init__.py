@@ -14,6 +14,10 @@ Checkout (orders)
     ``prepare_redemption(...) -> Redemption`` (``.applied``, ``.write(transaction)`` adds
     the code's two conditional counters to the checkout's transaction, ``.refused()``),
     ``release_code(code, user_id=)``; ``shops.get_shop`` / ``shops.DEFAULT_SETTINGS``.
+Chat and notifications
+    ``shops.staff_of(shop_id)`` (the accounts that act for the shop),
+    ``shops.get_shop(shop_id).settings["channels"]`` (the shop's notification channels),
+    ``shops.shop_of_seller(account_id)``.
 """
 
 from __future__ import annotations

@@ -42,6 +42,14 @@ def shop_of_seller(account_id: str) -> Shop | None:
     return repository.get().shop_of_seller(account_id)
 
 
+def staff_of(shop_id: str) -> list[str]:
+    """The accounts that act for a shop (chat answers, shop notifications): today its
+    seller; branch admins join this list when branches have their own accounts. Empty
+    for an unknown shop."""
+    shop = get_shop(shop_id)
+    return [shop.owner_id] if shop is not None else []
+
+
 def visible_shop(shop_id: str) -> Shop:
     """A shop shoppers may see; NotFoundError for deleted, banned or unknown shops."""
     shop = get_shop(shop_id)
