@@ -53,7 +53,7 @@ def summary(values: list[float]) -> dict[str, float]:
 # The cold-start yardstick: the libraries every Bazaar Lambda needs, imported bare.
 BASELINE_IMPORT = "import boto3, chalice, pynamodb.models, aws_lambda_powertools, pydantic"
 API_IMPORT = "import app"
-# What validating settings at import (pydantic-settings, as every entry point does) adds to it.
+# What validating settings at import (pydantic models, as every entry point does) adds to it.
 SETTINGS_IMPORT = (
     f"{BASELINE_IMPORT}; from chalicelib.core.settings import get_settings; get_settings()"
 )
@@ -111,7 +111,7 @@ def cold_start() -> dict[str, Any]:
             "cpu": round(api["cpu_median_ms"] / baseline["cpu_median_ms"], 2),
             "target": COLD_START_TARGET,
             # The share no API module can go under while it validates its settings
-            # with pydantic-settings at import.
+            # with pydantic at import.
             "settings_floor_wall": round(settings["median_ms"] / baseline["median_ms"], 2),
             "settings_floor_cpu": round(settings["cpu_median_ms"] / baseline["cpu_median_ms"], 2),
         },

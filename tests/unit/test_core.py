@@ -99,3 +99,28 @@ def test_a_cursor_of_deeply_nested_json_is_a_bad_request_not_a_crash() -> None:
     # Then it is refused as an invalid cursor (400), never a RecursionError (500)
     with pytest.raises(errors.BadRequestError):
         decode_cursor(cursor)
+
+
+def test_settings_come_from_the_environment_by_name_alias_and_json() -> None:
+    # Given an environment naming fields by prefix (any case), by alias and as JSON
+    environ = {
+        "bazaar_stage": "dev",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "BAZAAR_CART_MAX_LINES": "7",
+        "BAZAAR_RATE_LIMIT_LOGIN": '{"per_email": 3, "per_ip": 9, "window_seconds": 60}',
+        "UNRELATED": "x",
+    }
+    # When the settings are read from it
+    settings = Settings.from_environment(environ)
+    # Then each value is validated into its field
+    assert settings.stage == "dev"
+    assert settings.aws_region == "eu-west-1"
+    assert settings.cart_max_lines == 7
+    assert settings.rate_limit_login.per_ip == 9
+
+
+def test_settings_from_a_bad_environment_say_which_variable() -> None:
+    with pytest.raises(ValueError, match="BAZAAR_RATE_LIMIT_LOGIN must be a JSON object"):
+        Settings.from_environment({"BAZAAR_RATE_LIMIT_LOGIN": "ten"})
+    with pytest.raises(ValidationError, match="cart_max_lines"):
+        Settings.from_environment({"BAZAAR_CART_MAX_LINES": "lots"})
