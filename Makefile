@@ -7,12 +7,12 @@ OUT        ?= out
 FN         ?=
 EVENT      ?=
 
-.PHONY: dev test lint fmt package invoke bench clean localstack-test
+.PHONY: dev test lint fmt package invoke bench clean localstack-test routes
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PY_VERSION) >/dev/null 2>&1 || { echo "need $(PY_VERSION) on PATH"; exit 1; }
 	test -x $(PY) || $(PY_VERSION) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 (package) needs pip<26.3
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -36,6 +36,11 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+## routes: rewrite chalicelib/route_index.json after adding or changing a route (app.py
+## registers routes from it and imports each capability on its first request)
+routes: $(STAMP)
+	$(PY) -m scripts.route_index
 
 ## package: SAM template + deployment.zip for AWS in $(OUT)/ (see README "Deploy to AWS")
 package: $(STAMP)

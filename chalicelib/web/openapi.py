@@ -14,6 +14,7 @@ from typing import Any, Literal
 from chalice import Chalice
 from pydantic import BaseModel
 
+from chalicelib.web.lazy import load_all_routes
 from chalicelib.web.routing import ROUTE_META_ATTR, RouteDoc
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -120,7 +121,9 @@ def _error_ref() -> dict[str, Any]:
 
 
 def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
-    """The OpenAPI document of every route registered on ``app``."""
+    """The OpenAPI document of every route registered on ``app`` (lazily registered ones
+    are loaded first)."""
+    load_all_routes(app)
     components: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, Any] = {}
     for path in sorted(app.routes):

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +16,7 @@ from chalice.test import Client
 
 from chalicelib.core.errors import ConflictError, RateLimitedError
 from chalicelib.core.validation import RequestModel, ResponseModel
+from chalicelib.web.lazy import INDEX_PATH, read_index
 from chalicelib.web.middleware import http_middleware
 from chalicelib.web.routing import api_route
 
@@ -182,3 +187,69 @@ def test_a_query_parameter_the_route_does_not_declare_is_a_422_naming_it(
     error = error_of(response)
     assert [d["field"] for d in error["details"]] == ["shop", "status"]
     assert "shop, status" in error["message"]
+
+
+# ---------- the API's routes, registered from the index and loaded on first use ----------
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(probe: str) -> str:
+    env = {**os.environ, "BAZAAR_STAGE": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    return subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_the_route_index_matches_the_blueprints() -> None:
+    # Given the index app.py registers routes from, and the blueprints themselves
+    probe = (
+        "import json\n"
+        "from chalicelib.api_modules import API_MODULES, DEV_MODULES\n"
+        "from chalicelib.web.lazy import build_index\n"
+        "print(json.dumps(build_index(API_MODULES + DEV_MODULES)))\n"
+    )
+    # When the index is built afresh (in its own interpreter: it registers every blueprint)
+    fresh = json.loads(_run(probe))
+    # Then it is the stored one
+    stored = json.loads(INDEX_PATH.read_text())
+    assert fresh == stored, "chalicelib/route_index.json is stale: run `make routes`"
+
+
+def test_a_cold_api_imports_a_capability_with_its_first_request() -> None:
+    # Given a fresh API module
+    probe = (
+        "import sys, app\n"
+        "from chalice.test import Client\n"
+        "loaded = lambda: sorted(m for m in ('chalicelib.catalog.service.browse',"
+        " 'chalicelib.orders.repository', 'chalicelib.cart.models') if m in sys.modules)\n"
+        "print('BEFORE', loaded())\n"
+        "with Client(app.app) as client:\n"
+        "    answer = client.http.get('/products/no-such-id')\n"
+        "print('AFTER', loaded())\n"
+        "print('STATUS', answer.status_code)\n"
+    )
+    # When it starts and then answers a request to the catalog
+    said = dict(
+        line.split(" ", 1) for line in _run(probe).splitlines() if line.split(" ")[0].isupper()
+    )
+    before, after, status = said["BEFORE"], said["AFTER"], said["STATUS"]
+    # Then nothing of the capabilities was imported at start, and the catalog's code (and
+    # only what it needs) with the first request, which its real route answered
+    assert before == "[]"
+    assert after == "['chalicelib.catalog.service.browse']"
+    # No AWS in this probe: the real route ran and mapped the failure (a stand-in cannot)
+    assert status in {"404", "500", "503"}
+
+
+def test_every_route_is_registered_before_any_capability_loads() -> None:
+    import app
+
+    index = read_index()
+    indexed = {
+        (route.path, route.method)
+        for module in app.capabilities.module_names
+        for route in index[module]
+    }
+    app.capabilities.load_all()
+    routed = {(path, method) for path, methods in app.app.routes.items() for method in methods}
+    assert routed == indexed

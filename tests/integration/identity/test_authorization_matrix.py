@@ -59,6 +59,7 @@ MATRIX: list[tuple[str, str, frozenset[str]]] = [
 def identity_routes() -> set[tuple[str, str]]:
     import app
 
+    app.capabilities.load_all()
     return {
         (method, path)
         for path, methods in app.app.routes.items()
