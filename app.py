@@ -5,6 +5,7 @@ from chalice.app import WebsocketEvent
 
 from chalicelib.cart.api import bp as cart_bp
 from chalicelib.catalog.api import bp as catalog_bp
+from chalicelib.chat.api import bp as chat_bp  # also registers the chat.* WebSocket actions
 from chalicelib.core import observability
 from chalicelib.core.settings import get_settings
 from chalicelib.identity import service as identity_service
@@ -27,6 +28,7 @@ app.register_blueprint(identity_bp)
 app.register_blueprint(catalog_bp)
 app.register_blueprint(cart_bp)
 app.register_blueprint(orders_bp)
+app.register_blueprint(chat_bp)
 if get_settings().is_local:  # development scaffolding: local and test stages only
     from chalicelib.dev import payments as dev_payments
     from chalicelib.dev.mailbox import bp as mailbox_bp

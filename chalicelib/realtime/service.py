@@ -22,7 +22,9 @@ from chalicelib.core.errors import (
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 from chalicelib.realtime import gateway, repository
-from chalicelib.realtime.domain import ClientMessage, Connection, Presence
+from chalicelib.realtime.domain import ClientMessage as ClientMessage
+from chalicelib.realtime.domain import Connection
+from chalicelib.realtime.domain import Presence as Presence
 
 ActionHandler = Callable[[ClientMessage], None]
 _actions: dict[str, ActionHandler] = {}
