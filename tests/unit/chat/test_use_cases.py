@@ -129,7 +129,8 @@ def test_a_resent_client_message_id_is_stored_once_and_acked_with_the_same_id(
     first = send("ann", cid, "c-1", "once")
     again = send("ann", cid, "c-1", "once")
     # Then one message is stored, the second answer is the first message, delivered once
-    assert again.duplicate is True and first.duplicate is False
+    assert again.duplicate is True
+    assert first.duplicate is False
     assert again.message.message_id == first.message.message_id
     assert len(world.chat.messages_after(cid, None, limit=10)) == 1
     assert len(world.frames(shop, "chat.message")) == 1
@@ -157,7 +158,8 @@ def test_sent_messages_are_announced_for_notifications(world: World, bus: Any) -
 def test_message_ids_grow_in_the_order_messages_are_stored(world: World) -> None:
     cid = start(world)
     ids = [send("ann" if n % 2 else "seller-1", cid, f"c-{n}").message.message_id for n in range(6)]
-    assert ids == sorted(ids) and len(set(ids)) == 6
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 6
 
 
 def test_too_long_empty_or_blocked_messages_are_refused(world: World) -> None:
@@ -201,7 +203,7 @@ def test_reading_drops_unread_counts_and_the_receipt_reaches_both_sides(
     cid = start(world)
     shop, phone = world.connect("shop", "seller-1"), world.connect("phone", "ann")
     sent = [send("seller-1", cid, f"s-{n}", connection_id=shop).message for n in range(3)]
-    side, page, total = service.inbox(SHOPPER, limit=10, cursor=None)
+    _side, page, total = service.inbox(SHOPPER, limit=10, cursor=None)
     assert (page.items[0].unread_for(Side.SHOPPER), total) == (3, 3)
     # When the shopper has read up to the second
     receipt = service.read("ann", cid, sent[1].message_id)
@@ -211,7 +213,8 @@ def test_reading_drops_unread_counts_and_the_receipt_reaches_both_sides(
     assert (mine["unread"], mine["unread_total"]) == (1, 1)
     (theirs,) = world.frames(shop, "chat.read")
     assert theirs["up_to_message_id"] == sent[1].message_id
-    assert theirs["reader_id"] == "ann" and "unread" not in theirs
+    assert theirs["reader_id"] == "ann"
+    assert "unread" not in theirs
     assert service.inbox(SHOPPER, limit=10, cursor=None)[2] == 1
     assert "chat.read" in bus.names()
     # And reading an earlier message does not move the mark back
