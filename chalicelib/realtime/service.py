@@ -169,13 +169,13 @@ def remove_stale_connections() -> dict[str, int]:
 def handle_message(connection_id: str, body: str | None) -> None:
     """Dispatch one client frame; errors go back to the sender as an ``error`` message.
 
-    Every frame is counted against the connection's rate limit (which also reads the
-    connection's account) before it is read; a frame over the size limit is refused
-    unread.
+    Every frame counts against the connection's rate limit (counting also reads the
+    connection's account); then a frame over the size limit is refused unread (413), an
+    unreadable one (422), one over the rate limit (429, its ``request_id`` echoed).
     """
     request: Any = None
     try:
-        connection = _count_frame(connection_id)
+        connection, over_limit = _count_frame(connection_id)
         _check_size(body)
         message = ClientMessage.parse(
             connection_id,
@@ -184,6 +184,8 @@ def handle_message(connection_id: str, body: str | None) -> None:
             role=connection.role if connection else None,
         )
         request = message.payload.get("request_id")
+        if over_limit is not None:
+            raise over_limit
         handler = _actions.get(message.action)
         if handler is None:
             raise ValidationFailedError(
@@ -209,23 +211,24 @@ def error_frame(error: DomainError, request_id: Any = None) -> dict[str, Any]:
     return frame
 
 
-def _count_frame(connection_id: str) -> Connection | None:
+def _count_frame(connection_id: str) -> tuple[Connection | None, RateLimitedError | None]:
+    """Count the frame; the connection's record and, over the limit, the error to answer."""
     settings = get_settings()
     window_length = settings.websocket_rate_limit_window_seconds
     moment = clock.epoch(clock.now())
     window = moment // window_length
     connection, count = repository.get().count_frame(connection_id, window)
-    if count > settings.websocket_rate_limit_frames:
-        raise RateLimitedError(
-            f"At most {settings.websocket_rate_limit_frames} frames per connection every "
-            f"{window_length} s; slow down",
-            retry_after=max(1, (window + 1) * window_length - moment),
-            details={
-                "limit": settings.websocket_rate_limit_frames,
-                "window_seconds": window_length,
-            },
-        )
-    return connection
+    if count <= settings.websocket_rate_limit_frames:
+        return connection, None
+    return connection, RateLimitedError(
+        f"At most {settings.websocket_rate_limit_frames} frames per connection every "
+        f"{window_length} s; slow down",
+        retry_after=max(1, (window + 1) * window_length - moment),
+        details={
+            "limit": settings.websocket_rate_limit_frames,
+            "window_seconds": window_length,
+        },
+    )
 
 
 def _check_size(body: str | None) -> None:
