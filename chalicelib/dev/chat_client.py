@@ -47,6 +47,9 @@ class ChatClient:
         self.cursor: str | None = None  # the last message id seen
         self.pending: dict[str, str] = {}  # client message id → text, until acked
         self.line: asyncio.Future[str] | None = None  # the stdin line being read
+        # A message stored while a resume runs can come live and in the replay: ids are
+        # unique, so show each once.
+        self.seen: set[str] = set()
 
     # ---------- REST ----------
     def sign_in(self) -> None:
@@ -93,7 +96,9 @@ class ChatClient:
             f"/conversations/{self.conversation_id}/messages", params={"limit": 10}
         )
         for message in reversed(page.json()["items"]):
-            self.print_message(message)
+            if message["message_id"] not in self.seen:
+                self.seen.add(message["message_id"])
+                self.print_message(message)
             self.cursor = max(self.cursor or "", message["message_id"])
 
     def show_presence(self) -> None:
@@ -193,8 +198,11 @@ class ChatClient:
                 message = frame["message"]
                 if message["conversation_id"] != self.conversation_id:
                     continue
+                if message["message_id"] in self.seen:
+                    continue
+                self.seen.add(message["message_id"])
                 self.print_message(message)
-                self.cursor = message["message_id"]
+                self.cursor = max(self.cursor or "", message["message_id"])
                 if message["sender_id"] != self.account_id:
                     read = {
                         "action": "chat.read",
@@ -204,6 +212,7 @@ class ChatClient:
                     await socket.send(json.dumps(read))
             elif kind == "chat.sent":
                 self.pending.pop(frame["client_message_id"], None)
+                self.seen.add(frame["message"]["message_id"])
                 self.cursor = max(self.cursor or "", frame["message"]["message_id"])
             elif kind == "chat.typing":
                 print(f"  ({frame['side']} is typing…)")
