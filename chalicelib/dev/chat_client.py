@@ -50,6 +50,7 @@ class ChatClient:
         # A message stored while a resume runs can come live and in the replay: ids are
         # unique, so show each once.
         self.seen: set[str] = set()
+        self.unread: str | None = None  # the newest message of the other side not marked read
 
     # ---------- REST ----------
     def sign_in(self) -> None:
@@ -185,6 +186,18 @@ class ChatClient:
         }
         await socket.send(json.dumps(frame))
 
+    async def mark_read(self, socket: Any) -> None:
+        """One chat.read up to the newest message of the other side (every frame counts
+        against the connection's rate limit)."""
+        if self.unread:
+            read = {
+                "action": "chat.read",
+                "conversation_id": self.conversation_id,
+                "up_to_message_id": self.unread,
+            }
+            self.unread = None
+            await socket.send(json.dumps(read))
+
     async def keepalive(self, socket: Any) -> None:
         while True:
             await asyncio.sleep(KEEPALIVE_SECONDS)
@@ -204,12 +217,9 @@ class ChatClient:
                 self.print_message(message)
                 self.cursor = max(self.cursor or "", message["message_id"])
                 if message["sender_id"] != self.account_id:
-                    read = {
-                        "action": "chat.read",
-                        "conversation_id": self.conversation_id,
-                        "up_to_message_id": message["message_id"],
-                    }
-                    await socket.send(json.dumps(read))
+                    self.unread = message["message_id"]
+                    if not frame.get("replayed"):  # a replay is marked read once, at its end
+                        await self.mark_read(socket)
             elif kind == "chat.sent":
                 self.pending.pop(frame["client_message_id"], None)
                 self.seen.add(frame["message"]["message_id"])
@@ -220,6 +230,7 @@ class ChatClient:
                 print(f"  (seen by the {frame['side']})")
             elif kind == "chat.resumed" and frame["replayed"]:
                 print(f"  ({frame['replayed']} missed message(s) above)")
+                await self.mark_read(socket)
             elif kind == "error":
                 print(f"  ! {frame['error']['code']}: {frame['error']['message']}")
 
