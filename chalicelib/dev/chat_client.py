@@ -42,6 +42,7 @@ class ChatClient:
         self.args = args
         self.http = httpx.Client(base_url=args.rest, timeout=30)
         self.token = ""
+        self.refresh_token = ""
         self.account_id = ""
         self.conversation_id = ""
         self.cursor: str | None = None  # the last message id seen
@@ -60,9 +61,21 @@ class ChatClient:
         )
         response = self.http.post("/auth/login", json={"email": email, "password": password})
         response.raise_for_status()
-        self.token = response.json()["access_token"]
+        self._use(response.json())
+
+    def refresh(self) -> None:
+        """A fresh access token for the next connection (they last 15 minutes)."""
+        response = self.http.post("/auth/refresh", json={"refresh_token": self.refresh_token})
+        if response.status_code == 200:
+            self._use(response.json())
+        else:  # the session ended: sign in again
+            self.sign_in()
+
+    def _use(self, tokens: dict[str, Any]) -> None:
+        self.token = tokens["access_token"]
+        self.refresh_token = tokens["refresh_token"]
+        self.account_id = tokens["account"]["account_id"]
         self.http.headers["Authorization"] = f"Bearer {self.token}"
-        self.account_id = self.http.get("/me").json()["account_id"]
 
     def choose_conversation(self) -> None:
         if self.args.conversation:
@@ -140,7 +153,7 @@ class ChatClient:
             except (OSError, websockets.ConnectionClosed, websockets.InvalidStatus) as error:
                 print(f"(connection lost: {error}; reconnecting)")
             await asyncio.sleep(min(2**attempt, 30))
-            self.sign_in()  # a fresh access token for the next connection
+            self.refresh()
             url = f"{self.args.ws}/?token={self.token}"
         print("giving up")
 
