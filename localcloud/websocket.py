@@ -35,6 +35,8 @@ from websockets.http11 import Request, Response
 from localcloud.lambdas import LambdaRuntime
 
 MAX_MESSAGE_BYTES = 128 * 1024
+# How long a post to a connection whose $connect succeeded waits for its handshake to finish.
+OPENING_WAIT_SECONDS = 5.0
 
 
 @dataclass
@@ -91,6 +93,9 @@ class WebSocketGateway:
         self.stage = stage
         self.selection_key = selection_key
         self._connections: dict[str, _Connection] = {}
+        # Connections whose $connect succeeded and whose handshake is finishing: their record
+        # exists (others may already post to them), the socket is not served yet.
+        self._opening: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: Server | None = None
@@ -229,6 +234,8 @@ class WebSocketGateway:
         if not 200 <= status < 300:
             body = "Forbidden" if status in (401, 403) else "Connection rejected"
             return socket.respond(status, body + "\n")
+        with self._lock:
+            self._opening[conn_id] = threading.Event()
         socket.bazaar_connection = _Connection(  # type: ignore[attr-defined]
             connection_id=conn_id, socket=socket, source_ip=source_ip, user_agent=user_agent
         )
@@ -238,6 +245,9 @@ class WebSocketGateway:
         conn: _Connection = socket.bazaar_connection  # type: ignore[attr-defined]
         with self._lock:
             self._connections[conn.connection_id] = conn
+            opening = self._opening.pop(conn.connection_id, None)
+        if opening is not None:
+            opening.set()
         close_code, reason = 1000, ""
         try:
             async for frame in socket:
@@ -302,11 +312,27 @@ class WebSocketGateway:
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)  # type: ignore[arg-type]
 
+    def _live(self, connection_id: str) -> _Connection | None:
+        """The open connection; one whose $connect succeeded a moment ago is waited for
+        (bounded): on API Gateway a connection is open once $connect answered 2xx, and a
+        message sent to it at once (another participant's, a receipt) must not be lost."""
+        with self._lock:
+            conn = self._connections.get(connection_id)
+            opening = self._opening.get(connection_id)
+        if conn is not None or opening is None:
+            return conn
+        opening.wait(timeout=OPENING_WAIT_SECONDS)
+        with self._lock:
+            conn = self._connections.get(connection_id)
+            if conn is None:  # the handshake never finished
+                self._opening.pop(connection_id, None)
+        return conn
+
     def post(self, connection_id: str, data: bytes) -> int:
         """POST @connections/{id}: 200, 410 (gone) or 413 (too large)."""
         if len(data) > MAX_MESSAGE_BYTES:
             return 413
-        conn = self._connections.get(connection_id)
+        conn = self._live(connection_id)
         if conn is None:
             return 410
         try:
@@ -321,7 +347,7 @@ class WebSocketGateway:
 
     def describe(self, connection_id: str) -> dict[str, Any] | None:
         """GET @connections/{id}: the connection's description, None if gone."""
-        conn = self._connections.get(connection_id)
+        conn = self._live(connection_id)
         if conn is None:
             return None
         # Wire names of the GetConnection output (boto3 shows them capitalised).
@@ -333,7 +359,7 @@ class WebSocketGateway:
 
     def close(self, connection_id: str) -> bool:
         """DELETE @connections/{id}: close it (``$disconnect`` follows); False if gone."""
-        conn = self._connections.get(connection_id)
+        conn = self._live(connection_id)
         if conn is None:
             return False
         try:

@@ -6,6 +6,8 @@ the content type and a byte-size range, and read through time-limited GET URLs.
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError
+
 from chalicelib.catalog.domain import UploadGrant
 from chalicelib.core import aws
 from chalicelib.core.settings import get_settings
@@ -35,6 +37,16 @@ def read_at_most(key: str, limit: int) -> bytes:
     data: bytes = body.read(limit + 1)
     body.close()
     return data
+
+
+def read_if_present(key: str, limit: int) -> bytes | None:
+    """Like ``read_at_most``; None when there is no object under ``key``."""
+    try:
+        return read_at_most(key, limit)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return None
+        raise
 
 
 def put(key: str, data: bytes, content_type: str) -> None:

@@ -123,6 +123,14 @@ class PlatformSettings(EnvironmentSettings):
     page_size_default: int = Field(default=20, ge=1, le=100)
     page_size_max: int = Field(default=100, ge=1, le=1000)
     websocket_connection_ttl_seconds: int = Field(default=7200, gt=0)
+    # Last seen per account (written when its connection closes).
+    presence_table: str = "bazaar-local-presence"
+    # A client frame larger than this gets an error frame (API Gateway's frame limit is
+    # 32 KB; its message limit 128 KB).
+    websocket_max_frame_bytes: int = Field(default=16_384, ge=1024, le=131_072)
+    # Frames one connection may send per fixed window; more get a RATE_LIMITED error frame.
+    websocket_rate_limit_frames: int = Field(default=30, ge=1)
+    websocket_rate_limit_window_seconds: int = Field(default=10, ge=1, le=3600)
 
     @field_validator("aws_endpoint_url")
     @classmethod
@@ -285,7 +293,17 @@ class OrdersSettings(PlatformSettings):
         return "stripe" if self.stripe_api_key is not None else "simulated"
 
 
-class Settings(OrdersSettings, CatalogSettings, IdentitySettings):
+class ChatSettings(PlatformSettings):
+    """Conversations between shoppers and shops (S7)."""
+
+    chat_table: str = "bazaar-local-chat"
+    chat_text_max_chars: int = Field(default=4000, ge=1, le=10_000)
+    # Messages one chat.resume replays at most; the client resumes again from the cursor
+    # it got back (``chat.resumed`` says ``more``).
+    chat_resume_max_messages: int = Field(default=500, ge=10, le=5000)
+
+
+class Settings(ChatSettings, OrdersSettings, CatalogSettings, IdentitySettings):
     """Runtime configuration of one Bazaar container: every capability's settings in one.
 
     Each capability reads the part it owns (``IdentitySettings``, ``CatalogSettings``,

@@ -33,6 +33,7 @@ def status_report() -> StatusReport:
     tables = {
         "platform": (
             settings.connections_table,
+            settings.presence_table,
             settings.event_archive_table,
             settings.idempotency_table,
         ),
@@ -40,6 +41,7 @@ def status_report() -> StatusReport:
         "catalog": (settings.catalog_table, settings.search_table),
         "cart": (settings.carts_table,),
         "orders": (settings.orders_table,),
+        "chat": (settings.chat_table,),
     }
     components: dict[str, dict[str, Any]] = {}
     for name, names in tables.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.core.caller import Role
 from chalicelib.core.errors import BadRequestError, ValidationFailedError
@@ -57,16 +57,37 @@ class Connection:
         return self.expires_at <= now
 
 
+class Presence(NamedTuple):
+    """Whether an account has an open connection, and when it was last seen (now while
+    online; when its last connection closed otherwise; None if never)."""
+
+    online: bool
+    last_seen: datetime | None
+
+
 @dataclass(frozen=True)
 class ClientMessage:
-    """One message a client sent over its connection: ``{"action": "<name>", ...}``."""
+    """One message a client sent over its connection: ``{"action": "<name>", ...}``.
+
+    ``account_id`` and ``role`` are the connection's (read from its record as the frame
+    was counted); None for a connection without a record.
+    """
 
     connection_id: str
     action: str
     payload: dict[str, Any]
+    account_id: str | None = None
+    role: Role | None = None
 
     @classmethod
-    def parse(cls, connection_id: str, body: str | None) -> ClientMessage:
+    def parse(
+        cls,
+        connection_id: str,
+        body: str | None,
+        *,
+        account_id: str | None = None,
+        role: Role | None = None,
+    ) -> ClientMessage:
         """Read a client frame; raises ValidationFailedError if it is not ``{"action": ...}``
         and JsonTooDeepError if it nests deeper than the ``max_json_depth`` setting."""
         try:
@@ -77,4 +98,10 @@ class ClientMessage:
             raise ValidationFailedError("Message must be a JSON object") from None
         if not isinstance(data, dict) or not isinstance(data.get("action"), str):
             raise ValidationFailedError('Message must be a JSON object with a string "action"')
-        return cls(connection_id=connection_id, action=data["action"], payload=data)
+        return cls(
+            connection_id=connection_id,
+            action=data["action"],
+            payload=data,
+            account_id=account_id,
+            role=role,
+        )

@@ -1,8 +1,14 @@
-"""The connections table: one item per open WebSocket connection."""
+"""The connections table (one item per open WebSocket connection) and the presence table
+(one item per account: when its last connection closed)."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -35,4 +41,19 @@ class Connection(Model):
     session_id = UnicodeAttribute(null=True)
     connected_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    # The per-connection frame counter: the fixed window (epoch seconds // window length)
+    # and the frames counted in it.
+    rate_window = NumberAttribute(null=True)
+    rate_count = NumberAttribute(null=True)
     by_user = ConnectionsByUser()
+
+
+@bind_table("presence_table")
+class Presence(Model):
+    """When an account was last seen: the time its last connection closed."""
+
+    class Meta:
+        table_name = "presence"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    last_seen = UTCDateTimeAttribute()

@@ -1,4 +1,5 @@
-"""The connections table, in domain terms: the only module that knows its items and index.
+"""The connections and presence tables, in domain terms: the only module that knows their
+items and index.
 
 ``get()`` is the DynamoDB repository services use; tests swap in the in-memory fake with
 ``use(fake)`` (``tests/fakes/realtime.py``; both pass the same contract tests).
@@ -6,10 +7,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Protocol
 
+from pynamodb.exceptions import UpdateError
+
 from chalicelib.core.caller import Role
+from chalicelib.core.dynamo import condition_failed
 from chalicelib.realtime import models
 from chalicelib.realtime.domain import Connection
 
@@ -20,14 +25,25 @@ class ConnectionRepository(Protocol):
     def add(self, connection: Connection) -> None:
         """Record a connection (a second add of the same id replaces it)."""
 
-    def remove(self, connection_id: str) -> None:
-        """Forget a connection; forgetting one that is not there is not an error."""
+    def remove(self, connection_id: str) -> Connection | None:
+        """Forget a connection; the record it had (None if there was none: not an error)."""
 
     def of_account(self, account_id: str) -> list[Connection]:
         """The account's open connections, oldest first."""
 
     def all(self) -> Iterator[Connection]:
         """Every recorded connection (a full pass: housekeeping only, never a request)."""
+
+    def count_frame(self, connection_id: str, window: int) -> tuple[Connection | None, int]:
+        """Count one frame of a connection in fixed window ``window``: the connection and
+        the frames counted in that window so far (this one included); (None, 0) for a
+        connection without a record (nothing is written then)."""
+
+    def mark_seen(self, account_id: str, at: datetime) -> None:
+        """Record that the account was last seen ``at`` (an earlier time never wins)."""
+
+    def last_seen(self, account_ids: Iterable[str]) -> dict[str, datetime]:
+        """When each account was last seen (accounts never seen are left out)."""
 
 
 class DynamoConnections:
@@ -36,8 +52,13 @@ class DynamoConnections:
     def add(self, connection: Connection) -> None:
         _item(connection).save()
 
-    def remove(self, connection_id: str) -> None:
-        models.Connection(connection_id=connection_id).delete()
+    def remove(self, connection_id: str) -> Connection | None:
+        table = models.Connection._get_connection()
+        response = table.delete_item(connection_id, return_values="ALL_OLD")
+        old = response.get("Attributes")
+        if not old:
+            return None
+        return _connection(models.Connection.from_raw_data(old))
 
     def of_account(self, account_id: str) -> list[Connection]:
         return [_connection(item) for item in models.Connection.by_user.query(account_id)]
@@ -47,6 +68,60 @@ class DynamoConnections:
         # read an account's connections through the by-user index.
         for item in models.Connection.scan():
             yield _connection(item)
+
+    def count_frame(self, connection_id: str, window: int) -> tuple[Connection | None, int]:
+        item = models.Connection(connection_id=connection_id)
+        exists = models.Connection.connection_id.exists()
+        try:  # the usual case: one more frame in the current window
+            item.update(
+                actions=[models.Connection.rate_count.add(1)],
+                condition=exists & (models.Connection.rate_window == window),
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+            try:  # the first frame of a new window
+                item.update(
+                    actions=[
+                        models.Connection.rate_window.set(window),
+                        models.Connection.rate_count.set(1),
+                    ],
+                    condition=exists
+                    & (
+                        models.Connection.rate_window.does_not_exist()
+                        | (models.Connection.rate_window != window)
+                    ),
+                )
+            except UpdateError as again:
+                if not condition_failed(again):
+                    raise
+                # no record, or another frame opened the window meanwhile: count again
+                try:
+                    item.update(
+                        actions=[models.Connection.rate_count.add(1)],
+                        condition=exists & (models.Connection.rate_window == window),
+                    )
+                except UpdateError as last:
+                    if not condition_failed(last):
+                        raise
+                    return None, 0
+        return _connection(item), int(item.rate_count or 0)
+
+    def mark_seen(self, account_id: str, at: datetime) -> None:
+        item = models.Presence(account_id=account_id)
+        try:
+            item.update(
+                actions=[models.Presence.last_seen.set(at)],
+                condition=models.Presence.last_seen.does_not_exist()
+                | (models.Presence.last_seen < at),
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+
+    def last_seen(self, account_ids: Iterable[str]) -> dict[str, datetime]:
+        keys = sorted(set(account_ids))
+        return {item.account_id: item.last_seen for item in models.Presence.batch_get(keys)}
 
 
 def _item(connection: Connection) -> models.Connection:

@@ -826,6 +826,9 @@ def media_objects(monkeypatch: pytest.MonkeyPatch) -> MediaObjects:
     def read_at_most(key: str, limit: int) -> bytes:
         return store.objects[key][: limit + 1]
 
+    def read_if_present(key: str, limit: int) -> bytes | None:
+        return store.objects[key][: limit + 1] if key in store.objects else None
+
     def put(key: str, data: bytes, content_type: str) -> None:
         store.objects[key] = data
 
@@ -835,6 +838,7 @@ def media_objects(monkeypatch: pytest.MonkeyPatch) -> MediaObjects:
 
     monkeypatch.setattr(media_bucket, "presigned_upload", presigned_upload)
     monkeypatch.setattr(media_bucket, "read_at_most", read_at_most)
+    monkeypatch.setattr(media_bucket, "read_if_present", read_if_present)
     monkeypatch.setattr(media_bucket, "put", put)
     monkeypatch.setattr(media_bucket, "delete", delete)
     return store

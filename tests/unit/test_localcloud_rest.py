@@ -188,3 +188,60 @@ def test_until_ready_a_websocket_handshake_answers_503_with_a_json_error() -> No
         assert asyncio.run(handshake()) == 101
     finally:
         gateway.stop()
+
+
+def test_a_post_right_after_connect_waits_for_the_handshake_and_arrives() -> None:
+    import asyncio
+
+    import websockets
+
+    from localcloud.lambdas import LambdaRuntime
+    from localcloud.websocket import WebSocketGateway
+
+    # Given a gateway whose $connect succeeds, and a post to the new connection made after
+    # $connect answered but before the gateway serves the socket (another participant's
+    # message arriving at once)
+    gateway = WebSocketGateway(
+        LambdaRuntime("us-east-1"),
+        {"$connect": "fn"},
+        host="127.0.0.1",
+        port=0,
+        api_id="t",
+        stage="api",
+    )
+    statuses: list[int] = []
+    opened: list[str] = []
+
+    async def connect_ok(route_key: str, event: dict[str, Any]) -> tuple[bool, Any]:
+        opened.append(event["requestContext"]["connectionId"])
+        return True, {"statusCode": 200}
+
+    serve_socket = gateway._handle
+
+    async def post_first(socket: Any) -> None:
+        poster = threading.Thread(
+            target=lambda: statuses.append(gateway.post(opened[0], b'{"type": "early"}'))
+        )
+        poster.start()
+        # the post either answers at once (gone) or waits for the socket to be served
+        await asyncio.to_thread(poster.join, 0.5)
+        await serve_socket(socket)
+
+    gateway._invoke = connect_ok  # type: ignore[method-assign]
+    gateway._handle = post_first  # type: ignore[method-assign]
+    gateway.start()
+
+    async def client() -> Any:
+        async with websockets.connect(f"ws://127.0.0.1:{gateway.port}/", open_timeout=10) as ws:
+            return json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+
+    try:
+        # When a client connects
+        received = asyncio.run(client())
+        # Then the post was delivered (200), not refused as gone
+        assert statuses == [200]
+        assert received == {"type": "early"}
+        # And a connection that never existed is gone at once
+        assert gateway.post("NEVERconnAA=", b"{}") == 410
+    finally:
+        gateway.stop()

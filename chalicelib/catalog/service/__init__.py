@@ -17,12 +17,15 @@ Checkout (orders)
 Chat and notifications
     ``shops.staff_of(shop_id)`` (the accounts that act for the shop),
     ``shops.get_shop(shop_id).settings["channels"]`` (the shop's notification channels),
-    ``shops.shop_of_seller(account_id)``.
+    ``shops.shop_of_seller(account_id)``; chat also ``products.visible_product(id)``
+    (a conversation about a product) and, for images sent in messages, the catalog's
+    image checks: ``images.grant_upload(key, content_type)``,
+    ``images.accept_upload(key, rendition_key)`` (``images.ImageRejectedError``).
 """
 
 from __future__ import annotations
 
-from chalicelib.catalog.domain import AppliedDiscount, ProductSnapshot
+from chalicelib.catalog.domain import AppliedDiscount, ProductSnapshot, UploadGrant
 from chalicelib.catalog.schemas import ProductCard
 from chalicelib.catalog.service.discounts import Redemption, prepare_redemption
 from chalicelib.catalog.service.discounts import evaluate as evaluate_code
@@ -41,6 +44,7 @@ __all__ = [
     "ProductCard",
     "ProductSnapshot",
     "Redemption",
+    "UploadGrant",
     "bump_popularity",
     "buyable_product",
     "cards",

@@ -277,6 +277,48 @@ def _store_renditions(product_id: str, image_id: str, image: Image.Image) -> Pro
     )
 
 
+# ---------- images of other capabilities (chat): the same checks, one rendition ----------
+def grant_upload(key: str, content_type: str) -> UploadGrant:
+    """A pre-signed POST for one image at ``key`` (the image limits of the catalog)."""
+    settings = get_settings()
+    grant = media.presigned_upload(
+        key,
+        content_type,
+        max_bytes=settings.image_max_bytes,
+        ttl=settings.image_upload_ttl_seconds,
+    )
+    return replace(
+        grant,
+        image_id=key.rsplit("/", 1)[-1],
+        max_bytes=settings.image_max_bytes,
+        expires_in=settings.image_upload_ttl_seconds,
+    )
+
+
+def accept_upload(key: str, rendition_key: str, *, side: int = 1600) -> tuple[int, int]:
+    """Check the object uploaded at ``key`` as every image is checked (bounded read, the
+    real format by content, the pixel limit before decoding, ``verify()``), store one WebP
+    rendition at ``rendition_key`` and delete the upload; the image's (width, height).
+
+    Raises NotFoundError when nothing was uploaded there, ImageRejectedError (the upload
+    deleted) naming what is wrong with it.
+    """
+    settings = get_settings()
+    data = media.read_if_present(key, settings.image_max_bytes)
+    if data is None:
+        raise NotFoundError("Nothing was uploaded for this image: upload it first")
+    try:
+        if len(data) > settings.image_max_bytes:
+            raise ImageRejectedError(f"too large: more than {settings.image_max_bytes} bytes")
+        image = inspect_image(data, max_pixels=settings.image_max_pixels)
+        media.put(rendition_key, render(image, side, "WEBP"), "image/webp")
+    except ImageRejectedError:
+        media.delete(key)
+        raise
+    media.delete(key)
+    return image.width, image.height
+
+
 def remove_image(caller: Caller, product_id: str, image_id: str) -> Product:
     """Detach one image from the caller's product and delete its files."""
     product = products.owned_product(caller, product_id)

@@ -103,3 +103,59 @@ def test_all_lists_every_connection_even_without_an_account(
     assert set(everything) == {"USERconnAA=", "ANONconnAA="}
     assert everything["ANONconnAA="].account_id is None
     assert everything["ANONconnAA="].role is None
+
+
+def test_removing_a_connection_returns_its_record_once(connections: ConnectionRepository) -> None:
+    # Given a connection of an account
+    connections.add(opened("GONEconnAA=", "acc-9"))
+    # When it is removed twice
+    first = connections.remove("GONEconnAA=")
+    second = connections.remove("GONEconnAA=")
+    # Then the first removal returns what was recorded, the second nothing
+    assert first is not None
+    assert (first.connection_id, first.account_id, first.role) == (
+        "GONEconnAA=",
+        "acc-9",
+        Role.SELLER,
+    )
+    assert second is None
+    assert connections.of_account("acc-9") == []
+
+
+def test_frames_are_counted_per_connection_and_window(connections: ConnectionRepository) -> None:
+    # Given two connections
+    connections.add(opened("RATEconnAA=", "acc-1"))
+    connections.add(opened("RATEconnBB=", "acc-1"))
+    # When the first sends three frames in window 100 and the second one frame
+    counts = [connections.count_frame("RATEconnAA=", 100)[1] for _ in range(3)]
+    found, other = connections.count_frame("RATEconnBB=", 100)
+    # Then each counts its own, and the record read back is the connection's
+    assert counts == [1, 2, 3]
+    assert other == 1
+    assert found is not None
+    assert found.account_id == "acc-1"
+    # And a new window starts again from one
+    assert connections.count_frame("RATEconnAA=", 101)[1] == 1
+    assert connections.count_frame("RATEconnAA=", 101)[1] == 2
+
+
+def test_counting_a_frame_of_an_unknown_connection_writes_nothing(
+    connections: ConnectionRepository,
+) -> None:
+    # When a frame of a connection without a record is counted
+    result = connections.count_frame("NOPEconnAA=", 7)
+    # Then there is no connection, and none was created
+    assert result == (None, 0)
+    assert list(connections.all()) == []
+
+
+def test_last_seen_keeps_the_latest_time_per_account(connections: ConnectionRepository) -> None:
+    # Given an account seen at two times, recorded out of order, and another seen once
+    later = OPENED + timedelta(minutes=30)
+    connections.mark_seen("acc-1", later)
+    connections.mark_seen("acc-1", OPENED)
+    connections.mark_seen("acc-2", OPENED)
+    # When their last-seen times are read with an account never seen
+    seen = connections.last_seen(["acc-1", "acc-2", "acc-3"])
+    # Then the latest time wins and the unseen account is left out
+    assert seen == {"acc-1": later, "acc-2": OPENED}
