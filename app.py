@@ -9,6 +9,8 @@ from chalicelib.core import observability
 from chalicelib.core.settings import get_settings
 from chalicelib.identity import service as identity_service
 from chalicelib.identity.api import bp as identity_bp
+from chalicelib.logs.api import bp as logs_bp  # also registers the logs.* WebSocket actions
+from chalicelib.notifications.api import bp as notifications_bp
 from chalicelib.orders.api import bp as orders_bp
 from chalicelib.platform.api import bp as platform_bp
 from chalicelib.realtime import ws
@@ -27,6 +29,8 @@ app.register_blueprint(identity_bp)
 app.register_blueprint(catalog_bp)
 app.register_blueprint(cart_bp)
 app.register_blueprint(orders_bp)
+app.register_blueprint(notifications_bp)
+app.register_blueprint(logs_bp)
 if get_settings().is_local:  # development scaffolding: local and test stages only
     from chalicelib.dev import payments as dev_payments
     from chalicelib.dev.mailbox import bp as mailbox_bp

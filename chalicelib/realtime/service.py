@@ -103,6 +103,11 @@ def send_to_account(account_id: str, payload: dict[str, Any]) -> int:
     return sum(send(connection.connection_id, payload) for connection in connections)
 
 
+def connection(connection_id: str) -> Connection | None:
+    """The recorded connection (who opened it, with which role), or None."""
+    return repository.get().find(connection_id)
+
+
 def is_online(account_id: str) -> bool:
     """Whether the account has at least one open connection (by the by-user index)."""
     return bool(repository.get().of_account(account_id))
