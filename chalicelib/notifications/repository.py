@@ -196,7 +196,11 @@ class DynamoNotifications:
         return _notification(item)
 
     def unread_count(self, receiver_id: str, *, cap: int) -> int:
-        return int(m.NotificationItem.unread.count(m.unread_pk(receiver_id), limit=cap))
+        # A Query that stops at ``cap`` items (pynamodb's count() reads every page).
+        results = m.NotificationItem.unread.query(
+            m.unread_pk(receiver_id), limit=cap, attributes_to_get=["gsi1sk"]
+        )
+        return sum(1 for _ in results)
 
     def unread(self, receiver_id: str, *, limit: int) -> list[Notification]:
         results = m.NotificationItem.unread.query(

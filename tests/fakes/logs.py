@@ -46,8 +46,11 @@ class InMemoryLogs:
 
     def subscribers(self) -> list[Subscriber]:
         now = clock.now()
-        return [s for s, expires in sorted(self.subs.values(), key=lambda x: x[0].connection_id)
-                if expires > now]
+        return [
+            s
+            for s, expires in sorted(self.subs.values(), key=lambda x: x[0].connection_id)
+            if expires > now
+        ]
 
     def count_request(self, client: str, window: str, *, expires_at: datetime) -> int:
         self.windows[(client, window)] = self.windows.get((client, window), 0) + 1

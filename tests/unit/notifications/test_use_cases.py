@@ -143,12 +143,8 @@ def test_a_shop_with_email_on_emails_its_staff_unless_they_opted_out(
 
 
 def test_order_created_and_stock_low_reach_the_seller_only() -> None:
-    deliver.handle(
-        event("order.created", order_id="o-9", shop_id=SHOP, user_id=SHOPPER, total=100)
-    )
-    deliver.handle(
-        event("stock.low", product_id="p-1", shop_id=SHOP, stock=2, threshold=5)
-    )
+    deliver.handle(event("order.created", order_id="o-9", shop_id=SHOP, user_id=SHOPPER, total=100))
+    deliver.handle(event("stock.low", product_id="p-1", shop_id=SHOP, stock=2, threshold=5))
     kinds = [
         n.kind for n in inbox.list_mine(me(SELLER), unread_only=True, limit=10, cursor=None).items
     ]
@@ -219,9 +215,7 @@ def test_fulfilment_events_notify_the_shopper_and_returns_the_seller(
     assert shopper[2].link == "https://track.example/TN1"
     seller = inbox.list_mine(me(SELLER), unread_only=False, limit=10, cursor=None).items
     assert [n.kind for n in seller] == ["return.requested", "order.delivered"]
-    assert [(to, n.kind) for to, n in outbox.single] == [
-        ("seller@example.com", "return.requested")
-    ]
+    assert [(to, n.kind) for to, n in outbox.single] == [("seller@example.com", "return.requested")]
 
 
 def test_bans_are_emailed_and_session_reuse_alerts_admins(outbox: Outbox) -> None:
