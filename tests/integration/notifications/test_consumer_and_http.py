@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,11 +117,11 @@ class World:
 
 
 @pytest.fixture
-def world(aws_env: Deployment, api: Any) -> Iterator[World]:
+def world(aws_env: Deployment, api: Any) -> World:
     from chalicelib.catalog.service import site_config
 
     site_config.save_config(categories_map={"shoes": ["sneakers"]})
-    yield World(aws_env, api)
+    return World(aws_env, api)
 
 
 def paid(shopper: Person, shop_id: str, order_id: str = "order-0001") -> dict[str, Any]:
