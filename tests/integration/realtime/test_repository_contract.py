@@ -103,3 +103,15 @@ def test_all_lists_every_connection_even_without_an_account(
     assert set(everything) == {"USERconnAA=", "ANONconnAA="}
     assert everything["ANONconnAA="].account_id is None
     assert everything["ANONconnAA="].role is None
+
+
+def test_a_connection_is_found_by_its_id(connections: ConnectionRepository) -> None:
+    # Given a seller's connection
+    connections.add(opened("FINDconnA=", "acc-9"))
+    # When it is looked up by id; Then it is there with its role, and an unknown id is None
+    found = connections.find("FINDconnA=")
+    assert found is not None
+    assert (found.account_id, found.role) == ("acc-9", Role.SELLER)
+    assert connections.find("NOSUCHconn=") is None
+    connections.remove("FINDconnA=")
+    assert connections.find("FINDconnA=") is None
