@@ -228,3 +228,19 @@ def test_the_offline_digest_sends_one_email_for_several_messages(world: World) -
     assert "3 unread chat messages" in raw
     for n in range(3):
         assert f"Hello number {n}" in raw
+
+
+def test_a_bad_record_fails_alone_and_the_sample_event_is_accepted(world: World) -> None:
+    import copy
+
+    from tests.fixtures.aws import load_event
+
+    sample = load_event("notifications_sqs.json")
+    good = sample["Records"][0]
+    bad = copy.deepcopy(good)
+    bad["messageId"] = "bad-record"
+    body = json.loads(bad["body"])
+    del body["detail"]["data"]["user_id"]  # the receiver cannot be known
+    bad["body"] = json.dumps(body)
+    result = world.runtime.invoke("bazaar-test-notifications", {"Records": [good, bad]})
+    assert result.payload == {"batchItemFailures": [{"itemIdentifier": "bad-record"}]}
