@@ -59,13 +59,16 @@ class World:
         account = admin.provision_account(email, PASSWORD, role=role)  # type: ignore[arg-type]
         return Person(account.account_id, email, self.http.sign_in(email, PASSWORD))
 
-    def shop_of(self, seller: Person) -> str:
+    def shop_of(self, seller: Person, channels: list[str] | None = None) -> str:
         from chalicelib.catalog.schemas import ShopInput
         from chalicelib.catalog.service import shops
         from chalicelib.core.caller import Caller, Role
 
         caller = Caller(account_id=seller.account_id, role=Role.SELLER, email=seller.email)
-        return shops.create_shop(caller, ShopInput(name="Notify Shop", category="shoes")).shop_id
+        body: dict[str, Any] = {"name": f"Notify Shop {seller.account_id[:6]}", "category": "shoes"}
+        if channels is not None:
+            body["settings"] = {"channels": channels}
+        return shops.create_shop(caller, ShopInput.model_validate(body)).shop_id
 
     def put(self, detail_type: str, data: dict[str, Any], event_id: str | None = None) -> None:
         detail = {
@@ -244,3 +247,28 @@ def test_a_bad_record_fails_alone_and_the_sample_event_is_accepted(world: World)
     bad["body"] = json.dumps(body)
     result = world.runtime.invoke("bazaar-test-notifications", {"Records": [good, bad]})
     assert result.payload == {"batchItemFailures": [{"itemIdentifier": "bad-record"}]}
+
+
+def test_a_muted_category_is_not_emailed_and_the_shops_email_channel_applies(
+    world: World,
+) -> None:
+    # Given two sellers whose shops notify by email too, one of them muted orders' email
+    shopper = world.person("user")
+    muted, listening = world.person("seller"), world.person("seller")
+    muted_shop = world.shop_of(muted, ["app", "websocket", "email"])
+    listening_shop = world.shop_of(listening, ["app", "websocket", "email"])
+    off = world.http.call(
+        "PUT", "/notifications/preferences", {"orders": {"email": False}}, token=muted.token
+    )
+    assert off.status_code == 200
+    # When an order of each shop is paid
+    world.put("order.paid", paid(shopper, muted_shop, order_id="order-muted"))
+    world.put("order.paid", paid(shopper, listening_shop, order_id="order-heard"))
+    world.pump("NotificationsQueue", "notifications")
+    # Then only the seller who did not mute it gets the email (through SES), both see it
+    # in the app, and the shopper gets no email from notifications (orders sends receipts)
+    [raw] = world.emails_to(listening.email)
+    assert "Order paid: ready to fulfil" in raw
+    assert world.emails_to(muted.email) == []
+    assert world.emails_to(shopper.email) == []
+    assert world.get("/notifications/unread-count", muted)["unread"] == 1
