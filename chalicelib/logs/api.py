@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from chalice import Blueprint, Response
 
 from chalicelib.core import clock
-from chalicelib.core.caller import Caller
+from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import BadRequestError
 from chalicelib.logs import service
 from chalicelib.logs.schemas import LogBatchAccepted, LogBatchIn
@@ -106,13 +106,27 @@ class Frame(Protocol):
     def payload(self) -> dict[str, Any]: ...
 
 
+def _sender(message: Frame) -> tuple[str | None, Role | None]:
+    """The account and role of the connection that sent the frame."""
+    # Merge note: where realtime's ClientMessage carries the connection's account_id and
+    # role, return those instead (and realtime.connection() is not needed).
+    connection = realtime.connection(message.connection_id)
+    return (connection.account_id, connection.role) if connection else (None, None)
+
+
 def on_subscribe(message: Frame) -> None:
     levels = message.payload.get("levels")
     if levels is not None and not (
         isinstance(levels, list) and all(isinstance(level, str) for level in levels)
     ):
         raise BadRequestError('"levels" must be a list of level names')
-    subscriber = service.subscribe(message.connection_id, service.parse_levels(levels))
+    account_id, role = _sender(message)
+    subscriber = service.subscribe(
+        message.connection_id,
+        account_id=account_id,
+        role=role,
+        levels=service.parse_levels(levels),
+    )
     realtime.send(
         message.connection_id,
         {"type": "logs.subscribed", "levels": sorted(str(level) for level in subscriber.levels)},

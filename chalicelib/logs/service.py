@@ -167,14 +167,17 @@ def parse_levels(raw: Iterable[str] | None) -> frozenset[Level]:
     return frozenset(Level(name) for name in names) or frozenset(Level)
 
 
-def subscribe(connection_id: str, levels: frozenset[Level]) -> Subscriber:
-    """Stream new entries of ``levels`` to an admin's connection; ForbiddenError for any
-    connection that is not an admin's."""
-    connection = realtime.connection(connection_id)
-    if connection is None or connection.role is not Role.ADMIN or not connection.account_id:
+def subscribe(
+    connection_id: str, *, account_id: str | None, role: Role | None, levels: frozenset[Level]
+) -> Subscriber:
+    """Stream new entries of ``levels`` to an admin's connection (``account_id`` and
+    ``role`` are the connection's); ForbiddenError for anyone else. The subscription ends
+    with the connection (at the latest after its lifetime)."""
+    if role is not Role.ADMIN or not account_id:
         raise ForbiddenError("Only admins may subscribe to the log stream")
-    subscriber = Subscriber(connection_id, connection.account_id, levels)
-    repository.get().subscribe(subscriber, expires_at=connection.expires_at)
+    subscriber = Subscriber(connection_id, account_id, levels)
+    lifetime = timedelta(seconds=get_settings().websocket_connection_ttl_seconds)
+    repository.get().subscribe(subscriber, expires_at=clock.now() + lifetime)
     logger.info("Log stream subscribed", extra={"levels": sorted(levels)})
     return subscriber
 

@@ -74,6 +74,10 @@ def open_connection(conns: InMemoryConnections, connection_id: str, role: Role) 
     )
 
 
+def subscribe(connection_id: str, role: Role, levels: frozenset[Level]) -> None:
+    service.subscribe(connection_id, account_id=f"acc-{connection_id}", role=role, levels=levels)
+
+
 def received(logs: InMemoryLogs) -> QueuedBatch:
     return QueuedBatch.model_validate(logs.queue.sent[-1])  # type: ignore[attr-defined]
 
@@ -127,8 +131,8 @@ def test_a_batch_streams_once_to_admins_by_their_levels(
     conns, gate = sockets
     open_connection(conns, "admin-all", Role.ADMIN)
     open_connection(conns, "admin-errors", Role.ADMIN)
-    service.subscribe("admin-all", service.parse_levels(None))
-    service.subscribe("admin-errors", service.parse_levels(["error"]))
+    subscribe("admin-all", Role.ADMIN, service.parse_levels(None))
+    subscribe("admin-errors", Role.ADMIN, service.parse_levels(["error"]))
     service.ingest([entry("error", "bad"), entry("debug", "noise")], caller=None, source_ip="ip")
     queued = received(logs)
     assert service.store_and_stream(queued) == {"stored": 2, "streamed_to": 2}
@@ -145,7 +149,7 @@ def test_a_gone_subscriber_is_forgotten(
 ) -> None:
     conns, gate = sockets
     open_connection(conns, "admin-1", Role.ADMIN)
-    service.subscribe("admin-1", frozenset(Level))
+    subscribe("admin-1", Role.ADMIN, frozenset(Level))
     gate.gone.add("admin-1")
     service.ingest([entry()], caller=None, source_ip="ip")
     assert service.store_and_stream(received(logs))["streamed_to"] == 0
@@ -155,12 +159,10 @@ def test_a_gone_subscriber_is_forgotten(
 def test_only_admins_may_subscribe(
     logs: InMemoryLogs, sockets: tuple[InMemoryConnections, RecordingGateway]
 ) -> None:
-    conns, _ = sockets
-    open_connection(conns, "shopper", Role.USER)
     with pytest.raises(ForbiddenError):
-        service.subscribe("shopper", frozenset(Level))
+        subscribe("shopper", Role.USER, frozenset(Level))
     with pytest.raises(ForbiddenError):
-        service.subscribe("unknown-connection", frozenset(Level))
+        service.subscribe("unknown", account_id=None, role=None, levels=frozenset(Level))
     with pytest.raises(ValidationFailedError):
         service.parse_levels(["loud"])
 
