@@ -29,6 +29,7 @@ import websockets
 from bench import catalog
 from bench import chat as chat_bench
 from bench import checkout as checkout_bench
+from bench import notifications as notifications_bench
 from chalicelib.core.settings import Settings
 from localcloud import process
 
@@ -281,6 +282,7 @@ def main() -> None:
         results["catalog"] = catalog.bench_catalog(cloud)
         results["checkout"] = checkout_bench.bench_checkout(cloud)  # Orders and payments (S4)
         results["chat"] = chat_bench.bench_chat(cloud)  # Chat (S7)
+        results["notifications"] = notifications_bench.bench_notifications(cloud)  # S8
     finally:
         cloud.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -10,6 +10,8 @@ API_MODULES = [
     "chalicelib.cart.api",
     "chalicelib.orders.api",
     "chalicelib.chat.api",
+    "chalicelib.notifications.api",
+    "chalicelib.logs.api",
 ]
 # Development scaffolding (mailbox, payment simulator): local and test stages only.
 DEV_MODULES = ["chalicelib.dev.mailbox", "chalicelib.dev.payments"]

@@ -145,9 +145,10 @@ class LocalCloud:
         import app as api_module  # after the environment is set: settings load at import
 
         chalice_app = api_module.app
-        from chalicelib.core.observability import logger
+        from chalicelib.core.observability import logger, metrics
 
         logs.isolate_per_thread(logger)  # each thread logs like its own Lambda container
+        logs.isolate_metrics_per_thread(metrics)  # and flushes its own metrics
         chalice_app.websocket_api.session = _LocalEndpointSession(management_url, cfg.region)
         ws_routes = self._register_api_functions(chalice_app)
         self.websockets = WebSocketGateway(

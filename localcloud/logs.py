@@ -40,3 +40,55 @@ def isolate_per_thread(logger: Any) -> None:
         (base,),
         {"log_format": property(get_format, set_format), "_per_thread_log_format": True},
     )
+
+
+# What a Powertools metrics provider keeps between add_metric() and the flush.
+_METRIC_STATE = ("metric_set", "dimension_set", "metadata_set", "dimension_sets", "timestamp")
+
+
+def isolate_metrics_per_thread(metrics: Any) -> None:
+    """Make ``metrics``' (a Powertools ``Metrics``) pending metrics per thread. Idempotent.
+
+    Powertools shares one metric set between all its instances, for one invocation at a
+    time. Here consumers and the API flush at once on different threads: one thread's flush
+    could serialize what another added, or find the set it had just checked emptied by
+    another's flush and raise ``SchemaValidationError`` ("Must contain at least one
+    metric") in the API middleware, a 500. Each thread now keeps its own set, dimensions
+    (starting from the defaults) and metadata, as each Lambda container does.
+    """
+    provider = metrics.provider
+    base = type(provider)
+    if getattr(base, "_per_thread_metrics", False):
+        return
+    local = threading.local()
+
+    def state(self: Any) -> dict[str, Any]:
+        current: dict[str, Any] | None = getattr(local, "state", None)
+        if current is None:
+            current = {
+                "metric_set": {},
+                "dimension_set": dict(self.default_dimensions),
+                "metadata_set": {},
+                "dimension_sets": [],
+                "timestamp": None,
+            }
+            local.state = current
+        return current
+
+    def attribute(name: str) -> property:
+        def get(self: Any) -> Any:
+            return state(self)[name]
+
+        def put(self: Any, value: Any) -> None:
+            state(self)[name] = value
+
+        return property(get, put)
+
+    provider.__class__ = type(
+        f"PerThread{base.__name__}",
+        (base,),
+        {
+            **{name: attribute(name) for name in _METRIC_STATE},
+            "_per_thread_metrics": True,
+        },
+    )

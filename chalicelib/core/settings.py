@@ -303,12 +303,50 @@ class ChatSettings(PlatformSettings):
     chat_resume_max_messages: int = Field(default=500, ge=10, le=5000)
 
 
-class Settings(ChatSettings, OrdersSettings, CatalogSettings, IdentitySettings):
+class NotificationsSettings(PlatformSettings):
+    """Notifications (S8): the table, the chat email digest."""
+
+    notifications_table: str = "bazaar-local-notifications"
+    # A chat notification still unread this long after it was made goes into the email digest.
+    chat_digest_delay_seconds: int = Field(default=900, ge=0, le=7 * 86_400)
+    # Most chat notifications one digest run takes (the rest wait for the next run).
+    chat_digest_max_per_run: int = Field(default=500, ge=1, le=10_000)
+    notification_retention_days: int = Field(default=90, ge=1, le=3650)
+    # Most notifications "mark all read" marks in one request (it says when more remain).
+    mark_all_read_max: int = Field(default=500, ge=1, le=5_000)
+
+
+class LogsSettings(PlatformSettings):
+    """Client logs (S10): ingestion limits, the queue, retention."""
+
+    logs_table: str = "bazaar-local-logs"
+    client_logs_queue_url: str | None = None
+    log_retention_days: int = Field(default=14, ge=1, le=365)
+    log_batch_max_entries: int = Field(default=50, ge=1, le=500)
+    log_message_max_chars: int = Field(default=2_000, ge=100, le=10_000)
+    log_context_max_bytes: int = Field(default=4_096, ge=256, le=65_536)
+    # Batches one client (account, or source IP when anonymous) may send per minute.
+    log_batches_per_minute: int = Field(default=60, ge=1, le=10_000)
+    # Most rows one download returns (a narrower range gets the rest).
+    log_download_max_rows: int = Field(default=10_000, ge=100, le=100_000)
+    # Lambda answers at most 6 MB: a download stops short of it (and says so).
+    log_download_max_bytes: int = Field(default=5_000_000, ge=10_000, le=5_500_000)
+    log_download_max_days: int = Field(default=7, ge=1, le=31)
+
+
+class Settings(
+    LogsSettings,
+    NotificationsSettings,
+    ChatSettings,
+    OrdersSettings,
+    CatalogSettings,
+    IdentitySettings,
+):
     """Runtime configuration of one Bazaar container: every capability's settings in one.
 
     Each capability reads the part it owns (``IdentitySettings``, ``CatalogSettings``,
-    ``OrdersSettings``, on top of ``PlatformSettings``); the environment names stay flat
-    (``BAZAAR_<FIELD>``).
+    ``OrdersSettings``, ``ChatSettings``, ``NotificationsSettings``, ``LogsSettings``, on top of
+    ``PlatformSettings``); the environment names stay flat (``BAZAAR_<FIELD>``).
     """
 
 

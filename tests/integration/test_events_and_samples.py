@@ -32,6 +32,10 @@ SAMPLES = {
     # Orders and payments (S4)
     "checkout-saga": "checkout_saga_step.json",
     "order-emails": "order_emails_sqs.json",
+    # Notifications (S8) and client logs (S10)
+    "notifications": "notifications_sqs.json",
+    "notification-digest": "notification_digest_scheduled.json",
+    "client-logs": "client_logs_sqs.json",
 }
 
 

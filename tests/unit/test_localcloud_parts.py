@@ -194,3 +194,34 @@ def test_each_thread_has_its_own_log_context_once_isolated() -> None:
     assert lines["step"]["checkout_id"] == "co-1"
     assert "checkout_id" not in lines["request"]
     assert lines["request"]["service"] == "isolation-test"
+
+
+def test_each_thread_flushes_its_own_metrics_once_isolated(capsys: Any) -> None:
+    import json
+    import threading
+
+    from aws_lambda_powertools import Metrics
+
+    from localcloud.logs import isolate_metrics_per_thread
+
+    # Given Powertools metrics isolated per thread (what the local cloud does to Bazaar's)
+    metrics = Metrics(namespace="IsolationTest", service="isolation-test")
+    isolate_metrics_per_thread(metrics)
+    isolate_metrics_per_thread(metrics)  # idempotent
+    metrics.add_metric(name="ApiCalls", unit="Count", value=1)
+
+    # When another thread (a consumer) adds and flushes its own metric meanwhile
+    def consumer() -> None:
+        metrics.add_metric(name="Consumed", unit="Count", value=2)
+        metrics.flush_metrics()
+
+    worker = threading.Thread(target=consumer)
+    worker.start()
+    worker.join(timeout=10)
+    metrics.flush_metrics()  # the API's flush: its set was neither emptied nor mixed
+
+    # Then each flush printed only its own thread's metric
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    names = [[m["Name"] for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]] for line in lines]
+    assert names == [["Consumed"], ["ApiCalls"]]
+    assert lines[1]["service"] == "isolation-test"
