@@ -45,6 +45,9 @@ class CartLine:
     product_id: str
     quantity: int
     added_at: datetime
+    # The unit price the shopper saw when they last added or changed the line (None for
+    # lines stored before it was recorded).
+    unit_price: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,14 @@ class Discount(Protocol):
 
 
 @dataclass(frozen=True)
+class PriceChange:
+    """A line's unit price then (when the shopper last added or changed it) and now."""
+
+    old: int
+    new: int
+
+
+@dataclass(frozen=True)
 class PricedLine:
     """A cart line as the catalog says it is right now."""
 
@@ -87,6 +98,7 @@ class PricedLine:
     available: bool = False
     problem: LineProblem | None = None
     thumbnail_key: str | None = None
+    price_changed: PriceChange | None = None
 
     @property
     def line_total(self) -> int:

@@ -86,6 +86,7 @@ class CartLine(Model):
     product_id = UnicodeAttribute()
     quantity = NumberAttribute()
     added_at = UTCDateTimeAttribute()
+    unit_price = NumberAttribute(null=True)  # as the shopper last saw it
 
 
 @bind_table("carts_table")

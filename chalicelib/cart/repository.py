@@ -33,8 +33,17 @@ class CartRepository(Protocol):
 
     def line(self, user_id: str, product_id: str) -> CartLine | None: ...
 
-    def save_line(self, user_id: str, product_id: str, quantity: int, *, now: datetime) -> None:
-        """Set a line's quantity (``added_at`` is kept once set)."""
+    def save_line(
+        self,
+        user_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        now: datetime,
+        unit_price: int | None = None,
+    ) -> None:
+        """Set a line's quantity and the unit price the shopper saw (``added_at`` is kept
+        once set)."""
         ...
 
     def delete_line(self, user_id: str, product_id: str) -> bool:
@@ -98,7 +107,12 @@ def _header_of(item: m.CartHeader) -> CartHeader:
 
 
 def _line_of(item: m.CartLine) -> CartLine:
-    return CartLine(product_id=item.product_id, quantity=int(item.quantity), added_at=item.added_at)
+    return CartLine(
+        product_id=item.product_id,
+        quantity=int(item.quantity),
+        added_at=item.added_at,
+        unit_price=None if item.unit_price is None else int(item.unit_price),
+    )
 
 
 def _header_ref(user_id: str) -> m.CartHeader:
@@ -128,14 +142,23 @@ class DynamoCartRepository:
         except m.CartLine.DoesNotExist:
             return None
 
-    def save_line(self, user_id: str, product_id: str, quantity: int, *, now: datetime) -> None:
-        m.CartLine(pk=m.cart_pk(user_id), sk=m.item_sk(product_id)).update(
-            actions=[
-                m.CartLine.product_id.set(product_id),
-                m.CartLine.quantity.set(quantity),
-                m.CartLine.added_at.set(m.CartLine.added_at | now),
-            ]
-        )
+    def save_line(
+        self,
+        user_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        now: datetime,
+        unit_price: int | None = None,
+    ) -> None:
+        actions: list[Action] = [
+            m.CartLine.product_id.set(product_id),
+            m.CartLine.quantity.set(quantity),
+            m.CartLine.added_at.set(m.CartLine.added_at | now),
+        ]
+        if unit_price is not None:
+            actions.append(m.CartLine.unit_price.set(unit_price))
+        m.CartLine(pk=m.cart_pk(user_id), sk=m.item_sk(product_id)).update(actions=actions)
 
     def delete_line(self, user_id: str, product_id: str) -> bool:
         try:

@@ -33,7 +33,17 @@ class CodeRequest(RequestModel):
     code: str = Field(min_length=1, max_length=32)
 
 
+class PriceChangeView(ResponseModel):
+    """The unit price when the line was last added or changed (``old``) and now (``new``)."""
+
+    old: int
+    new: int
+
+
 class CartLineView(ResponseModel):
+    """``price_changed`` is set when the price moved since the shopper added the line, so
+    a client can tell them before they pay."""
+
     product_id: str
     title: str | None = None
     shop_id: str | None = None
@@ -44,6 +54,7 @@ class CartLineView(ResponseModel):
     line_total: int
     stock: int
     problem: str | None = None
+    price_changed: PriceChangeView | None = None
     thumbnail_url: str | None = None
 
     @classmethod

@@ -8,10 +8,11 @@ rules. The catalog is reached only through ``chalicelib.catalog.service``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from chalicelib.cart import repository
-from chalicelib.cart.domain import BoughtRemoval, LineProblem, WishlistEntry
+from chalicelib.cart.domain import BoughtRemoval, LineProblem, PriceChange, WishlistEntry
 from chalicelib.cart.domain import PricedCart as PricedCart
 from chalicelib.cart.domain import PricedLine as PricedLine
 from chalicelib.cart.events import CartAbandoned
@@ -59,15 +60,27 @@ def price_lines(lines: list[tuple[str, int]], now: datetime) -> list[PricedLine]
     return out
 
 
+def _flag_price_change(priced: PricedLine, seen: int | None) -> PricedLine:
+    """``priced`` with ``price_changed`` when its price differs from the one the shopper
+    saw when they last added or changed the line."""
+    if seen is None or not priced.available or priced.unit_price == seen:
+        return priced
+    return replace(priced, price_changed=PriceChange(old=seen, new=priced.unit_price))
+
+
 def get_cart(caller: Caller) -> PricedCart:
     """The caller's cart priced now; a code that no longer applies is reported, not used."""
     now = clock.now()
     repo = repository.get()
     header = repo.header(caller.account_id)
     lines = sorted(repo.lines(caller.account_id), key=lambda line: line.added_at)
+    priced = price_lines([(line.product_id, line.quantity) for line in lines], now)
     cart = PricedCart(
         user_id=caller.account_id,
-        lines=price_lines([(line.product_id, line.quantity) for line in lines], now),
+        lines=[
+            _flag_price_change(line, stored.unit_price)
+            for line, stored in zip(priced, lines, strict=True)
+        ],
         code=header.code if header else None,
         currency=get_settings().currency,
         updated_at=header.updated_at if header else None,
@@ -102,13 +115,13 @@ def add_item(caller: Caller, product_id: str, quantity: int) -> PricedCart:
             details={"limit": settings.cart_quantity_max, "in_cart": existing},
         )
     catalog.check_stock(product, wanted)
-    _save_line(caller.account_id, product_id, wanted)
+    _save_line(caller.account_id, product_id, wanted, product.unit_price)
     return get_cart(caller)
 
 
-def _save_line(user_id: str, product_id: str, quantity: int) -> None:
+def _save_line(user_id: str, product_id: str, quantity: int, unit_price: int) -> None:
     repo = repository.get()
-    repo.save_line(user_id, product_id, quantity, now=clock.now())
+    repo.save_line(user_id, product_id, quantity, now=clock.now(), unit_price=unit_price)
     repo.touch(user_id, now=clock.now())
 
 
@@ -120,7 +133,7 @@ def set_quantity(caller: Caller, product_id: str, quantity: int) -> PricedCart:
         raise NotFoundError("That product is not in your cart")
     product = catalog.buyable_product(product_id)
     catalog.check_stock(product, quantity)
-    _save_line(caller.account_id, product_id, quantity)
+    _save_line(caller.account_id, product_id, quantity, product.unit_price)
     return get_cart(caller)
 
 

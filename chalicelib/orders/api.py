@@ -72,18 +72,20 @@ def _status(allowed: frozenset[str] = LISTED_STATUSES) -> str | None:
     bp,
     "/checkout",
     methods=["POST"],
-    summary="Check out the cart (Idempotency-Key header; one order per shop; saga starts)",
+    summary="Check out the cart to a shipping address (Idempotency-Key header; one order per "
+    "shop; saga starts)",
     tags=TAGS,
     request_model=CheckoutRequest,
     response_model=CheckoutView,
     access=SIGNED_IN,
     status=202,
-    errors=[403, 409, 422, 503],
+    errors=[403, 404, 409, 422, 503],
     headers=[
         HeaderParam(
             "Idempotency-Key",
-            "Names this checkout: the same key again answers the same checkout (8-128 of "
-            "letters, digits, '-', '_', ':', '.')",
+            "Names this checkout: the same key and body again answer the same checkout; "
+            "the same key with another body is refused (422). 8-128 of letters, digits, "
+            "'-', '_', ':', '.'",
             required=True,
             schema={"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,128}$"},
         )
@@ -95,6 +97,8 @@ def place_checkout(body: CheckoutRequest, caller: Caller) -> CheckoutView:
         caller,
         idempotency_key=headers.get("idempotency-key"),
         payment_method=body.payment_method,
+        address_id=body.address_id,
+        shipping_address=body.shipping_address.to_domain() if body.shipping_address else None,
         fault_plan=faults.parse_plan(headers.get("x-fault-plan")),
     )
     return CheckoutView.of(placed)

@@ -112,6 +112,21 @@ def reason_for(error_name: str | None) -> CancellationReason:
 
 
 @dataclass(frozen=True)
+class ShippingAddress:
+    """Where an order ships, copied onto it at checkout (later address-book edits do not
+    change it). ``country`` is an ISO 3166-1 alpha-2 code."""
+
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str | None = None
+    region: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
 class OrderLine:
     """One product line of an order, priced at checkout (minor units)."""
 
@@ -144,6 +159,9 @@ class Order:
     refunded_at: datetime | None = None
     refunded_by: str | None = None
     history: tuple[dict[str, Any], ...] = ()
+    # Where it ships and how the shop reaches the buyer (copied at checkout).
+    shipping_address: ShippingAddress | None = None
+    contact_email: str | None = None
 
     def units(self) -> dict[str, int]:
         """product id → units over the order's lines."""
@@ -196,6 +214,9 @@ class Checkout:
     code_state: CodeState = CodeState.NONE
     # The fault plan the saga runs with (local and test stages only).
     faults: dict[str, Any] | None = None
+    # A hash of what the request asked for: the same Idempotency-Key with another body is
+    # refused (None for checkouts stored before it was recorded).
+    request_hash: str | None = None
 
 
 def execution_name(checkout_id: str) -> str:

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.errors import BadRequestError, ConflictError, DependencyUnavailableError
+from chalicelib.core.errors import (
+    BadRequestError,
+    ConflictError,
+    DependencyUnavailableError,
+    ValidationFailedError,
+)
 
 
 class TransientStockError(DependencyUnavailableError):
@@ -86,3 +91,16 @@ class CodeUseRefusedError(ConflictError):
     """The discount code's counters refused this use (its last use was taken meanwhile)."""
 
     code = "DISCOUNT_REJECTED"
+
+
+class IdempotencyKeyReusedError(ValidationFailedError):
+    """The Idempotency-Key already names a checkout asked for with another body (HTTP 422,
+    as Stripe answers): the client reused a key for a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class ShippingAddressRequiredError(ValidationFailedError):
+    """A checkout names neither a saved address nor an inline one, or both (HTTP 422)."""
+
+    code = "SHIPPING_ADDRESS_REQUIRED"

@@ -156,6 +156,7 @@ class Checkout(Model):
     code_state = UnicodeAttribute(default="NONE")
     execution_name = UnicodeAttribute()
     faults = JSONAttribute(null=True)
+    request_hash = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -198,6 +199,8 @@ class Order(Model):
     refunded_at = UTCDateTimeAttribute(null=True)
     refunded_by = UnicodeAttribute(null=True)  # an account id, or "system"
     history = ListAttribute(default=list)  # type: ignore[var-annotated]
+    shipping_address = JSONAttribute(null=True)  # name, line1, line2, city, ... as at checkout
+    contact_email = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     gsi1pk = UnicodeAttribute()

@@ -9,6 +9,7 @@ conditions and transactions; it takes and returns domain values (``domain.py``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -41,6 +42,7 @@ from chalicelib.orders.domain import (
     Payment,
     PaymentStatus,
     Refund,
+    ShippingAddress,
     StockState,
     allowed_targets,
     can_move,
@@ -223,6 +225,21 @@ class OrdersRepository(Protocol):
 
 
 # ---------- item ⇄ domain ----------
+def _address(stored: dict[str, Any] | None) -> ShippingAddress | None:
+    if not stored:
+        return None
+    return ShippingAddress(
+        name=str(stored["name"]),
+        line1=str(stored["line1"]),
+        line2=stored.get("line2"),
+        city=str(stored["city"]),
+        region=stored.get("region"),
+        postal_code=str(stored["postal_code"]),
+        country=str(stored["country"]),
+        phone=stored.get("phone"),
+    )
+
+
 def _order(item: models.Order) -> Order:
     return Order(
         order_id=item.order_id,
@@ -249,6 +266,8 @@ def _order(item: models.Order) -> Order:
         reason=item.reason,
         stock_state=StockState(item.stock_state or StockState.NONE),
         history=tuple(dict(entry) for entry in (item.history or [])),
+        shipping_address=_address(item.shipping_address),
+        contact_email=item.contact_email,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -282,6 +301,8 @@ def _order_item(order: Order) -> models.Order:
         reason=order.reason,
         stock_state=str(order.stock_state),
         history=list(order.history),
+        shipping_address=asdict(order.shipping_address) if order.shipping_address else None,
+        contact_email=order.contact_email,
         created_at=order.created_at,
         updated_at=order.updated_at,
         gsi1pk=models.user_orders_pk(order.user_id),
@@ -311,6 +332,7 @@ def _checkout(item: models.Checkout) -> Checkout:
         code_state=CodeState(item.code_state or CodeState.NONE),
         execution_name=item.execution_name,
         faults=item.faults,
+        request_hash=item.request_hash,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -333,6 +355,7 @@ def _checkout_item(checkout: Checkout) -> models.Checkout:
         code_state=str(checkout.code_state),
         execution_name=checkout.execution_name,
         faults=checkout.faults,
+        request_hash=checkout.request_hash,
         created_at=checkout.created_at,
         updated_at=checkout.updated_at,
     )

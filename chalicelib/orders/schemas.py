@@ -5,18 +5,53 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from chalicelib.core.pagination import Page
 from chalicelib.core.validation import RequestModel, ResponseModel
-from chalicelib.orders.domain import CheckoutDetails, Order, Payment
+from chalicelib.orders.domain import (
+    CheckoutDetails,
+    CheckoutStatus,
+    Order,
+    Payment,
+    ShippingAddress,
+)
+
+
+class ShippingAddressRequest(RequestModel):
+    """Where to ship: the recipient's name, street lines, city, postal code, ISO 3166-1
+    alpha-2 country code; region and phone optional."""
+
+    name: str = Field(min_length=1, max_length=100)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, min_length=1, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str | None = Field(default=None, min_length=1, max_length=100)
+    postal_code: str = Field(min_length=1, max_length=20)
+    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. DE")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()\-]{6,20}$")
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        value = value.upper()
+        if len(value) != 2 or not value.isascii() or not value.isalpha():
+            raise ValueError("must be an ISO 3166-1 alpha-2 country code")
+        return value
+
+    def to_domain(self) -> ShippingAddress:
+        return ShippingAddress(**self.model_dump())
 
 
 class CheckoutRequest(RequestModel):
-    """A test card number (simulated provider); with Stripe, a PaymentMethod id (pm_...) or
-    ``checkout_session`` for Stripe's hosted payment page."""
+    """``payment_method``: a test card number (simulated provider); with Stripe, a
+    PaymentMethod id (pm_...) or ``checkout_session`` for Stripe's hosted payment page.
+    The shipping address: ``address_id`` (one of your saved addresses,
+    ``/accounts/{id}/addresses``) or ``shipping_address`` inline; exactly one of them."""
 
     payment_method: str = Field(min_length=4, max_length=64)
+    address_id: str | None = Field(default=None, min_length=1, max_length=64)
+    shipping_address: ShippingAddressRequest | None = None
 
 
 class StatusRequest(RequestModel):
@@ -28,6 +63,24 @@ class OrderLineView(ResponseModel):
     title: str
     quantity: int
     unit_price: int
+
+
+class ShippingAddressView(ResponseModel):
+    name: str
+    line1: str
+    line2: str | None = None
+    city: str
+    region: str | None = None
+    postal_code: str
+    country: str
+    phone: str | None = None
+
+
+class BuyerView(ResponseModel):
+    """Who the shop ships to and how to reach them: nothing more of the account."""
+
+    name: str | None = None
+    email: str | None = None
 
 
 class OrderView(ResponseModel):
@@ -50,12 +103,23 @@ class OrderView(ResponseModel):
     refunded_by: str | None = None
     currency: str
     history: list[dict[str, Any]]
+    shipping_address: ShippingAddressView | None = None
+    buyer: BuyerView
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
-        return cls.model_validate(order, from_attributes=True)
+        name = order.shipping_address.name if order.shipping_address else None
+        buyer = BuyerView(name=name, email=order.contact_email)
+        return cls.model_validate(
+            {**_fields(order), "buyer": buyer, "shipping_address": order.shipping_address},
+            from_attributes=True,
+        )
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}
 
 
 class PaymentView(ResponseModel):
@@ -76,9 +140,14 @@ class PaymentView(ResponseModel):
 
 
 class CheckoutView(ResponseModel):
+    """``cart_kept``: a cancelled checkout (declined card, sold out, ...) took nothing out
+    of the cart; ``message`` says so in words."""
+
     checkout_id: str
     status: str
     reason: str | None = None
+    cart_kept: bool = False
+    message: str | None = None
     amount: int
     currency: str
     code: str | None = None
@@ -93,6 +162,13 @@ class CheckoutView(ResponseModel):
             checkout_id=checkout.checkout_id,
             status=checkout.status,
             reason=checkout.reason,
+            cart_kept=checkout.status == CheckoutStatus.CANCELLED,
+            message=(
+                "Nothing was charged and your cart is as it was; fix the problem and check out "
+                "again."
+                if checkout.status == CheckoutStatus.CANCELLED
+                else None
+            ),
             amount=checkout.amount,
             currency=checkout.currency,
             code=checkout.code,

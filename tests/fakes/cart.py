@@ -41,11 +41,23 @@ class InMemoryCartRepository:
     def line(self, user_id: str, product_id: str) -> CartLine | None:
         return self.cart_lines.get(user_id, {}).get(product_id)
 
-    def save_line(self, user_id: str, product_id: str, quantity: int, *, now: datetime) -> None:
+    def save_line(
+        self,
+        user_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        now: datetime,
+        unit_price: int | None = None,
+    ) -> None:
         lines = self.cart_lines.setdefault(user_id, {})
         current = lines.get(product_id)
         added_at = current.added_at if current else now
-        lines[product_id] = CartLine(product_id=product_id, quantity=quantity, added_at=added_at)
+        if unit_price is None and current is not None:
+            unit_price = current.unit_price
+        lines[product_id] = CartLine(
+            product_id=product_id, quantity=quantity, added_at=added_at, unit_price=unit_price
+        )
 
     def delete_line(self, user_id: str, product_id: str) -> bool:
         return self.cart_lines.get(user_id, {}).pop(product_id, None) is not None

@@ -37,6 +37,7 @@ from chalicelib.orders.domain import (
     Payment,
     PaymentStatus,
     Refund,
+    ShippingAddress,
     StockState,
     allowed_targets,
     can_move,
@@ -47,6 +48,16 @@ from chalicelib.orders.errors import (
     IllegalTransitionError,
 )
 from chalicelib.orders.repository import CodeRedemption, OrdersRepository
+
+SHIP_TO = ShippingAddress(
+    name="Ada Shopper",
+    line1="1 Market St",
+    line2="Floor 2",
+    city="Berlin",
+    postal_code="10115",
+    country="DE",
+    phone="+49 30 123456",
+)
 
 
 def _newest_first(items: list[Any], key: Any) -> list[Any]:
@@ -452,6 +463,8 @@ def new_checkout(
                 status=OrderStatus.PENDING,
                 created_at=now,
                 updated_at=now,
+                shipping_address=SHIP_TO,
+                contact_email=email,
             )
         )
     amount = sum(order.total for order in orders)
@@ -481,6 +494,7 @@ def new_checkout(
         code=code,
         code_state=CodeState.REDEEMED if code else CodeState.NONE,
         execution_name=execution_name(checkout_id),
+        request_hash=f"hash-{checkout_id}",
         created_at=now,
         updated_at=now,
     )

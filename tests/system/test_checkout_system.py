@@ -123,6 +123,15 @@ def add_to_cart(world: World, shopper: Person, product_id: str, quantity: int = 
     assert response.status_code == 200, response.text
 
 
+SHIP_TO = {
+    "name": "Ada Shopper",
+    "line1": "1 Market St",
+    "city": "Berlin",
+    "postal_code": "10115",
+    "country": "DE",
+}
+
+
 def checkout(
     world: World,
     shopper: Person,
@@ -134,7 +143,8 @@ def checkout(
     headers = {**shopper.headers, "Idempotency-Key": key or uuid.uuid4().hex}
     if plan is not None:
         headers["X-Fault-Plan"] = json.dumps(plan)
-    response = world.http.post("/checkout", headers=headers, json={"payment_method": card})
+    body = {"payment_method": card, "shipping_address": SHIP_TO}
+    response = world.http.post("/checkout", headers=headers, json=body)
     assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -228,11 +238,16 @@ def test_success_pays_every_order_and_a_double_submit_is_the_same_checkout(world
 def test_refused_cards_cancel_with_a_reason_and_restock(
     world: World, card: str, reason: str
 ) -> None:
-    _, product, done = buy(world, stock=4, quantity=2, card=card)
+    shopper, product, done = buy(world, stock=4, quantity=2, card=card)
     assert (done["status"], done["reason"]) == ("CANCELLED", reason)
     assert done["orders"][0]["reason"] == reason
     assert done["payment"]["status"] == "FAILED"
     assert stock_of(world, product) == 4
+    # The cart is as it was, and the checkout says so
+    assert done["cart_kept"] is True
+    assert "cart is as it was" in done["message"]
+    cart = world.http.get("/cart", headers=shopper.headers).json()
+    assert [(line["product_id"], line["quantity"]) for line in cart["lines"]] == [(product, 2)]
 
 
 def test_out_of_stock_cancels_with_out_of_stock(world: World) -> None:
