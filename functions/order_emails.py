@@ -1,4 +1,5 @@
-"""SQS (order.paid, order.cancelled, order.refunded from the bus) → the shopper's email,
+"""SQS (order.paid, order.shipped, order.delivered, order.cancelled, order.refunded from
+the bus) → the shopper's email,
 sent once per order and outcome (Powertools idempotency: a redelivered or re-published event sends
 nothing more)."""
 

@@ -31,12 +31,11 @@ PAGE = (
     QueryParam("limit", "Page size"),
     QueryParam("cursor", "Cursor from the previous page"),
 )
-ADMIN_FILTERS = (
-    *PAGE,
-    QueryParam("status", "Only this status"),
+DATES = (
     QueryParam("from", "Created at or after (ISO 8601)"),
     QueryParam("to", "Created at or before (ISO 8601)"),
 )
+ADMIN_FILTERS = (*PAGE, QueryParam("status", "Only this status"), *DATES)
 # An admin list filters on order statuses or payment statuses.
 LISTED_STATUSES = frozenset({*OrderStatus, *PaymentStatus})
 ORDER_STATUSES = frozenset(OrderStatus)
@@ -120,17 +119,23 @@ def get_checkout(checkout_id: str, caller: Caller) -> CheckoutView:
 @api_route(
     bp,
     "/orders",
-    summary="Your orders, newest first",
+    summary="Your orders, newest first, by status and date",
     tags=TAGS,
     response_model=OrderPage,
     access=SIGNED_IN,
-    query=(*PAGE, STATUS),
+    query=(*PAGE, STATUS, *DATES),
     errors=[400],
 )
 def my_orders(caller: Caller) -> OrderPage:
-    status = _status(ORDER_STATUSES)
-    limit, cursor = page_limit(_query("limit")), _query("cursor")
-    return OrderPage.of(orders.my_orders(caller, status=status, limit=limit, cursor=cursor))
+    page = orders.my_orders(
+        caller,
+        status=_status(ORDER_STATUSES),
+        since=_date("from"),
+        until=_date("to"),
+        limit=page_limit(_query("limit")),
+        cursor=_query("cursor"),
+    )
+    return OrderPage.of(page)
 
 
 @api_route(
@@ -163,23 +168,31 @@ def cancel_order(order_id: str, caller: Caller) -> OrderView:
 @api_route(
     bp,
     "/seller/orders",
-    summary="Your shop's orders, newest first",
+    summary="Your shop's orders, newest first, by status and date",
     tags=TAGS,
     response_model=OrderPage,
     access=roles("seller"),
-    query=(*PAGE, STATUS),
+    query=(*PAGE, STATUS, *DATES),
     errors=[400],
 )
 def shop_orders(caller: Caller) -> OrderPage:
-    status, limit, cursor = _status(ORDER_STATUSES), page_limit(_query("limit")), _query("cursor")
-    return OrderPage.of(orders.shop_orders(caller, status=status, limit=limit, cursor=cursor))
+    page = orders.shop_orders(
+        caller,
+        status=_status(ORDER_STATUSES),
+        since=_date("from"),
+        until=_date("to"),
+        limit=page_limit(_query("limit")),
+        cursor=_query("cursor"),
+    )
+    return OrderPage.of(page)
 
 
 @api_route(
     bp,
     "/orders/{order_id}/status",
     methods=["PUT"],
-    summary="Seller (own shop) or admin: SHIPPED, DELIVERED, CANCELLED (refund), REFUNDED",
+    summary="Seller (own shop) or admin: SHIPPED (carrier + tracking number), DELIVERED, "
+    "CANCELLED (refund), REFUNDED",
     tags=TAGS,
     request_model=StatusRequest,
     response_model=OrderView,
@@ -187,7 +200,16 @@ def shop_orders(caller: Caller) -> OrderPage:
     errors=[403, 404, 409],
 )
 def update_status(order_id: str, body: StatusRequest, caller: Caller) -> OrderView:
-    return OrderView.of(orders.update_status(caller, order_id, OrderStatus(body.status)))
+    return OrderView.of(
+        orders.update_status(
+            caller,
+            order_id,
+            OrderStatus(body.status),
+            carrier=body.carrier,
+            tracking_number=body.tracking_number,
+            tracking_url=body.tracking_url,
+        )
+    )
 
 
 @api_route(

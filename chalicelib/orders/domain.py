@@ -127,6 +127,17 @@ class ShippingAddress:
 
 
 @dataclass(frozen=True)
+class Shipment:
+    """How a SHIPPED order travels: the carrier, its tracking number (and page), and when
+    it left the shop."""
+
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+    tracking_url: str | None = None
+
+
+@dataclass(frozen=True)
 class OrderLine:
     """One product line of an order, priced at checkout (minor units)."""
 
@@ -162,6 +173,8 @@ class Order:
     # Where it ships and how the shop reaches the buyer (copied at checkout).
     shipping_address: ShippingAddress | None = None
     contact_email: str | None = None
+    shipment: Shipment | None = None
+    delivered_at: datetime | None = None
 
     def units(self) -> dict[str, int]:
         """product id → units over the order's lines."""

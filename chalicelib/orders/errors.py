@@ -100,6 +100,12 @@ class IdempotencyKeyReusedError(ValidationFailedError):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
+class TrackingRequiredError(ValidationFailedError):
+    """SHIPPED without a carrier and a tracking number (HTTP 422)."""
+
+    code = "TRACKING_REQUIRED"
+
+
 class ShippingAddressRequiredError(ValidationFailedError):
     """A checkout names neither a saved address nor an inline one, or both (HTTP 422)."""
 

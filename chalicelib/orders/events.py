@@ -3,6 +3,8 @@ events (``stock.updated``, ``stock.low``) are the catalog's."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core.events import DomainEvent
@@ -162,6 +164,58 @@ class OrderRefunded(DomainEvent):
             amount=order.refunded,
             currency=order.currency,
             refunded_by=str(order.refunded_by or ""),
+        )
+
+
+class OrderShipped(DomainEvent):
+    """A shop handed an order to a carrier: how to track it (the shopper is emailed)."""
+
+    name = "order.shipped"
+    source = ORDERS
+
+    order_id: str
+    shop_id: str
+    shopper_id: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    shipped_at: datetime
+
+    @classmethod
+    def of(cls, order: Order) -> OrderShipped:
+        """``order`` as it is once SHIPPED (its shipment recorded)."""
+        assert order.shipment is not None
+        return cls(
+            order_id=order.order_id,
+            shop_id=order.shop_id,
+            shopper_id=order.user_id,
+            carrier=order.shipment.carrier,
+            tracking_number=order.shipment.tracking_number,
+            tracking_url=order.shipment.tracking_url,
+            shipped_at=order.shipment.shipped_at,
+        )
+
+
+class OrderDelivered(DomainEvent):
+    """An order reached the shopper (the shopper is emailed; returns may start)."""
+
+    name = "order.delivered"
+    source = ORDERS
+
+    order_id: str
+    shop_id: str
+    shopper_id: str
+    delivered_at: datetime
+
+    @classmethod
+    def of(cls, order: Order) -> OrderDelivered:
+        """``order`` as it is once DELIVERED."""
+        assert order.delivered_at is not None
+        return cls(
+            order_id=order.order_id,
+            shop_id=order.shop_id,
+            shopper_id=order.user_id,
+            delivered_at=order.delivered_at,
         )
 
 

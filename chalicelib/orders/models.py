@@ -201,6 +201,8 @@ class Order(Model):
     history = ListAttribute(default=list)  # type: ignore[var-annotated]
     shipping_address = JSONAttribute(null=True)  # name, line1, line2, city, ... as at checkout
     contact_email = UnicodeAttribute(null=True)
+    shipment = JSONAttribute(null=True)  # carrier, tracking_number, tracking_url, shipped_at
+    delivered_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     gsi1pk = UnicodeAttribute()

@@ -42,6 +42,7 @@ from chalicelib.orders.domain import (
     Payment,
     PaymentStatus,
     Refund,
+    Shipment,
     ShippingAddress,
     StockState,
     allowed_targets,
@@ -106,10 +107,12 @@ class OrdersRepository(Protocol):
         *,
         reason: str | None = None,
         refund: Refund | None = None,
+        shipment: Shipment | None = None,
     ) -> tuple[Order, bool]:
         """Move ``order`` to ``target``, conditional on its stored status; (order now, moved).
 
-        ``refund`` is recorded on the order (amount, now, by whom) in the same write. Not
+        ``refund`` is recorded on the order (amount, now, by whom) in the same write, and
+        ``shipment`` (SHIPPED); DELIVERED records ``delivered_at`` (now). Not
         moved when it is already ``target`` (a retried step); raises
         IllegalTransitionError when the move is not allowed from the stored status.
         """
@@ -136,12 +139,30 @@ class OrdersRepository(Protocol):
         ...
 
     def user_orders(
-        self, user_id: str, *, status: str | None = None, limit: int, cursor: str | None
-    ) -> Page[Order]: ...
+        self,
+        user_id: str,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Order]:
+        """The shopper's orders, newest first, created within ``since``..``until``."""
+        ...
 
     def shop_orders(
-        self, shop_id: str, *, status: str | None, limit: int, cursor: str | None
-    ) -> Page[Order]: ...
+        self,
+        shop_id: str,
+        *,
+        status: str | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Order]:
+        """The shop's orders, newest first, created within ``since``..``until``."""
+        ...
 
     def all_orders(
         self,
@@ -225,6 +246,23 @@ class OrdersRepository(Protocol):
 
 
 # ---------- item ⇄ domain ----------
+def _shipment(stored: dict[str, Any] | None) -> Shipment | None:
+    if not stored:
+        return None
+    return Shipment(
+        carrier=str(stored["carrier"]),
+        tracking_number=str(stored["tracking_number"]),
+        tracking_url=stored.get("tracking_url"),
+        shipped_at=clock.parse(str(stored["shipped_at"])),
+    )
+
+
+def _shipment_item(shipment: Shipment | None) -> dict[str, Any] | None:
+    if shipment is None:
+        return None
+    return {**asdict(shipment), "shipped_at": clock.iso(shipment.shipped_at)}
+
+
 def _address(stored: dict[str, Any] | None) -> ShippingAddress | None:
     if not stored:
         return None
@@ -268,6 +306,8 @@ def _order(item: models.Order) -> Order:
         history=tuple(dict(entry) for entry in (item.history or [])),
         shipping_address=_address(item.shipping_address),
         contact_email=item.contact_email,
+        shipment=_shipment(item.shipment),
+        delivered_at=item.delivered_at,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -303,6 +343,8 @@ def _order_item(order: Order) -> models.Order:
         history=list(order.history),
         shipping_address=asdict(order.shipping_address) if order.shipping_address else None,
         contact_email=order.contact_email,
+        shipment=_shipment_item(order.shipment),
+        delivered_at=order.delivered_at,
         created_at=order.created_at,
         updated_at=order.updated_at,
         gsi1pk=models.user_orders_pk(order.user_id),
@@ -563,6 +605,7 @@ class DynamoOrdersRepository:
         *,
         reason: str | None = None,
         refund: Refund | None = None,
+        shipment: Shipment | None = None,
     ) -> tuple[Order, bool]:
         if order.status == target:
             return order, False
@@ -589,6 +632,10 @@ class DynamoOrdersRepository:
             actions.append(models.Order.reason.set(reason))
         if refund is not None:
             actions += _refund_actions(refund, now)
+        if shipment is not None:
+            actions.append(models.Order.shipment.set(_shipment_item(shipment)))
+        if target == OrderStatus.DELIVERED:
+            actions.append(models.Order.delivered_at.set(now))
         try:
             item.update(actions=actions, condition=models.Order.status == str(order.status))
         except UpdateError as error:
@@ -597,7 +644,7 @@ class DynamoOrdersRepository:
             fresh = self.get_order(order.order_id)
             if fresh.status == target:
                 return fresh, False
-            return self.move_order(fresh, target, reason=reason, refund=refund)
+            return self.move_order(fresh, target, reason=reason, refund=refund, shipment=shipment)
         return _order(item), True
 
     def set_refunded(self, order_id: str, refund: Refund) -> Order:
@@ -640,13 +687,22 @@ class DynamoOrdersRepository:
             raise
 
     def user_orders(
-        self, user_id: str, *, status: str | None = None, limit: int, cursor: str | None
+        self,
+        user_id: str,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Order]:
-        # A Query of the user's own partition; the status filter reads only that partition.
+        # A Query of the user's own partition (the dates are its sort key's range); the
+        # status filter reads only that partition.
         partition = models.user_orders_pk(user_id)
         return _page(
             models.Order.by_user.query(
                 partition,
+                _range(models.Order.gsi1sk, since, until),
                 scan_index_forward=False,
                 limit=limit,
                 filter_condition=(models.Order.status == status) if status else None,
@@ -657,12 +713,20 @@ class DynamoOrdersRepository:
         )
 
     def shop_orders(
-        self, shop_id: str, *, status: str | None, limit: int, cursor: str | None
+        self,
+        shop_id: str,
+        *,
+        status: str | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Order]:
         partition = models.shop_orders_pk(shop_id)
         return _page(
             models.Order.by_shop.query(
                 partition,
+                _range(models.Order.gsi2sk, since, until),
                 scan_index_forward=False,
                 limit=limit,
                 filter_condition=(models.Order.status == status) if status else None,

@@ -55,7 +55,14 @@ class CheckoutRequest(RequestModel):
 
 
 class StatusRequest(RequestModel):
+    """SHIPPED takes ``carrier`` and ``tracking_number`` (``tracking_url`` optional)."""
+
     status: Literal["SHIPPED", "DELIVERED", "CANCELLED", "REFUNDED"]
+    carrier: str | None = Field(default=None, min_length=1, max_length=60)
+    tracking_number: str | None = Field(
+        default=None, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$"
+    )
+    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s]+$")
 
 
 class OrderLineView(ResponseModel):
@@ -83,6 +90,13 @@ class BuyerView(ResponseModel):
     email: str | None = None
 
 
+class ShipmentView(ResponseModel):
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    shipped_at: datetime
+
+
 class OrderView(ResponseModel):
     """Amounts in minor units. ``reason`` says why an order was cancelled; ``refunded``
     what of it was given back, ``refunded_at`` when and ``refunded_by`` who (an account
@@ -105,6 +119,8 @@ class OrderView(ResponseModel):
     history: list[dict[str, Any]]
     shipping_address: ShippingAddressView | None = None
     buyer: BuyerView
+    shipment: ShipmentView | None = None
+    delivered_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -37,6 +37,7 @@ from chalicelib.orders.domain import (
     Payment,
     PaymentStatus,
     Refund,
+    Shipment,
     ShippingAddress,
     StockState,
     allowed_targets,
@@ -138,6 +139,7 @@ class InMemoryOrdersRepository:
         *,
         reason: str | None = None,
         refund: Refund | None = None,
+        shipment: Shipment | None = None,
     ) -> tuple[Order, bool]:
         if order.status == target:
             return order, False
@@ -150,7 +152,9 @@ class InMemoryOrdersRepository:
             if stored.status != order.status:  # the condition on the status read fails
                 if stored.status == target:
                     return stored, False
-                return self.move_order(stored, target, reason=reason, refund=refund)
+                return self.move_order(
+                    stored, target, reason=reason, refund=refund, shipment=shipment
+                )
             now = clock.now()
             reason = None if reason is None else str(reason)
             entry = {"from": str(order.status), "to": str(target), "at": clock.iso(now)}
@@ -163,6 +167,10 @@ class InMemoryOrdersRepository:
                 changes["reason"] = reason
             if refund is not None:
                 changes.update(refunded=refund.amount, refunded_at=now, refunded_by=refund.by)
+            if shipment is not None:
+                changes["shipment"] = shipment
+            if target == OrderStatus.DELIVERED:
+                changes["delivered_at"] = now
             moved = replace(stored, **changes)
             self.orders[order.order_id] = moved
             return moved, True
@@ -222,24 +230,42 @@ class InMemoryOrdersRepository:
         return Page(items=page, next_cursor=encode_cursor(more))
 
     def user_orders(
-        self, user_id: str, *, status: str | None = None, limit: int, cursor: str | None
+        self,
+        user_id: str,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Order]:
         mine = [
             o
             for o in self.orders.values()
-            if o.user_id == user_id and (status is None or o.status == status)
+            if o.user_id == user_id
+            and (status is None or o.status == status)
+            and _within(_order_key(o), since, until)
         ]
         return self._page(
             _newest_first(mine, _order_key), _order_key, f"USER#{user_id}", limit, cursor
         )
 
     def shop_orders(
-        self, shop_id: str, *, status: str | None, limit: int, cursor: str | None
+        self,
+        shop_id: str,
+        *,
+        status: str | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Order]:
         theirs = [
             o
             for o in self.orders.values()
-            if o.shop_id == shop_id and (status is None or o.status == status)
+            if o.shop_id == shop_id
+            and (status is None or o.status == status)
+            and _within(_order_key(o), since, until)
         ]
         return self._page(
             _newest_first(theirs, _order_key), _order_key, f"SHOP#{shop_id}", limit, cursor

@@ -4,19 +4,25 @@ The saga does not run here (a recording workflow); the orders are moved on as it
 
 from __future__ import annotations
 
+import email
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
+from moto.ses.models import ses_backends
 
 from chalicelib.dev import demo
 from chalicelib.orders import repository, workflow
 from chalicelib.orders.domain import CheckoutStatus, OrderStatus
 from chalicelib.orders.service import payments
 from localcloud.deploy import Deployment
+from localcloud.lambdas import LambdaRuntime
 from tests.fakes.orders import FakeWorkflow
+from tests.fixtures.aws import load_event
 from tests.fixtures.http import ApiClient
 
 PASSWORD = "Fulfil-Http-Pass-2026"
@@ -151,4 +157,92 @@ def test_checkout_ships_to_a_saved_address_the_seller_sees_and_the_book_cannot_c
     assert (reused.status_code, reused.json_body["error"]["code"]) == (
         422,
         "IDEMPOTENCY_KEY_REUSED",
+    )
+
+
+SHIP_TO = {**{k: v for k, v in HOME.items() if k != "recipient"}, "name": "Ada Shopper"}
+
+
+def emails_from_the_bus(aws_env: Deployment, detail_types: set[str]) -> list[str]:
+    """Run the order-emails consumer on what the bus routed to its queue (each message
+    twice: a redelivery sends nothing more); the text of every email it sent."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue = aws_env.physical["OrderEmailsQueue"]
+    bodies: list[str] = []
+    for _ in range(10):  # bounded: the rule delivers at once on moto
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        bodies += [m["Body"] for m in got]
+        if not got:
+            break
+    wanted = [b for b in bodies if json.loads(b)["detail-type"] in detail_types]
+    runtime = LambdaRuntime("us-east-1")
+    for spec in aws_env.functions.values():
+        runtime.register(spec)
+    sent = ses_backends[aws_env.account_id]["us-east-1"].sent_messages
+    before = len(sent)
+    event = load_event("order_emails_sqs.json")
+    for body in wanted + wanted:
+        event["Records"][0]["body"] = body
+        result = runtime.invoke("bazaar-test-order-emails", event)
+        assert result.payload == {"batchItemFailures": []}, result.error
+    texts = []
+    for message in sent[before:]:
+        parsed = email.message_from_string(str(getattr(message, "raw_data", "")))
+        plain = next(p for p in parsed.walk() if p.get_content_type() == "text/plain")
+        texts.append(f"{parsed['Subject']}\n{plain.get_payload(decode=True).decode()}")
+    return texts
+
+
+def test_the_seller_ships_with_tracking_and_the_shopper_sees_it_and_is_emailed(
+    aws_env: Deployment, http: Http
+) -> None:
+    # Given a paid order of the seller's shop
+    shop = a_shop(http, 5)
+    shopper = http.person()
+    http.ok("POST", "/cart/items", {"product_id": shop.product_ids[0]}, shopper)
+    placed = http.place(shopper, {"payment_method": VISA, "shipping_address": SHIP_TO})
+    paid(placed.json_body["checkout_id"])
+    order_id = placed.json_body["orders"][0]["order_id"]
+    path = f"/orders/{order_id}/status"
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    sqs.purge_queue(QueueUrl=aws_env.physical["OrderEmailsQueue"])
+    # When the seller ships without tracking, it is refused, naming what is missing
+    untracked = http.call("PUT", path, {"status": "SHIPPED", "carrier": "DHL"}, shop.seller.token)
+    assert (untracked.status_code, untracked.json_body["error"]["code"]) == (
+        422,
+        "TRACKING_REQUIRED",
+    )
+    another = http.person("seller")
+    tracking = {"status": "SHIPPED", "carrier": "DHL", "tracking_number": "JD014600003303"}
+    assert http.call("PUT", path, tracking, another.token).status_code == 404
+    # When the seller ships with a carrier, a tracking number and a tracking page
+    url = "https://www.dhl.com/track?id=JD014600003303"
+    shipped = http.ok("PUT", path, {**tracking, "tracking_url": url}, shop.seller)
+    # Then the shopper sees how it travels, and later when it arrived
+    seen = http.ok("GET", f"/orders/{order_id}", who=shopper)
+    assert {k: seen["shipment"][k] for k in ("carrier", "tracking_number", "tracking_url")} == {
+        "carrier": "DHL",
+        "tracking_number": "JD014600003303",
+        "tracking_url": url,
+    }
+    assert seen["shipment"]["shipped_at"] == shipped["shipment"]["shipped_at"]
+    http.ok("PUT", path, {"status": "DELIVERED"}, shop.seller)
+    delivered = http.ok("GET", f"/orders/{order_id}", who=shopper)
+    assert delivered["status"] == "DELIVERED"
+    assert delivered["delivered_at"] is not None
+    # And each reached the shopper by email once
+    mails = emails_from_the_bus(aws_env, {"order.shipped", "order.delivered"})
+    assert len(mails) == 2
+    assert any("is on its way" in m and "JD014600003303" in m and url in m for m in mails)
+    assert any(f"order {order_id[:8]} was delivered" in m for m in mails)
+    # And the lists filter by status and date; an unknown filter is refused
+    mine = http.ok("GET", "/orders?status=DELIVERED&from=2020-01-01T00:00:00Z", who=shopper)
+    assert [o["order_id"] for o in mine["items"]] == [order_id]
+    assert http.ok("GET", "/orders?to=2020-01-01T00:00:00Z", who=shopper)["items"] == []
+    theirs = http.ok("GET", "/seller/orders?status=DELIVERED&from=2020-01-01", who=shop.seller)
+    assert [o["order_id"] for o in theirs["items"]] == [order_id]
+    assert http.call("GET", "/orders?colour=red", token=shopper.token).status_code == 422
+    assert (
+        http.call("GET", "/seller/orders?from=yesterday", token=shop.seller.token).status_code
+        == 400
     )

@@ -22,6 +22,7 @@ from chalicelib.orders.domain import (
     OrderStatus,
     PaymentStatus,
     Refund,
+    Shipment,
     StockState,
 )
 from chalicelib.orders.errors import CheckoutKeyTakenError, IllegalTransitionError
@@ -176,6 +177,21 @@ def test_lists_are_newest_first_and_paged(repo: OrdersRepository) -> None:
         cursor=None,
     )
     assert [o.order_id for o in middle.items] == [orders[1].order_id]
+    # The shopper's and the shop's lists by date too (the newest two, then only the middle)
+    recent = repo.user_orders("u1", since=start + timedelta(hours=12), limit=10, cursor=None)
+    assert [o.order_id for o in recent.items] == [orders[2].order_id, orders[1].order_id]
+    window = repo.shop_orders(
+        "shop-a",
+        status=None,
+        since=start + timedelta(hours=12),
+        until=start + timedelta(days=1, hours=12),
+        limit=10,
+        cursor=None,
+    )
+    assert [o.order_id for o in window.items] == [orders[1].order_id]
+    assert (
+        repo.user_orders("u1", until=start - timedelta(days=1), limit=10, cursor=None).items == []
+    )
     payments = repo.all_payments(status="PENDING", since=start, until=None, limit=10, cursor=None)
     assert {p.payment_id for p in payments.items} >= {new.payment.payment_id for new in made}
 
@@ -336,3 +352,21 @@ def test_stock_is_held_across_both_tables_all_or_nothing(
         )
     assert give.refused(refused.value.reasons[1:]) == [lamp]
     assert orders.get_order(order.order_id).stock_state == StockState.RESERVED
+
+
+def test_shipping_records_the_shipment_and_delivery_the_time(repo: OrdersRepository) -> None:
+    order = stored_checkout(repo).orders[0]
+    order, _ = repo.move_order(order, OrderStatus.PAID)
+    shipment = Shipment(
+        carrier="DHL",
+        tracking_number="JD014600003303",
+        tracking_url="https://www.dhl.com/track?id=JD014600003303",
+        shipped_at=clock.now(),
+    )
+    shipped, moved = repo.move_order(order, OrderStatus.SHIPPED, shipment=shipment)
+    assert moved
+    assert (shipped.shipment, shipped.delivered_at) == (shipment, None)
+    delivered, _ = repo.move_order(shipped, OrderStatus.DELIVERED)
+    assert delivered.shipment == shipment
+    assert delivered.delivered_at is not None
+    assert repo.get_order(order.order_id) == delivered

@@ -38,7 +38,9 @@ def paid(repo: InMemoryOrdersRepository, stock: Stock, shops: tuple[str, ...]) -
 
 def delivered(order_id: str) -> Order:
     for target in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        order = orders.update_status(SELLER, order_id, target)
+        order = orders.update_status(
+            SELLER, order_id, target, carrier="DHL", tracking_number="JD0146000033"
+        )
     return order
 
 
