@@ -16,12 +16,16 @@ from chalicelib.orders.domain import OrderStatus, PaymentStatus
 from chalicelib.orders.schemas import (
     CheckoutRequest,
     CheckoutView,
+    DecisionRequest,
     OrderPage,
     OrderView,
     PaymentPage,
+    ReturnList,
+    ReturnRequest,
+    ReturnView,
     StatusRequest,
 )
-from chalicelib.orders.service import checkout, orders, payments
+from chalicelib.orders.service import checkout, orders, payments, returns
 from chalicelib.web.access import SIGNED_IN, roles
 from chalicelib.web.routing import HeaderParam, QueryParam, api_route, query_of
 
@@ -163,6 +167,62 @@ def get_order(order_id: str, caller: Caller) -> OrderView:
 )
 def cancel_order(order_id: str, caller: Caller) -> OrderView:
     return OrderView.of(orders.cancel_as_shopper(caller, order_id))
+
+
+@api_route(
+    bp,
+    "/orders/{order_id}/returns",
+    methods=["POST"],
+    summary="Return some lines of your delivered order, with a reason (within the return "
+    "window); the shop approves or refuses",
+    tags=TAGS,
+    request_model=ReturnRequest,
+    response_model=ReturnView,
+    access=SIGNED_IN,
+    status=201,
+    errors=[404, 409],
+)
+def request_return(order_id: str, body: ReturnRequest, caller: Caller) -> ReturnView:
+    return ReturnView.of(returns.request_return(caller, order_id, body.to_domain(), body.reason))
+
+
+@api_route(
+    bp,
+    "/orders/{order_id}/returns",
+    summary="An order's returns (its shopper, its shop's seller, admins)",
+    tags=TAGS,
+    response_model=ReturnList,
+    access=SIGNED_IN,
+    errors=[404],
+)
+def list_returns(order_id: str, caller: Caller) -> ReturnList:
+    return ReturnList.of(returns.returns_for(caller, order_id))
+
+
+@api_route(
+    bp,
+    "/orders/{order_id}/returns/{return_id}/decision",
+    methods=["POST"],
+    summary="Seller (own shop) or admin: approve (refund once, optionally restock) or "
+    "refuse a return, with a reason",
+    tags=TAGS,
+    request_model=DecisionRequest,
+    response_model=ReturnView,
+    access=roles("seller", "admin"),
+    errors=[404, 409, 503],
+)
+def decide_return(
+    order_id: str, return_id: str, body: DecisionRequest, caller: Caller
+) -> ReturnView:
+    decided = returns.decide(
+        caller,
+        order_id,
+        return_id,
+        approve=body.approve,
+        reason=body.reason,
+        restock=body.restock,
+    )
+    return ReturnView.of(decided)
 
 
 @api_route(

@@ -2,7 +2,9 @@
 
 ``PENDING → PAID → SHIPPED → DELIVERED``; ``PENDING → CANCELLED`` (the saga failed),
 ``PAID → CANCELLED`` (cancelled before shipping: refunded and restocked),
-``DELIVERED → REFUNDED``. Anything else is refused (``IllegalTransitionError``, 409).
+``DELIVERED → PARTIALLY_REFUNDED → REFUNDED`` (returns, admin refunds: an order is
+REFUNDED once everything it cost was given back). Anything else is refused
+(``IllegalTransitionError``, 409).
 The lowest layer of the capability: it imports nothing of it.
 """
 
@@ -20,6 +22,16 @@ class OrderStatus(StrEnum):
     SHIPPED = "SHIPPED"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+
+class ReturnStatus(StrEnum):
+    """A return: asked for, refused, or approved and then refunded (each step once)."""
+
+    REQUESTED = "REQUESTED"
+    REFUSED = "REFUSED"
+    APPROVED = "APPROVED"
     REFUNDED = "REFUNDED"
 
 
@@ -77,7 +89,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
     OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
     OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
-    OrderStatus.DELIVERED: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}),
+    OrderStatus.PARTIALLY_REFUNDED: frozenset({OrderStatus.REFUNDED}),
     OrderStatus.CANCELLED: frozenset(),
     OrderStatus.REFUNDED: frozenset(),
 }
@@ -175,6 +188,9 @@ class Order:
     contact_email: str | None = None
     shipment: Shipment | None = None
     delivered_at: datetime | None = None
+    # The refunds recorded on the order, by key (a return id, or the order id for an
+    # admin's refund of the rest): each counts once.
+    refund_keys: tuple[str, ...] = ()
 
     def units(self) -> dict[str, int]:
         """product id → units over the order's lines."""
@@ -182,6 +198,72 @@ class Order:
         for line in self.lines:
             units[line.product_id] = units.get(line.product_id, 0) + line.quantity
         return units
+
+
+# Where money may still be given back for delivered lines.
+REFUNDABLE = frozenset({OrderStatus.DELIVERED, OrderStatus.PARTIALLY_REFUNDED})
+
+
+def status_after_refund(order: Order, amount: int) -> OrderStatus:
+    """PARTIALLY_REFUNDED, or REFUNDED once ``amount`` more leaves nothing of the total."""
+    if order.refunded + amount >= order.total:
+        return OrderStatus.REFUNDED
+    return OrderStatus.PARTIALLY_REFUNDED
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    """Units of one order line sent back."""
+
+    product_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Return:
+    """A shopper's request to send back some lines of a delivered order, and the shop's
+    decision. ``amount`` is what approving it refunds (minor units: the lines' share of
+    the order's total, so the discount is shared proportionally)."""
+
+    return_id: str
+    order_id: str
+    shop_id: str
+    user_id: str
+    lines: tuple[ReturnLine, ...]
+    reason: str
+    amount: int
+    currency: str
+    status: ReturnStatus
+    created_at: datetime
+    updated_at: datetime
+    decision_reason: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    restock: bool = False
+    restocked: bool = False
+
+    def units(self) -> dict[str, int]:
+        """product id → units sent back."""
+        units: dict[str, int] = {}
+        for line in self.lines:
+            units[line.product_id] = units.get(line.product_id, 0) + line.quantity
+        return units
+
+
+def refund_share(order: Order, units: dict[str, int], already: dict[str, int]) -> int:
+    """What sending back ``units`` (product id → units) of ``order`` refunds: the lines'
+    part of the subtotal, scaled to the total (the discount shared proportionally,
+    rounded down); the return that sends back the last units gets all that is left, so
+    returning everything refunds exactly the total. ``already``: units returned before."""
+    ordered = order.units()
+    returned = {pid: already.get(pid, 0) + units.get(pid, 0) for pid in ordered}
+    if returned == ordered:
+        return max(0, order.total - order.refunded)
+    prices = {line.product_id: line.unit_price for line in order.lines}
+    part = sum(prices[pid] * qty for pid, qty in units.items())
+    if order.subtotal <= 0:
+        return 0
+    return min(part * order.total // order.subtotal, order.total - order.refunded)
 
 
 # Who gave money back when no person did (a saga compensation).

@@ -110,3 +110,27 @@ class ShippingAddressRequiredError(ValidationFailedError):
     """A checkout names neither a saved address nor an inline one, or both (HTTP 422)."""
 
     code = "SHIPPING_ADDRESS_REQUIRED"
+
+
+class NotReturnableError(ConflictError):
+    """The order's lines cannot be returned now: not delivered (yet), or all refunded."""
+
+    code = "NOT_RETURNABLE"
+
+
+class ReturnWindowClosedError(ConflictError):
+    """The order was delivered longer ago than the return window allows."""
+
+    code = "RETURN_WINDOW_CLOSED"
+
+
+class ReturnLinesError(ValidationFailedError):
+    """The return names lines the order does not have, or more units than are left."""
+
+    code = "RETURN_LINES_INVALID"
+
+
+class ReturnDecidedError(ConflictError):
+    """The return was already decided the other way."""
+
+    code = "RETURN_ALREADY_DECIDED"

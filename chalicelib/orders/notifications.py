@@ -52,8 +52,19 @@ def render(detail_type: str, data: dict[str, Any], to: str) -> mail.Email:
         intro = "Your order was delivered. Not right? You can ask to return it from your orders."
     elif detail_type == "order.refunded":
         amount = _money(int(data.get("amount") or order.refunded), order.currency)
-        subject = f"{app_name}: order {order.order_id[:8]} was refunded"
-        intro = f"We refunded {amount} to your card for this order."
+        if data.get("return_id"):
+            subject = f"{app_name}: your return for order {order.order_id[:8]} was refunded"
+            intro = f"Your return was approved: we refunded {amount} to your card."
+        else:
+            subject = f"{app_name}: order {order.order_id[:8]} was refunded"
+            intro = f"We refunded {amount} to your card for this order."
+        if data.get("total_refunded") is not None and int(data["total_refunded"]) != int(
+            data.get("amount") or 0
+        ):
+            intro += f" In all, {_money(int(data['total_refunded']), order.currency)} of it."
+    elif detail_type == "return.decided":
+        subject = f"{app_name}: your return for order {order.order_id[:8]} was refused"
+        intro = f"The shop refused your return: {data.get('reason') or 'no reason given'}."
     else:
         reason = str(data.get("reason") or order.reason or "")
         subject = f"{app_name}: order {order.order_id[:8]} was cancelled"
@@ -67,7 +78,10 @@ def render(detail_type: str, data: dict[str, Any], to: str) -> mail.Email:
 
 def email_for_event(detail_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """Send the email an order event calls for (paid, shipped, delivered, cancelled,
-    refunded) to the shopper who checked out."""
+    refunded, a refused return) to the shopper who checked out. An approved return is
+    told by its ``order.refunded`` email (one email per outcome)."""
+    if detail_type == "return.decided" and data.get("approved"):
+        return {"order_id": data["order_id"], "skipped": True}
     try:
         repo = repository.get()
         order = repo.get_order(str(data["order_id"]))

@@ -31,6 +31,7 @@ from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
 from chalicelib.orders import models
 from chalicelib.orders.domain import (
+    REFUNDABLE,
     Checkout,
     CheckoutStatus,
     CodeState,
@@ -42,11 +43,15 @@ from chalicelib.orders.domain import (
     Payment,
     PaymentStatus,
     Refund,
+    Return,
+    ReturnLine,
+    ReturnStatus,
     Shipment,
     ShippingAddress,
     StockState,
     allowed_targets,
     can_move,
+    status_after_refund,
 )
 from chalicelib.orders.errors import (
     CheckoutKeyTakenError,
@@ -120,6 +125,34 @@ class OrdersRepository(Protocol):
 
     def set_refunded(self, order_id: str, refund: Refund) -> Order:
         """Record on the order what was given back (amount, now, by whom)."""
+        ...
+
+    def record_refund(self, order: Order, *, key: str, refund: Refund) -> tuple[Order, bool]:
+        """Add ``refund.amount`` to what the order gave back, once per ``key``, moving it
+        to PARTIALLY_REFUNDED or REFUNDED (nothing of the total left), conditional on what
+        was read; (order now, recorded now). Raises IllegalTransitionError unless the
+        order is DELIVERED or PARTIALLY_REFUNDED."""
+        ...
+
+    # ---------- returns ----------
+    def add_return(self, ret: Return) -> None: ...
+
+    def get_return(self, order_id: str, return_id: str) -> Return:
+        """Raises NotFoundError."""
+        ...
+
+    def returns_of(self, order_id: str) -> list[Return]:
+        """The order's returns, oldest first."""
+        ...
+
+    def move_return(self, ret: Return, target: ReturnStatus, **values: Any) -> tuple[Return, bool]:
+        """Move a return from its stored status (``ret.status``) to ``target``, setting
+        ``values``; (return now, moved). Not moved when the stored status differs."""
+        ...
+
+    def restock_return(self, ret: Return, *, with_items: Sequence[dict[str, Any]]) -> None:
+        """One transaction: the return's ``restocked`` false → true (first), then
+        ``with_items`` (the products' stock). Raises TransactionCancelledError."""
         ...
 
     def hold_stock(
@@ -246,6 +279,30 @@ class OrdersRepository(Protocol):
 
 
 # ---------- item ⇄ domain ----------
+def _return(item: models.Return) -> Return:
+    return Return(
+        return_id=item.return_id,
+        order_id=item.order_id,
+        shop_id=item.shop_id,
+        user_id=item.user_id,
+        lines=tuple(
+            ReturnLine(product_id=str(line["product_id"]), quantity=int(line["quantity"]))
+            for line in item.lines
+        ),
+        reason=item.reason,
+        amount=int(item.amount),
+        currency=item.currency,
+        status=ReturnStatus(item.status),
+        decision_reason=item.decision_reason,
+        decided_by=item.decided_by,
+        decided_at=item.decided_at,
+        restock=bool(item.restock),
+        restocked=bool(item.restocked),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
 def _shipment(stored: dict[str, Any] | None) -> Shipment | None:
     if not stored:
         return None
@@ -304,6 +361,7 @@ def _order(item: models.Order) -> Order:
         reason=item.reason,
         stock_state=StockState(item.stock_state or StockState.NONE),
         history=tuple(dict(entry) for entry in (item.history or [])),
+        refund_keys=tuple(str(key) for key in item.refund_keys or ()),
         shipping_address=_address(item.shipping_address),
         contact_email=item.contact_email,
         shipment=_shipment(item.shipment),
@@ -341,6 +399,7 @@ def _order_item(order: Order) -> models.Order:
         reason=order.reason,
         stock_state=str(order.stock_state),
         history=list(order.history),
+        refund_keys=list(order.refund_keys),
         shipping_address=asdict(order.shipping_address) if order.shipping_address else None,
         contact_email=order.contact_email,
         shipment=_shipment_item(order.shipment),
@@ -651,6 +710,119 @@ class DynamoOrdersRepository:
         item = models.Order(pk=models.order_pk(order_id), sk=models.ORDER_SK)
         item.update(actions=_refund_actions(refund, clock.now()))
         return _order(item)
+
+    def record_refund(self, order: Order, *, key: str, refund: Refund) -> tuple[Order, bool]:
+        for _ in range(20):  # bounded: each pass lost to another refund of the same order
+            if key in order.refund_keys:
+                return order, False
+            if order.status not in REFUNDABLE:
+                raise IllegalTransitionError.between(
+                    order.status, OrderStatus.REFUNDED, allowed_targets(order.status)
+                )
+            target = status_after_refund(order, refund.amount)
+            now = clock.now()
+            entry = {"from": str(order.status), "to": str(target), "at": clock.iso(now)}
+            keys = models.Order.refund_keys
+            actions: list[Action] = [
+                *_refund_actions(Refund(order.refunded + refund.amount, refund.by), now),
+                keys.set((keys | []).append([key])),
+                models.Order.status.set(str(target)),
+                models.Order.gsi3pk.set(models.orders_by_status_pk(str(target))),
+                models.Order.updated_at.set(now),
+                models.Order.history.set(
+                    models.Order.history.append([{**entry, "reason": f"refund:{key}"}])
+                ),
+            ]
+            item = models.Order(pk=models.order_pk(order.order_id), sk=models.ORDER_SK)
+            try:
+                item.update(
+                    actions=actions,
+                    condition=(models.Order.status == str(order.status))
+                    & (models.Order.refunded == order.refunded)
+                    & ~keys.contains(key),
+                )
+            except UpdateError as error:
+                if not condition_failed(error):
+                    raise
+                order = self.get_order(order.order_id)
+                continue
+            return _order(item), True
+        raise TransientStockError("The order keeps changing; try again")
+
+    # ---------- returns ----------
+    def add_return(self, ret: Return) -> None:
+        models.Return(
+            pk=models.order_pk(ret.order_id),
+            sk=models.return_sk(ret.return_id),
+            return_id=ret.return_id,
+            order_id=ret.order_id,
+            shop_id=ret.shop_id,
+            user_id=ret.user_id,
+            lines=[asdict(line) for line in ret.lines],
+            reason=ret.reason,
+            amount=ret.amount,
+            currency=ret.currency,
+            status=str(ret.status),
+            decision_reason=ret.decision_reason,
+            decided_by=ret.decided_by,
+            decided_at=ret.decided_at,
+            restock=ret.restock,
+            restocked=ret.restocked,
+            created_at=ret.created_at,
+            updated_at=ret.updated_at,
+        ).save(condition=models.Return.pk.does_not_exist())
+
+    def get_return(self, order_id: str, return_id: str) -> Return:
+        try:
+            item = models.Return.get(
+                models.order_pk(order_id), models.return_sk(return_id), consistent_read=True
+            )
+        except models.Return.DoesNotExist:
+            raise NotFoundError("No such return", details={"return_id": return_id}) from None
+        return _return(item)
+
+    def returns_of(self, order_id: str) -> list[Return]:
+        found = models.Return.query(
+            models.order_pk(order_id),
+            models.Return.sk.startswith(models.RETURN_PREFIX),
+            consistent_read=True,
+        )
+        return sorted((_return(item) for item in found), key=lambda r: r.created_at)
+
+    def move_return(self, ret: Return, target: ReturnStatus, **values: Any) -> tuple[Return, bool]:
+        item = models.Return(pk=models.order_pk(ret.order_id), sk=models.return_sk(ret.return_id))
+        actions: list[Action] = [
+            models.Return.status.set(str(target)),
+            models.Return.updated_at.set(clock.now()),
+            *_set_or_remove(models.Return, values),
+        ]
+        try:
+            item.update(actions=actions, condition=models.Return.status == str(ret.status))
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+            return self.get_return(ret.order_id, ret.return_id), False
+        return _return(item), True
+
+    def restock_return(self, ret: Return, *, with_items: Sequence[dict[str, Any]]) -> None:
+        flag: dict[str, Any] = {
+            "Update": {
+                "TableName": get_settings().orders_table,
+                "Key": {
+                    "pk": {"S": models.order_pk(ret.order_id)},
+                    "sk": {"S": models.return_sk(ret.return_id)},
+                },
+                "UpdateExpression": "SET restocked = :yes",
+                "ConditionExpression": "restocked = :no",
+                "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":no": {"BOOL": False}},
+            }
+        }
+        try:
+            transact_items([flag, *with_items])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in THROTTLED:
+                raise TransientStockError("Stock is busy; try again") from None
+            raise
 
     def hold_stock(
         self,

@@ -14,6 +14,8 @@ from chalicelib.orders.domain import (
     CheckoutStatus,
     Order,
     Payment,
+    Return,
+    ReturnLine,
     ShippingAddress,
 )
 
@@ -63,6 +65,69 @@ class StatusRequest(RequestModel):
         default=None, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$"
     )
     tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s]+$")
+
+
+class ReturnLineRequest(RequestModel):
+    product_id: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(default=1, strict=True, ge=1, le=1000)
+
+
+class ReturnRequest(RequestModel):
+    """Which delivered lines to send back (units of each), and why."""
+
+    lines: list[ReturnLineRequest] = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=500)
+
+    def to_domain(self) -> list[ReturnLine]:
+        return [ReturnLine(line.product_id, line.quantity) for line in self.lines]
+
+
+class DecisionRequest(RequestModel):
+    """Approve (refund the lines' share; ``restock`` puts the units back in stock) or
+    refuse, with a reason the shopper is told."""
+
+    approve: bool = Field(strict=True)
+    reason: str = Field(min_length=1, max_length=500)
+    restock: bool = Field(default=False, strict=True)
+
+
+class ReturnLineView(ResponseModel):
+    product_id: str
+    quantity: int
+
+
+class ReturnView(ResponseModel):
+    """``amount``: what approving it refunds (minor units; the lines' share of the order's
+    total, so a discount is shared proportionally). ``status``: REQUESTED, REFUSED,
+    APPROVED (being refunded), REFUNDED."""
+
+    return_id: str
+    order_id: str
+    shop_id: str
+    user_id: str
+    lines: list[ReturnLineView]
+    reason: str
+    amount: int
+    currency: str
+    status: str
+    decision_reason: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    restock: bool
+    restocked: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, ret: Return) -> ReturnView:
+        return cls.model_validate(ret, from_attributes=True)
+
+
+class ReturnList(ResponseModel):
+    items: list[ReturnView]
+
+    @classmethod
+    def of(cls, returns: list[Return]) -> ReturnList:
+        return cls(items=[ReturnView.of(ret) for ret in returns])
 
 
 class OrderLineView(ResponseModel):

@@ -26,6 +26,7 @@ from chalicelib.core.dynamo import (
 from chalicelib.core.errors import BadRequestError, DependencyUnavailableError, NotFoundError
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.orders.domain import (
+    REFUNDABLE,
     Checkout,
     CheckoutStatus,
     CodeState,
@@ -37,12 +38,15 @@ from chalicelib.orders.domain import (
     Payment,
     PaymentStatus,
     Refund,
+    Return,
+    ReturnStatus,
     Shipment,
     ShippingAddress,
     StockState,
     allowed_targets,
     can_move,
     execution_name,
+    status_after_refund,
 )
 from chalicelib.orders.errors import (
     CheckoutKeyTakenError,
@@ -78,6 +82,7 @@ class InMemoryOrdersRepository:
         self.intents: dict[str, Intent] = {}
         self.processing_errors: dict[str, int] = {}
         self.redemptions: list[CodeRedemption] = []
+        self.returns: dict[tuple[str, str], Return] = {}
 
     # ---------- checkouts ----------
     def checkout_by_key(self, user_id: str, key: str) -> Checkout | None:
@@ -185,6 +190,70 @@ class InMemoryOrdersRepository:
             )
             self.orders[order_id] = order
             return order
+
+    def record_refund(self, order: Order, *, key: str, refund: Refund) -> tuple[Order, bool]:
+        with self._lock:
+            stored = self.get_order(order.order_id)
+            if key in stored.refund_keys:
+                return stored, False
+            if stored.status not in REFUNDABLE:
+                raise IllegalTransitionError.between(
+                    stored.status, OrderStatus.REFUNDED, allowed_targets(stored.status)
+                )
+            target = status_after_refund(stored, refund.amount)
+            now = clock.now()
+            entry = {"from": str(stored.status), "to": str(target), "at": clock.iso(now)}
+            changed = replace(
+                stored,
+                refunded=stored.refunded + refund.amount,
+                refunded_at=now,
+                refunded_by=refund.by,
+                refund_keys=(*stored.refund_keys, key),
+                status=target,
+                updated_at=now,
+                history=(*stored.history, {**entry, "reason": f"refund:{key}"}),
+            )
+            self.orders[order.order_id] = changed
+            return changed, True
+
+    # ---------- returns ----------
+    def add_return(self, ret: Return) -> None:
+        with self._lock:
+            self.returns[(ret.order_id, ret.return_id)] = ret
+
+    def get_return(self, order_id: str, return_id: str) -> Return:
+        found = self.returns.get((order_id, return_id))
+        if found is None:
+            raise NotFoundError("No such return", details={"return_id": return_id})
+        return found
+
+    def returns_of(self, order_id: str) -> list[Return]:
+        mine = [r for (oid, _), r in self.returns.items() if oid == order_id]
+        return sorted(mine, key=lambda r: r.created_at)
+
+    def move_return(self, ret: Return, target: ReturnStatus, **values: Any) -> tuple[Return, bool]:
+        with self._lock:
+            stored = self.get_return(ret.order_id, ret.return_id)
+            if stored.status != ret.status:
+                return stored, False
+            moved = replace(stored, status=target, updated_at=clock.now(), **values)
+            self.returns[(ret.order_id, ret.return_id)] = moved
+            return moved, True
+
+    def restock_return(self, ret: Return, *, with_items: Sequence[dict[str, Any]]) -> None:
+        others = [item["Fake"] for item in with_items if "Fake" in item]
+        with self._lock:
+            stored = self.get_return(ret.order_id, ret.return_id)
+            reasons = ["None" if not stored.restocked else ITEM_CONDITION_FAILED]
+            reasons += [
+                ("None" if "Fake" not in item or item["Fake"][0]() else ITEM_CONDITION_FAILED)
+                for item in with_items
+            ]
+            if ITEM_CONDITION_FAILED in reasons:
+                raise TransactionCancelledError(reasons)
+            self.returns[(ret.order_id, ret.return_id)] = replace(stored, restocked=True)
+            for _, apply in others:
+                apply()
 
     def hold_stock(
         self,

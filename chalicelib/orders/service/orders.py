@@ -31,11 +31,10 @@ from chalicelib.orders.errors import IllegalTransitionError, TrackingRequiredErr
 from chalicelib.orders.events import (
     OrderCancelled,
     OrderDelivered,
-    OrderRefunded,
     OrderShipped,
     OrderStatusChanged,
 )
-from chalicelib.orders.service import payments, stock
+from chalicelib.orders.service import payments, returns, stock
 
 
 def check_transition(current: str, target: str) -> None:
@@ -152,31 +151,16 @@ def _cancel_paid(caller: Caller, order: Order, reason: CancellationReason) -> Or
 
 
 def _refund_delivered(caller: Caller, order: Order) -> Order:
-    """DELIVERED → REFUNDED (admin): this order's part of the payment given back once.
-
-    The provider refund comes first, keyed on the order (a retried or concurrent request
-    asks again with the same key and is counted once); then the order moves, recording
-    the amount, time and admin in the same conditional write. Only the request that moved
-    it announces ``order.status_changed`` and ``order.refunded`` (the shopper's email).
-    A request for an order already REFUNDED answers it as it is.
+    """DELIVERED or PARTIALLY_REFUNDED → REFUNDED (admin): what is left of this order's
+    part of the payment given back once, through the returns' refund path (provider
+    refund keyed on the order, then the order's conditional record; only the request that
+    recorded it announces ``order.status_changed`` and ``order.refunded``, the shopper's
+    email). A request for an order already REFUNDED answers it as it is.
     """
     if order.status == OrderStatus.REFUNDED:
         return order
     check_transition(order.status, OrderStatus.REFUNDED)
-    previous = order.status
-    repo = repository.get()
-    checkout = repo.get_checkout(order.checkout_id)
-    payments.refund_part(checkout.payment_id, order.total, key=order.order_id)
-    order, moved = repo.move_order(
-        order, OrderStatus.REFUNDED, refund=Refund(order.total, by=caller.account_id)
-    )
-    if moved:
-        bus.publish(
-            OrderStatusChanged.of(order, previous=previous),
-            OrderRefunded.of(order),
-            best_effort=True,
-        )
-    return order
+    return returns.refund_rest(caller, order)
 
 
 def cancel_as_shopper(caller: Caller, order_id: str) -> Order:

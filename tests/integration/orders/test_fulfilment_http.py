@@ -246,3 +246,61 @@ def test_the_seller_ships_with_tracking_and_the_shopper_sees_it_and_is_emailed(
         http.call("GET", "/seller/orders?from=yesterday", token=shop.seller.token).status_code
         == 400
     )
+
+
+def test_the_shopper_returns_one_line_and_is_refunded_once(aws_env: Deployment, http: Http) -> None:
+    # Given a delivered order of two products of one shop
+    shop = a_shop(http, 5, 5)
+    shopper = http.person()
+    for product_id in shop.product_ids:
+        http.ok("POST", "/cart/items", {"product_id": product_id}, shopper)
+    placed = http.place(shopper, {"payment_method": VISA, "shipping_address": SHIP_TO})
+    paid(placed.json_body["checkout_id"])
+    order = placed.json_body["orders"][0]
+    order_id = order["order_id"]
+    returns_path = f"/orders/{order_id}/returns"
+    lamp = order["lines"][0]
+    line = {"product_id": lamp["product_id"], "quantity": 1}
+    # Not delivered yet: refused clearly
+    early = http.call("POST", returns_path, {"lines": [line], "reason": "x"}, shopper.token)
+    assert (early.status_code, early.json_body["error"]["code"]) == (409, "NOT_RETURNABLE")
+    tracking = {"status": "SHIPPED", "carrier": "UPS", "tracking_number": "1Z999AA10123456784"}
+    http.ok("PUT", f"/orders/{order_id}/status", tracking, shop.seller)
+    http.ok("PUT", f"/orders/{order_id}/status", {"status": "DELIVERED"}, shop.seller)
+    boto3.client("sqs", region_name="us-east-1").purge_queue(
+        QueueUrl=aws_env.physical["OrderEmailsQueue"]
+    )
+    # When the shopper returns one line with a reason
+    asked = http.ok("POST", returns_path, {"lines": [line], "reason": "Too dim"}, shopper)
+    assert (asked["status"], asked["amount"]) == ("REQUESTED", lamp["unit_price"])
+    decision = f"{returns_path}/{asked['return_id']}/decision"
+    # Then another seller cannot decide it (it does not exist for them), nor the shopper
+    another = http.person("seller")
+    approve = {"approve": True, "reason": "Sorry about that", "restock": True}
+    assert http.call("POST", decision, approve, another.token).status_code == 404
+    assert http.call("POST", decision, approve, shopper.token).status_code == 403
+    # When the shop's seller approves, and the approval is sent again
+    first = http.ok("POST", decision, approve, shop.seller)
+    again = http.ok("POST", decision, approve, shop.seller)
+    assert (first["status"], first["restocked"], again) == ("REFUNDED", True, first)
+    # Then the order, payment and checkout agree on the one refund
+    view = http.ok("GET", f"/checkouts/{placed.json_body['checkout_id']}", who=shopper)
+    (after,) = view["orders"]
+    assert (after["status"], after["refunded"]) == ("PARTIALLY_REFUNDED", lamp["unit_price"])
+    assert (view["status"], view["payment"]["refunded"]) == ("PAID", lamp["unit_price"])
+    listed = http.ok("GET", returns_path, who=shop.seller)["items"]
+    assert [r["status"] for r in listed] == ["REFUNDED"]
+    # And the shopper got one email saying so
+    mails = emails_from_the_bus(aws_env, {"order.refunded", "return.decided"})
+    assert len(mails) == 1
+    assert "your return for order" in mails[0]
+    # And an admin refunds the rest through the same path: everything agrees
+    admin = http.person("admin")
+    http.ok("PUT", f"/orders/{order_id}/status", {"status": "REFUNDED"}, admin)
+    view = http.ok("GET", f"/checkouts/{placed.json_body['checkout_id']}", who=shopper)
+    assert (view["status"], view["payment"]["status"], view["orders"][0]["status"]) == (
+        "REFUNDED",
+        "REFUNDED",
+        "REFUNDED",
+    )
+    assert view["orders"][0]["refunded"] == view["amount"] == view["payment"]["refunded"]

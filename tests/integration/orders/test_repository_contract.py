@@ -22,6 +22,9 @@ from chalicelib.orders.domain import (
     OrderStatus,
     PaymentStatus,
     Refund,
+    Return,
+    ReturnLine,
+    ReturnStatus,
     Shipment,
     StockState,
 )
@@ -370,3 +373,68 @@ def test_shipping_records_the_shipment_and_delivery_the_time(repo: OrdersReposit
     assert delivered.shipment == shipment
     assert delivered.delivered_at is not None
     assert repo.get_order(order.order_id) == delivered
+
+
+def test_a_refund_is_recorded_once_per_key_and_refunded_in_full_ends_it(
+    repo: OrdersRepository,
+) -> None:
+    order = stored_checkout(repo, {"p1": 2}).orders[0]  # 20.00
+    for target in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        order, _ = repo.move_order(order, target)
+    partly, recorded = repo.record_refund(order, key="ret-1", refund=Refund(500, "seller"))
+    assert recorded
+    assert (partly.status, partly.refunded, partly.refund_keys) == (
+        OrderStatus.PARTIALLY_REFUNDED,
+        500,
+        ("ret-1",),
+    )
+    # The same key again (even from a stale copy) records nothing more
+    same, again = repo.record_refund(order, key="ret-1", refund=Refund(500, "seller"))
+    assert (again, same) == (False, partly)
+    # A stale copy with a new key re-reads and adds to what is there
+    whole, recorded = repo.record_refund(order, key="ret-2", refund=Refund(1500, "admin"))
+    assert recorded
+    assert (whole.status, whole.refunded, whole.refunded_by) == (
+        OrderStatus.REFUNDED,
+        2000,
+        "admin",
+    )
+    assert repo.get_order(order.order_id) == whole
+    with pytest.raises(IllegalTransitionError):
+        repo.record_refund(whole, key="ret-3", refund=Refund(1, "admin"))
+
+
+def test_returns_read_back_move_once_and_restock_once(repo: OrdersRepository) -> None:
+    order = stored_checkout(repo, {"p1": 2}).orders[0]
+    now = clock.now()
+    ret = Return(
+        return_id=new_id(),
+        order_id=order.order_id,
+        shop_id=order.shop_id,
+        user_id=order.user_id,
+        lines=(ReturnLine("p1", 1),),
+        reason="Broken",
+        amount=1000,
+        currency="USD",
+        status=ReturnStatus.REQUESTED,
+        created_at=now,
+        updated_at=now,
+    )
+    repo.add_return(ret)
+    assert repo.get_return(order.order_id, ret.return_id) == ret
+    assert repo.returns_of(order.order_id) == [ret]
+    assert repo.get_order(order.order_id) == order  # the order item is untouched
+    with pytest.raises(NotFoundError):
+        repo.get_return(order.order_id, "nope")
+    approved, moved = repo.move_return(
+        ret, ReturnStatus.APPROVED, decided_by="seller", restock=True
+    )
+    assert moved
+    assert (approved.status, approved.decided_by, approved.restock) == ("APPROVED", "seller", True)
+    # A stale decision does not move it
+    refused, moved = repo.move_return(ret, ReturnStatus.REFUSED)
+    assert (moved, refused) == (False, approved)
+    repo.restock_return(approved, with_items=[])
+    assert repo.get_return(order.order_id, ret.return_id).restocked
+    with pytest.raises(TransactionCancelledError):
+        repo.restock_return(approved, with_items=[])
