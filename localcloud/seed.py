@@ -110,6 +110,7 @@ def _seed_catalog() -> dict[str, int]:
             ends_at=now + timedelta(days=365),
         ),
     )
+    _seed_variant_product(seller)
     shopper_id = accounts.account_id_for_email("shopper@bazaar.example.com")
     if shopper_id:
         shopper = Caller(account_id=shopper_id, role=Role.USER)
@@ -124,6 +125,31 @@ def _seed_catalog() -> dict[str, int]:
             with contextlib.suppress(DiscountRejectedError):
                 cart.apply_code(shopper, DEMO_CODE)
     return {"shops": len(shop_list), "products": loaded}
+
+
+# Orders (S4): a product sold by size and colour (docs/checkout.md buys, ships and returns one).
+DEMO_VARIANT_PRODUCT: dict[str, Any] = {
+    "title": "Demo Trail Runner",
+    "slug": "demo-trail-runner",
+    "category": "shoes",
+    "subcategory": "sneakers",
+    "brand": "Acme",
+    "regular_price": 8900,
+    "stock": 0,
+    "variants": [
+        {"color": "black", "size": "42", "stock": 5},
+        {"color": "black", "size": "44", "stock": 3},
+        {"color": "white", "size": "42", "stock": 2, "price": 9900},
+    ],
+}
+
+
+def _seed_variant_product(seller: Any) -> None:
+    from chalicelib.catalog.schemas import ProductInput
+    from chalicelib.catalog.service import indexer, products
+
+    made = products.create_product(seller, ProductInput.model_validate(DEMO_VARIANT_PRODUCT))
+    indexer.reindex_product(made.product_id)  # searchable at once, not when the bus delivers
 
 
 def seed_demo_data() -> dict[str, Any]:

@@ -38,9 +38,15 @@ class CartHeader:
     abandoned_at: datetime | None = None
 
 
+def line_key(product_id: str, sku: str | None = None) -> str:
+    """What identifies a cart line: the product, or ``product#sku`` for one of its
+    variants (the catalog's stock key, ``catalog.service.stock_key``)."""
+    return f"{product_id}#{sku}" if sku else product_id
+
+
 @dataclass(frozen=True)
 class CartLine:
-    """One product and its quantity in a cart."""
+    """One product (one of its variants, ``sku``) and its quantity in a cart."""
 
     product_id: str
     quantity: int
@@ -48,6 +54,11 @@ class CartLine:
     # The unit price the shopper saw when they last added or changed the line (None for
     # lines stored before it was recorded).
     unit_price: int | None = None
+    sku: str | None = None
+
+    @property
+    def key(self) -> str:
+        return line_key(self.product_id, self.sku)
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,13 @@ class PricedLine:
     problem: LineProblem | None = None
     thumbnail_key: str | None = None
     price_changed: PriceChange | None = None
+    sku: str | None = None
+    color: str | None = None
+    size: str | None = None
+
+    @property
+    def key(self) -> str:
+        return line_key(self.product_id, self.sku)
 
     @property
     def line_total(self) -> int:

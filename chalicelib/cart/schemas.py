@@ -20,13 +20,20 @@ def _max_quantity(value: int) -> int:
     return value
 
 
+Sku = Annotated[str, Field(min_length=1, max_length=40)]
+
+
 class AddItemRequest(RequestModel):
+    """``sku``: which variant (size x colour) of a product that has variants."""
+
     product_id: str = Field(min_length=1, max_length=64)
     quantity: Annotated[int, Field(strict=True, ge=1), AfterValidator(_max_quantity)] = 1
+    sku: Sku | None = None
 
 
 class QuantityRequest(RequestModel):
     quantity: Annotated[int, Field(strict=True, ge=0), AfterValidator(_max_quantity)]
+    sku: Sku | None = None
 
 
 class CodeRequest(RequestModel):
@@ -45,6 +52,9 @@ class CartLineView(ResponseModel):
     a client can tell them before they pay."""
 
     product_id: str
+    sku: str | None = None
+    color: str | None = None
+    size: str | None = None
     title: str | None = None
     shop_id: str | None = None
     quantity: int

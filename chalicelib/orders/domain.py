@@ -150,14 +150,29 @@ class Shipment:
     tracking_url: str | None = None
 
 
+def line_key(product_id: str, sku: str | None = None) -> str:
+    """What a line's units are counted by: the product, or ``product#sku`` for one of its
+    variants (the catalog's stock key, ``catalog.service.stock_key``: reservations and
+    restocks go by it)."""
+    return f"{product_id}#{sku}" if sku else product_id
+
+
 @dataclass(frozen=True)
 class OrderLine:
-    """One product line of an order, priced at checkout (minor units)."""
+    """One product (or variant: ``sku``) line of an order, priced at checkout (minor
+    units)."""
 
     product_id: str
     quantity: int
     title: str = ""
     unit_price: int = 0
+    sku: str | None = None
+    color: str | None = None
+    size: str | None = None
+
+    @property
+    def key(self) -> str:
+        return line_key(self.product_id, self.sku)
 
 
 @dataclass(frozen=True)
@@ -193,10 +208,10 @@ class Order:
     refund_keys: tuple[str, ...] = ()
 
     def units(self) -> dict[str, int]:
-        """product id → units over the order's lines."""
+        """line key (product id, or ``product#sku``) → units over the order's lines."""
         units: dict[str, int] = {}
         for line in self.lines:
-            units[line.product_id] = units.get(line.product_id, 0) + line.quantity
+            units[line.key] = units.get(line.key, 0) + line.quantity
         return units
 
 
@@ -213,10 +228,15 @@ def status_after_refund(order: Order, amount: int) -> OrderStatus:
 
 @dataclass(frozen=True)
 class ReturnLine:
-    """Units of one order line sent back."""
+    """Units of one order line (a product, or its variant ``sku``) sent back."""
 
     product_id: str
     quantity: int
+    sku: str | None = None
+
+    @property
+    def key(self) -> str:
+        return line_key(self.product_id, self.sku)
 
 
 @dataclass(frozen=True)
@@ -243,10 +263,10 @@ class Return:
     restocked: bool = False
 
     def units(self) -> dict[str, int]:
-        """product id → units sent back."""
+        """line key → units sent back."""
         units: dict[str, int] = {}
         for line in self.lines:
-            units[line.product_id] = units.get(line.product_id, 0) + line.quantity
+            units[line.key] = units.get(line.key, 0) + line.quantity
         return units
 
 
@@ -259,7 +279,7 @@ def refund_share(order: Order, units: dict[str, int], already: dict[str, int]) -
     returned = {pid: already.get(pid, 0) + units.get(pid, 0) for pid in ordered}
     if returned == ordered:
         return max(0, order.total - order.refunded)
-    prices = {line.product_id: line.unit_price for line in order.lines}
+    prices = {line.key: line.unit_price for line in order.lines}
     part = sum(prices[pid] * qty for pid, qty in units.items())
     if order.subtotal <= 0:
         return 0
@@ -280,7 +300,7 @@ class Refund:
 
 
 def units_of(orders: list[Order]) -> dict[str, int]:
-    """product id → units over every line of ``orders``."""
+    """line key → units over every line of ``orders``."""
     units: dict[str, int] = {}
     for order in orders:
         for product_id, quantity in order.units().items():

@@ -23,6 +23,7 @@ class OrderLineData(BaseModel):
     title: str
     quantity: int = Field(ge=1)
     unit_price: int = Field(ge=0)
+    sku: str | None = None
 
     @classmethod
     def of(cls, line: OrderLine) -> OrderLineData:
@@ -31,6 +32,7 @@ class OrderLineData(BaseModel):
             title=line.title,
             quantity=line.quantity,
             unit_price=line.unit_price,
+            sku=line.sku,
         )
 
 

@@ -279,6 +279,19 @@ class OrdersRepository(Protocol):
 
 
 # ---------- item ⇄ domain ----------
+def _line_entry(line: OrderLine) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "product_id": line.product_id,
+        "title": line.title,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+    }
+    for name in ("sku", "color", "size"):
+        if getattr(line, name) is not None:
+            entry[name] = getattr(line, name)
+    return entry
+
+
 def _return(item: models.Return) -> Return:
     return Return(
         return_id=item.return_id,
@@ -286,7 +299,11 @@ def _return(item: models.Return) -> Return:
         shop_id=item.shop_id,
         user_id=item.user_id,
         lines=tuple(
-            ReturnLine(product_id=str(line["product_id"]), quantity=int(line["quantity"]))
+            ReturnLine(
+                product_id=str(line["product_id"]),
+                quantity=int(line["quantity"]),
+                sku=line.get("sku"),
+            )
             for line in item.lines
         ),
         reason=item.reason,
@@ -347,6 +364,9 @@ def _order(item: models.Order) -> Order:
                 quantity=int(line["quantity"]),
                 title=str(line.get("title") or ""),
                 unit_price=int(line.get("unit_price") or 0),
+                sku=line.get("sku"),
+                color=line.get("color"),
+                size=line.get("size"),
             )
             for line in item.lines
         ),
@@ -379,15 +399,7 @@ def _order_item(order: Order) -> models.Order:
         checkout_id=order.checkout_id,
         user_id=order.user_id,
         shop_id=order.shop_id,
-        lines=[
-            {
-                "product_id": line.product_id,
-                "title": line.title,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in order.lines
-        ],
+        lines=[_line_entry(line) for line in order.lines],
         subtotal=order.subtotal,
         discount=order.discount,
         total=order.total,

@@ -69,6 +69,7 @@ class StatusRequest(RequestModel):
 
 class ReturnLineRequest(RequestModel):
     product_id: str = Field(min_length=1, max_length=64)
+    sku: str | None = Field(default=None, min_length=1, max_length=40)
     quantity: int = Field(default=1, strict=True, ge=1, le=1000)
 
 
@@ -79,7 +80,7 @@ class ReturnRequest(RequestModel):
     reason: str = Field(min_length=1, max_length=500)
 
     def to_domain(self) -> list[ReturnLine]:
-        return [ReturnLine(line.product_id, line.quantity) for line in self.lines]
+        return [ReturnLine(line.product_id, line.quantity, line.sku) for line in self.lines]
 
 
 class DecisionRequest(RequestModel):
@@ -93,6 +94,7 @@ class DecisionRequest(RequestModel):
 
 class ReturnLineView(ResponseModel):
     product_id: str
+    sku: str | None = None
     quantity: int
 
 
@@ -132,6 +134,9 @@ class ReturnList(ResponseModel):
 
 class OrderLineView(ResponseModel):
     product_id: str
+    sku: str | None = None
+    color: str | None = None
+    size: str | None = None
     title: str
     quantity: int
     unit_price: int

@@ -108,18 +108,42 @@ def new_product(
     return str(response.json()["product_id"])
 
 
-def stock_of(world: World, product_id: str) -> int:
-    from chalicelib.catalog.service import inventory
-
-    return inventory.stock_of([product_id])[product_id]
-
-
-def add_to_cart(world: World, shopper: Person, product_id: str, quantity: int = 1) -> None:
+def new_variant_product(world: World, stocks: dict[str, int], price: int = 2500) -> str:
+    """A product sold by SKU: ``{"red-m": units, ...}`` (colour-size)."""
+    variants = [
+        {"color": sku.split("-")[0], "size": sku.split("-")[1], "stock": units}
+        for sku, units in stocks.items()
+    ]
     response = world.http.post(
-        "/cart/items",
-        headers=shopper.headers,
-        json={"product_id": product_id, "quantity": quantity},
+        "/products",
+        headers=world.seller.headers,
+        json={
+            "title": f"Shirt {uuid.uuid4().hex[:6]}",
+            "category": "home",
+            "subcategory": "lighting",
+            "regular_price": price,
+            "stock": 0,
+            "variants": variants,
+        },
     )
+    assert response.status_code == 201, response.text
+    return str(response.json()["product_id"])
+
+
+def stock_of(world: World, product_id: str, sku: str | None = None) -> int:
+    from chalicelib.catalog.service import inventory, stock_key
+
+    key = stock_key(product_id, sku)
+    return inventory.stock_of([key])[key]
+
+
+def add_to_cart(
+    world: World, shopper: Person, product_id: str, quantity: int = 1, sku: str | None = None
+) -> None:
+    line: dict[str, Any] = {"product_id": product_id, "quantity": quantity}
+    if sku:
+        line["sku"] = sku
+    response = world.http.post("/cart/items", headers=shopper.headers, json=line)
     assert response.status_code == 200, response.text
 
 
@@ -399,6 +423,27 @@ def test_twenty_shoppers_race_for_five_units(world: World) -> None:
     assert stock_of(world, product) == 0
 
 
+def test_two_shoppers_race_for_the_last_unit_of_one_sku(world: World) -> None:
+    # Given a shirt with one red/M left and three blue/L
+    shirt = new_variant_product(world, {"red-m": 1, "blue-l": 3})
+    racers = [world.shopper() for _ in range(2)]
+    for shopper in racers:
+        add_to_cart(world, shopper, shirt, sku="red-m")
+    # When both check out at once
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        started = list(pool.map(lambda s: checkout(world, s), racers))
+    results = settle_all(
+        world, [(s, c["checkout_id"]) for s, c in zip(racers, started, strict=False)]
+    )
+    # Then exactly one gets it; the other SKU is untouched
+    outcomes = sorted((r["status"], r["reason"]) for r in results)
+    assert outcomes == [("CANCELLED", "OUT_OF_STOCK"), ("PAID", None)]
+    assert (stock_of(world, shirt, "red-m"), stock_of(world, shirt, "blue-l")) == (0, 3)
+    assert stock_of(world, shirt) == 3
+    (paid,) = [r for r in results if r["status"] == "PAID"]
+    assert [line["sku"] for line in paid["orders"][0]["lines"]] == ["red-m"]
+
+
 def test_seeded_fault_injection_keeps_every_invariant(world: World) -> None:
     from chalicelib.dev.payments import SimulatedProvider
     from chalicelib.orders import faults, repository
@@ -416,10 +461,11 @@ def test_seeded_fault_injection_keeps_every_invariant(world: World) -> None:
         runs.append(
             (rng.choice([VISA, VISA, DECLINE, NO_FUNDS, PROCESSING]), plan, rng.randint(1, 2))
         )
-    product = new_product(world, 12)
+    # Sold by SKU: the invariants hold per SKU, and the other SKU is never touched
+    product = new_variant_product(world, {"red-m": 12, "blue-l": 5})
     shoppers = [world.shopper() for _ in runs]
     for shopper, (_, _, quantity) in zip(shoppers, runs, strict=False):
-        add_to_cart(world, shopper, product, quantity)
+        add_to_cart(world, shopper, product, quantity, sku="red-m")
     with ThreadPoolExecutor(max_workers=8) as pool:
         started = list(
             pool.map(
@@ -452,7 +498,8 @@ def test_seeded_fault_injection_keeps_every_invariant(world: World) -> None:
         else:
             violations.append(("UNSETTLED", card, plan, order["status"]))
     assert violations == []
-    assert stock_of(world, product) == 12 - taken
+    assert stock_of(world, product, "red-m") == 12 - taken
+    assert stock_of(world, product, "blue-l") == 5
 
 
 def _attempts(payment: dict[str, Any]) -> int:

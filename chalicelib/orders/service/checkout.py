@@ -188,7 +188,14 @@ def place(
         raise CheckoutNotReadyError(
             "Your cart is empty" if not cart.lines else "Some cart lines cannot be bought",
             details={
-                "problems": [{"product_id": b.product_id, "problem": b.problem} for b in blocked]
+                "problems": [
+                    {
+                        "product_id": b.product_id,
+                        **({"sku": b.sku} if b.sku else {}),
+                        "problem": b.problem,
+                    }
+                    for b in blocked
+                ]
             },
         )
     subtotals: dict[str, int] = {}
@@ -259,6 +266,9 @@ def _new_checkout(
                         title=line.title or "",
                         quantity=line.quantity,
                         unit_price=line.unit_price,
+                        sku=line.sku,
+                        color=line.color,
+                        size=line.size,
                     )
                     for line in lines
                 ),

@@ -69,8 +69,8 @@ def _units(returns: list[Return], statuses: frozenset[ReturnStatus]) -> dict[str
     units: dict[str, int] = {}
     for ret in returns:
         if ret.status in statuses:
-            for product_id, quantity in ret.units().items():
-                units[product_id] = units.get(product_id, 0) + quantity
+            for key, quantity in ret.units().items():
+                units[key] = units.get(key, 0) + quantity
     return units
 
 
@@ -117,19 +117,22 @@ def request_return(caller: Caller, order_id: str, lines: list[ReturnLine], reaso
             details={"delivered_at": clock.iso(order.delivered_at), "window_days": window},
         )
     asked: dict[str, int] = {}
+    named: dict[str, ReturnLine] = {}
     for line in lines:
-        asked[line.product_id] = asked.get(line.product_id, 0) + line.quantity
+        asked[line.key] = asked.get(line.key, 0) + line.quantity
+        named[line.key] = line
     existing = repo.returns_of(order_id)
     held = _units(existing, _HOLDING)
     ordered = order.units()
     problems = [
         {
-            "product_id": product_id,
+            "product_id": named[key].product_id,
+            **({"sku": named[key].sku} if named[key].sku else {}),
             "asked": quantity,
-            "returnable": max(0, ordered.get(product_id, 0) - held.get(product_id, 0)),
+            "returnable": max(0, ordered.get(key, 0) - held.get(key, 0)),
         }
-        for product_id, quantity in sorted(asked.items())
-        if quantity > ordered.get(product_id, 0) - held.get(product_id, 0)
+        for key, quantity in sorted(asked.items())
+        if quantity > ordered.get(key, 0) - held.get(key, 0)
     ]
     if problems:
         raise ReturnLinesError(
@@ -141,7 +144,10 @@ def request_return(caller: Caller, order_id: str, lines: list[ReturnLine], reaso
         order_id=order.order_id,
         shop_id=order.shop_id,
         user_id=order.user_id,
-        lines=tuple(ReturnLine(pid, qty) for pid, qty in sorted(asked.items())),
+        lines=tuple(
+            ReturnLine(named[key].product_id, qty, named[key].sku)
+            for key, qty in sorted(asked.items())
+        ),
         reason=reason,
         amount=refund_share(order, asked, _units(existing, _REFUNDING)),
         currency=order.currency,

@@ -304,3 +304,101 @@ def test_the_shopper_returns_one_line_and_is_refunded_once(aws_env: Deployment, 
         "REFUNDED",
     )
     assert view["orders"][0]["refunded"] == view["amount"] == view["payment"]["refunded"]
+
+
+def test_a_shopper_buys_a_size_and_colour_returns_it_and_it_is_restocked(
+    aws_env: Deployment, http: Http
+) -> None:
+    from chalicelib.catalog.service import indexer
+
+    # Given a seller's shirt in red/M (1 left, at 30.00) and blue/L (3 left, the 20.00)
+    seller = http.person("seller")
+    demo.ensure_categories()
+    demo.ensure_shop(seller.account_id, f"Shirts {uuid.uuid4().hex[:6]}", "home")
+    made = http.ok(
+        "POST",
+        "/products",
+        {
+            "title": f"Shirt {uuid.uuid4().hex[:6]}",
+            "category": "home",
+            "regular_price": 2000,
+            "stock": 0,
+            "variants": [
+                {"color": "red", "size": "m", "stock": 1, "price": 3000},
+                {"color": "blue", "size": "l", "stock": 3},
+            ],
+        },
+        seller,
+    )
+    shirt = made["product_id"]
+    assert [(v["sku"], v["stock"], v["price"]) for v in made["variants"]] == [
+        ("red-m", 1, 3000),
+        ("blue-l", 3, 2000),
+    ]
+    assert (made["stock"], made["colors"], made["sizes"]) == (4, ["red", "blue"], ["m", "l"])
+    indexer.reindex_product(shirt)
+
+    def found(query: str) -> bool:
+        items = http.ok("GET", f"/products?{query}&shop_id={made['shop_id']}")["items"]
+        return shirt in [item["product_id"] for item in items]
+
+    assert (found("colors=red&sizes=m"), found("colors=red&sizes=l")) == (True, False)
+    # The seller edits variants with the product's optimistic locking
+    variants = [
+        {"color": "red", "size": "m", "stock": 1, "price": 3000},
+        {"color": "blue", "size": "l", "stock": 3},
+    ]
+    edit = {"version": made["version"], "variants": variants}
+    edited = http.ok("PATCH", f"/products/{shirt}", edit, seller)
+    assert edited["version"] > made["version"]
+    stale = http.call("PATCH", f"/products/{shirt}", edit, seller.token)
+    assert stale.status_code == 409  # a stale copy is refused: reload and try again
+    both = {"version": edited["version"], "stock": 3}
+    assert http.call("PATCH", f"/products/{shirt}", both, seller.token).status_code == 422
+    # A shopper must choose a variant; they add red/M
+    shopper = http.person()
+    plain = http.call("POST", "/cart/items", {"product_id": shirt}, shopper.token)
+    assert (plain.status_code, plain.json_body["error"]["code"]) == (422, "VARIANT_REQUIRED")
+    nope = http.call("POST", "/cart/items", {"product_id": shirt, "sku": "pink-xs"}, shopper.token)
+    assert nope.status_code == 404
+    cart = http.ok("POST", "/cart/items", {"product_id": shirt, "sku": "red-m"}, shopper)
+    (line,) = cart["lines"]
+    assert (line["sku"], line["color"], line["size"], line["unit_price"]) == (
+        "red-m",
+        "red",
+        "m",
+        3000,
+    )
+    too_many = http.call(
+        "PUT", f"/cart/items/{shirt}", {"quantity": 2, "sku": "red-m"}, shopper.token
+    )
+    assert too_many.status_code == 409  # one red/M left
+    # When they check out, pay, and the seller ships and delivers
+    placed = http.place(shopper, {"payment_method": VISA, "shipping_address": SHIP_TO})
+    assert placed.status_code == 202, placed.body
+    order = placed.json_body["orders"][0]
+    assert [(ln["sku"], ln["color"], ln["size"]) for ln in order["lines"]] == [
+        ("red-m", "red", "m")
+    ]
+    from chalicelib.orders.service import saga
+
+    saga.reserve(saga.Task("reserve", placed.json_body["checkout_id"]))
+    paid(placed.json_body["checkout_id"])
+    shirt_now = http.ok("GET", f"/products/{shirt}")
+    assert {v["sku"]: v["stock"] for v in shirt_now["variants"]} == {"red-m": 0, "blue-l": 3}
+    indexer.reindex_product(shirt)
+    assert (found("colors=red"), found("colors=blue&sizes=l")) == (False, True)  # red sold out
+    order_id = order["order_id"]
+    tracking = {"status": "SHIPPED", "carrier": "DHL", "tracking_number": "JD014600003303"}
+    http.ok("PUT", f"/orders/{order_id}/status", tracking, seller)
+    http.ok("PUT", f"/orders/{order_id}/status", {"status": "DELIVERED"}, seller)
+    # Then they return it; the seller approves with a restock: that SKU comes back
+    back = {"lines": [{"product_id": shirt, "sku": "red-m", "quantity": 1}], "reason": "Too small"}
+    asked = http.ok("POST", f"/orders/{order_id}/returns", back, shopper)
+    assert (asked["amount"], asked["lines"][0]["sku"]) == (3000, "red-m")
+    approve = {"approve": True, "reason": "OK", "restock": True}
+    http.ok("POST", f"/orders/{order_id}/returns/{asked['return_id']}/decision", approve, seller)
+    shirt_now = http.ok("GET", f"/products/{shirt}")
+    assert {v["sku"]: v["stock"] for v in shirt_now["variants"]} == {"red-m": 1, "blue-l": 3}
+    view = http.ok("GET", f"/orders/{order_id}", who=shopper)
+    assert (view["status"], view["refunded"]) == ("REFUNDED", 3000)
