@@ -117,7 +117,7 @@ def _seed_catalog() -> dict[str, int]:
         page = products.list_shop_products(
             shop_list[0].shop_id, limit=10, cursor=None, include_deleted=False
         )
-        in_stock = [p for p in page.items if p.stock >= 2][:2]
+        in_stock = [p for p in page.items if p.stock >= 2 and not p.variants][:2]
         for product in in_stock:
             cart.add_item(shopper, product.product_id, 1)
         if in_stock:
