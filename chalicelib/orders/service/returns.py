@@ -208,7 +208,8 @@ def decide(
 def _refund_return(caller: Caller, ret: Return) -> Return:
     """Steps 2-5 of an approved return (each repeatable)."""
     repo = repository.get()
-    refund_order(caller, repo.get_order(ret.order_id), ret.amount, key=ret.return_id, ret=ret)
+    if ret.amount > 0:  # nothing left to give back (an admin refunded the rest meanwhile)
+        refund_order(caller, repo.get_order(ret.order_id), ret.amount, key=ret.return_id, ret=ret)
     if ret.restock:
         stock.restock_return(ret)
     ret, moved = repo.move_return(ret, ReturnStatus.REFUNDED)
