@@ -206,6 +206,9 @@ class Order:
     # The refunds recorded on the order, by key (a return id, or the order id for an
     # admin's refund of the rest): each counts once.
     refund_keys: tuple[str, ...] = ()
+    # Moves with every return stored for the order: a return is checked against the
+    # others as read at this count (two requests for the same units cannot both land).
+    returns_version: int = 0
 
     def units(self) -> dict[str, int]:
         """line key (product id, or ``product#sku``) → units over the order's lines."""

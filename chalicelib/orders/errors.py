@@ -130,6 +130,12 @@ class ReturnLinesError(ValidationFailedError):
     code = "RETURN_LINES_INVALID"
 
 
+class ReturnsChangedError(ConflictError):
+    """Another return of the order was stored meanwhile (read again and re-check)."""
+
+    code = "RETURNS_CHANGED"
+
+
 class ReturnDecidedError(ConflictError):
     """The return was already decided the other way."""
 

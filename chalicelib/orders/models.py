@@ -211,6 +211,7 @@ class Order(Model):
     shipment = JSONAttribute(null=True)  # carrier, tracking_number, tracking_url, shipped_at
     delivered_at = UTCDateTimeAttribute(null=True)
     refund_keys = ListAttribute(default=list)  # type: ignore[var-annotated]
+    returns_version = NumberAttribute(default=0)  # moves with each return stored
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     gsi1pk = UnicodeAttribute()

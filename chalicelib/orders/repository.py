@@ -57,6 +57,7 @@ from chalicelib.orders.errors import (
     CheckoutKeyTakenError,
     CodeUseRefusedError,
     IllegalTransitionError,
+    ReturnsChangedError,
     TransientStockError,
 )
 
@@ -135,7 +136,11 @@ class OrdersRepository(Protocol):
         ...
 
     # ---------- returns ----------
-    def add_return(self, ret: Return) -> None: ...
+    def add_return(self, ret: Return, *, returns_version: int) -> None:
+        """Store a return and move its order's ``returns_version`` on, in one transaction
+        conditional on the order still being at ``returns_version`` (the other returns
+        it was checked against are still all there are). Raises ReturnsChangedError."""
+        ...
 
     def get_return(self, order_id: str, return_id: str) -> Return:
         """Raises NotFoundError."""
@@ -382,6 +387,7 @@ def _order(item: models.Order) -> Order:
         stock_state=StockState(item.stock_state or StockState.NONE),
         history=tuple(dict(entry) for entry in (item.history or [])),
         refund_keys=tuple(str(key) for key in item.refund_keys or ()),
+        returns_version=int(item.returns_version or 0),
         shipping_address=_address(item.shipping_address),
         contact_email=item.contact_email,
         shipment=_shipment(item.shipment),
@@ -412,6 +418,7 @@ def _order_item(order: Order) -> models.Order:
         stock_state=str(order.stock_state),
         history=list(order.history),
         refund_keys=list(order.refund_keys),
+        returns_version=order.returns_version,
         shipping_address=asdict(order.shipping_address) if order.shipping_address else None,
         contact_email=order.contact_email,
         shipment=_shipment_item(order.shipment),
@@ -762,8 +769,13 @@ class DynamoOrdersRepository:
         raise TransientStockError("The order keeps changing; try again")
 
     # ---------- returns ----------
-    def add_return(self, ret: Return) -> None:
-        models.Return(
+    def add_return(self, ret: Return, *, returns_version: int) -> None:
+        order = models.Order(pk=models.order_pk(ret.order_id), sk=models.ORDER_SK)
+        version = models.Order.returns_version
+        unchanged = version == returns_version
+        if returns_version == 0:
+            unchanged = version.does_not_exist() | unchanged
+        item = models.Return(
             pk=models.order_pk(ret.order_id),
             sk=models.return_sk(ret.return_id),
             return_id=ret.return_id,
@@ -782,7 +794,17 @@ class DynamoOrdersRepository:
             restocked=ret.restocked,
             created_at=ret.created_at,
             updated_at=ret.updated_at,
-        ).save(condition=models.Return.pk.does_not_exist())
+        )
+        try:
+            with transaction() as writer:
+                writer.save(item, condition=models.Return.pk.does_not_exist())
+                writer.update(
+                    order,
+                    actions=[version.set(returns_version + 1)],
+                    condition=models.Order.pk.exists() & unchanged,
+                )
+        except TransactionCancelledError:
+            raise ReturnsChangedError("Another return of this order was stored meanwhile") from None
 
     def get_return(self, order_id: str, return_id: str) -> Return:
         try:

@@ -51,6 +51,7 @@ from chalicelib.orders.domain import (
 from chalicelib.orders.errors import (
     CheckoutKeyTakenError,
     IllegalTransitionError,
+    ReturnsChangedError,
 )
 from chalicelib.orders.repository import CodeRedemption, OrdersRepository
 
@@ -217,8 +218,12 @@ class InMemoryOrdersRepository:
             return changed, True
 
     # ---------- returns ----------
-    def add_return(self, ret: Return) -> None:
+    def add_return(self, ret: Return, *, returns_version: int) -> None:
         with self._lock:
+            order = self.get_order(ret.order_id)
+            if order.returns_version != returns_version:
+                raise ReturnsChangedError("Another return of this order was stored meanwhile")
+            self.orders[ret.order_id] = replace(order, returns_version=returns_version + 1)
             self.returns[(ret.order_id, ret.return_id)] = ret
 
     def get_return(self, order_id: str, return_id: str) -> Return:

@@ -50,6 +50,7 @@ from chalicelib.orders.errors import (
     NotReturnableError,
     ReturnDecidedError,
     ReturnLinesError,
+    ReturnsChangedError,
     ReturnWindowClosedError,
 )
 from chalicelib.orders.events import (
@@ -60,6 +61,7 @@ from chalicelib.orders.events import (
 )
 from chalicelib.orders.service import payments, stock
 
+ATTEMPTS = 5
 # Returns that hold their units (not refused).
 _HOLDING = frozenset({ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.REFUNDED})
 _REFUNDING = frozenset({ReturnStatus.APPROVED, ReturnStatus.REFUNDED})
@@ -98,8 +100,18 @@ def request_return(caller: Caller, order_id: str, lines: list[ReturnLine], reaso
 
     Raises NotFoundError (not their order), NotReturnableError (not delivered, or all
     refunded), ReturnWindowClosedError, ReturnLinesError (lines the order does not have
-    or more units than are left to return).
+    or more units than are left to return), ReturnsChangedError (409) when other returns
+    kept landing meanwhile.
     """
+    for _ in range(ATTEMPTS):  # bounded: each pass lost to another return of the order
+        try:
+            return _request_once(caller, order_id, lines, reason)
+        except ReturnsChangedError:
+            continue  # another return landed: check against it
+    raise ReturnsChangedError("The order's returns keep changing; try again")
+
+
+def _request_once(caller: Caller, order_id: str, lines: list[ReturnLine], reason: str) -> Return:
     repo = repository.get()
     order = repo.get_order(order_id)
     if order.user_id != caller.account_id:
@@ -155,7 +167,7 @@ def request_return(caller: Caller, order_id: str, lines: list[ReturnLine], reaso
         created_at=now,
         updated_at=now,
     )
-    repo.add_return(ret)
+    repo.add_return(ret, returns_version=order.returns_version)
     bus.publish(ReturnRequested.of(ret), best_effort=True)
     return ret
 

@@ -28,7 +28,11 @@ from chalicelib.orders.domain import (
     Shipment,
     StockState,
 )
-from chalicelib.orders.errors import CheckoutKeyTakenError, IllegalTransitionError
+from chalicelib.orders.errors import (
+    CheckoutKeyTakenError,
+    IllegalTransitionError,
+    ReturnsChangedError,
+)
 from chalicelib.orders.repository import DynamoOrdersRepository, OrdersRepository
 from tests.fakes.catalog import InMemoryCatalogRepository, make_product, make_shop
 from tests.fakes.orders import InMemoryOrdersRepository, new_checkout, stored_checkout
@@ -420,10 +424,15 @@ def test_returns_read_back_move_once_and_restock_once(repo: OrdersRepository) ->
         created_at=now,
         updated_at=now,
     )
-    repo.add_return(ret)
+    repo.add_return(ret, returns_version=0)
     assert repo.get_return(order.order_id, ret.return_id) == ret
     assert repo.returns_of(order.order_id) == [ret]
-    assert repo.get_order(order.order_id) == order  # the order item is untouched
+    assert repo.get_order(order.order_id) == replace(order, returns_version=1)
+    # A return checked against the returns as they were before is refused, nothing stored
+    late = replace(ret, return_id=new_id())
+    with pytest.raises(ReturnsChangedError):
+        repo.add_return(late, returns_version=0)
+    assert repo.returns_of(order.order_id) == [ret]
     with pytest.raises(NotFoundError):
         repo.get_return(order.order_id, "nope")
     approved, moved = repo.move_return(

@@ -19,6 +19,7 @@ from chalicelib.orders.domain import (
     Order,
     OrderStatus,
     PaymentStatus,
+    Return,
     ReturnLine,
     ReturnStatus,
 )
@@ -220,3 +221,26 @@ def test_an_admin_full_refund_after_a_partial_return_gives_back_the_rest(
         PaymentStatus.REFUNDED,
         CheckoutStatus.REFUNDED,
     )
+
+
+def test_a_return_racing_another_for_the_same_units_is_checked_against_it(
+    repo: InMemoryOrdersRepository, stock: Stock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, order = delivered_order(repo, stock)
+    # Given another request for the only mug that lands between this one's read and write
+    real_returns_of = repo.returns_of
+    raced: list[bool] = []
+
+    def returns_of_then_race(order_id: str) -> list[Return]:
+        seen = real_returns_of(order_id)
+        if not raced:
+            raced.append(True)
+            monkeypatch.setattr(repo, "returns_of", real_returns_of)
+            returns.request_return(SHOPPER, order_id, [ReturnLine("mug", 1)], "Twin request")
+        return seen
+
+    monkeypatch.setattr(repo, "returns_of", returns_of_then_race)
+    # When this request is written, it finds the other and checks again: no mug is left
+    with pytest.raises(ReturnLinesError):
+        returns.request_return(SHOPPER, order.order_id, [ReturnLine("mug", 1)], "Chipped")
+    assert [r.reason for r in repo.returns_of(order.order_id)] == ["Twin request"]
