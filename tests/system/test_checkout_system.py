@@ -66,7 +66,7 @@ def world(cloud: RunningCloud) -> Iterator[World]:
         yield from make_world(cloud)
 
 
-def make_world(cloud: RunningCloud, shoppers: int = 42) -> Iterator[World]:
+def make_world(cloud: RunningCloud, shoppers: int = 44) -> Iterator[World]:
     """Two sellers with shops, an admin and ``shoppers`` shoppers, all signed in."""
     from chalicelib.dev import demo
 
