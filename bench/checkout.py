@@ -52,13 +52,22 @@ def _wait_paid(http: httpx.Client, headers: dict[str, str], checkout_id: str) ->
     raise TimeoutError(checkout_id)
 
 
+SHIP_TO = {
+    "name": "Bench",
+    "line1": "1 Main St",
+    "city": "Berlin",
+    "postal_code": "10115",
+    "country": "DE",
+}
+
+
 def _checkout(http: httpx.Client, headers: dict[str, str], product_id: str) -> str:
     added = http.post("/cart/items", headers=headers, json={"product_id": product_id})
     added.raise_for_status()
     response = http.post(
         "/checkout",
         headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
-        json={"payment_method": CARD},
+        json={"payment_method": CARD, "shipping_address": SHIP_TO},
     )
     if response.status_code != 202:
         raise RuntimeError(f"checkout refused: {response.status_code} {response.text}")

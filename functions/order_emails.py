@@ -1,4 +1,5 @@
-"""SQS (order.paid, order.cancelled, order.refunded from the bus) → the shopper's email,
+"""SQS (order.paid, order.shipped, order.delivered, order.cancelled, order.refunded,
+return.decided from the bus) → the shopper's email,
 sent once per order and outcome (Powertools idempotency: a redelivered or re-published event sends
 nothing more)."""
 
@@ -24,10 +25,15 @@ get_settings()
 processor = BatchProcessor(event_type=EventType.SQS, model=BusRecord)
 
 
-# Keyed on the event type and the order, not the message or event id: a re-published
-# event (new ids) sends nothing more. On the parsed event it yields the value the raw JSON
-# envelope gave (``["detail-type", detail.data.order_id]``), so stored records still match.
-EMAIL_KEY = "[detail_type, detail.data.order_id]"
+# Keyed on the event type and the order (and, for refunds and returns, which refund or
+# return: an order may be refunded more than once), not the message or event id: a
+# re-published event (new ids) sends nothing more. Missing parts drop out of the key, so
+# for the other events it is the value it always was (``["detail-type", order id]``) and
+# stored records still match.
+EMAIL_KEY = (
+    "[detail_type, detail.data.order_id, detail.data.refund_key, detail.data.return_id]"
+    "[?@ != `null`]"
+)
 
 
 @idempotency.once(EMAIL_KEY, data_keyword_argument="event")

@@ -110,13 +110,14 @@ def _seed_catalog() -> dict[str, int]:
             ends_at=now + timedelta(days=365),
         ),
     )
+    _seed_variant_product(seller)
     shopper_id = accounts.account_id_for_email("shopper@bazaar.example.com")
     if shopper_id:
         shopper = Caller(account_id=shopper_id, role=Role.USER)
         page = products.list_shop_products(
             shop_list[0].shop_id, limit=10, cursor=None, include_deleted=False
         )
-        in_stock = [p for p in page.items if p.stock >= 2][:2]
+        in_stock = [p for p in page.items if p.stock >= 2 and not p.variants][:2]
         for product in in_stock:
             cart.add_item(shopper, product.product_id, 1)
         if in_stock:
@@ -124,6 +125,31 @@ def _seed_catalog() -> dict[str, int]:
             with contextlib.suppress(DiscountRejectedError):
                 cart.apply_code(shopper, DEMO_CODE)
     return {"shops": len(shop_list), "products": loaded}
+
+
+# Orders (S4): a product sold by size and colour (docs/checkout.md buys, ships and returns one).
+DEMO_VARIANT_PRODUCT: dict[str, Any] = {
+    "title": "Demo Trail Runner",
+    "slug": "demo-trail-runner",
+    "category": "shoes",
+    "subcategory": "sneakers",
+    "brand": "Acme",
+    "regular_price": 8900,
+    "stock": 0,
+    "variants": [
+        {"color": "black", "size": "42", "stock": 5},
+        {"color": "black", "size": "44", "stock": 3},
+        {"color": "white", "size": "42", "stock": 2, "price": 9900},
+    ],
+}
+
+
+def _seed_variant_product(seller: Any) -> None:
+    from chalicelib.catalog.schemas import ProductInput
+    from chalicelib.catalog.service import indexer, products
+
+    made = products.create_product(seller, ProductInput.model_validate(DEMO_VARIANT_PRODUCT))
+    indexer.reindex_product(made.product_id)  # searchable at once, not when the bus delivers
 
 
 def seed_demo_data() -> dict[str, Any]:

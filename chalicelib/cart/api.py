@@ -15,7 +15,7 @@ from chalicelib.cart.schemas import (
 )
 from chalicelib.core.caller import Caller
 from chalicelib.web.access import SIGNED_IN
-from chalicelib.web.routing import api_route
+from chalicelib.web.routing import QueryParam, api_route, query_of
 
 bp = Blueprint(__name__)
 TAGS = ["cart"]
@@ -37,15 +37,15 @@ def get_cart(caller: Caller) -> CartView:
     bp,
     "/cart/items",
     methods=["POST"],
-    summary="Add a product (checked against live stock)",
+    summary="Add a product, or one variant of it by sku (checked against live stock)",
     tags=TAGS,
     request_model=AddItemRequest,
     response_model=CartView,
     access=SIGNED_IN,
-    errors=[404, 409],
+    errors=[404, 409, 422],
 )
 def add_item(body: AddItemRequest, caller: Caller) -> CartView:
-    return CartView.of(service.add_item(caller, body.product_id, body.quantity))
+    return CartView.of(service.add_item(caller, body.product_id, body.quantity, body.sku))
 
 
 @api_route(
@@ -60,20 +60,22 @@ def add_item(body: AddItemRequest, caller: Caller) -> CartView:
     errors=[404, 409],
 )
 def set_quantity(product_id: str, body: QuantityRequest, caller: Caller) -> CartView:
-    return CartView.of(service.set_quantity(caller, product_id, body.quantity))
+    return CartView.of(service.set_quantity(caller, product_id, body.quantity, body.sku))
 
 
 @api_route(
     bp,
     "/cart/items/{product_id}",
     methods=["DELETE"],
-    summary="Remove a product",
+    summary="Remove a product (``?sku=``: one variant of it)",
     tags=TAGS,
     response_model=CartView,
     access=SIGNED_IN,
+    query=[QueryParam("sku", "The variant's SKU, for a product with variants")],
 )
 def remove_item(product_id: str, caller: Caller) -> CartView:
-    return CartView.of(service.remove_item(caller, product_id))
+    sku = query_of(bp).get("sku") or None
+    return CartView.of(service.remove_item(caller, product_id, sku))
 
 
 @api_route(

@@ -38,13 +38,27 @@ class CartHeader:
     abandoned_at: datetime | None = None
 
 
+def line_key(product_id: str, sku: str | None = None) -> str:
+    """What identifies a cart line: the product, or ``product#sku`` for one of its
+    variants (the catalog's stock key, ``catalog.service.stock_key``)."""
+    return f"{product_id}#{sku}" if sku else product_id
+
+
 @dataclass(frozen=True)
 class CartLine:
-    """One product and its quantity in a cart."""
+    """One product (one of its variants, ``sku``) and its quantity in a cart."""
 
     product_id: str
     quantity: int
     added_at: datetime
+    # The unit price the shopper saw when they last added or changed the line (None for
+    # lines stored before it was recorded).
+    unit_price: int | None = None
+    sku: str | None = None
+
+    @property
+    def key(self) -> str:
+        return line_key(self.product_id, self.sku)
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,14 @@ class Discount(Protocol):
 
 
 @dataclass(frozen=True)
+class PriceChange:
+    """A line's unit price then (when the shopper last added or changed it) and now."""
+
+    old: int
+    new: int
+
+
+@dataclass(frozen=True)
 class PricedLine:
     """A cart line as the catalog says it is right now."""
 
@@ -87,6 +109,14 @@ class PricedLine:
     available: bool = False
     problem: LineProblem | None = None
     thumbnail_key: str | None = None
+    price_changed: PriceChange | None = None
+    sku: str | None = None
+    color: str | None = None
+    size: str | None = None
+
+    @property
+    def key(self) -> str:
+        return line_key(self.product_id, self.sku)
 
     @property
     def line_total(self) -> int:

@@ -41,8 +41,9 @@ def wish_pk(user_id: str) -> str:
     return f"WISH#{user_id}"
 
 
-def item_sk(product_id: str) -> str:
-    return f"{ITEM_PREFIX}{product_id}"
+def item_sk(key: str) -> str:
+    """A line's (``product`` or ``product#sku``) or a wishlist entry's sort key."""
+    return f"{ITEM_PREFIX}{key}"
 
 
 class CartsByActivity(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
@@ -86,6 +87,8 @@ class CartLine(Model):
     product_id = UnicodeAttribute()
     quantity = NumberAttribute()
     added_at = UTCDateTimeAttribute()
+    unit_price = NumberAttribute(null=True)  # as the shopper last saw it
+    sku = UnicodeAttribute(null=True)  # one of the product's variants (ITEM#<product>#<sku>)
 
 
 @bind_table("carts_table")

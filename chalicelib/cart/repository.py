@@ -15,7 +15,7 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.cart import models as m
-from chalicelib.cart.domain import BoughtRemoval, CartHeader, CartLine, WishlistEntry
+from chalicelib.cart.domain import BoughtRemoval, CartHeader, CartLine, WishlistEntry, line_key
 from chalicelib.core import dynamo
 from chalicelib.core.dynamo import TransactionCancelledError, condition_failed, time_key
 
@@ -31,13 +31,23 @@ class CartRepository(Protocol):
         """The cart's lines (strongly consistent), in no particular order."""
         ...
 
-    def line(self, user_id: str, product_id: str) -> CartLine | None: ...
+    def line(self, user_id: str, product_id: str, sku: str | None = None) -> CartLine | None: ...
 
-    def save_line(self, user_id: str, product_id: str, quantity: int, *, now: datetime) -> None:
-        """Set a line's quantity (``added_at`` is kept once set)."""
+    def save_line(
+        self,
+        user_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        now: datetime,
+        unit_price: int | None = None,
+        sku: str | None = None,
+    ) -> None:
+        """Set a line's (a product's, or its variant ``sku``'s) quantity and the unit price
+        the shopper saw (``added_at`` is kept once set)."""
         ...
 
-    def delete_line(self, user_id: str, product_id: str) -> bool:
+    def delete_line(self, user_id: str, product_id: str, sku: str | None = None) -> bool:
         """Remove a line; False if there was none."""
         ...
 
@@ -62,10 +72,11 @@ class CartRepository(Protocol):
         *,
         expires_at: int,
     ) -> BoughtRemoval:
-        """In one transaction: a receipt ``receipt_id`` (once) and, for each bought product,
-        its line lowered by the units bought (removed when none are left), conditional on
-        the quantity in ``read``. ALREADY_DONE if the receipt exists, CART_CHANGED if a line
-        moved since it was read (nothing written then)."""
+        """In one transaction: a receipt ``receipt_id`` (once) and, for each bought line
+        (``bought`` by line key: ``product`` or ``product#sku``), its line lowered by the
+        units bought (removed when none are left), conditional on the quantity in
+        ``read``. ALREADY_DONE if the receipt exists, CART_CHANGED if a line moved since
+        it was read (nothing written then)."""
         ...
 
     def wishlist(self, user_id: str, *, limit: int | None = None) -> list[WishlistEntry]:
@@ -98,7 +109,13 @@ def _header_of(item: m.CartHeader) -> CartHeader:
 
 
 def _line_of(item: m.CartLine) -> CartLine:
-    return CartLine(product_id=item.product_id, quantity=int(item.quantity), added_at=item.added_at)
+    return CartLine(
+        product_id=item.product_id,
+        quantity=int(item.quantity),
+        added_at=item.added_at,
+        unit_price=None if item.unit_price is None else int(item.unit_price),
+        sku=item.sku,
+    )
 
 
 def _header_ref(user_id: str) -> m.CartHeader:
@@ -122,24 +139,38 @@ class DynamoCartRepository:
             )
         ]
 
-    def line(self, user_id: str, product_id: str) -> CartLine | None:
+    def line(self, user_id: str, product_id: str, sku: str | None = None) -> CartLine | None:
         try:
-            return _line_of(m.CartLine.get(m.cart_pk(user_id), m.item_sk(product_id)))
+            key = line_key(product_id, sku)
+            return _line_of(m.CartLine.get(m.cart_pk(user_id), m.item_sk(key)))
         except m.CartLine.DoesNotExist:
             return None
 
-    def save_line(self, user_id: str, product_id: str, quantity: int, *, now: datetime) -> None:
-        m.CartLine(pk=m.cart_pk(user_id), sk=m.item_sk(product_id)).update(
-            actions=[
-                m.CartLine.product_id.set(product_id),
-                m.CartLine.quantity.set(quantity),
-                m.CartLine.added_at.set(m.CartLine.added_at | now),
-            ]
-        )
+    def save_line(
+        self,
+        user_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        now: datetime,
+        unit_price: int | None = None,
+        sku: str | None = None,
+    ) -> None:
+        actions: list[Action] = [
+            m.CartLine.product_id.set(product_id),
+            m.CartLine.quantity.set(quantity),
+            m.CartLine.added_at.set(m.CartLine.added_at | now),
+        ]
+        if unit_price is not None:
+            actions.append(m.CartLine.unit_price.set(unit_price))
+        if sku is not None:
+            actions.append(m.CartLine.sku.set(sku))
+        key = line_key(product_id, sku)
+        m.CartLine(pk=m.cart_pk(user_id), sk=m.item_sk(key)).update(actions=actions)
 
-    def delete_line(self, user_id: str, product_id: str) -> bool:
+    def delete_line(self, user_id: str, product_id: str, sku: str | None = None) -> bool:
         try:
-            m.CartLine(pk=m.cart_pk(user_id), sk=m.item_sk(product_id)).delete(
+            m.CartLine(pk=m.cart_pk(user_id), sk=m.item_sk(line_key(product_id, sku))).delete(
                 condition=m.CartLine.pk.exists()
             )
         except DeleteError as error:
@@ -188,15 +219,15 @@ class DynamoCartRepository:
         receipt = m.BoughtReceipt(
             pk=m.cart_pk(user_id), sk=f"{m.BOUGHT_PREFIX}{receipt_id}", expires_at=expires_at
         )
-        lines = {line.product_id: line for line in read}
+        lines = {line.key: line for line in read}
         try:
             with dynamo.transaction() as writer:
                 writer.save(receipt, condition=m.BoughtReceipt.pk.does_not_exist())
-                for product_id, units in bought.items():
-                    line = lines.get(product_id)
+                for key, units in bought.items():
+                    line = lines.get(key)
                     if line is None:
                         continue  # the shopper removed it meanwhile
-                    item = m.CartLine(pk=m.cart_pk(user_id), sk=m.item_sk(product_id))
+                    item = m.CartLine(pk=m.cart_pk(user_id), sk=m.item_sk(key))
                     unchanged = m.CartLine.quantity == line.quantity
                     if line.quantity <= units:
                         writer.delete(item, condition=unchanged)

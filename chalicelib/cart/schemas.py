@@ -20,21 +20,41 @@ def _max_quantity(value: int) -> int:
     return value
 
 
+Sku = Annotated[str, Field(min_length=1, max_length=40)]
+
+
 class AddItemRequest(RequestModel):
+    """``sku``: which variant (size x colour) of a product that has variants."""
+
     product_id: str = Field(min_length=1, max_length=64)
     quantity: Annotated[int, Field(strict=True, ge=1), AfterValidator(_max_quantity)] = 1
+    sku: Sku | None = None
 
 
 class QuantityRequest(RequestModel):
     quantity: Annotated[int, Field(strict=True, ge=0), AfterValidator(_max_quantity)]
+    sku: Sku | None = None
 
 
 class CodeRequest(RequestModel):
     code: str = Field(min_length=1, max_length=32)
 
 
+class PriceChangeView(ResponseModel):
+    """The unit price when the line was last added or changed (``old``) and now (``new``)."""
+
+    old: int
+    new: int
+
+
 class CartLineView(ResponseModel):
+    """``price_changed`` is set when the price moved since the shopper added the line, so
+    a client can tell them before they pay."""
+
     product_id: str
+    sku: str | None = None
+    color: str | None = None
+    size: str | None = None
     title: str | None = None
     shop_id: str | None = None
     quantity: int
@@ -44,6 +64,7 @@ class CartLineView(ResponseModel):
     line_total: int
     stock: int
     problem: str | None = None
+    price_changed: PriceChangeView | None = None
     thumbnail_url: str | None = None
 
     @classmethod

@@ -8,10 +8,11 @@ rules. The catalog is reached only through ``chalicelib.catalog.service``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from chalicelib.cart import repository
-from chalicelib.cart.domain import BoughtRemoval, LineProblem, WishlistEntry
+from chalicelib.cart.domain import BoughtRemoval, LineProblem, PriceChange, WishlistEntry
 from chalicelib.cart.domain import PricedCart as PricedCart
 from chalicelib.cart.domain import PricedLine as PricedLine
 from chalicelib.cart.events import CartAbandoned
@@ -27,14 +28,16 @@ BOUGHT_RECEIPT_DAYS = 30
 BOUGHT_ATTEMPTS = 5
 
 
-def price_lines(lines: list[tuple[str, int]], now: datetime) -> list[PricedLine]:
-    """``(product id, quantity)`` lines as the catalog says they are at ``now``."""
-    found = catalog.products_for_cart([product_id for product_id, _ in lines], now=now)
+def price_lines(lines: list[tuple[str, str | None, int]], now: datetime) -> list[PricedLine]:
+    """``(product id, sku or None, quantity)`` lines as the catalog says they are at
+    ``now`` (a variant's own stock and price)."""
+    keys = [catalog.stock_key(product_id, sku) for product_id, sku, _ in lines]
+    found = catalog.products_for_cart(keys, now=now)
     out: list[PricedLine] = []
-    for product_id, quantity in lines:
-        product = found[product_id]
+    for (product_id, sku, quantity), key in zip(lines, keys, strict=True):
+        product = found[key]
         if not product.available:
-            out.append(PricedLine(product_id, quantity, problem=LineProblem.UNAVAILABLE))
+            out.append(PricedLine(product_id, quantity, problem=LineProblem.UNAVAILABLE, sku=sku))
             continue
         problem = None
         if product.stock <= 0:
@@ -54,9 +57,20 @@ def price_lines(lines: list[tuple[str, int]], now: datetime) -> list[PricedLine]
                 available=True,
                 problem=problem,
                 thumbnail_key=product.thumbnail_key,
+                sku=sku,
+                color=product.color,
+                size=product.size,
             )
         )
     return out
+
+
+def _flag_price_change(priced: PricedLine, seen: int | None) -> PricedLine:
+    """``priced`` with ``price_changed`` when its price differs from the one the shopper
+    saw when they last added or changed the line."""
+    if seen is None or not priced.available or priced.unit_price == seen:
+        return priced
+    return replace(priced, price_changed=PriceChange(old=seen, new=priced.unit_price))
 
 
 def get_cart(caller: Caller) -> PricedCart:
@@ -65,9 +79,13 @@ def get_cart(caller: Caller) -> PricedCart:
     repo = repository.get()
     header = repo.header(caller.account_id)
     lines = sorted(repo.lines(caller.account_id), key=lambda line: line.added_at)
+    priced = price_lines([(line.product_id, line.sku, line.quantity) for line in lines], now)
     cart = PricedCart(
         user_id=caller.account_id,
-        lines=price_lines([(line.product_id, line.quantity) for line in lines], now),
+        lines=[
+            _flag_price_change(line, stored.unit_price)
+            for line, stored in zip(priced, lines, strict=True)
+        ],
         code=header.code if header else None,
         currency=get_settings().currency,
         updated_at=header.updated_at if header else None,
@@ -86,12 +104,13 @@ def get_cart(caller: Caller) -> PricedCart:
     return cart
 
 
-def add_item(caller: Caller, product_id: str, quantity: int) -> PricedCart:
-    """Add ``quantity`` units (on top of any already in the cart), within live stock."""
+def add_item(caller: Caller, product_id: str, quantity: int, sku: str | None = None) -> PricedCart:
+    """Add ``quantity`` units of a product (of its variant ``sku``; a product with
+    variants needs one) on top of any already in the cart, within live stock."""
     settings = get_settings()
-    product = catalog.buyable_product(product_id)
+    product = catalog.buyable_product(product_id, sku=sku)
     repo = repository.get()
-    line = repo.line(caller.account_id, product_id)
+    line = repo.line(caller.account_id, product_id, sku)
     existing = line.quantity if line else 0
     if line is None and len(repo.lines(caller.account_id)) >= settings.cart_max_lines:
         raise ConflictError(f"A cart holds at most {settings.cart_max_lines} different products")
@@ -102,32 +121,36 @@ def add_item(caller: Caller, product_id: str, quantity: int) -> PricedCart:
             details={"limit": settings.cart_quantity_max, "in_cart": existing},
         )
     catalog.check_stock(product, wanted)
-    _save_line(caller.account_id, product_id, wanted)
+    _save_line(caller.account_id, product_id, wanted, product.unit_price, sku)
     return get_cart(caller)
 
 
-def _save_line(user_id: str, product_id: str, quantity: int) -> None:
+def _save_line(
+    user_id: str, product_id: str, quantity: int, unit_price: int, sku: str | None = None
+) -> None:
     repo = repository.get()
-    repo.save_line(user_id, product_id, quantity, now=clock.now())
+    repo.save_line(user_id, product_id, quantity, now=clock.now(), unit_price=unit_price, sku=sku)
     repo.touch(user_id, now=clock.now())
 
 
-def set_quantity(caller: Caller, product_id: str, quantity: int) -> PricedCart:
+def set_quantity(
+    caller: Caller, product_id: str, quantity: int, sku: str | None = None
+) -> PricedCart:
     """Set a line's quantity (0 removes it), within live stock."""
     if quantity == 0:
-        return remove_item(caller, product_id)
-    if repository.get().line(caller.account_id, product_id) is None:
+        return remove_item(caller, product_id, sku)
+    if repository.get().line(caller.account_id, product_id, sku) is None:
         raise NotFoundError("That product is not in your cart")
-    product = catalog.buyable_product(product_id)
+    product = catalog.buyable_product(product_id, sku=sku)
     catalog.check_stock(product, quantity)
-    _save_line(caller.account_id, product_id, quantity)
+    _save_line(caller.account_id, product_id, quantity, product.unit_price, sku)
     return get_cart(caller)
 
 
-def remove_item(caller: Caller, product_id: str) -> PricedCart:
-    """Take a product out of the cart (idempotent)."""
+def remove_item(caller: Caller, product_id: str, sku: str | None = None) -> PricedCart:
+    """Take a product (its variant ``sku``) out of the cart (idempotent)."""
     repo = repository.get()
-    repo.delete_line(caller.account_id, product_id)
+    repo.delete_line(caller.account_id, product_id, sku)
     repo.touch(caller.account_id, now=clock.now())
     return get_cart(caller)
 
@@ -148,7 +171,8 @@ def remove_code(caller: Caller) -> PricedCart:
 
 
 def remove_bought(user_id: str, checkout_id: str, bought: dict[str, int], code: str | None) -> bool:
-    """Take a paid checkout's units out of the cart, once; False if already done.
+    """Take a paid checkout's units (by line key: ``product`` or ``product#sku``) out of
+    the cart, once; False if already done.
 
     Only what was bought leaves: lines added or raised while the checkout ran stay. One
     transaction writes the lines and a receipt for the checkout, conditional on the
@@ -220,7 +244,7 @@ def report_abandoned(*, now: datetime | None = None, limit: int = 500) -> dict[s
         lines = repo.lines(user_id)
         if not repo.mark_abandoned(header, now=now) or not lines:
             continue
-        priced = price_lines([(line.product_id, line.quantity) for line in lines], now)
+        priced = price_lines([(line.product_id, line.sku, line.quantity) for line in lines], now)
         events.publish(CartAbandoned.of(header, priced, settings.currency), best_effort=True)
         reported += 1
     return {"checked": len(stale), "reported": reported}

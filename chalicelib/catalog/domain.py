@@ -98,8 +98,39 @@ class ProductImage:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One buyable version of a product (a size x colour): a SKU with its own stock, an
+    optional price (instead of the product's regular price) and image."""
+
+    sku: str
+    stock: int
+    color: str | None = None
+    size: str | None = None
+    price: int | None = None
+    image_id: str | None = None
+
+
+# A unit of stock: the product's own (no variants), or one of its variants'.
+STOCK_KEY_SEPARATOR = "#"
+
+
+def stock_key(product_id: str, sku: str | None = None) -> str:
+    """What a reservation counts units of: ``product_id``, or ``product_id#sku``."""
+    return f"{product_id}{STOCK_KEY_SEPARATOR}{sku}" if sku else product_id
+
+
+def split_stock_key(key: str) -> tuple[str, str | None]:
+    """(product id, sku or None) of a ``stock_key``."""
+    product_id, _, sku = key.partition(STOCK_KEY_SEPARATOR)
+    return product_id, sku or None
+
+
+@dataclass(frozen=True)
 class Product:
-    """A product of one shop. ``version`` moves on every change (optimistic locking)."""
+    """A product of one shop. ``version`` moves on every change (optimistic locking).
+
+    A product with ``variants`` is bought by SKU; its ``stock`` is then the sum of theirs.
+    """
 
     product_id: str
     shop_id: str
@@ -126,10 +157,43 @@ class Product:
     deleted_at: datetime | None = None
     purge_after: datetime | None = None
     version: int = 0
+    variants: tuple[Variant, ...] = ()
 
     @property
     def is_active(self) -> bool:
         return self.status is ProductStatus.ACTIVE
+
+    def variant(self, sku: str) -> Variant | None:
+        return next((v for v in self.variants if v.sku == sku), None)
+
+    @property
+    def listed_colors(self) -> tuple[str, ...]:
+        """Colours search finds it by: its variants' that are in stock, or its own."""
+        if not self.variants:
+            return self.colors
+        return tuple(dict.fromkeys(v.color for v in self.variants if v.color and v.stock > 0))
+
+    @property
+    def listed_sizes(self) -> tuple[str, ...]:
+        """Sizes search finds it by: its variants' that are in stock, or its own."""
+        if not self.variants:
+            return self.sizes
+        return tuple(dict.fromkeys(v.size for v in self.variants if v.size and v.stock > 0))
+
+    @property
+    def listed_combos(self) -> tuple[str, ...]:
+        """``colour/size`` pairs one can buy: in-stock variants', or any of its own."""
+        if not self.variants:
+            return tuple(f"{c}/{s}" for c in self.colors for s in self.sizes)
+        return tuple(
+            dict.fromkeys(f"{v.color or ''}/{v.size or ''}" for v in self.variants if v.stock > 0)
+        )
+
+    def variant_price_at(self, variant: Variant, now: datetime) -> int:
+        """What one unit of ``variant`` costs at ``now`` (its own price, less an offer)."""
+        if variant.price is None:
+            return self.price_at(now)
+        return effective_price(variant.price, None, self.offer, now)
 
     @property
     def list_price(self) -> int:
@@ -160,6 +224,9 @@ class ProductSnapshot:
     available: bool = False
     shop_id: str | None = None
     title: str | None = None
+    sku: str | None = None
+    color: str | None = None
+    size: str | None = None
     stock: int = 0
     unit_price: int = 0
     list_price: int = 0

@@ -46,3 +46,9 @@ class CategoryInUseError(ConflictError):
     """A category or subcategory to remove is still used by products or shops."""
 
     code = "CATEGORY_IN_USE"
+
+
+class VariantRequiredError(ValidationFailedError):
+    """A product with variants is bought by SKU: the request named none (HTTP 422)."""
+
+    code = "VARIANT_REQUIRED"

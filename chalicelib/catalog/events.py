@@ -126,7 +126,9 @@ class ShopPurged(DomainEvent):
 
 
 class StockUpdated(DomainEvent):
-    """A product's stock changed by ``delta`` units (a reservation or a release)."""
+    """A product's stock (or, with ``sku``, one variant's) changed by ``delta`` units (a
+    reservation, a release, a restocked return); ``stock`` is that SKU's (or product's)
+    stock now, ``product_stock`` the product's total."""
 
     name = "stock.updated"
     source = INVENTORY
@@ -136,16 +138,23 @@ class StockUpdated(DomainEvent):
     stock: int = Field(ge=0)
     delta: int
     reason: str
+    sku: str | None = None
+    product_stock: int | None = Field(default=None, ge=0)
 
     @classmethod
-    def of(cls, product: Product, *, delta: int, reason: str) -> StockUpdated:
-        """``product`` as it is after its stock moved by ``delta``."""
+    def of(
+        cls, product: Product, *, delta: int, reason: str, sku: str | None = None
+    ) -> StockUpdated:
+        """``product`` as it is after its stock (``sku``'s) moved by ``delta``."""
+        variant = product.variant(sku) if sku else None
         return cls(
             product_id=product.product_id,
             shop_id=product.shop_id,
-            stock=product.stock,
+            stock=max(0, variant.stock if variant else product.stock),
             delta=delta,
             reason=reason,
+            sku=sku,
+            product_stock=product.stock,
         )
 
 
@@ -159,12 +168,16 @@ class StockLow(DomainEvent):
     shop_id: str
     stock: int = Field(ge=0)
     threshold: int = Field(ge=0)
+    sku: str | None = None
 
     @classmethod
-    def of(cls, product: Product, *, threshold: int) -> StockLow:
+    def of(cls, product: Product, *, threshold: int, sku: str | None = None) -> StockLow:
+        """``stock``: the SKU's when ``sku`` is given (alerts are per SKU), else the product's."""
+        variant = product.variant(sku) if sku else None
         return cls(
             product_id=product.product_id,
             shop_id=product.shop_id,
-            stock=product.stock,
+            stock=max(0, variant.stock if variant else product.stock),
             threshold=threshold,
+            sku=sku,
         )

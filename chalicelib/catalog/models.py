@@ -39,6 +39,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -256,6 +257,9 @@ class Product(Model):
     # {"offer_id", "name", "percent_off", "starts_at", "ends_at"} while an offer covers it.
     offer = JSONAttribute(null=True)
     popularity = NumberAttribute(default=0)
+    # SKU → {"stock", "color", "size", "price", "image_id", "position"}: a DynamoDB map, so
+    # a reservation moves one SKU's stock in place (``variants.#sku.stock``), with ``stock``.
+    variants = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
     status = UnicodeAttribute(default=ACTIVE)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -424,6 +428,8 @@ class Posting(Model):
     tags = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     colors = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     sizes = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    # "colour/size" pairs one can buy (a variant in stock), for a search on both at once.
+    combos = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     words = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     price = NumberAttribute()
     regular_price = NumberAttribute()

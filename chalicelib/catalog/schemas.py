@@ -8,6 +8,7 @@ time-limited URLs here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -27,6 +28,8 @@ from chalicelib.catalog.domain import (
     SiteConfig,
     UploadGrant,
     UploadTicket,
+    Variant,
+    slugify,
 )
 from chalicelib.core import clock
 from chalicelib.core.settings import get_settings
@@ -108,8 +111,58 @@ def _refuse_null(value: Any) -> Any:
     return value
 
 
+Sku = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+class VariantInput(RequestModel):
+    """One SKU of a product (a size x colour): its own stock, optionally its own price
+    (instead of ``regular_price``) and image (one of the product's ``image_id``s).
+    ``sku`` defaults to ``<color>-<size>``."""
+
+    sku: Sku | None = None
+    color: Label | None = None
+    size: Label | None = None
+    stock: Stock
+    price: Money | None = None
+    image_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _named(self) -> VariantInput:
+        if self.sku is None and self.color is None and self.size is None:
+            raise ValueError("a variant needs a sku, a color or a size")
+        return self
+
+    def to_domain(self) -> Variant:
+        named = "-".join(v for v in (self.color, self.size) if v)
+        sku = (
+            self.sku
+            or slugify(named, max_length=40)
+            or hashlib.sha256(named.encode()).hexdigest()[:8]
+        )
+        return Variant(
+            sku=sku,
+            stock=self.stock,
+            color=self.color,
+            size=self.size,
+            price=self.price,
+            image_id=self.image_id,
+        )
+
+
+Variants = Annotated[list[VariantInput], Field(max_length=60)]
+
+
+def _distinct_skus(variants: list[VariantInput] | None) -> list[VariantInput] | None:
+    if variants is not None:
+        skus = [variant.to_domain().sku for variant in variants]
+        if len(set(skus)) != len(skus):
+            raise ValueError("each variant needs its own sku (or colour x size)")
+    return variants
+
+
 class ProductInput(RequestModel):
-    """A new product."""
+    """A new product. With ``variants`` it is bought by SKU and its ``stock`` is theirs
+    (send ``stock: 0`` or their sum)."""
 
     title: str = Field(min_length=1, max_length=200)
     slug: Slug | None = None
@@ -123,6 +176,9 @@ class ProductInput(RequestModel):
     regular_price: Money
     sale_price: Money | None = None
     stock: Stock
+    variants: Variants = Field(default_factory=list)
+
+    _skus = field_validator("variants")(_distinct_skus)
 
     @field_validator("tags", "colors", "sizes")
     @classmethod
@@ -157,7 +213,13 @@ class ProductPatch(RequestModel):
     regular_price: Money | None = _kept()
     sale_price: Money | None = Field(default=None, description=CLEAR + " (no sale price)")
     clear_sale_price: bool = Field(default=False, description="same as sale_price: null")
-    stock: Stock | None = _kept()
+    stock: Stock | None = _kept("A product with variants takes its stock from them.")
+    variants: Variants | None = _kept(
+        "The product's whole set of SKUs (each with its stock); [] makes it a product "
+        "without variants again."
+    )
+
+    _skus = field_validator("variants")(_distinct_skus)
 
     _not_null = field_validator(
         "title",
@@ -168,6 +230,7 @@ class ProductPatch(RequestModel):
         "sizes",
         "regular_price",
         "stock",
+        "variants",
         mode="before",
     )(_refuse_null)
 
@@ -536,8 +599,33 @@ def _fields(value: Product | Listing) -> dict[str, Any]:
     }
 
 
+class VariantView(ResponseModel):
+    """A SKU: ``price`` is what one unit costs right now."""
+
+    sku: str
+    color: str | None = None
+    size: str | None = None
+    stock: int
+    in_stock: bool
+    price: int
+    image_id: str | None = None
+
+    @classmethod
+    def of(cls, product: Product, variant: Variant, now: datetime) -> VariantView:
+        return cls(
+            sku=variant.sku,
+            color=variant.color,
+            size=variant.size,
+            stock=variant.stock,
+            in_stock=variant.stock > 0,
+            price=product.variant_price_at(variant, now),
+            image_id=variant.image_id,
+        )
+
+
 class ProductView(ResponseModel):
-    """A product in full (prices in minor units; ``price`` is what it costs right now)."""
+    """A product in full (prices in minor units; ``price`` is what it costs right now).
+    With ``variants`` it is bought by SKU (cart lines name one); ``stock`` is their sum."""
 
     product_id: str
     shop_id: str
@@ -558,6 +646,7 @@ class ProductView(ResponseModel):
     stock: int
     in_stock: bool
     images: list[ImageView]
+    variants: list[VariantView] = Field(default_factory=list)
     offer: OfferSummary | None = None
     popularity: int
     status: str
@@ -582,6 +671,7 @@ def _product_fields(product: Product, now: datetime) -> dict[str, Any]:
         "stock": product.stock,
         "in_stock": product.stock > 0,
         "images": [ImageView.of(image) for image in product.images],
+        "variants": [VariantView.of(product, variant, now) for variant in product.variants],
         "offer": OfferSummary.of(product.offer, now),
         "status": product.status.value,
         "version": product.version,

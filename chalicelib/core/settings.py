@@ -254,6 +254,8 @@ class OrdersSettings(PlatformSettings):
     # How long the saga waits for a payment needing the shopper's action (3-D Secure).
     payment_timeout_seconds: int = Field(default=900, ge=1, le=86_400)
     checkout_return_url: str = "http://localhost:8000/orders"
+    # How long after delivery a shopper may ask to return lines (days).
+    return_window_days: int = Field(default=30, ge=0, le=365)
     # Lets a checkout carry an X-Fault-Plan header that fails saga steps on purpose.
     # Refused outside the local and test stages (see the validator).
     fault_injection: bool = False

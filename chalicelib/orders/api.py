@@ -16,12 +16,16 @@ from chalicelib.orders.domain import OrderStatus, PaymentStatus
 from chalicelib.orders.schemas import (
     CheckoutRequest,
     CheckoutView,
+    DecisionRequest,
     OrderPage,
     OrderView,
     PaymentPage,
+    ReturnList,
+    ReturnRequest,
+    ReturnView,
     StatusRequest,
 )
-from chalicelib.orders.service import checkout, orders, payments
+from chalicelib.orders.service import checkout, orders, payments, returns
 from chalicelib.web.access import SIGNED_IN, roles
 from chalicelib.web.routing import HeaderParam, QueryParam, api_route, query_of
 
@@ -31,12 +35,11 @@ PAGE = (
     QueryParam("limit", "Page size"),
     QueryParam("cursor", "Cursor from the previous page"),
 )
-ADMIN_FILTERS = (
-    *PAGE,
-    QueryParam("status", "Only this status"),
+DATES = (
     QueryParam("from", "Created at or after (ISO 8601)"),
     QueryParam("to", "Created at or before (ISO 8601)"),
 )
+ADMIN_FILTERS = (*PAGE, QueryParam("status", "Only this status"), *DATES)
 # An admin list filters on order statuses or payment statuses.
 LISTED_STATUSES = frozenset({*OrderStatus, *PaymentStatus})
 ORDER_STATUSES = frozenset(OrderStatus)
@@ -72,18 +75,20 @@ def _status(allowed: frozenset[str] = LISTED_STATUSES) -> str | None:
     bp,
     "/checkout",
     methods=["POST"],
-    summary="Check out the cart (Idempotency-Key header; one order per shop; saga starts)",
+    summary="Check out the cart to a shipping address (Idempotency-Key header; one order per "
+    "shop; saga starts)",
     tags=TAGS,
     request_model=CheckoutRequest,
     response_model=CheckoutView,
     access=SIGNED_IN,
     status=202,
-    errors=[403, 409, 422, 503],
+    errors=[403, 404, 409, 422, 503],
     headers=[
         HeaderParam(
             "Idempotency-Key",
-            "Names this checkout: the same key again answers the same checkout (8-128 of "
-            "letters, digits, '-', '_', ':', '.')",
+            "Names this checkout: the same key and body again answer the same checkout; "
+            "the same key with another body is refused (422). 8-128 of letters, digits, "
+            "'-', '_', ':', '.'",
             required=True,
             schema={"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,128}$"},
         )
@@ -95,6 +100,8 @@ def place_checkout(body: CheckoutRequest, caller: Caller) -> CheckoutView:
         caller,
         idempotency_key=headers.get("idempotency-key"),
         payment_method=body.payment_method,
+        address_id=body.address_id,
+        shipping_address=body.shipping_address.to_domain() if body.shipping_address else None,
         fault_plan=faults.parse_plan(headers.get("x-fault-plan")),
     )
     return CheckoutView.of(placed)
@@ -116,17 +123,23 @@ def get_checkout(checkout_id: str, caller: Caller) -> CheckoutView:
 @api_route(
     bp,
     "/orders",
-    summary="Your orders, newest first",
+    summary="Your orders, newest first, by status and date",
     tags=TAGS,
     response_model=OrderPage,
     access=SIGNED_IN,
-    query=(*PAGE, STATUS),
+    query=(*PAGE, STATUS, *DATES),
     errors=[400],
 )
 def my_orders(caller: Caller) -> OrderPage:
-    status = _status(ORDER_STATUSES)
-    limit, cursor = page_limit(_query("limit")), _query("cursor")
-    return OrderPage.of(orders.my_orders(caller, status=status, limit=limit, cursor=cursor))
+    page = orders.my_orders(
+        caller,
+        status=_status(ORDER_STATUSES),
+        since=_date("from"),
+        until=_date("to"),
+        limit=page_limit(_query("limit")),
+        cursor=_query("cursor"),
+    )
+    return OrderPage.of(page)
 
 
 @api_route(
@@ -158,24 +171,88 @@ def cancel_order(order_id: str, caller: Caller) -> OrderView:
 
 @api_route(
     bp,
+    "/orders/{order_id}/returns",
+    methods=["POST"],
+    summary="Return some lines of your delivered order, with a reason (within the return "
+    "window); the shop approves or refuses",
+    tags=TAGS,
+    request_model=ReturnRequest,
+    response_model=ReturnView,
+    access=SIGNED_IN,
+    status=201,
+    errors=[404, 409],
+)
+def request_return(order_id: str, body: ReturnRequest, caller: Caller) -> ReturnView:
+    return ReturnView.of(returns.request_return(caller, order_id, body.to_domain(), body.reason))
+
+
+@api_route(
+    bp,
+    "/orders/{order_id}/returns",
+    summary="An order's returns (its shopper, its shop's seller, admins)",
+    tags=TAGS,
+    response_model=ReturnList,
+    access=SIGNED_IN,
+    errors=[404],
+)
+def list_returns(order_id: str, caller: Caller) -> ReturnList:
+    return ReturnList.of(returns.returns_for(caller, order_id))
+
+
+@api_route(
+    bp,
+    "/orders/{order_id}/returns/{return_id}/decision",
+    methods=["POST"],
+    summary="Seller (own shop) or admin: approve (refund once, optionally restock) or "
+    "refuse a return, with a reason",
+    tags=TAGS,
+    request_model=DecisionRequest,
+    response_model=ReturnView,
+    access=roles("seller", "admin"),
+    errors=[404, 409, 503],
+)
+def decide_return(
+    order_id: str, return_id: str, body: DecisionRequest, caller: Caller
+) -> ReturnView:
+    decided = returns.decide(
+        caller,
+        order_id,
+        return_id,
+        approve=body.approve,
+        reason=body.reason,
+        restock=body.restock,
+    )
+    return ReturnView.of(decided)
+
+
+@api_route(
+    bp,
     "/seller/orders",
-    summary="Your shop's orders, newest first",
+    summary="Your shop's orders, newest first, by status and date",
     tags=TAGS,
     response_model=OrderPage,
     access=roles("seller"),
-    query=(*PAGE, STATUS),
+    query=(*PAGE, STATUS, *DATES),
     errors=[400],
 )
 def shop_orders(caller: Caller) -> OrderPage:
-    status, limit, cursor = _status(ORDER_STATUSES), page_limit(_query("limit")), _query("cursor")
-    return OrderPage.of(orders.shop_orders(caller, status=status, limit=limit, cursor=cursor))
+    page = orders.shop_orders(
+        caller,
+        status=_status(ORDER_STATUSES),
+        since=_date("from"),
+        until=_date("to"),
+        limit=page_limit(_query("limit")),
+        cursor=_query("cursor"),
+    )
+    return OrderPage.of(page)
 
 
 @api_route(
     bp,
     "/orders/{order_id}/status",
     methods=["PUT"],
-    summary="Seller (own shop) or admin: SHIPPED, DELIVERED, CANCELLED (refund), REFUNDED",
+    summary="Seller (own shop) or admin: SHIPPED (carrier + tracking number), DELIVERED, "
+    "CANCELLED (refund), REFUNDED",
     tags=TAGS,
     request_model=StatusRequest,
     response_model=OrderView,
@@ -183,7 +260,16 @@ def shop_orders(caller: Caller) -> OrderPage:
     errors=[403, 404, 409],
 )
 def update_status(order_id: str, body: StatusRequest, caller: Caller) -> OrderView:
-    return OrderView.of(orders.update_status(caller, order_id, OrderStatus(body.status)))
+    return OrderView.of(
+        orders.update_status(
+            caller,
+            order_id,
+            OrderStatus(body.status),
+            carrier=body.carrier,
+            tracking_number=body.tracking_number,
+            tracking_url=body.tracking_url,
+        )
+    )
 
 
 @api_route(

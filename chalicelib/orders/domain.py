@@ -2,7 +2,9 @@
 
 ``PENDING → PAID → SHIPPED → DELIVERED``; ``PENDING → CANCELLED`` (the saga failed),
 ``PAID → CANCELLED`` (cancelled before shipping: refunded and restocked),
-``DELIVERED → REFUNDED``. Anything else is refused (``IllegalTransitionError``, 409).
+``DELIVERED → PARTIALLY_REFUNDED → REFUNDED`` (returns, admin refunds: an order is
+REFUNDED once everything it cost was given back). Anything else is refused
+(``IllegalTransitionError``, 409).
 The lowest layer of the capability: it imports nothing of it.
 """
 
@@ -20,6 +22,16 @@ class OrderStatus(StrEnum):
     SHIPPED = "SHIPPED"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+
+class ReturnStatus(StrEnum):
+    """A return: asked for, refused, or approved and then refunded (each step once)."""
+
+    REQUESTED = "REQUESTED"
+    REFUSED = "REFUSED"
+    APPROVED = "APPROVED"
     REFUNDED = "REFUNDED"
 
 
@@ -77,7 +89,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
     OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
     OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
-    OrderStatus.DELIVERED: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}),
+    OrderStatus.PARTIALLY_REFUNDED: frozenset({OrderStatus.REFUNDED}),
     OrderStatus.CANCELLED: frozenset(),
     OrderStatus.REFUNDED: frozenset(),
 }
@@ -112,13 +125,54 @@ def reason_for(error_name: str | None) -> CancellationReason:
 
 
 @dataclass(frozen=True)
+class ShippingAddress:
+    """Where an order ships, copied onto it at checkout (later address-book edits do not
+    change it). ``country`` is an ISO 3166-1 alpha-2 code."""
+
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str | None = None
+    region: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """How a SHIPPED order travels: the carrier, its tracking number (and page), and when
+    it left the shop."""
+
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+    tracking_url: str | None = None
+
+
+def line_key(product_id: str, sku: str | None = None) -> str:
+    """What a line's units are counted by: the product, or ``product#sku`` for one of its
+    variants (the catalog's stock key, ``catalog.service.stock_key``: reservations and
+    restocks go by it)."""
+    return f"{product_id}#{sku}" if sku else product_id
+
+
+@dataclass(frozen=True)
 class OrderLine:
-    """One product line of an order, priced at checkout (minor units)."""
+    """One product (or variant: ``sku``) line of an order, priced at checkout (minor
+    units)."""
 
     product_id: str
     quantity: int
     title: str = ""
     unit_price: int = 0
+    sku: str | None = None
+    color: str | None = None
+    size: str | None = None
+
+    @property
+    def key(self) -> str:
+        return line_key(self.product_id, self.sku)
 
 
 @dataclass(frozen=True)
@@ -144,13 +198,95 @@ class Order:
     refunded_at: datetime | None = None
     refunded_by: str | None = None
     history: tuple[dict[str, Any], ...] = ()
+    # Where it ships and how the shop reaches the buyer (copied at checkout).
+    shipping_address: ShippingAddress | None = None
+    contact_email: str | None = None
+    shipment: Shipment | None = None
+    delivered_at: datetime | None = None
+    # The refunds recorded on the order, by key (a return id, or the order id for an
+    # admin's refund of the rest): each counts once.
+    refund_keys: tuple[str, ...] = ()
+    # Moves with every return stored for the order: a return is checked against the
+    # others as read at this count (two requests for the same units cannot both land).
+    returns_version: int = 0
 
     def units(self) -> dict[str, int]:
-        """product id → units over the order's lines."""
+        """line key (product id, or ``product#sku``) → units over the order's lines."""
         units: dict[str, int] = {}
         for line in self.lines:
-            units[line.product_id] = units.get(line.product_id, 0) + line.quantity
+            units[line.key] = units.get(line.key, 0) + line.quantity
         return units
+
+
+# Where money may still be given back for delivered lines.
+REFUNDABLE = frozenset({OrderStatus.DELIVERED, OrderStatus.PARTIALLY_REFUNDED})
+
+
+def status_after_refund(order: Order, amount: int) -> OrderStatus:
+    """PARTIALLY_REFUNDED, or REFUNDED once ``amount`` more leaves nothing of the total."""
+    if order.refunded + amount >= order.total:
+        return OrderStatus.REFUNDED
+    return OrderStatus.PARTIALLY_REFUNDED
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    """Units of one order line (a product, or its variant ``sku``) sent back."""
+
+    product_id: str
+    quantity: int
+    sku: str | None = None
+
+    @property
+    def key(self) -> str:
+        return line_key(self.product_id, self.sku)
+
+
+@dataclass(frozen=True)
+class Return:
+    """A shopper's request to send back some lines of a delivered order, and the shop's
+    decision. ``amount`` is what approving it refunds (minor units: the lines' share of
+    the order's total, so the discount is shared proportionally)."""
+
+    return_id: str
+    order_id: str
+    shop_id: str
+    user_id: str
+    lines: tuple[ReturnLine, ...]
+    reason: str
+    amount: int
+    currency: str
+    status: ReturnStatus
+    created_at: datetime
+    updated_at: datetime
+    decision_reason: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    restock: bool = False
+    restocked: bool = False
+
+    def units(self) -> dict[str, int]:
+        """line key → units sent back."""
+        units: dict[str, int] = {}
+        for line in self.lines:
+            units[line.key] = units.get(line.key, 0) + line.quantity
+        return units
+
+
+def refund_share(order: Order, units: dict[str, int], already: dict[str, int]) -> int:
+    """What sending back ``units`` (product id → units) of ``order`` refunds: the lines'
+    part of the subtotal, scaled to the total (the discount shared proportionally,
+    rounded down); the return that sends back the last units gets all that is left, so
+    returning everything refunds exactly the total. ``already``: units returned before."""
+    ordered = order.units()
+    returned = {pid: already.get(pid, 0) + units.get(pid, 0) for pid in ordered}
+    if returned == ordered:
+        return max(0, order.total - order.refunded)
+    prices = {line.key: line.unit_price for line in order.lines}
+    part = sum(prices[pid] * qty for pid, qty in units.items())
+    if order.subtotal <= 0:
+        return 0
+    return min(part * order.total // order.subtotal, order.total - order.refunded)
 
 
 # Who gave money back when no person did (a saga compensation).
@@ -167,7 +303,7 @@ class Refund:
 
 
 def units_of(orders: list[Order]) -> dict[str, int]:
-    """product id → units over every line of ``orders``."""
+    """line key → units over every line of ``orders``."""
     units: dict[str, int] = {}
     for order in orders:
         for product_id, quantity in order.units().items():
@@ -196,6 +332,9 @@ class Checkout:
     code_state: CodeState = CodeState.NONE
     # The fault plan the saga runs with (local and test stages only).
     faults: dict[str, Any] | None = None
+    # A hash of what the request asked for: the same Idempotency-Key with another body is
+    # refused (None for checkouts stored before it was recorded).
+    request_hash: str | None = None
 
 
 def execution_name(checkout_id: str) -> str:

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.errors import BadRequestError, ConflictError, DependencyUnavailableError
+from chalicelib.core.errors import (
+    BadRequestError,
+    ConflictError,
+    DependencyUnavailableError,
+    ValidationFailedError,
+)
 
 
 class TransientStockError(DependencyUnavailableError):
@@ -86,3 +91,52 @@ class CodeUseRefusedError(ConflictError):
     """The discount code's counters refused this use (its last use was taken meanwhile)."""
 
     code = "DISCOUNT_REJECTED"
+
+
+class IdempotencyKeyReusedError(ValidationFailedError):
+    """The Idempotency-Key already names a checkout asked for with another body (HTTP 422,
+    as Stripe answers): the client reused a key for a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class TrackingRequiredError(ValidationFailedError):
+    """SHIPPED without a carrier and a tracking number (HTTP 422)."""
+
+    code = "TRACKING_REQUIRED"
+
+
+class ShippingAddressRequiredError(ValidationFailedError):
+    """A checkout names neither a saved address nor an inline one, or both (HTTP 422)."""
+
+    code = "SHIPPING_ADDRESS_REQUIRED"
+
+
+class NotReturnableError(ConflictError):
+    """The order's lines cannot be returned now: not delivered (yet), or all refunded."""
+
+    code = "NOT_RETURNABLE"
+
+
+class ReturnWindowClosedError(ConflictError):
+    """The order was delivered longer ago than the return window allows."""
+
+    code = "RETURN_WINDOW_CLOSED"
+
+
+class ReturnLinesError(ValidationFailedError):
+    """The return names lines the order does not have, or more units than are left."""
+
+    code = "RETURN_LINES_INVALID"
+
+
+class ReturnsChangedError(ConflictError):
+    """Another return of the order was stored meanwhile (read again and re-check)."""
+
+    code = "RETURNS_CHANGED"
+
+
+class ReturnDecidedError(ConflictError):
+    """The return was already decided the other way."""
+
+    code = "RETURN_ALREADY_DECIDED"

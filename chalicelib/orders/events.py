@@ -3,10 +3,12 @@ events (``stock.updated``, ``stock.low``) are the catalog's."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core.events import DomainEvent
-from chalicelib.orders.domain import Checkout, Order, OrderLine, Payment
+from chalicelib.orders.domain import Checkout, Order, OrderLine, Payment, Return
 
 ORDERS = "bazaar.orders"
 PAYMENTS = "bazaar.payments"
@@ -21,6 +23,7 @@ class OrderLineData(BaseModel):
     title: str
     quantity: int = Field(ge=1)
     unit_price: int = Field(ge=0)
+    sku: str | None = None
 
     @classmethod
     def of(cls, line: OrderLine) -> OrderLineData:
@@ -29,6 +32,7 @@ class OrderLineData(BaseModel):
             title=line.title,
             quantity=line.quantity,
             unit_price=line.unit_price,
+            sku=line.sku,
         )
 
 
@@ -137,8 +141,10 @@ class OrderCancelled(DomainEvent):
 
 
 class OrderRefunded(DomainEvent):
-    """A delivered order's money was given back (an admin refund): ``amount`` of it, by
-    ``refunded_by`` (the admin's account id); the shopper is emailed."""
+    """Money of a delivered order was given back: ``amount`` this time (an approved
+    return's lines, or an admin's refund of the rest), ``total_refunded`` so far, by
+    ``refunded_by`` (an account id); ``refund_key`` names the refund (the return id, or
+    the order id for an admin's); the shopper is emailed once per refund."""
 
     name = "order.refunded"
     source = ORDERS
@@ -150,18 +156,133 @@ class OrderRefunded(DomainEvent):
     amount: int = Field(ge=0)
     currency: str
     refunded_by: str
+    status: str | None = None
+    total_refunded: int | None = Field(default=None, ge=0)
+    refund_key: str | None = None
+    return_id: str | None = None
 
     @classmethod
-    def of(cls, order: Order) -> OrderRefunded:
-        """``order`` as it is after the refund was recorded on it."""
+    def of(
+        cls, order: Order, *, amount: int, key: str, return_id: str | None = None
+    ) -> OrderRefunded:
+        """``order`` as it is after ``amount`` was recorded on it under ``key``."""
         return cls(
             order_id=order.order_id,
             checkout_id=order.checkout_id,
             user_id=order.user_id,
             shop_id=order.shop_id,
-            amount=order.refunded,
+            amount=amount,
             currency=order.currency,
             refunded_by=str(order.refunded_by or ""),
+            status=str(order.status),
+            total_refunded=order.refunded,
+            refund_key=key,
+            return_id=return_id,
+        )
+
+
+class ReturnRequested(DomainEvent):
+    """A shopper asked to send back some lines of a delivered order (the shop decides)."""
+
+    name = "return.requested"
+    source = ORDERS
+
+    return_id: str
+    order_id: str
+    shop_id: str
+    shopper_id: str
+    reason: str
+
+    @classmethod
+    def of(cls, ret: Return) -> ReturnRequested:
+        return cls(
+            return_id=ret.return_id,
+            order_id=ret.order_id,
+            shop_id=ret.shop_id,
+            shopper_id=ret.user_id,
+            reason=ret.reason,
+        )
+
+
+class ReturnDecided(DomainEvent):
+    """The shop approved (``refund_amount`` refunded) or refused a return, with a reason."""
+
+    name = "return.decided"
+    source = ORDERS
+
+    return_id: str
+    order_id: str
+    shop_id: str
+    shopper_id: str
+    approved: bool
+    reason: str | None = None
+    refund_amount: int = Field(ge=0)
+    currency: str
+
+    @classmethod
+    def of(cls, ret: Return) -> ReturnDecided:
+        approved = ret.status in ("APPROVED", "REFUNDED")
+        return cls(
+            return_id=ret.return_id,
+            order_id=ret.order_id,
+            shop_id=ret.shop_id,
+            shopper_id=ret.user_id,
+            approved=approved,
+            reason=ret.decision_reason,
+            refund_amount=ret.amount if approved else 0,
+            currency=ret.currency,
+        )
+
+
+class OrderShipped(DomainEvent):
+    """A shop handed an order to a carrier: how to track it (the shopper is emailed)."""
+
+    name = "order.shipped"
+    source = ORDERS
+
+    order_id: str
+    shop_id: str
+    shopper_id: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    shipped_at: datetime
+
+    @classmethod
+    def of(cls, order: Order) -> OrderShipped:
+        """``order`` as it is once SHIPPED (its shipment recorded)."""
+        assert order.shipment is not None
+        return cls(
+            order_id=order.order_id,
+            shop_id=order.shop_id,
+            shopper_id=order.user_id,
+            carrier=order.shipment.carrier,
+            tracking_number=order.shipment.tracking_number,
+            tracking_url=order.shipment.tracking_url,
+            shipped_at=order.shipment.shipped_at,
+        )
+
+
+class OrderDelivered(DomainEvent):
+    """An order reached the shopper (the shopper is emailed; returns may start)."""
+
+    name = "order.delivered"
+    source = ORDERS
+
+    order_id: str
+    shop_id: str
+    shopper_id: str
+    delivered_at: datetime
+
+    @classmethod
+    def of(cls, order: Order) -> OrderDelivered:
+        """``order`` as it is once DELIVERED."""
+        assert order.delivered_at is not None
+        return cls(
+            order_id=order.order_id,
+            shop_id=order.shop_id,
+            shopper_id=order.user_id,
+            delivered_at=order.delivered_at,
         )
 
 

@@ -7,6 +7,7 @@ One table (``pk``/``sk``), four GSIs, nothing Scans:
 - Order ``ORDER#<id>`` / ``ORDER``: gsi1 ``USER#<user>``, gsi2 ``SHOP#<shop>``,
   gsi3 ``ORDERS#<status>``, gsi4 ``ORDERS`` (each sorted by created#id).
 - Payment ``PAYMENT#<id>`` / ``PAYMENT``: gsi3 ``PAYMENTS#<status>``, gsi4 ``PAYMENTS``.
+- Return ``ORDER#<order id>`` / ``RETURN#<return id>`` (an order's returns: one Query).
 - Webhook receipt ``WEBHOOK#<event id>`` / ``EVENT`` (the webhook's idempotency).
 - Simulated intent ``SIMPI#<intent id>`` / ``INTENT`` (the simulator's provider side), and
   its processing-error counter ``SIMERR#<payment id>`` / ``COUNT``.
@@ -22,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
@@ -40,6 +42,7 @@ PAYMENT_SK = "PAYMENT"
 EVENT_SK = "EVENT"
 INTENT_SK = "INTENT"
 COUNT_SK = "COUNT"
+RETURN_PREFIX = "RETURN#"
 ALL_ORDERS = "ORDERS"
 ALL_PAYMENTS = "PAYMENTS"
 
@@ -54,6 +57,10 @@ def checkout_key_pk(user_id: str, key: str) -> str:
 
 def order_pk(order_id: str) -> str:
     return f"ORDER#{order_id}"
+
+
+def return_sk(return_id: str) -> str:
+    return f"{RETURN_PREFIX}{return_id}"
 
 
 def payment_pk(payment_id: str) -> str:
@@ -156,6 +163,7 @@ class Checkout(Model):
     code_state = UnicodeAttribute(default="NONE")
     execution_name = UnicodeAttribute()
     faults = JSONAttribute(null=True)
+    request_hash = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -198,6 +206,12 @@ class Order(Model):
     refunded_at = UTCDateTimeAttribute(null=True)
     refunded_by = UnicodeAttribute(null=True)  # an account id, or "system"
     history = ListAttribute(default=list)  # type: ignore[var-annotated]
+    shipping_address = JSONAttribute(null=True)  # name, line1, line2, city, ... as at checkout
+    contact_email = UnicodeAttribute(null=True)
+    shipment = JSONAttribute(null=True)  # carrier, tracking_number, tracking_url, shipped_at
+    delivered_at = UTCDateTimeAttribute(null=True)
+    refund_keys = ListAttribute(default=list)  # type: ignore[var-annotated]
+    returns_version = NumberAttribute(default=0)  # moves with each return stored
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     gsi1pk = UnicodeAttribute()
@@ -212,6 +226,33 @@ class Order(Model):
     by_shop = ByShop()
     by_status = ByStatus()
     everything = Everything()
+
+
+@bind_table("orders_table")
+class Return(Model):
+    """A shopper's return of some lines of a delivered order, and the shop's decision."""
+
+    class Meta:
+        table_name = "orders"
+
+    pk = UnicodeAttribute(hash_key=True)  # ORDER#<order id>
+    sk = UnicodeAttribute(range_key=True)  # RETURN#<return id>
+    return_id = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    shop_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    lines = JSONAttribute()  # [{"product_id", "quantity"}]
+    reason = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()  # REQUESTED | REFUSED | APPROVED | REFUNDED
+    decision_reason = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    restock = BooleanAttribute(default=False)
+    restocked = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
 
 
 @bind_table("orders_table")

@@ -1,4 +1,5 @@
-"""The shopper's order emails (paid, cancelled, refunded), sent through core.mail."""
+"""The shopper's order emails (paid, shipped, delivered, cancelled, refunded, return
+decided), sent through core.mail."""
 
 from __future__ import annotations
 
@@ -38,10 +39,32 @@ def render(detail_type: str, data: dict[str, Any], to: str) -> mail.Email:
     if detail_type == "order.paid":
         subject = f"{app_name}: order {order.order_id[:8]} is confirmed"
         intro = f"Thank you! We received your payment of {total}."
+    elif detail_type == "order.shipped":
+        subject = f"{app_name}: order {order.order_id[:8]} is on its way"
+        intro = (
+            f"Your order was shipped with {data['carrier']}, tracking number "
+            f"{data['tracking_number']}."
+        )
+        if data.get("tracking_url"):
+            intro += f" Track it at {data['tracking_url']}"
+    elif detail_type == "order.delivered":
+        subject = f"{app_name}: order {order.order_id[:8]} was delivered"
+        intro = "Your order was delivered. Not right? You can ask to return it from your orders."
     elif detail_type == "order.refunded":
         amount = _money(int(data.get("amount") or order.refunded), order.currency)
-        subject = f"{app_name}: order {order.order_id[:8]} was refunded"
-        intro = f"We refunded {amount} to your card for this order."
+        if data.get("return_id"):
+            subject = f"{app_name}: your return for order {order.order_id[:8]} was refunded"
+            intro = f"Your return was approved: we refunded {amount} to your card."
+        else:
+            subject = f"{app_name}: order {order.order_id[:8]} was refunded"
+            intro = f"We refunded {amount} to your card for this order."
+        if data.get("total_refunded") is not None and int(data["total_refunded"]) != int(
+            data.get("amount") or 0
+        ):
+            intro += f" In all, {_money(int(data['total_refunded']), order.currency)} of it."
+    elif detail_type == "return.decided":
+        subject = f"{app_name}: your return for order {order.order_id[:8]} was refused"
+        intro = f"The shop refused your return: {data.get('reason') or 'no reason given'}."
     else:
         reason = str(data.get("reason") or order.reason or "")
         subject = f"{app_name}: order {order.order_id[:8]} was cancelled"
@@ -54,9 +77,15 @@ def render(detail_type: str, data: dict[str, Any], to: str) -> mail.Email:
 
 
 def email_for_event(detail_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Send the email an ``order.paid``/``order.cancelled``/``order.refunded`` event calls for."""
+    """Send the email an order event calls for (paid, shipped, delivered, cancelled,
+    refunded, a refused return) to the shopper who checked out. An approved return is
+    told by its ``order.refunded`` email (one email per outcome)."""
+    if detail_type == "return.decided" and data.get("approved"):
+        return {"order_id": data["order_id"], "skipped": True}
     try:
-        checkout = repository.get().get_checkout(str(data["checkout_id"]))
+        repo = repository.get()
+        order = repo.get_order(str(data["order_id"]))
+        checkout = repo.get_checkout(order.checkout_id)
         email = render(detail_type, data, checkout.email)
     except NotFoundError:
         logger.warning("Order email skipped: the order no longer exists")

@@ -9,6 +9,7 @@ conditions and transactions; it takes and returns domain values (``domain.py``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -30,6 +31,7 @@ from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
 from chalicelib.orders import models
 from chalicelib.orders.domain import (
+    REFUNDABLE,
     Checkout,
     CheckoutStatus,
     CodeState,
@@ -41,14 +43,21 @@ from chalicelib.orders.domain import (
     Payment,
     PaymentStatus,
     Refund,
+    Return,
+    ReturnLine,
+    ReturnStatus,
+    Shipment,
+    ShippingAddress,
     StockState,
     allowed_targets,
     can_move,
+    status_after_refund,
 )
 from chalicelib.orders.errors import (
     CheckoutKeyTakenError,
     CodeUseRefusedError,
     IllegalTransitionError,
+    ReturnsChangedError,
     TransientStockError,
 )
 
@@ -104,10 +113,12 @@ class OrdersRepository(Protocol):
         *,
         reason: str | None = None,
         refund: Refund | None = None,
+        shipment: Shipment | None = None,
     ) -> tuple[Order, bool]:
         """Move ``order`` to ``target``, conditional on its stored status; (order now, moved).
 
-        ``refund`` is recorded on the order (amount, now, by whom) in the same write. Not
+        ``refund`` is recorded on the order (amount, now, by whom) in the same write, and
+        ``shipment`` (SHIPPED); DELIVERED records ``delivered_at`` (now). Not
         moved when it is already ``target`` (a retried step); raises
         IllegalTransitionError when the move is not allowed from the stored status.
         """
@@ -115,6 +126,38 @@ class OrdersRepository(Protocol):
 
     def set_refunded(self, order_id: str, refund: Refund) -> Order:
         """Record on the order what was given back (amount, now, by whom)."""
+        ...
+
+    def record_refund(self, order: Order, *, key: str, refund: Refund) -> tuple[Order, bool]:
+        """Add ``refund.amount`` to what the order gave back, once per ``key``, moving it
+        to PARTIALLY_REFUNDED or REFUNDED (nothing of the total left), conditional on what
+        was read; (order now, recorded now). Raises IllegalTransitionError unless the
+        order is DELIVERED or PARTIALLY_REFUNDED."""
+        ...
+
+    # ---------- returns ----------
+    def add_return(self, ret: Return, *, returns_version: int) -> None:
+        """Store a return and move its order's ``returns_version`` on, in one transaction
+        conditional on the order still being at ``returns_version`` (the other returns
+        it was checked against are still all there are). Raises ReturnsChangedError."""
+        ...
+
+    def get_return(self, order_id: str, return_id: str) -> Return:
+        """Raises NotFoundError."""
+        ...
+
+    def returns_of(self, order_id: str) -> list[Return]:
+        """The order's returns, oldest first."""
+        ...
+
+    def move_return(self, ret: Return, target: ReturnStatus, **values: Any) -> tuple[Return, bool]:
+        """Move a return from its stored status (``ret.status``) to ``target``, setting
+        ``values``; (return now, moved). Not moved when the stored status differs."""
+        ...
+
+    def restock_return(self, ret: Return, *, with_items: Sequence[dict[str, Any]]) -> None:
+        """One transaction: the return's ``restocked`` false → true (first), then
+        ``with_items`` (the products' stock). Raises TransactionCancelledError."""
         ...
 
     def hold_stock(
@@ -134,12 +177,30 @@ class OrdersRepository(Protocol):
         ...
 
     def user_orders(
-        self, user_id: str, *, status: str | None = None, limit: int, cursor: str | None
-    ) -> Page[Order]: ...
+        self,
+        user_id: str,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Order]:
+        """The shopper's orders, newest first, created within ``since``..``until``."""
+        ...
 
     def shop_orders(
-        self, shop_id: str, *, status: str | None, limit: int, cursor: str | None
-    ) -> Page[Order]: ...
+        self,
+        shop_id: str,
+        *,
+        status: str | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Order]:
+        """The shop's orders, newest first, created within ``since``..``until``."""
+        ...
 
     def all_orders(
         self,
@@ -223,6 +284,79 @@ class OrdersRepository(Protocol):
 
 
 # ---------- item ⇄ domain ----------
+def _line_entry(line: OrderLine) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "product_id": line.product_id,
+        "title": line.title,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+    }
+    for name in ("sku", "color", "size"):
+        if getattr(line, name) is not None:
+            entry[name] = getattr(line, name)
+    return entry
+
+
+def _return(item: models.Return) -> Return:
+    return Return(
+        return_id=item.return_id,
+        order_id=item.order_id,
+        shop_id=item.shop_id,
+        user_id=item.user_id,
+        lines=tuple(
+            ReturnLine(
+                product_id=str(line["product_id"]),
+                quantity=int(line["quantity"]),
+                sku=line.get("sku"),
+            )
+            for line in item.lines
+        ),
+        reason=item.reason,
+        amount=int(item.amount),
+        currency=item.currency,
+        status=ReturnStatus(item.status),
+        decision_reason=item.decision_reason,
+        decided_by=item.decided_by,
+        decided_at=item.decided_at,
+        restock=bool(item.restock),
+        restocked=bool(item.restocked),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _shipment(stored: dict[str, Any] | None) -> Shipment | None:
+    if not stored:
+        return None
+    return Shipment(
+        carrier=str(stored["carrier"]),
+        tracking_number=str(stored["tracking_number"]),
+        tracking_url=stored.get("tracking_url"),
+        shipped_at=clock.parse(str(stored["shipped_at"])),
+    )
+
+
+def _shipment_item(shipment: Shipment | None) -> dict[str, Any] | None:
+    if shipment is None:
+        return None
+    return {**asdict(shipment), "shipped_at": clock.iso(shipment.shipped_at)}
+
+
+def _address(stored: dict[str, Any] | None) -> ShippingAddress | None:
+    if not stored:
+        return None
+    return ShippingAddress(
+        name=str(stored["name"]),
+        line1=str(stored["line1"]),
+        line2=stored.get("line2"),
+        city=str(stored["city"]),
+        region=stored.get("region"),
+        postal_code=str(stored["postal_code"]),
+        country=str(stored["country"]),
+        phone=stored.get("phone"),
+    )
+
+
 def _order(item: models.Order) -> Order:
     return Order(
         order_id=item.order_id,
@@ -235,6 +369,9 @@ def _order(item: models.Order) -> Order:
                 quantity=int(line["quantity"]),
                 title=str(line.get("title") or ""),
                 unit_price=int(line.get("unit_price") or 0),
+                sku=line.get("sku"),
+                color=line.get("color"),
+                size=line.get("size"),
             )
             for line in item.lines
         ),
@@ -249,6 +386,12 @@ def _order(item: models.Order) -> Order:
         reason=item.reason,
         stock_state=StockState(item.stock_state or StockState.NONE),
         history=tuple(dict(entry) for entry in (item.history or [])),
+        refund_keys=tuple(str(key) for key in item.refund_keys or ()),
+        returns_version=int(item.returns_version or 0),
+        shipping_address=_address(item.shipping_address),
+        contact_email=item.contact_email,
+        shipment=_shipment(item.shipment),
+        delivered_at=item.delivered_at,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -262,15 +405,7 @@ def _order_item(order: Order) -> models.Order:
         checkout_id=order.checkout_id,
         user_id=order.user_id,
         shop_id=order.shop_id,
-        lines=[
-            {
-                "product_id": line.product_id,
-                "title": line.title,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in order.lines
-        ],
+        lines=[_line_entry(line) for line in order.lines],
         subtotal=order.subtotal,
         discount=order.discount,
         total=order.total,
@@ -282,6 +417,12 @@ def _order_item(order: Order) -> models.Order:
         reason=order.reason,
         stock_state=str(order.stock_state),
         history=list(order.history),
+        refund_keys=list(order.refund_keys),
+        returns_version=order.returns_version,
+        shipping_address=asdict(order.shipping_address) if order.shipping_address else None,
+        contact_email=order.contact_email,
+        shipment=_shipment_item(order.shipment),
+        delivered_at=order.delivered_at,
         created_at=order.created_at,
         updated_at=order.updated_at,
         gsi1pk=models.user_orders_pk(order.user_id),
@@ -311,6 +452,7 @@ def _checkout(item: models.Checkout) -> Checkout:
         code_state=CodeState(item.code_state or CodeState.NONE),
         execution_name=item.execution_name,
         faults=item.faults,
+        request_hash=item.request_hash,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -333,6 +475,7 @@ def _checkout_item(checkout: Checkout) -> models.Checkout:
         code_state=str(checkout.code_state),
         execution_name=checkout.execution_name,
         faults=checkout.faults,
+        request_hash=checkout.request_hash,
         created_at=checkout.created_at,
         updated_at=checkout.updated_at,
     )
@@ -540,6 +683,7 @@ class DynamoOrdersRepository:
         *,
         reason: str | None = None,
         refund: Refund | None = None,
+        shipment: Shipment | None = None,
     ) -> tuple[Order, bool]:
         if order.status == target:
             return order, False
@@ -566,6 +710,10 @@ class DynamoOrdersRepository:
             actions.append(models.Order.reason.set(reason))
         if refund is not None:
             actions += _refund_actions(refund, now)
+        if shipment is not None:
+            actions.append(models.Order.shipment.set(_shipment_item(shipment)))
+        if target == OrderStatus.DELIVERED:
+            actions.append(models.Order.delivered_at.set(now))
         try:
             item.update(actions=actions, condition=models.Order.status == str(order.status))
         except UpdateError as error:
@@ -574,13 +722,141 @@ class DynamoOrdersRepository:
             fresh = self.get_order(order.order_id)
             if fresh.status == target:
                 return fresh, False
-            return self.move_order(fresh, target, reason=reason, refund=refund)
+            return self.move_order(fresh, target, reason=reason, refund=refund, shipment=shipment)
         return _order(item), True
 
     def set_refunded(self, order_id: str, refund: Refund) -> Order:
         item = models.Order(pk=models.order_pk(order_id), sk=models.ORDER_SK)
         item.update(actions=_refund_actions(refund, clock.now()))
         return _order(item)
+
+    def record_refund(self, order: Order, *, key: str, refund: Refund) -> tuple[Order, bool]:
+        for _ in range(20):  # bounded: each pass lost to another refund of the same order
+            if key in order.refund_keys:
+                return order, False
+            if order.status not in REFUNDABLE:
+                raise IllegalTransitionError.between(
+                    order.status, OrderStatus.REFUNDED, allowed_targets(order.status)
+                )
+            target = status_after_refund(order, refund.amount)
+            now = clock.now()
+            entry = {"from": str(order.status), "to": str(target), "at": clock.iso(now)}
+            keys = models.Order.refund_keys
+            actions: list[Action] = [
+                *_refund_actions(Refund(order.refunded + refund.amount, refund.by), now),
+                keys.set((keys | []).append([key])),
+                models.Order.status.set(str(target)),
+                models.Order.gsi3pk.set(models.orders_by_status_pk(str(target))),
+                models.Order.updated_at.set(now),
+                models.Order.history.set(
+                    models.Order.history.append([{**entry, "reason": f"refund:{key}"}])
+                ),
+            ]
+            item = models.Order(pk=models.order_pk(order.order_id), sk=models.ORDER_SK)
+            try:
+                item.update(
+                    actions=actions,
+                    condition=(models.Order.status == str(order.status))
+                    & (models.Order.refunded == order.refunded)
+                    & ~keys.contains(key),
+                )
+            except UpdateError as error:
+                if not condition_failed(error):
+                    raise
+                order = self.get_order(order.order_id)
+                continue
+            return _order(item), True
+        raise TransientStockError("The order keeps changing; try again")
+
+    # ---------- returns ----------
+    def add_return(self, ret: Return, *, returns_version: int) -> None:
+        order = models.Order(pk=models.order_pk(ret.order_id), sk=models.ORDER_SK)
+        version = models.Order.returns_version
+        unchanged = version == returns_version
+        if returns_version == 0:
+            unchanged = version.does_not_exist() | unchanged
+        item = models.Return(
+            pk=models.order_pk(ret.order_id),
+            sk=models.return_sk(ret.return_id),
+            return_id=ret.return_id,
+            order_id=ret.order_id,
+            shop_id=ret.shop_id,
+            user_id=ret.user_id,
+            lines=[asdict(line) for line in ret.lines],
+            reason=ret.reason,
+            amount=ret.amount,
+            currency=ret.currency,
+            status=str(ret.status),
+            decision_reason=ret.decision_reason,
+            decided_by=ret.decided_by,
+            decided_at=ret.decided_at,
+            restock=ret.restock,
+            restocked=ret.restocked,
+            created_at=ret.created_at,
+            updated_at=ret.updated_at,
+        )
+        try:
+            with transaction() as writer:
+                writer.save(item, condition=models.Return.pk.does_not_exist())
+                writer.update(
+                    order,
+                    actions=[version.set(returns_version + 1)],
+                    condition=models.Order.pk.exists() & unchanged,
+                )
+        except TransactionCancelledError:
+            raise ReturnsChangedError("Another return of this order was stored meanwhile") from None
+
+    def get_return(self, order_id: str, return_id: str) -> Return:
+        try:
+            item = models.Return.get(
+                models.order_pk(order_id), models.return_sk(return_id), consistent_read=True
+            )
+        except models.Return.DoesNotExist:
+            raise NotFoundError("No such return", details={"return_id": return_id}) from None
+        return _return(item)
+
+    def returns_of(self, order_id: str) -> list[Return]:
+        found = models.Return.query(
+            models.order_pk(order_id),
+            models.Return.sk.startswith(models.RETURN_PREFIX),
+            consistent_read=True,
+        )
+        return sorted((_return(item) for item in found), key=lambda r: r.created_at)
+
+    def move_return(self, ret: Return, target: ReturnStatus, **values: Any) -> tuple[Return, bool]:
+        item = models.Return(pk=models.order_pk(ret.order_id), sk=models.return_sk(ret.return_id))
+        actions: list[Action] = [
+            models.Return.status.set(str(target)),
+            models.Return.updated_at.set(clock.now()),
+            *_set_or_remove(models.Return, values),
+        ]
+        try:
+            item.update(actions=actions, condition=models.Return.status == str(ret.status))
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+            return self.get_return(ret.order_id, ret.return_id), False
+        return _return(item), True
+
+    def restock_return(self, ret: Return, *, with_items: Sequence[dict[str, Any]]) -> None:
+        flag: dict[str, Any] = {
+            "Update": {
+                "TableName": get_settings().orders_table,
+                "Key": {
+                    "pk": {"S": models.order_pk(ret.order_id)},
+                    "sk": {"S": models.return_sk(ret.return_id)},
+                },
+                "UpdateExpression": "SET restocked = :yes",
+                "ConditionExpression": "restocked = :no",
+                "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":no": {"BOOL": False}},
+            }
+        }
+        try:
+            transact_items([flag, *with_items])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in THROTTLED:
+                raise TransientStockError("Stock is busy; try again") from None
+            raise
 
     def hold_stock(
         self,
@@ -617,13 +893,22 @@ class DynamoOrdersRepository:
             raise
 
     def user_orders(
-        self, user_id: str, *, status: str | None = None, limit: int, cursor: str | None
+        self,
+        user_id: str,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Order]:
-        # A Query of the user's own partition; the status filter reads only that partition.
+        # A Query of the user's own partition (the dates are its sort key's range); the
+        # status filter reads only that partition.
         partition = models.user_orders_pk(user_id)
         return _page(
             models.Order.by_user.query(
                 partition,
+                _range(models.Order.gsi1sk, since, until),
                 scan_index_forward=False,
                 limit=limit,
                 filter_condition=(models.Order.status == status) if status else None,
@@ -634,12 +919,20 @@ class DynamoOrdersRepository:
         )
 
     def shop_orders(
-        self, shop_id: str, *, status: str | None, limit: int, cursor: str | None
+        self,
+        shop_id: str,
+        *,
+        status: str | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Order]:
         partition = models.shop_orders_pk(shop_id)
         return _page(
             models.Order.by_shop.query(
                 partition,
+                _range(models.Order.gsi2sk, since, until),
                 scan_index_forward=False,
                 limit=limit,
                 filter_condition=(models.Order.status == status) if status else None,

@@ -5,29 +5,166 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from chalicelib.core.pagination import Page
 from chalicelib.core.validation import RequestModel, ResponseModel
-from chalicelib.orders.domain import CheckoutDetails, Order, Payment
+from chalicelib.orders.domain import (
+    CheckoutDetails,
+    CheckoutStatus,
+    Order,
+    Payment,
+    Return,
+    ReturnLine,
+    ShippingAddress,
+)
+
+
+class ShippingAddressRequest(RequestModel):
+    """Where to ship: the recipient's name, street lines, city, postal code, ISO 3166-1
+    alpha-2 country code; region and phone optional."""
+
+    name: str = Field(min_length=1, max_length=100)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, min_length=1, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str | None = Field(default=None, min_length=1, max_length=100)
+    postal_code: str = Field(min_length=1, max_length=20)
+    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. DE")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()\-]{6,20}$")
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        value = value.upper()
+        if len(value) != 2 or not value.isascii() or not value.isalpha():
+            raise ValueError("must be an ISO 3166-1 alpha-2 country code")
+        return value
+
+    def to_domain(self) -> ShippingAddress:
+        return ShippingAddress(**self.model_dump())
 
 
 class CheckoutRequest(RequestModel):
-    """A test card number (simulated provider); with Stripe, a PaymentMethod id (pm_...) or
-    ``checkout_session`` for Stripe's hosted payment page."""
+    """``payment_method``: a test card number (simulated provider); with Stripe, a
+    PaymentMethod id (pm_...) or ``checkout_session`` for Stripe's hosted payment page.
+    The shipping address: ``address_id`` (one of your saved addresses,
+    ``/accounts/{id}/addresses``) or ``shipping_address`` inline; exactly one of them."""
 
     payment_method: str = Field(min_length=4, max_length=64)
+    address_id: str | None = Field(default=None, min_length=1, max_length=64)
+    shipping_address: ShippingAddressRequest | None = None
 
 
 class StatusRequest(RequestModel):
+    """SHIPPED takes ``carrier`` and ``tracking_number`` (``tracking_url`` optional)."""
+
     status: Literal["SHIPPED", "DELIVERED", "CANCELLED", "REFUNDED"]
+    carrier: str | None = Field(default=None, min_length=1, max_length=60)
+    tracking_number: str | None = Field(
+        default=None, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$"
+    )
+    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s]+$")
+
+
+class ReturnLineRequest(RequestModel):
+    product_id: str = Field(min_length=1, max_length=64)
+    sku: str | None = Field(default=None, min_length=1, max_length=40)
+    quantity: int = Field(default=1, strict=True, ge=1, le=1000)
+
+
+class ReturnRequest(RequestModel):
+    """Which delivered lines to send back (units of each), and why."""
+
+    lines: list[ReturnLineRequest] = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=500)
+
+    def to_domain(self) -> list[ReturnLine]:
+        return [ReturnLine(line.product_id, line.quantity, line.sku) for line in self.lines]
+
+
+class DecisionRequest(RequestModel):
+    """Approve (refund the lines' share; ``restock`` puts the units back in stock) or
+    refuse, with a reason the shopper is told."""
+
+    approve: bool = Field(strict=True)
+    reason: str = Field(min_length=1, max_length=500)
+    restock: bool = Field(default=False, strict=True)
+
+
+class ReturnLineView(ResponseModel):
+    product_id: str
+    sku: str | None = None
+    quantity: int
+
+
+class ReturnView(ResponseModel):
+    """``amount``: what approving it refunds (minor units; the lines' share of the order's
+    total, so a discount is shared proportionally). ``status``: REQUESTED, REFUSED,
+    APPROVED (being refunded), REFUNDED."""
+
+    return_id: str
+    order_id: str
+    shop_id: str
+    user_id: str
+    lines: list[ReturnLineView]
+    reason: str
+    amount: int
+    currency: str
+    status: str
+    decision_reason: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    restock: bool
+    restocked: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, ret: Return) -> ReturnView:
+        return cls.model_validate(ret, from_attributes=True)
+
+
+class ReturnList(ResponseModel):
+    items: list[ReturnView]
+
+    @classmethod
+    def of(cls, returns: list[Return]) -> ReturnList:
+        return cls(items=[ReturnView.of(ret) for ret in returns])
 
 
 class OrderLineView(ResponseModel):
     product_id: str
+    sku: str | None = None
+    color: str | None = None
+    size: str | None = None
     title: str
     quantity: int
     unit_price: int
+
+
+class ShippingAddressView(ResponseModel):
+    name: str
+    line1: str
+    line2: str | None = None
+    city: str
+    region: str | None = None
+    postal_code: str
+    country: str
+    phone: str | None = None
+
+
+class BuyerView(ResponseModel):
+    """Who the shop ships to and how to reach them: nothing more of the account."""
+
+    name: str | None = None
+    email: str | None = None
+
+
+class ShipmentView(ResponseModel):
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    shipped_at: datetime
 
 
 class OrderView(ResponseModel):
@@ -50,12 +187,25 @@ class OrderView(ResponseModel):
     refunded_by: str | None = None
     currency: str
     history: list[dict[str, Any]]
+    shipping_address: ShippingAddressView | None = None
+    buyer: BuyerView
+    shipment: ShipmentView | None = None
+    delivered_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
-        return cls.model_validate(order, from_attributes=True)
+        name = order.shipping_address.name if order.shipping_address else None
+        buyer = BuyerView(name=name, email=order.contact_email)
+        return cls.model_validate(
+            {**_fields(order), "buyer": buyer, "shipping_address": order.shipping_address},
+            from_attributes=True,
+        )
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}
 
 
 class PaymentView(ResponseModel):
@@ -76,9 +226,14 @@ class PaymentView(ResponseModel):
 
 
 class CheckoutView(ResponseModel):
+    """``cart_kept``: a cancelled checkout (declined card, sold out, ...) took nothing out
+    of the cart; ``message`` says so in words."""
+
     checkout_id: str
     status: str
     reason: str | None = None
+    cart_kept: bool = False
+    message: str | None = None
     amount: int
     currency: str
     code: str | None = None
@@ -93,6 +248,13 @@ class CheckoutView(ResponseModel):
             checkout_id=checkout.checkout_id,
             status=checkout.status,
             reason=checkout.reason,
+            cart_kept=checkout.status == CheckoutStatus.CANCELLED,
+            message=(
+                "Nothing was charged and your cart is as it was; fix the problem and check out "
+                "again."
+                if checkout.status == CheckoutStatus.CANCELLED
+                else None
+            ),
             amount=checkout.amount,
             currency=checkout.currency,
             code=checkout.code,

@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 
 from chalicelib.cart import repository
-from chalicelib.cart.domain import BoughtRemoval, CartHeader, CartLine, WishlistEntry
+from chalicelib.cart.domain import BoughtRemoval, CartHeader, CartLine, WishlistEntry, line_key
 from chalicelib.core.dynamo import time_key
 
 
@@ -38,17 +38,35 @@ class InMemoryCartRepository:
     def lines(self, user_id: str) -> list[CartLine]:
         return list(self.cart_lines.get(user_id, {}).values())
 
-    def line(self, user_id: str, product_id: str) -> CartLine | None:
-        return self.cart_lines.get(user_id, {}).get(product_id)
+    def line(self, user_id: str, product_id: str, sku: str | None = None) -> CartLine | None:
+        return self.cart_lines.get(user_id, {}).get(line_key(product_id, sku))
 
-    def save_line(self, user_id: str, product_id: str, quantity: int, *, now: datetime) -> None:
+    def save_line(
+        self,
+        user_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        now: datetime,
+        unit_price: int | None = None,
+        sku: str | None = None,
+    ) -> None:
         lines = self.cart_lines.setdefault(user_id, {})
-        current = lines.get(product_id)
+        key = line_key(product_id, sku)
+        current = lines.get(key)
         added_at = current.added_at if current else now
-        lines[product_id] = CartLine(product_id=product_id, quantity=quantity, added_at=added_at)
+        if unit_price is None and current is not None:
+            unit_price = current.unit_price
+        lines[key] = CartLine(
+            product_id=product_id,
+            quantity=quantity,
+            added_at=added_at,
+            unit_price=unit_price,
+            sku=sku,
+        )
 
-    def delete_line(self, user_id: str, product_id: str) -> bool:
-        return self.cart_lines.get(user_id, {}).pop(product_id, None) is not None
+    def delete_line(self, user_id: str, product_id: str, sku: str | None = None) -> bool:
+        return self.cart_lines.get(user_id, {}).pop(line_key(product_id, sku), None) is not None
 
     def touch(self, user_id: str, *, now: datetime) -> None:
         current = self.header(user_id)
@@ -75,7 +93,7 @@ class InMemoryCartRepository:
         if (user_id, receipt_id) in self.receipts:
             return BoughtRemoval.ALREADY_DONE
         lines = self.cart_lines.setdefault(user_id, {})
-        held = {line.product_id: line for line in read}
+        held = {line.key: line for line in read}
         touched = [pid for pid in bought if pid in held]
         for product_id in touched:
             current = lines.get(product_id)

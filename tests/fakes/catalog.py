@@ -36,6 +36,8 @@ from chalicelib.catalog.domain import (
     UploadTicket,
     normalize_label,
     percent_off,
+    split_stock_key,
+    stock_key,
     tokens,
     words_of,
 )
@@ -91,8 +93,8 @@ def listing_of(product: Product) -> Listing:
         subcategory=product.subcategory,
         brand=product.brand,
         tags=product.tags,
-        colors=product.colors,
-        sizes=product.sizes,
+        colors=product.listed_colors,
+        sizes=product.listed_sizes,
         price=product.list_price,
         regular_price=product.regular_price,
         currency=product.currency,
@@ -114,8 +116,8 @@ def _partitions(product: Product) -> int:
     if product.brand:
         parts.add(f"brand#{normalize_label(product.brand)}")
     parts |= {f"tag#{tag}" for tag in product.tags}
-    parts |= {f"color#{color}" for color in product.colors}
-    parts |= {f"size#{size}" for size in product.sizes}
+    parts |= {f"color#{color}" for color in product.listed_colors}
+    parts |= {f"size#{size}" for size in product.listed_sizes}
     parts |= {f"word#{word}" for word in words_of(product)}
     if product.offer:
         parts.add("offer")
@@ -130,8 +132,10 @@ def _matches(listing: Listing, product: Product, query: SearchQuery, now: dateti
         not query.brand or normalize_label(product.brand or "") == normalize_label(query.brand),
         not query.shop_id or product.shop_id == query.shop_id,
         not query.tags or bool(set(query.tags) & set(product.tags)),
-        not query.colors or bool(set(query.colors) & set(product.colors)),
-        not query.sizes or bool(set(query.sizes) & set(product.sizes)),
+        not query.colors or bool(set(query.colors) & set(product.listed_colors)),
+        not query.sizes or bool(set(query.sizes) & set(product.listed_sizes)),
+        not (query.colors and query.sizes)
+        or any(f"{c}/{s}" in product.listed_combos for c in query.colors for s in query.sizes),
         set(tokens(query.text or "")) <= set(words_of(product)),
         query.min_price is None or price >= query.min_price,
         query.max_price is None or price <= query.max_price,
@@ -290,24 +294,48 @@ class InMemoryCatalogRepository:
         return True
 
     def stock_moves(self, units: Mapping[str, int], *, take: bool) -> StockMoves:
-        def move(product_id: str, quantity: int) -> dict[str, Any]:
+        by_product: dict[str, dict[str | None, int]] = {}
+        for key, quantity in units.items():
+            product_id, sku = split_stock_key(key)
+            by_product.setdefault(product_id, {})[sku] = quantity
+
+        def move(product_id: str, moves: dict[str | None, int]) -> dict[str, Any]:
             def condition() -> bool:
                 stored = self.product_items.get(product_id)
                 if stored is None:
                     return False
-                return not take or (stored.stock >= quantity and stored.is_active)
+                for sku, quantity in moves.items():
+                    variant = stored.variant(sku) if sku else None
+                    if sku and variant is None:
+                        return False
+                    have = variant.stock if variant else stored.stock
+                    if take and have < quantity:
+                        return False
+                return not take or stored.is_active
 
             def apply() -> None:
                 stored = self.product_items[product_id]
-                delta = -quantity if take else quantity
+                sign = -1 if take else 1
+                variants = tuple(
+                    replace(v, stock=v.stock + sign * moves[v.sku]) if v.sku in moves else v
+                    for v in stored.variants
+                )
                 self.product_items[product_id] = replace(
-                    stored, stock=stored.stock + delta, version=stored.version + 1
+                    stored,
+                    stock=stored.stock + sign * sum(moves.values()),
+                    variants=variants,
+                    version=stored.version + 1,
                 )
 
             return fake_item(condition, apply)
 
         return StockMoves(
-            product_ids=tuple(units), items=tuple(move(pid, qty) for pid, qty in units.items())
+            product_ids=tuple(by_product),
+            items=tuple(move(pid, moves) for pid, moves in by_product.items()),
+            keys={
+                pid: tuple(stock_key(pid, sku) for sku in moves)
+                for pid, moves in by_product.items()
+            },
         )
 
     def load_products(self, products: Iterable[Product]) -> int:

@@ -26,6 +26,7 @@ from chalicelib.core.dynamo import (
 from chalicelib.core.errors import BadRequestError, DependencyUnavailableError, NotFoundError
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.orders.domain import (
+    REFUNDABLE,
     Checkout,
     CheckoutStatus,
     CodeState,
@@ -37,16 +38,32 @@ from chalicelib.orders.domain import (
     Payment,
     PaymentStatus,
     Refund,
+    Return,
+    ReturnStatus,
+    Shipment,
+    ShippingAddress,
     StockState,
     allowed_targets,
     can_move,
     execution_name,
+    status_after_refund,
 )
 from chalicelib.orders.errors import (
     CheckoutKeyTakenError,
     IllegalTransitionError,
+    ReturnsChangedError,
 )
 from chalicelib.orders.repository import CodeRedemption, OrdersRepository
+
+SHIP_TO = ShippingAddress(
+    name="Ada Shopper",
+    line1="1 Market St",
+    line2="Floor 2",
+    city="Berlin",
+    postal_code="10115",
+    country="DE",
+    phone="+49 30 123456",
+)
 
 
 def _newest_first(items: list[Any], key: Any) -> list[Any]:
@@ -66,6 +83,7 @@ class InMemoryOrdersRepository:
         self.intents: dict[str, Intent] = {}
         self.processing_errors: dict[str, int] = {}
         self.redemptions: list[CodeRedemption] = []
+        self.returns: dict[tuple[str, str], Return] = {}
 
     # ---------- checkouts ----------
     def checkout_by_key(self, user_id: str, key: str) -> Checkout | None:
@@ -127,6 +145,7 @@ class InMemoryOrdersRepository:
         *,
         reason: str | None = None,
         refund: Refund | None = None,
+        shipment: Shipment | None = None,
     ) -> tuple[Order, bool]:
         if order.status == target:
             return order, False
@@ -139,7 +158,9 @@ class InMemoryOrdersRepository:
             if stored.status != order.status:  # the condition on the status read fails
                 if stored.status == target:
                     return stored, False
-                return self.move_order(stored, target, reason=reason, refund=refund)
+                return self.move_order(
+                    stored, target, reason=reason, refund=refund, shipment=shipment
+                )
             now = clock.now()
             reason = None if reason is None else str(reason)
             entry = {"from": str(order.status), "to": str(target), "at": clock.iso(now)}
@@ -152,6 +173,10 @@ class InMemoryOrdersRepository:
                 changes["reason"] = reason
             if refund is not None:
                 changes.update(refunded=refund.amount, refunded_at=now, refunded_by=refund.by)
+            if shipment is not None:
+                changes["shipment"] = shipment
+            if target == OrderStatus.DELIVERED:
+                changes["delivered_at"] = now
             moved = replace(stored, **changes)
             self.orders[order.order_id] = moved
             return moved, True
@@ -166,6 +191,74 @@ class InMemoryOrdersRepository:
             )
             self.orders[order_id] = order
             return order
+
+    def record_refund(self, order: Order, *, key: str, refund: Refund) -> tuple[Order, bool]:
+        with self._lock:
+            stored = self.get_order(order.order_id)
+            if key in stored.refund_keys:
+                return stored, False
+            if stored.status not in REFUNDABLE:
+                raise IllegalTransitionError.between(
+                    stored.status, OrderStatus.REFUNDED, allowed_targets(stored.status)
+                )
+            target = status_after_refund(stored, refund.amount)
+            now = clock.now()
+            entry = {"from": str(stored.status), "to": str(target), "at": clock.iso(now)}
+            changed = replace(
+                stored,
+                refunded=stored.refunded + refund.amount,
+                refunded_at=now,
+                refunded_by=refund.by,
+                refund_keys=(*stored.refund_keys, key),
+                status=target,
+                updated_at=now,
+                history=(*stored.history, {**entry, "reason": f"refund:{key}"}),
+            )
+            self.orders[order.order_id] = changed
+            return changed, True
+
+    # ---------- returns ----------
+    def add_return(self, ret: Return, *, returns_version: int) -> None:
+        with self._lock:
+            order = self.get_order(ret.order_id)
+            if order.returns_version != returns_version:
+                raise ReturnsChangedError("Another return of this order was stored meanwhile")
+            self.orders[ret.order_id] = replace(order, returns_version=returns_version + 1)
+            self.returns[(ret.order_id, ret.return_id)] = ret
+
+    def get_return(self, order_id: str, return_id: str) -> Return:
+        found = self.returns.get((order_id, return_id))
+        if found is None:
+            raise NotFoundError("No such return", details={"return_id": return_id})
+        return found
+
+    def returns_of(self, order_id: str) -> list[Return]:
+        mine = [r for (oid, _), r in self.returns.items() if oid == order_id]
+        return sorted(mine, key=lambda r: r.created_at)
+
+    def move_return(self, ret: Return, target: ReturnStatus, **values: Any) -> tuple[Return, bool]:
+        with self._lock:
+            stored = self.get_return(ret.order_id, ret.return_id)
+            if stored.status != ret.status:
+                return stored, False
+            moved = replace(stored, status=target, updated_at=clock.now(), **values)
+            self.returns[(ret.order_id, ret.return_id)] = moved
+            return moved, True
+
+    def restock_return(self, ret: Return, *, with_items: Sequence[dict[str, Any]]) -> None:
+        others = [item["Fake"] for item in with_items if "Fake" in item]
+        with self._lock:
+            stored = self.get_return(ret.order_id, ret.return_id)
+            reasons = ["None" if not stored.restocked else ITEM_CONDITION_FAILED]
+            reasons += [
+                ("None" if "Fake" not in item or item["Fake"][0]() else ITEM_CONDITION_FAILED)
+                for item in with_items
+            ]
+            if ITEM_CONDITION_FAILED in reasons:
+                raise TransactionCancelledError(reasons)
+            self.returns[(ret.order_id, ret.return_id)] = replace(stored, restocked=True)
+            for _, apply in others:
+                apply()
 
     def hold_stock(
         self,
@@ -211,24 +304,42 @@ class InMemoryOrdersRepository:
         return Page(items=page, next_cursor=encode_cursor(more))
 
     def user_orders(
-        self, user_id: str, *, status: str | None = None, limit: int, cursor: str | None
+        self,
+        user_id: str,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Order]:
         mine = [
             o
             for o in self.orders.values()
-            if o.user_id == user_id and (status is None or o.status == status)
+            if o.user_id == user_id
+            and (status is None or o.status == status)
+            and _within(_order_key(o), since, until)
         ]
         return self._page(
             _newest_first(mine, _order_key), _order_key, f"USER#{user_id}", limit, cursor
         )
 
     def shop_orders(
-        self, shop_id: str, *, status: str | None, limit: int, cursor: str | None
+        self,
+        shop_id: str,
+        *,
+        status: str | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Order]:
         theirs = [
             o
             for o in self.orders.values()
-            if o.shop_id == shop_id and (status is None or o.status == status)
+            if o.shop_id == shop_id
+            and (status is None or o.status == status)
+            and _within(_order_key(o), since, until)
         ]
         return self._page(
             _newest_first(theirs, _order_key), _order_key, f"SHOP#{shop_id}", limit, cursor
@@ -452,6 +563,8 @@ def new_checkout(
                 status=OrderStatus.PENDING,
                 created_at=now,
                 updated_at=now,
+                shipping_address=SHIP_TO,
+                contact_email=email,
             )
         )
     amount = sum(order.total for order in orders)
@@ -481,6 +594,7 @@ def new_checkout(
         code=code,
         code_state=CodeState.REDEEMED if code else CodeState.NONE,
         execution_name=execution_name(checkout_id),
+        request_hash=f"hash-{checkout_id}",
         created_at=now,
         updated_at=now,
     )

@@ -66,7 +66,7 @@ def world(cloud: RunningCloud) -> Iterator[World]:
         yield from make_world(cloud)
 
 
-def make_world(cloud: RunningCloud, shoppers: int = 42) -> Iterator[World]:
+def make_world(cloud: RunningCloud, shoppers: int = 44) -> Iterator[World]:
     """Two sellers with shops, an admin and ``shoppers`` shoppers, all signed in."""
     from chalicelib.dev import demo
 
@@ -108,19 +108,53 @@ def new_product(
     return str(response.json()["product_id"])
 
 
-def stock_of(world: World, product_id: str) -> int:
-    from chalicelib.catalog.service import inventory
-
-    return inventory.stock_of([product_id])[product_id]
-
-
-def add_to_cart(world: World, shopper: Person, product_id: str, quantity: int = 1) -> None:
+def new_variant_product(world: World, stocks: dict[str, int], price: int = 2500) -> str:
+    """A product sold by SKU: ``{"red-m": units, ...}`` (colour-size)."""
+    variants = [
+        {"color": sku.split("-")[0], "size": sku.split("-")[1], "stock": units}
+        for sku, units in stocks.items()
+    ]
     response = world.http.post(
-        "/cart/items",
-        headers=shopper.headers,
-        json={"product_id": product_id, "quantity": quantity},
+        "/products",
+        headers=world.seller.headers,
+        json={
+            "title": f"Shirt {uuid.uuid4().hex[:6]}",
+            "category": "home",
+            "subcategory": "lighting",
+            "regular_price": price,
+            "stock": 0,
+            "variants": variants,
+        },
     )
+    assert response.status_code == 201, response.text
+    return str(response.json()["product_id"])
+
+
+def stock_of(world: World, product_id: str, sku: str | None = None) -> int:
+    from chalicelib.catalog.service import inventory, stock_key
+
+    key = stock_key(product_id, sku)
+    return inventory.stock_of([key])[key]
+
+
+def add_to_cart(
+    world: World, shopper: Person, product_id: str, quantity: int = 1, sku: str | None = None
+) -> None:
+    line: dict[str, Any] = {"product_id": product_id, "quantity": quantity}
+    if sku:
+        line["sku"] = sku
+    response = world.http.post("/cart/items", headers=shopper.headers, json=line)
     assert response.status_code == 200, response.text
+
+
+SHIPPED = {"status": "SHIPPED", "carrier": "DHL", "tracking_number": "JD014600003303"}
+SHIP_TO = {
+    "name": "Ada Shopper",
+    "line1": "1 Market St",
+    "city": "Berlin",
+    "postal_code": "10115",
+    "country": "DE",
+}
 
 
 def checkout(
@@ -134,7 +168,8 @@ def checkout(
     headers = {**shopper.headers, "Idempotency-Key": key or uuid.uuid4().hex}
     if plan is not None:
         headers["X-Fault-Plan"] = json.dumps(plan)
-    response = world.http.post("/checkout", headers=headers, json={"payment_method": card})
+    body = {"payment_method": card, "shipping_address": SHIP_TO}
+    response = world.http.post("/checkout", headers=headers, json=body)
     assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -228,11 +263,16 @@ def test_success_pays_every_order_and_a_double_submit_is_the_same_checkout(world
 def test_refused_cards_cancel_with_a_reason_and_restock(
     world: World, card: str, reason: str
 ) -> None:
-    _, product, done = buy(world, stock=4, quantity=2, card=card)
+    shopper, product, done = buy(world, stock=4, quantity=2, card=card)
     assert (done["status"], done["reason"]) == ("CANCELLED", reason)
     assert done["orders"][0]["reason"] == reason
     assert done["payment"]["status"] == "FAILED"
     assert stock_of(world, product) == 4
+    # The cart is as it was, and the checkout says so
+    assert done["cart_kept"] is True
+    assert "cart is as it was" in done["message"]
+    cart = world.http.get("/cart", headers=shopper.headers).json()
+    assert [(line["product_id"], line["quantity"]) for line in cart["lines"]] == [(product, 2)]
 
 
 def test_out_of_stock_cancels_with_out_of_stock(world: World) -> None:
@@ -384,6 +424,27 @@ def test_twenty_shoppers_race_for_five_units(world: World) -> None:
     assert stock_of(world, product) == 0
 
 
+def test_two_shoppers_race_for_the_last_unit_of_one_sku(world: World) -> None:
+    # Given a shirt with one red/M left and three blue/L
+    shirt = new_variant_product(world, {"red-m": 1, "blue-l": 3})
+    racers = [world.shopper() for _ in range(2)]
+    for shopper in racers:
+        add_to_cart(world, shopper, shirt, sku="red-m")
+    # When both check out at once
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        started = list(pool.map(lambda s: checkout(world, s), racers))
+    results = settle_all(
+        world, [(s, c["checkout_id"]) for s, c in zip(racers, started, strict=False)]
+    )
+    # Then exactly one gets it; the other SKU is untouched
+    outcomes = sorted((r["status"], r["reason"]) for r in results)
+    assert outcomes == [("CANCELLED", "OUT_OF_STOCK"), ("PAID", None)]
+    assert (stock_of(world, shirt, "red-m"), stock_of(world, shirt, "blue-l")) == (0, 3)
+    assert stock_of(world, shirt) == 3
+    (paid,) = [r for r in results if r["status"] == "PAID"]
+    assert [line["sku"] for line in paid["orders"][0]["lines"]] == ["red-m"]
+
+
 def test_seeded_fault_injection_keeps_every_invariant(world: World) -> None:
     from chalicelib.dev.payments import SimulatedProvider
     from chalicelib.orders import faults, repository
@@ -401,10 +462,11 @@ def test_seeded_fault_injection_keeps_every_invariant(world: World) -> None:
         runs.append(
             (rng.choice([VISA, VISA, DECLINE, NO_FUNDS, PROCESSING]), plan, rng.randint(1, 2))
         )
-    product = new_product(world, 12)
+    # Sold by SKU: the invariants hold per SKU, and the other SKU is never touched
+    product = new_variant_product(world, {"red-m": 12, "blue-l": 5})
     shoppers = [world.shopper() for _ in runs]
     for shopper, (_, _, quantity) in zip(shoppers, runs, strict=False):
-        add_to_cart(world, shopper, product, quantity)
+        add_to_cart(world, shopper, product, quantity, sku="red-m")
     with ThreadPoolExecutor(max_workers=8) as pool:
         started = list(
             pool.map(
@@ -437,7 +499,8 @@ def test_seeded_fault_injection_keeps_every_invariant(world: World) -> None:
         else:
             violations.append(("UNSETTLED", card, plan, order["status"]))
     assert violations == []
-    assert stock_of(world, product) == 12 - taken
+    assert stock_of(world, product, "red-m") == 12 - taken
+    assert stock_of(world, product, "blue-l") == 5
 
 
 def _attempts(payment: dict[str, Any]) -> int:
@@ -465,11 +528,11 @@ def test_authorization_and_lifecycle(world: World) -> None:
     assert illegal.status_code == 409
     assert illegal.json()["error"]["code"] == "ILLEGAL_TRANSITION"
     other = world.http.put(
-        f"/orders/{order_id}/status", headers=world.other_seller.headers, json={"status": "SHIPPED"}
+        f"/orders/{order_id}/status", headers=world.other_seller.headers, json=SHIPPED
     )
     assert other.status_code == 404
     shipped = world.http.put(
-        f"/orders/{order_id}/status", headers=world.seller.headers, json={"status": "SHIPPED"}
+        f"/orders/{order_id}/status", headers=world.seller.headers, json=SHIPPED
     )
     assert shipped.json()["status"] == "SHIPPED"
     late = world.http.post(f"/orders/{order_id}/cancel", headers=shopper.headers)
@@ -496,9 +559,9 @@ def test_an_admin_refund_is_recorded_once_and_mailed(world: World) -> None:
     # Given a delivered order of a one-shop checkout (2 x 25.00)
     shopper, _product, done = buy(world, stock=5, quantity=2)
     order_id = done["orders"][0]["order_id"]
-    for target in ("SHIPPED", "DELIVERED"):
+    for target in (SHIPPED, {"status": "DELIVERED"}):
         moved = world.http.put(
-            f"/orders/{order_id}/status", headers=world.seller.headers, json={"status": target}
+            f"/orders/{order_id}/status", headers=world.seller.headers, json=target
         )
         assert moved.status_code == 200, moved.text
     # When an admin refunds it, and the request comes twice

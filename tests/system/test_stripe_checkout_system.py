@@ -17,6 +17,7 @@ import pytest
 from tests.fixtures.cloud import local_cloud, pointed_at, wait_for
 from tests.fixtures.fake_stripe import FakeStripe, serve
 from tests.system.test_checkout_system import (
+    SHIP_TO,
     World,
     add_to_cart,
     checkout,
@@ -89,7 +90,7 @@ def test_a_card_checkout_is_paid_through_one_payment_intent(
     refused = world.http.post(
         "/checkout",
         headers={**shopper.headers, "Idempotency-Key": "stripe-card-0001"},
-        json={"payment_method": "4242 4242 4242 4242"},
+        json={"payment_method": "4242 4242 4242 4242", "shipping_address": SHIP_TO},
     )
     assert refused.status_code == 422, refused.text  # Stripe takes PaymentMethods, not cards
     started = checkout(world, shopper, "pm_card_visa")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -55,14 +55,17 @@ class StockMoves:
 
     product_ids: tuple[str, ...]
     items: tuple[dict[str, Any], ...]
+    # product id → the stock keys (``product`` or ``product#sku``) its item moves.
+    keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def refused(self, reasons: Sequence[str]) -> list[str]:
-        """The products whose condition failed, from the cancellation reasons of these items
-        (in the same order)."""
+        """The stock keys whose product's condition failed, from the cancellation reasons
+        of these items (in the same order)."""
         return [
-            product_id
+            key
             for product_id, code in zip(self.product_ids, reasons, strict=False)
             if code == ITEM_CONDITION_FAILED
+            for key in self.keys.get(product_id, (product_id,))
         ]
 
 

@@ -33,6 +33,9 @@ from chalicelib.catalog.domain import (
     ShopStatus,
     SiteConfig,
     UploadTicket,
+    Variant,
+    split_stock_key,
+    stock_key,
 )
 from chalicelib.catalog.repository import ClaimTaken, NotStored, StockMoves, WriteRefused
 from chalicelib.catalog.repository.search import SearchTable
@@ -129,7 +132,40 @@ def product_of(item: m.Product) -> Product:
         deleted_at=item.deleted_at,
         purge_after=item.purge_after,
         version=int(item.version or 0),
+        variants=_variants_of(item.variants),
     )
+
+
+def _variants_of(stored: Any) -> tuple[Variant, ...]:
+    if not stored:
+        return ()
+    raw = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored)
+    ordered = sorted(raw.items(), key=lambda kv: int(kv[1].get("position") or 0))
+    return tuple(
+        Variant(
+            sku=sku,
+            stock=int(entry["stock"]),
+            color=entry.get("color"),
+            size=entry.get("size"),
+            price=_int(entry.get("price")),
+            image_id=entry.get("image_id"),
+        )
+        for sku, entry in ordered
+    )
+
+
+def _variants_entry(variants: tuple[Variant, ...]) -> dict[str, Any] | None:
+    if not variants:
+        return None
+    entries: dict[str, Any] = {}
+    for position, variant in enumerate(variants):
+        entry: dict[str, Any] = {"stock": variant.stock, "position": position}
+        for name in ("color", "size", "price", "image_id"):
+            value = getattr(variant, name)
+            if value is not None:
+                entry[name] = value
+        entries[variant.sku] = entry
+    return entries
 
 
 def product_item(product: Product) -> m.Product:
@@ -156,6 +192,7 @@ def product_item(product: Product) -> m.Product:
         images=[image_entry(image) for image in product.images],
         offer=offer_entry(product.offer) if product.offer else None,
         popularity=product.popularity,
+        variants=_variants_entry(product.variants),
         status=product.status.value,
         created_at=product.created_at,
         updated_at=product.updated_at,
@@ -454,28 +491,63 @@ class DynamoCatalogRepository(SearchTable):
         return product_of(m.Product.from_raw_data(data["Attributes"]))
 
     def stock_moves(self, units: Mapping[str, int], *, take: bool) -> StockMoves:
+        # One item per product (a transaction may touch an item once): its SKUs' stock
+        # moves in place in the variants map, with the product's total.
         table = get_settings().catalog_table
+        by_product: dict[str, dict[str | None, int]] = {}
+        for key, quantity in units.items():
+            product_id, sku = split_stock_key(key)
+            by_product.setdefault(product_id, {})[sku] = quantity
         items: list[dict[str, Any]] = []
-        for product_id, quantity in units.items():
+        for product_id, moves in by_product.items():
+            total = sum(moves.values())
             values: dict[str, Any] = {
-                ":delta": {"N": str(-quantity if take else quantity)},
+                ":delta": {"N": str(-total if take else total)},
                 ":one": {"N": "1"},
             }
+            names: dict[str, str] = {}
+            sets: list[str] = []
+            conditions: list[str] = []
+            for n, (sku, quantity) in enumerate(moves.items()):
+                if sku is None:
+                    if take:
+                        values[":need"] = {"N": str(quantity)}
+                        conditions.append("stock >= :need")
+                    continue
+                names["#v"], names[f"#s{n}"] = "variants", sku
+                path = f"#v.#s{n}.stock"
+                values[f":d{n}"] = {"N": str(-quantity if take else quantity)}
+                sets.append(f"{path} = {path} + :d{n}")
+                if take:
+                    values[f":n{n}"] = {"N": str(quantity)}
+                    conditions.append(f"{path} >= :n{n}")
+                else:
+                    conditions.append(f"attribute_exists(#v.#s{n})")
             update: dict[str, Any] = {
                 "TableName": table,
                 "Key": {"pk": {"S": m.product_pk(product_id)}, "sk": {"S": m.PRODUCT_SK}},
-                "UpdateExpression": "ADD stock :delta, version :one",
+                "UpdateExpression": (f"SET {', '.join(sets)} " if sets else "")
+                + "ADD stock :delta, version :one",
                 "ExpressionAttributeValues": values,
             }
             if take:
-                values[":need"] = {"N": str(quantity)}
                 values[":active"] = {"S": str(ProductStatus.ACTIVE)}
-                update["ConditionExpression"] = "stock >= :need AND #status = :active"
-                update["ExpressionAttributeNames"] = {"#status": "status"}
+                names["#status"] = "status"
+                conditions.append("#status = :active")
             else:
-                update["ConditionExpression"] = "attribute_exists(pk)"
+                conditions.insert(0, "attribute_exists(pk)")
+            update["ConditionExpression"] = " AND ".join(conditions)
+            if names:
+                update["ExpressionAttributeNames"] = names
             items.append({"Update": update})
-        return StockMoves(product_ids=tuple(units), items=tuple(items))
+        return StockMoves(
+            product_ids=tuple(by_product),
+            items=tuple(items),
+            keys={
+                pid: tuple(stock_key(pid, sku) for sku in moves)
+                for pid, moves in by_product.items()
+            },
+        )
 
     def shop_products(
         self, shop_id: str, *, limit: int, cursor: str | None, include_deleted: bool

@@ -65,8 +65,9 @@ def partitions_of(product: Product) -> list[str]:
     if product.brand:
         parts.append(f"brand#{normalize_label(product.brand)}")
     parts += [f"tag#{tag}" for tag in product.tags]
-    parts += [f"color#{color}" for color in product.colors]
-    parts += [f"size#{size}" for size in product.sizes]
+    # A product with variants is found by the colours and sizes it has in stock.
+    parts += [f"color#{color}" for color in product.listed_colors]
+    parts += [f"size#{size}" for size in product.listed_sizes]
     parts += [f"word#{word}" for word in words_of(product)]
     if product.offer:
         parts.append(OFFER)
@@ -97,8 +98,9 @@ def postings_of(product: Product) -> list[Posting]:
                 brand=product.brand,
                 brand_key=normalize_label(product.brand) if product.brand else None,
                 tags=list(product.tags),
-                colors=list(product.colors),
-                sizes=list(product.sizes),
+                colors=list(product.listed_colors),
+                sizes=list(product.listed_sizes),
+                combos=list(product.listed_combos),
                 words=words,
                 price=price,
                 regular_price=product.regular_price,
@@ -205,6 +207,10 @@ def _filters(query: SearchQuery, driving: str, now: datetime) -> Condition | Non
     ):
         if values:
             conditions.append(_any_of([attribute.contains(value) for value in values]))
+    if query.colors and query.sizes:
+        # Both asked: one buyable colour/size pair (a variant in stock), not any of each.
+        pairs = [f"{color}/{size}" for color in query.colors for size in query.sizes]
+        conditions.append(_any_of([Posting.combos.contains(pair) for pair in pairs]))
     now_text = clock.iso(now)
     active = (Posting.offer_starts <= now_text) & (Posting.offer_ends > now_text)
     if query.on_offer:

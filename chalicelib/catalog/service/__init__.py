@@ -5,8 +5,9 @@ products``). Other capabilities use only the names below (the seam the import co
 allow):
 
 Cart
-    ``products_for_cart(ids, now=None) -> dict[id, ProductSnapshot]`` (one batch read of
-    the products and one of their shops, priced now), ``buyable_product(id)``,
+    ``products_for_cart(keys, now=None) -> dict[key, ProductSnapshot]`` (a key is a
+    product id, or ``stock_key(product_id, sku)`` for a variant; one batch read of the
+    products and one of their shops, priced now), ``buyable_product(id, sku=None)``,
     ``check_stock(snapshot, quantity)``, ``evaluate_code(code, user_id=, shop_subtotals=)``,
     ``bump_popularity(id, delta)``, ``cards(ids) -> dict[id, ProductCard]``,
     ``media_url(key)``.
@@ -25,7 +26,13 @@ Chat and notifications
 
 from __future__ import annotations
 
-from chalicelib.catalog.domain import AppliedDiscount, ProductSnapshot, UploadGrant
+from chalicelib.catalog.domain import (
+    AppliedDiscount,
+    ProductSnapshot,
+    UploadGrant,
+    split_stock_key,
+    stock_key,
+)
 from chalicelib.catalog.schemas import ProductCard
 from chalicelib.catalog.service.discounts import Redemption, prepare_redemption
 from chalicelib.catalog.service.discounts import evaluate as evaluate_code
@@ -54,4 +61,6 @@ __all__ = [
     "prepare_redemption",
     "products_for_cart",
     "release_code",
+    "split_stock_key",
+    "stock_key",
 ]

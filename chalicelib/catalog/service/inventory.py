@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chalicelib.catalog import repository
+from chalicelib.catalog.domain import split_stock_key
 from chalicelib.catalog.errors import OutOfStockError
 from chalicelib.catalog.events import ProductUpdated, StockLow, StockUpdated
 from chalicelib.catalog.service.shops import DEFAULT_SETTINGS
@@ -80,24 +81,38 @@ def release(units: Mapping[str, int], *, commit: Commit, first: int = 0) -> dict
     return restock
 
 
-def stock_of(product_ids: list[str]) -> dict[str, int]:
-    """Current stock of products (strongly consistent)."""
-    return {pid: p.stock for pid, p in repository.get().products(product_ids).items()}
-
-
-def _announce(units: Mapping[str, int], *, sign: int, reason: str) -> None:
-    """stock.updated and product.updated per product, stock.low when it crossed its shop's
-    low-stock threshold (best effort: the stock itself is already committed)."""
-    repo = repository.get()
-    found = repo.products(units)
-    thresholds: dict[str, int] = {}
-    announced: list[DomainEvent] = []
-    for product_id, quantity in units.items():
+def stock_of(keys: list[str]) -> dict[str, int]:
+    """Current stock of products or SKUs (``stock_key``s; strongly consistent)."""
+    found = repository.get().products(split_stock_key(key)[0] for key in keys)
+    out: dict[str, int] = {}
+    for key in keys:
+        product_id, sku = split_stock_key(key)
         product = found.get(product_id)
         if product is None:
             continue
-        announced.append(StockUpdated.of(product, delta=sign * quantity, reason=reason))
-        announced.append(ProductUpdated.of(product, change="stock"))
+        variant = product.variant(sku) if sku else None
+        out[key] = variant.stock if variant else product.stock
+    return out
+
+
+def _announce(units: Mapping[str, int], *, sign: int, reason: str) -> None:
+    """stock.updated per product or SKU and product.updated per product, stock.low when a
+    product or SKU crossed its shop's low-stock threshold (best effort: the stock itself
+    is already committed)."""
+    repo = repository.get()
+    found = repo.products(split_stock_key(key)[0] for key in units)
+    thresholds: dict[str, int] = {}
+    announced: list[DomainEvent] = []
+    updated: set[str] = set()
+    for key, quantity in units.items():
+        product_id, sku = split_stock_key(key)
+        product = found.get(product_id)
+        if product is None:
+            continue
+        announced.append(StockUpdated.of(product, delta=sign * quantity, reason=reason, sku=sku))
+        if product_id not in updated:
+            updated.add(product_id)
+            announced.append(ProductUpdated.of(product, change="stock"))
         if sign < 0:
             if product.shop_id not in thresholds:
                 shop = repo.shop(product.shop_id)
@@ -106,6 +121,8 @@ def _announce(units: Mapping[str, int], *, sign: int, reason: str) -> None:
                     settings.get("low_stock_threshold", DEFAULT_SETTINGS["low_stock_threshold"])
                 )
             threshold = thresholds[product.shop_id]
-            if product.stock <= threshold < product.stock + quantity:
-                announced.append(StockLow.of(product, threshold=threshold))
+            variant = product.variant(sku) if sku else None
+            left = variant.stock if variant else product.stock
+            if left <= threshold < left + quantity:
+                announced.append(StockLow.of(product, threshold=threshold, sku=sku))
     events.publish(*announced, best_effort=True)

@@ -20,10 +20,17 @@ from chalicelib.catalog.domain import (
     ProductStatus,
     Shop,
     ShopStatus,
+    Variant,
     is_listed,
     slugify,
+    split_stock_key,
 )
-from chalicelib.catalog.errors import OutOfStockError, RestoreWindowClosedError, StaleVersionError
+from chalicelib.catalog.errors import (
+    OutOfStockError,
+    RestoreWindowClosedError,
+    StaleVersionError,
+    VariantRequiredError,
+)
 from chalicelib.catalog.events import ProductChange, ProductDeleted, ProductUpdated
 from chalicelib.catalog.schemas import ProductCard, ProductInput, ProductPatch
 from chalicelib.catalog.service import shops
@@ -80,6 +87,8 @@ def create_product(caller: Caller, body: ProductInput) -> Product:
     now = clock.now()
     product_id = new_id()
     slug = body.slug or f"{slugify(body.title, max_length=60)}-{product_id[:6]}"
+    variants = tuple(variant.to_domain() for variant in body.variants)
+    _check_variants(variants, ())
     draft = Product(
         product_id=product_id,
         shop_id=shop.shop_id,
@@ -100,6 +109,7 @@ def create_product(caller: Caller, body: ProductInput) -> Product:
         created_at=now,
         updated_at=now,
     )
+    draft = _with_variants(draft, variants) if variants else draft
     try:
         product = repository.get().add_product(draft)
     except repository.ClaimTaken:
@@ -108,6 +118,38 @@ def create_product(caller: Caller, body: ProductInput) -> Product:
         ) from None
     _announce(product, "created")
     return product
+
+
+def _with_variants(product: Product, variants: tuple[Variant, ...]) -> Product:
+    """``product`` sold as ``variants``: its stock is theirs, its colours and sizes too."""
+    if not variants:
+        return replace(product, variants=())
+    colors = tuple(dict.fromkeys([*product.colors, *(v.color for v in variants if v.color)]))
+    sizes = tuple(dict.fromkeys([*product.sizes, *(v.size for v in variants if v.size)]))
+    return replace(
+        product,
+        variants=variants,
+        stock=sum(v.stock for v in variants),
+        colors=colors,
+        sizes=sizes,
+    )
+
+
+def _check_variants(variants: tuple[Variant, ...], images: tuple[ProductImage, ...]) -> None:
+    image_ids = {image.image_id for image in images}
+    unknown = [v.sku for v in variants if v.image_id and v.image_id not in image_ids]
+    if unknown:
+        raise ValidationFailedError(
+            "Invalid request: variants",
+            details=[
+                {
+                    "field": "variants",
+                    "message": f"image_id of {sku!r} is not one of the product's images",
+                    "type": "value_error",
+                }
+                for sku in unknown
+            ],
+        )
 
 
 def _announce(product: Product, change: ProductChange) -> None:
@@ -127,7 +169,24 @@ def update_product(caller: Caller, product_id: str, patch: ProductPatch) -> Prod
             "The product changed since you read it; reload and try again",
             details={"current_version": product.version, "your_version": patch.version},
         )
-    changes = patch.model_dump(exclude_unset=True, exclude={"version", "clear_sale_price"})
+    changes = patch.model_dump(
+        exclude_unset=True, exclude={"version", "clear_sale_price", "variants"}
+    )
+    variants = product.variants
+    if patch.variants is not None:
+        variants = tuple(variant.to_domain() for variant in patch.variants)
+        _check_variants(variants, product.images)
+    if variants and "stock" in changes:
+        raise ValidationFailedError(
+            "Invalid request: stock",
+            details=[
+                {
+                    "field": "stock",
+                    "message": "a product with variants takes its stock from them",
+                    "type": "value_error",
+                }
+            ],
+        )
     category = changes.get("category", product.category)
     subcategory = changes.get("subcategory", product.subcategory)
     if "category" in changes and "subcategory" not in changes:
@@ -141,6 +200,8 @@ def update_product(caller: Caller, product_id: str, patch: ProductPatch) -> Prod
     if patch.clear_sale_price:
         changes["sale_price"] = None
     edited = replace(product, **changes, updated_at=clock.now())
+    if patch.variants is not None:
+        edited = _with_variants(edited, variants)
     if edited.sale_price is not None and edited.sale_price >= edited.regular_price:
         raise _sale_not_below_regular()
     try:
@@ -260,45 +321,77 @@ def bump_popularity(product_id: str, delta: int) -> None:
         _announce(product, "popularity")
 
 
-def snapshot(product: Product | None, shop: Shop | None, now: datetime) -> ProductSnapshot:
-    """How a cart line sees ``product`` at ``now`` (unavailable unless listed)."""
+def snapshot(
+    product: Product | None, shop: Shop | None, now: datetime, sku: str | None = None
+) -> ProductSnapshot:
+    """How a cart line sees ``product`` (its variant ``sku``) at ``now``: unavailable
+    unless listed, and unless ``sku`` names one of its variants when it has any (a
+    product without variants has no SKUs)."""
     if product is None or not is_listed(product, shop):
-        return ProductSnapshot(product_id=product.product_id if product else "")
+        return ProductSnapshot(product_id=product.product_id if product else "", sku=sku)
+    variant = product.variant(sku) if sku else None
+    if (variant is None) != (not product.variants):
+        return ProductSnapshot(product_id=product.product_id, sku=sku)
+    image = next((i for i in product.images if variant and i.image_id == variant.image_id), None)
     return ProductSnapshot(
         product_id=product.product_id,
         available=True,
         shop_id=product.shop_id,
         title=product.title,
-        stock=product.stock,
-        unit_price=product.price_at(now),
-        list_price=product.list_price,
+        sku=sku,
+        color=variant.color if variant else None,
+        size=variant.size if variant else None,
+        stock=variant.stock if variant else product.stock,
+        unit_price=product.variant_price_at(variant, now) if variant else product.price_at(now),
+        list_price=variant.price if variant and variant.price else product.list_price,
         on_offer=product.on_offer_at(now),
-        thumbnail_key=product.thumbnail_key,
+        thumbnail_key=image.thumbnail_key if image else product.thumbnail_key,
     )
 
 
 def products_for_cart(
-    product_ids: Iterable[str], *, now: datetime | None = None
+    keys: Iterable[str], *, now: datetime | None = None
 ) -> dict[str, ProductSnapshot]:
-    """Each product as a cart line sees it now, by id (one batch read of the products and
-    one of their shops); unknown ids come back unavailable too."""
+    """Each product (or variant: ``stock_key(product_id, sku)``) as a cart line sees it
+    now, by key (one batch read of the products and one of their shops); unknown ones
+    come back unavailable too."""
     now = now or clock.now()
-    wanted = list(dict.fromkeys(product_ids))
+    wanted = list(dict.fromkeys(keys))
     repo = repository.get()
-    found = repo.products(wanted)
+    found = repo.products(split_stock_key(key)[0] for key in wanted)
     shops_by_id = repo.shops({product.shop_id for product in found.values()})
     out: dict[str, ProductSnapshot] = {}
-    for product_id in wanted:
+    for key in wanted:
+        product_id, sku = split_stock_key(key)
         product = found.get(product_id)
         shop = shops_by_id.get(product.shop_id) if product else None
-        out[product_id] = replace(snapshot(product, shop, now), product_id=product_id)
+        out[key] = replace(snapshot(product, shop, now, sku), product_id=product_id)
     return out
 
 
-def buyable_product(product_id: str, *, now: datetime | None = None) -> ProductSnapshot:
-    """A product shoppers may see and buy, priced now; NotFoundError otherwise."""
+def buyable_product(
+    product_id: str, *, sku: str | None = None, now: datetime | None = None
+) -> ProductSnapshot:
+    """A product (its variant ``sku``) shoppers may see and buy, priced now.
+
+    Raises NotFoundError (no such product or variant), VariantRequiredError (a product
+    with variants is bought by SKU).
+    """
     product, shop = visible_product(product_id)
-    return snapshot(product, shop, now or clock.now())
+    if product.variants and not sku:
+        raise VariantRequiredError(
+            "Choose a variant: this product is sold by size and colour",
+            details=[
+                {
+                    "field": "sku",
+                    "message": "one of " + ", ".join(v.sku for v in product.variants),
+                    "type": "missing",
+                }
+            ],
+        )
+    if sku and product.variant(sku) is None:
+        raise NotFoundError("No such variant", details={"product_id": product_id, "sku": sku})
+    return snapshot(product, shop, now or clock.now(), sku)
 
 
 def check_stock(product: ProductSnapshot, quantity: int) -> None:
@@ -308,6 +401,7 @@ def check_stock(product: ProductSnapshot, quantity: int) -> None:
             f"Only {product.stock} of {product.title!r} in stock",
             details={
                 "product_id": product.product_id,
+                **({"sku": product.sku} if product.sku else {}),
                 "available": product.stock,
                 "requested": quantity,
             },

@@ -14,6 +14,7 @@ from chalicelib.identity.service.accounts import (
     email_of,
     is_signup_blocked,
 )
+from chalicelib.identity.service.addresses import saved_address
 
 __all__ = [
     "account_of",
@@ -23,4 +24,5 @@ __all__ = [
     "email_of",
     "is_signup_blocked",
     "normalize_email",
+    "saved_address",
 ]

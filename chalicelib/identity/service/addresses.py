@@ -36,3 +36,12 @@ def delete_address(caller: Caller, address_id: str) -> None:
     """Delete one of the caller's addresses; raises NotFoundError."""
     if not repository.get().delete_address(caller.account_id, address_id):
         raise NotFoundError("No such address")
+
+
+def saved_address(account_id: str, address_id: str) -> Address:
+    """One of the account's saved addresses (checkout copies it onto orders); raises
+    NotFoundError."""
+    for address in repository.get().list_addresses(account_id):
+        if address.address_id == address_id:
+            return address
+    raise NotFoundError("No such address", details={"address_id": address_id})

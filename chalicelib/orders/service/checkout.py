@@ -5,13 +5,21 @@ cart service prices every line live); the code's use is counted in the same tran
 that stores the checkout (its limits hold under races; no use is counted without a
 checkout) and given back if the saga cancels. An ``Idempotency-Key`` claims the
 checkout: the same key from the same shopper returns the same checkout, never a second
-order or charge. The saga execution is named after the checkout id, so a repeated start
-is refused by Step Functions itself.
+order or charge; the same key with a different body is refused (422, as Stripe does:
+a hash of what was asked is stored with the checkout). The saga execution is named after
+the checkout id, so a repeated start is refused by Step Functions itself.
+
+Every checkout ships somewhere: a saved address of the shopper's address book (read
+through identity's service) or one given inline, copied onto each order as it is now, so
+later edits of the address book do not change past orders.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from dataclasses import asdict
 from typing import Any
 
 from chalicelib.cart import service as cart_service
@@ -29,6 +37,7 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
+from chalicelib.identity import service as identity
 from chalicelib.orders import providers, repository, workflow
 from chalicelib.orders.domain import (
     Checkout,
@@ -39,12 +48,15 @@ from chalicelib.orders.domain import (
     Order,
     OrderLine,
     OrderStatus,
+    ShippingAddress,
     execution_name,
 )
 from chalicelib.orders.errors import (
     CheckoutKeyTakenError,
     CheckoutNotReadyError,
     CodeUseRefusedError,
+    IdempotencyKeyReusedError,
+    ShippingAddressRequiredError,
 )
 from chalicelib.orders.events import CheckoutStarted, OrderCreated
 from chalicelib.orders.service import payments, saga
@@ -59,6 +71,64 @@ def _check_key(key: str | None) -> str:
             details=[{"field": "Idempotency-Key", "message": "required", "type": "missing"}],
         )
     return key
+
+
+def request_hash(
+    payment_method: str, address_id: str | None, shipping_address: ShippingAddress | None
+) -> str:
+    """What a checkout request asked for, as a hash (compared when its key comes again)."""
+    asked = {
+        "payment_method": payment_method,
+        "address_id": address_id,
+        "shipping_address": asdict(shipping_address) if shipping_address else None,
+    }
+    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
+
+
+def _same_request(found: Checkout, asked: str) -> None:
+    if found.request_hash is not None and found.request_hash != asked:
+        raise IdempotencyKeyReusedError(
+            "This Idempotency-Key was used for a checkout with a different body; "
+            "use a new key for a new request",
+            details=[{"field": "Idempotency-Key", "message": "reused", "type": "key_reused"}],
+        )
+
+
+def shipping_address_of(
+    caller: Caller, address_id: str | None, shipping_address: ShippingAddress | None
+) -> ShippingAddress:
+    """The address a checkout ships to: a saved one (copied now) or the one given inline.
+
+    Raises ShippingAddressRequiredError for neither or both, NotFoundError for an address
+    id that is not one of the caller's.
+    """
+    if (address_id is None) == (shipping_address is None):
+        raise ShippingAddressRequiredError(
+            "Send a shipping address: address_id (one of your saved addresses) or "
+            "shipping_address (name, line1, city, postal_code, country), not both",
+            details=[
+                {"field": "address_id", "message": "one of the two is required", "type": "missing"},
+                {
+                    "field": "shipping_address",
+                    "message": "one of the two is required",
+                    "type": "missing",
+                },
+            ],
+        )
+    if shipping_address is not None:
+        return shipping_address
+    assert address_id is not None
+    saved = identity.saved_address(caller.account_id, address_id)
+    return ShippingAddress(
+        name=saved.recipient,
+        line1=saved.line1,
+        line2=saved.line2,
+        city=saved.city,
+        region=saved.region,
+        postal_code=saved.postal_code,
+        country=saved.country,
+        phone=saved.phone,
+    )
 
 
 def details_of(checkout: Checkout) -> CheckoutDetails:
@@ -84,22 +154,30 @@ def place(
     *,
     idempotency_key: str | None,
     payment_method: str,
+    address_id: str | None = None,
+    shipping_address: ShippingAddress | None = None,
     fault_plan: dict[str, Any] | None = None,
 ) -> tuple[CheckoutDetails, bool]:
-    """Check out the caller's cart; (checkout, created now). Same key → same checkout.
+    """Check out the caller's cart to a shipping address; (checkout, created now). Same
+    key and body → same checkout.
 
-    Raises CheckoutNotReadyError (409) for an empty cart or a line with a problem,
+    Raises IdempotencyKeyReusedError (422) for a known key with another body,
+    ShippingAddressRequiredError (422) without an address, NotFoundError for an unknown
+    saved address, CheckoutNotReadyError (409) for an empty cart or a line with a problem,
     DiscountRejectedError (422) when the code no longer applies.
     """
     key = _check_key(idempotency_key)
+    asked = request_hash(payment_method, address_id, shipping_address)
     repo = repository.get()
     found = repo.checkout_by_key(caller.account_id, key)
     if found is not None:
+        _same_request(found, asked)
         if found.status == CheckoutStatus.PENDING:
             _start_saga(found)  # the first request may have died before starting it
         return details_of(found), False
     if caller.role not in (Role.USER, Role.ADMIN):
         raise ForbiddenError("Sellers check out with a shopper account")
+    address = shipping_address_of(caller, address_id, shipping_address)
     provider = providers.provider()
     method = provider.accept_method(payment_method)
     cart = cart_service.get_cart(caller)
@@ -110,7 +188,14 @@ def place(
         raise CheckoutNotReadyError(
             "Your cart is empty" if not cart.lines else "Some cart lines cannot be bought",
             details={
-                "problems": [{"product_id": b.product_id, "problem": b.problem} for b in blocked]
+                "problems": [
+                    {
+                        "product_id": b.product_id,
+                        **({"sku": b.sku} if b.sku else {}),
+                        "problem": b.problem,
+                    }
+                    for b in blocked
+                ]
             },
         )
     subtotals: dict[str, int] = {}
@@ -123,12 +208,23 @@ def place(
             redemption = catalog.prepare_redemption(
                 cart.code, user_id=caller.account_id, shop_subtotals=subtotals
             )
-        new = _new_checkout(caller, key, method, provider.name, cart, redemption, fault_plan)
+        new = _new_checkout(
+            caller,
+            key,
+            method,
+            provider.name,
+            cart,
+            redemption,
+            fault_plan,
+            shipping=address,
+            asked=asked,
+        )
         _store(new, redemption)
     except (CheckoutKeyTakenError, DiscountRejectedError):
         again = repo.checkout_by_key(caller.account_id, key)  # a double submit won the race
         if again is None:
             raise
+        _same_request(again, asked)
         return details_of(again), False
     _start(new.checkout)
     return details_of(new.checkout), True
@@ -142,6 +238,9 @@ def _new_checkout(
     cart: cart_service.PricedCart,
     redemption: catalog.Redemption | None,
     fault_plan: dict[str, Any] | None = None,
+    *,
+    shipping: ShippingAddress | None = None,
+    asked: str | None = None,
 ) -> NewCheckout:
     """The checkout, payment and orders (one per shop) for a priced cart."""
     applied = redemption.applied if redemption else None
@@ -167,6 +266,9 @@ def _new_checkout(
                         title=line.title or "",
                         quantity=line.quantity,
                         unit_price=line.unit_price,
+                        sku=line.sku,
+                        color=line.color,
+                        size=line.size,
                     )
                     for line in lines
                 ),
@@ -177,6 +279,8 @@ def _new_checkout(
                 status=OrderStatus.PENDING,
                 created_at=now,
                 updated_at=now,
+                shipping_address=shipping,
+                contact_email=caller.email or None,
             )
         )
     amount = sum(order.total for order in orders)
@@ -204,6 +308,7 @@ def _new_checkout(
         code_state=CodeState.REDEEMED if applied else CodeState.NONE,
         execution_name=execution_name(checkout_id),
         faults=fault_plan,
+        request_hash=asked,
         created_at=now,
         updated_at=now,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chalicelib.core import clock
 from chalicelib.core import events as bus
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
@@ -22,12 +23,18 @@ from chalicelib.orders.domain import (
     OrderStatus,
     Payment,
     Refund,
+    Shipment,
     allowed_targets,
     can_move,
 )
-from chalicelib.orders.errors import IllegalTransitionError
-from chalicelib.orders.events import OrderCancelled, OrderRefunded, OrderStatusChanged
-from chalicelib.orders.service import payments, stock
+from chalicelib.orders.errors import IllegalTransitionError, TrackingRequiredError
+from chalicelib.orders.events import (
+    OrderCancelled,
+    OrderDelivered,
+    OrderShipped,
+    OrderStatusChanged,
+)
+from chalicelib.orders.service import payments, returns, stock
 
 
 def check_transition(current: str, target: str) -> None:
@@ -53,21 +60,37 @@ def order_for(caller: Caller, order_id: str) -> Order:
 
 
 def my_orders(
-    caller: Caller, *, status: str | None = None, limit: int, cursor: str | None
+    caller: Caller,
+    *,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int,
+    cursor: str | None,
 ) -> Page[Order]:
-    """The caller's orders, newest first (only those in ``status`` if given)."""
+    """The caller's orders, newest first (only those in ``status`` and created within
+    ``since``..``until`` if given)."""
     return repository.get().user_orders(
-        caller.account_id, status=status, limit=limit, cursor=cursor
+        caller.account_id, status=status, since=since, until=until, limit=limit, cursor=cursor
     )
 
 
 def shop_orders(
-    caller: Caller, *, status: str | None, limit: int, cursor: str | None
+    caller: Caller,
+    *,
+    status: str | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int,
+    cursor: str | None,
 ) -> Page[Order]:
-    """The seller's shop's orders, newest first; ForbiddenError before the shop exists."""
+    """The seller's shop's orders, newest first, by status and creation time;
+    ForbiddenError before the shop exists."""
     if not caller.shop_id:
         raise ForbiddenError("Create your shop first")
-    return repository.get().shop_orders(caller.shop_id, status=status, limit=limit, cursor=cursor)
+    return repository.get().shop_orders(
+        caller.shop_id, status=status, since=since, until=until, limit=limit, cursor=cursor
+    )
 
 
 def all_orders(
@@ -103,6 +126,10 @@ def _announce_change(order: Order, previous: str, reason: str | None = None) -> 
     events: list[DomainEvent] = [OrderStatusChanged.of(order, previous=previous, reason=reason)]
     if order.status == OrderStatus.CANCELLED:
         events.append(OrderCancelled.of(order, reason=str(reason), refunded=order.total))
+    elif order.status == OrderStatus.SHIPPED:
+        events.append(OrderShipped.of(order))
+    elif order.status == OrderStatus.DELIVERED:
+        events.append(OrderDelivered.of(order))
     bus.publish(*events, best_effort=True)
 
 
@@ -124,31 +151,16 @@ def _cancel_paid(caller: Caller, order: Order, reason: CancellationReason) -> Or
 
 
 def _refund_delivered(caller: Caller, order: Order) -> Order:
-    """DELIVERED → REFUNDED (admin): this order's part of the payment given back once.
-
-    The provider refund comes first, keyed on the order (a retried or concurrent request
-    asks again with the same key and is counted once); then the order moves, recording
-    the amount, time and admin in the same conditional write. Only the request that moved
-    it announces ``order.status_changed`` and ``order.refunded`` (the shopper's email).
-    A request for an order already REFUNDED answers it as it is.
+    """DELIVERED or PARTIALLY_REFUNDED → REFUNDED (admin): what is left of this order's
+    part of the payment given back once, through the returns' refund path (provider
+    refund keyed on the order, then the order's conditional record; only the request that
+    recorded it announces ``order.status_changed`` and ``order.refunded``, the shopper's
+    email). A request for an order already REFUNDED answers it as it is.
     """
     if order.status == OrderStatus.REFUNDED:
         return order
     check_transition(order.status, OrderStatus.REFUNDED)
-    previous = order.status
-    repo = repository.get()
-    checkout = repo.get_checkout(order.checkout_id)
-    payments.refund_part(checkout.payment_id, order.total, key=order.order_id)
-    order, moved = repo.move_order(
-        order, OrderStatus.REFUNDED, refund=Refund(order.total, by=caller.account_id)
-    )
-    if moved:
-        bus.publish(
-            OrderStatusChanged.of(order, previous=previous),
-            OrderRefunded.of(order),
-            best_effort=True,
-        )
-    return order
+    return returns.refund_rest(caller, order)
 
 
 def cancel_as_shopper(caller: Caller, order_id: str) -> Order:
@@ -159,10 +171,41 @@ def cancel_as_shopper(caller: Caller, order_id: str) -> Order:
     return _cancel_paid(caller, order, CancellationReason.CANCELLED_BY_SHOPPER)
 
 
-def update_status(caller: Caller, order_id: str, target: OrderStatus) -> Order:
+def _shipment(
+    carrier: str | None, tracking_number: str | None, tracking_url: str | None
+) -> Shipment:
+    if not carrier or not tracking_number:
+        raise TrackingRequiredError(
+            "Shipping an order takes the carrier and its tracking number",
+            details=[
+                {"field": name, "message": "required to ship", "type": "missing"}
+                for name, value in (("carrier", carrier), ("tracking_number", tracking_number))
+                if not value
+            ],
+        )
+    return Shipment(
+        carrier=carrier,
+        tracking_number=tracking_number,
+        tracking_url=tracking_url,
+        shipped_at=clock.now(),
+    )
+
+
+def update_status(
+    caller: Caller,
+    order_id: str,
+    target: OrderStatus,
+    *,
+    carrier: str | None = None,
+    tracking_number: str | None = None,
+    tracking_url: str | None = None,
+) -> Order:
     """A seller (their shop's orders) or an admin moves an order along; illegal → 409.
 
-    REFUNDED (admins, delivered orders) is idempotent: asked again, it answers the order.
+    SHIPPED takes the carrier and tracking number (TrackingRequiredError, 422, without);
+    DELIVERED records the time; both are announced (``order.shipped``/``order.delivered``,
+    emailed to the shopper). REFUNDED (admins, delivered orders) is idempotent: asked
+    again, it answers the order.
     """
     order = order_for(caller, order_id)
     is_shop_seller = caller.role == Role.SELLER and order.shop_id == caller.shop_id
@@ -176,8 +219,11 @@ def update_status(caller: Caller, order_id: str, target: OrderStatus) -> Order:
         return _refund_delivered(caller, order)
     previous = order.status
     check_transition(previous, target)
+    shipment = None
+    if target == OrderStatus.SHIPPED:
+        shipment = _shipment(carrier, tracking_number, tracking_url)
     repo = repository.get()
-    order, moved = repo.move_order(order, target)
+    order, moved = repo.move_order(order, target, shipment=shipment)
     if moved:
         _announce_change(order, previous)
     return order

@@ -16,7 +16,7 @@ from chalicelib.catalog.errors import OutOfStockError
 from chalicelib.catalog.service import inventory as catalog_inventory
 from chalicelib.core.dynamo import TransactionCancelledError
 from chalicelib.orders import repository
-from chalicelib.orders.domain import Order, StockState, units_of
+from chalicelib.orders.domain import Order, Return, StockState, units_of
 from chalicelib.orders.errors import TransientStockError
 
 NONE, RESERVED, RELEASED = StockState.NONE, StockState.RESERVED, StockState.RELEASED
@@ -79,4 +79,27 @@ def release(orders: list[Order]) -> bool:
             # An earlier attempt released some of them: re-read and release the rest.
             return release(_fresh(held))
         raise TransientStockError("Could not release stock; try again") from None
+    return True
+
+
+def restock_return(ret: Return) -> bool:
+    """Put an approved return's units back in stock, once (the return records it in the
+    same transaction); True if restocked now."""
+    if ret.restocked:
+        return False
+    repo = repository.get()
+
+    def commit(product_items: Sequence[dict[str, Any]]) -> None:
+        repo.restock_return(ret, with_items=product_items)
+
+    try:
+        catalog_inventory.release(ret.units(), commit=commit, first=1)
+    except TransactionCancelledError as refused:
+        if refused.conflicted:
+            raise TransientStockError(
+                "Another checkout is writing the same stock; try again"
+            ) from None
+        if refused.failed(0):
+            return False  # an earlier attempt restocked it
+        raise TransientStockError("Could not restock; try again") from None
     return True

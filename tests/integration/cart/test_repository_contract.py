@@ -35,9 +35,10 @@ def test_lines_keep_when_they_were_added_and_the_header_its_code(repo: Any) -> N
     # Given two lines, the first raised later
     repo.save_line("ann", "p-1", 1, now=now)
     repo.save_line("ann", "p-2", 2, now=now + timedelta(seconds=1))
-    repo.save_line("ann", "p-1", 3, now=now + timedelta(seconds=2))
+    repo.save_line("ann", "p-1", 3, now=now + timedelta(seconds=2), unit_price=1200)
     line = repo.line("ann", "p-1")
-    assert (line.quantity, line.added_at) == (3, now)
+    assert (line.quantity, line.added_at, line.unit_price) == (3, now, 1200)
+    assert repo.line("ann", "p-2").unit_price is None
     assert sorted((x.product_id, x.quantity) for x in repo.lines("ann")) == [("p-1", 3), ("p-2", 2)]
     assert repo.line("ann", "p-9") is None
     # When the cart is touched and given a code

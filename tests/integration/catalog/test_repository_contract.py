@@ -458,3 +458,19 @@ def test_search_filters_sorts_and_pages_the_listed_products(repo: Any) -> None:
     page = repo.search(SearchQuery(limit=1), None, now=now)
     with pytest.raises(BadRequestError):
         repo.search(SearchQuery(limit=1, category="home"), page.next_cursor, now=now)
+
+
+def test_variants_read_back_in_order_and_leave_when_cleared(repo: Any) -> None:
+    from chalicelib.catalog.domain import Variant
+
+    shop = make_shop()
+    variants = (
+        Variant(sku="white-42", stock=2, color="white", size="42", price=9900),
+        Variant(sku="black-42", stock=5, color="black", size="42"),
+    )
+    shoe = repo.add_product(make_product("p-v", shop, slug="shoe", stock=7, variants=variants))
+    assert repo.product("p-v").variants == variants
+    moves = repo.stock_moves({"p-v#white-42": 1, "p-v#black-42": 2}, take=True)
+    assert (moves.product_ids, moves.keys) == (("p-v",), {"p-v": ("p-v#white-42", "p-v#black-42")})
+    plain = repo.save_product(replace(shoe, variants=()), old_slug="shoe")
+    assert (plain.variants, repo.product("p-v").variants) == ((), ())

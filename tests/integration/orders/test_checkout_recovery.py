@@ -10,6 +10,7 @@ from chalicelib.cart import service as cart_service
 from chalicelib.core import aws
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.settings import get_settings
+from chalicelib.orders.domain import ShippingAddress
 from chalicelib.orders.service import checkout
 from localcloud.deploy import Deployment
 from tests.integration.orders.seed import products_with_stock
@@ -17,6 +18,11 @@ from tests.integration.orders.seed import products_with_stock
 
 class Crash(Exception):
     """The process died here."""
+
+
+HOME = ShippingAddress(
+    name="Ada", line1="1 Market St", city="Berlin", postal_code="10115", country="DE"
+)
 
 
 def test_the_retried_request_starts_the_saga_once(
@@ -33,15 +39,24 @@ def test_the_retried_request_starts_the_saga_once(
         patched.setattr(checkout, "_start", crash)
         with pytest.raises(Crash):
             checkout.place(
-                shopper, idempotency_key="retry-key-01", payment_method="4242424242424242"
+                shopper,
+                idempotency_key="retry-key-01",
+                payment_method="4242424242424242",
+                shipping_address=HOME,
             )
 
     # The client retries with the same key: the stored checkout, and now its saga.
     stored, created = checkout.place(
-        shopper, idempotency_key="retry-key-01", payment_method="4242424242424242"
+        shopper,
+        idempotency_key="retry-key-01",
+        payment_method="4242424242424242",
+        shipping_address=HOME,
     )
     again, _ = checkout.place(
-        shopper, idempotency_key="retry-key-01", payment_method="4242424242424242"
+        shopper,
+        idempotency_key="retry-key-01",
+        payment_method="4242424242424242",
+        shipping_address=HOME,
     )
     assert (created, again.checkout.checkout_id) == (False, stored.checkout.checkout_id)
     states = aws.client("stepfunctions")

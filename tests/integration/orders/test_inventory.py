@@ -12,10 +12,11 @@ from chalicelib.catalog.errors import OutOfStockError
 from chalicelib.catalog.service import inventory as catalog_inventory
 from chalicelib.orders import repository
 from chalicelib.orders.domain import CheckoutStatus, StockState
+from chalicelib.orders.errors import TransientStockError
 from chalicelib.orders.service import stock as inventory
 from localcloud.deploy import Deployment
 from tests.fakes.orders import stored_checkout
-from tests.integration.orders.seed import pending_order, products_with_stock
+from tests.integration.orders.seed import pending_order, products_with_stock, variant_product
 
 
 def _stored(order_id: str) -> StockState:
@@ -101,6 +102,8 @@ def test_the_catalog_announces_stock_moves_and_low_stock(
         "stock": 4,
         "delta": -2,
         "reason": "reserved",
+        "sku": None,
+        "product_stock": 4,
     }
     assert taken[1][1]["version"] == before.version + 1
     assert (taken[2][1]["stock"], taken[2][1]["threshold"]) == (4, 5)
@@ -108,3 +111,51 @@ def test_the_catalog_announces_stock_moves_and_low_stock(
         ("stock.updated", 2),
         ("product.updated", None),
     ]
+
+
+def test_two_shoppers_race_for_the_last_unit_of_one_sku(aws_env: Deployment) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.catalog.domain import stock_key
+
+    # Given a shirt in red/M (1 left) and blue/L (3 left)
+    shirt = variant_product({"red-m": 1, "blue-l": 3})
+    red, blue = stock_key(shirt, "red-m"), stock_key(shirt, "blue-l")
+    first, second = pending_order({red: 1}), pending_order({red: 1})
+
+    # When two checkouts reserve the last red/M at once
+    def take(order: object) -> str:
+        for _ in range(20):  # bounded: a conflicting transaction is retried, as the saga does
+            try:
+                inventory.reserve([order])  # type: ignore[list-item]
+                return "taken"
+            except OutOfStockError:
+                return "out of stock"
+            except TransientStockError:
+                continue
+        return "gave up"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(take, [first, second]))
+    # Then exactly one gets it; the other SKU is untouched, the product's total follows
+    assert outcomes == ["out of stock", "taken"]
+    assert catalog_inventory.stock_of([red, blue, shirt]) == {red: 0, blue: 3, shirt: 3}
+    # And a release gives that SKU back
+    winner = next(o for o in (first, second) if _stored(o.order_id) == StockState.RESERVED)
+    assert inventory.release([repository.get().get_order(winner.order_id)]) is True
+    assert catalog_inventory.stock_of([red, blue, shirt]) == {red: 1, blue: 3, shirt: 4}
+
+
+def test_a_short_sku_names_itself_and_takes_nothing(aws_env: Deployment) -> None:
+    from chalicelib.catalog.domain import stock_key
+
+    shirt = variant_product({"red-m": 1, "blue-l": 3})
+    red, blue = stock_key(shirt, "red-m"), stock_key(shirt, "blue-l")
+    order = pending_order({red: 2, blue: 1})
+    with pytest.raises(OutOfStockError) as raised:
+        inventory.reserve([order])
+    assert set(raised.value.details["product_ids"]) == {red, blue}  # one item per product
+    assert catalog_inventory.stock_of([red, blue]) == {red: 1, blue: 3}
+    fits = pending_order({red: 1, blue: 2})
+    assert inventory.reserve([fits]) is True
+    assert catalog_inventory.stock_of([red, blue, shirt]) == {red: 0, blue: 1, shirt: 1}

@@ -22,9 +22,17 @@ from chalicelib.orders.domain import (
     OrderStatus,
     PaymentStatus,
     Refund,
+    Return,
+    ReturnLine,
+    ReturnStatus,
+    Shipment,
     StockState,
 )
-from chalicelib.orders.errors import CheckoutKeyTakenError, IllegalTransitionError
+from chalicelib.orders.errors import (
+    CheckoutKeyTakenError,
+    IllegalTransitionError,
+    ReturnsChangedError,
+)
 from chalicelib.orders.repository import DynamoOrdersRepository, OrdersRepository
 from tests.fakes.catalog import InMemoryCatalogRepository, make_product, make_shop
 from tests.fakes.orders import InMemoryOrdersRepository, new_checkout, stored_checkout
@@ -176,6 +184,21 @@ def test_lists_are_newest_first_and_paged(repo: OrdersRepository) -> None:
         cursor=None,
     )
     assert [o.order_id for o in middle.items] == [orders[1].order_id]
+    # The shopper's and the shop's lists by date too (the newest two, then only the middle)
+    recent = repo.user_orders("u1", since=start + timedelta(hours=12), limit=10, cursor=None)
+    assert [o.order_id for o in recent.items] == [orders[2].order_id, orders[1].order_id]
+    window = repo.shop_orders(
+        "shop-a",
+        status=None,
+        since=start + timedelta(hours=12),
+        until=start + timedelta(days=1, hours=12),
+        limit=10,
+        cursor=None,
+    )
+    assert [o.order_id for o in window.items] == [orders[1].order_id]
+    assert (
+        repo.user_orders("u1", until=start - timedelta(days=1), limit=10, cursor=None).items == []
+    )
     payments = repo.all_payments(status="PENDING", since=start, until=None, limit=10, cursor=None)
     assert {p.payment_id for p in payments.items} >= {new.payment.payment_id for new in made}
 
@@ -336,3 +359,91 @@ def test_stock_is_held_across_both_tables_all_or_nothing(
         )
     assert give.refused(refused.value.reasons[1:]) == [lamp]
     assert orders.get_order(order.order_id).stock_state == StockState.RESERVED
+
+
+def test_shipping_records_the_shipment_and_delivery_the_time(repo: OrdersRepository) -> None:
+    order = stored_checkout(repo).orders[0]
+    order, _ = repo.move_order(order, OrderStatus.PAID)
+    shipment = Shipment(
+        carrier="DHL",
+        tracking_number="JD014600003303",
+        tracking_url="https://www.dhl.com/track?id=JD014600003303",
+        shipped_at=clock.now(),
+    )
+    shipped, moved = repo.move_order(order, OrderStatus.SHIPPED, shipment=shipment)
+    assert moved
+    assert (shipped.shipment, shipped.delivered_at) == (shipment, None)
+    delivered, _ = repo.move_order(shipped, OrderStatus.DELIVERED)
+    assert delivered.shipment == shipment
+    assert delivered.delivered_at is not None
+    assert repo.get_order(order.order_id) == delivered
+
+
+def test_a_refund_is_recorded_once_per_key_and_refunded_in_full_ends_it(
+    repo: OrdersRepository,
+) -> None:
+    order = stored_checkout(repo, {"p1": 2}).orders[0]  # 20.00
+    for target in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        order, _ = repo.move_order(order, target)
+    partly, recorded = repo.record_refund(order, key="ret-1", refund=Refund(500, "seller"))
+    assert recorded
+    assert (partly.status, partly.refunded, partly.refund_keys) == (
+        OrderStatus.PARTIALLY_REFUNDED,
+        500,
+        ("ret-1",),
+    )
+    # The same key again (even from a stale copy) records nothing more
+    same, again = repo.record_refund(order, key="ret-1", refund=Refund(500, "seller"))
+    assert (again, same) == (False, partly)
+    # A stale copy with a new key re-reads and adds to what is there
+    whole, recorded = repo.record_refund(order, key="ret-2", refund=Refund(1500, "admin"))
+    assert recorded
+    assert (whole.status, whole.refunded, whole.refunded_by) == (
+        OrderStatus.REFUNDED,
+        2000,
+        "admin",
+    )
+    assert repo.get_order(order.order_id) == whole
+    with pytest.raises(IllegalTransitionError):
+        repo.record_refund(whole, key="ret-3", refund=Refund(1, "admin"))
+
+
+def test_returns_read_back_move_once_and_restock_once(repo: OrdersRepository) -> None:
+    order = stored_checkout(repo, {"p1": 2}).orders[0]
+    now = clock.now()
+    ret = Return(
+        return_id=new_id(),
+        order_id=order.order_id,
+        shop_id=order.shop_id,
+        user_id=order.user_id,
+        lines=(ReturnLine("p1", 1),),
+        reason="Broken",
+        amount=1000,
+        currency="USD",
+        status=ReturnStatus.REQUESTED,
+        created_at=now,
+        updated_at=now,
+    )
+    repo.add_return(ret, returns_version=0)
+    assert repo.get_return(order.order_id, ret.return_id) == ret
+    assert repo.returns_of(order.order_id) == [ret]
+    assert repo.get_order(order.order_id) == replace(order, returns_version=1)
+    # A return checked against the returns as they were before is refused, nothing stored
+    late = replace(ret, return_id=new_id())
+    with pytest.raises(ReturnsChangedError):
+        repo.add_return(late, returns_version=0)
+    assert repo.returns_of(order.order_id) == [ret]
+    with pytest.raises(NotFoundError):
+        repo.get_return(order.order_id, "nope")
+    approved, moved = repo.move_return(
+        ret, ReturnStatus.APPROVED, decided_by="seller", restock=True
+    )
+    assert moved
+    assert (approved.status, approved.decided_by, approved.restock) == ("APPROVED", "seller", True)
+    # A stale decision does not move it
+    refused, moved = repo.move_return(ret, ReturnStatus.REFUSED)
+    assert (moved, refused) == (False, approved)
+    repo.restock_return(approved, with_items=[])
+    assert repo.get_return(order.order_id, ret.return_id).restocked
+    with pytest.raises(TransactionCancelledError):
+        repo.restock_return(approved, with_items=[])

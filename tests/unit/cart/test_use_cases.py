@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.cart import service
-from chalicelib.cart.domain import LineProblem
+from chalicelib.cart.domain import LineProblem, PriceChange
 from chalicelib.catalog.domain import Product, ProductOffer, ProductStatus
 from chalicelib.catalog.errors import DiscountRejectedError, OutOfStockError
 from chalicelib.core import clock
@@ -258,3 +258,19 @@ def test_a_bus_failure_is_counted_as_the_carts_not_the_catalogs(
         bus.down = True
         assert service.report_abandoned()["reported"] == 1
     assert bus.metrics == ["CartEventsNotPublished"]
+
+
+def test_a_line_whose_price_moved_since_it_was_added_is_flagged(
+    catalog_repo: InMemoryCatalogRepository, catalog: dict[str, Product]
+) -> None:
+    # Given a lamp added at 1000
+    service.add_item(ANN, "lamp", 1)
+    assert service.get_cart(ANN).lines[0].price_changed is None
+    # When the seller raises its price
+    seller_changes(catalog_repo, "lamp", regular_price=1200)
+    # Then the line says so, old and new, and is priced at the new price
+    (line,) = service.get_cart(ANN).lines
+    assert (line.unit_price, line.price_changed) == (1200, PriceChange(old=1000, new=1200))
+    # When the shopper changes the line, they have seen the new price: no flag any more
+    service.set_quantity(ANN, "lamp", 2)
+    assert service.get_cart(ANN).lines[0].price_changed is None

@@ -461,3 +461,80 @@ def test_a_bus_failure_is_counted_as_the_catalogs_not_raised(bus: Bus) -> None:
     shop = given_a_shop()
     assert shops.get_shop(shop.shop_id) == shop
     assert bus.metrics == ["CatalogEventsNotPublished"]
+
+
+SHOE_VARIANTS = [
+    {"color": "black", "size": "42", "stock": 5},
+    {"color": "white", "size": "42", "stock": 0, "price": 9900},
+    {"color": "white", "size": "44", "stock": 2},
+]
+
+
+def test_a_product_sold_by_sku_takes_its_stock_colours_and_sizes_from_its_variants(
+    bus: Bus,
+) -> None:
+    from chalicelib.catalog.schemas import SearchParams
+    from chalicelib.catalog.service import browse
+
+    given_a_shop()
+    shoe = given_a_product(stock=0, variants=SHOE_VARIANTS)
+    assert [(v.sku, v.stock, v.price) for v in shoe.variants] == [
+        ("black-42", 5, None),
+        ("white-42", 0, 9900),
+        ("white-44", 2, None),
+    ]
+    assert (shoe.stock, shoe.colors, shoe.sizes) == (7, ("black", "white"), ("42", "44"))
+
+    indexer.reindex_product(shoe.product_id)  # what the indexer does on product.updated
+
+    def found(**filters: str) -> bool:
+        page = browse.search(SearchParams.model_validate(filters))
+        return shoe.product_id in [item.product_id for item in page.items]
+
+    # Search finds it by a colour and size it has in stock, together
+    assert found(colors="white", sizes="44")
+    assert not found(colors="white", sizes="42")  # that SKU is sold out
+    assert found(colors="black", sizes="42")
+    # A variant product is bought by SKU, priced by it
+    with pytest.raises(ValidationFailedError):
+        products.buyable_product(shoe.product_id)
+    with pytest.raises(NotFoundError):
+        products.buyable_product(shoe.product_id, sku="pink-36")
+    white = products.buyable_product(shoe.product_id, sku="white-42")
+    assert (white.unit_price, white.stock, white.color, white.size) == (9900, 0, "white", "42")
+    with pytest.raises(OutOfStockError):
+        products.check_stock(white, 1)
+
+
+def test_variants_are_edited_with_the_products_optimistic_locking(bus: Bus) -> None:
+    given_a_shop()
+    shoe = given_a_product(stock=0, variants=SHOE_VARIANTS)
+    one = [{"sku": "only", "color": "red", "stock": 4}]
+    edited = products.update_product(
+        SELLER,
+        shoe.product_id,
+        ProductPatch.model_validate({"version": shoe.version, "variants": one}),
+    )
+    assert ([v.sku for v in edited.variants], edited.stock) == (["only"], 4)
+    with pytest.raises(StaleVersionError):
+        products.update_product(
+            SELLER,
+            shoe.product_id,
+            ProductPatch.model_validate({"version": shoe.version, "variants": one}),
+        )
+    with pytest.raises(ValidationFailedError):  # its stock is its variants'
+        products.update_product(
+            SELLER,
+            shoe.product_id,
+            ProductPatch.model_validate({"version": edited.version, "stock": 9}),
+        )
+    plain = products.update_product(
+        SELLER,
+        shoe.product_id,
+        ProductPatch.model_validate({"version": edited.version, "variants": []}),
+    )
+    assert (plain.variants, products.buyable_product(shoe.product_id).stock) == ((), 4)
+    with pytest.raises(ValueError, match="its own sku"):
+        ProductPatch.model_validate(
+            {"version": 1, "variants": [{"color": "red", "stock": 1}, {"color": "red", "stock": 2}]}
+        )

@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from chalicelib.core.caller import Caller, Role
-from chalicelib.core.errors import DependencyUnavailableError, ForbiddenError, ValidationFailedError
+from chalicelib.core.errors import (
+    DependencyUnavailableError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationFailedError,
+)
 from chalicelib.core.events import DomainEvent
 from chalicelib.orders.domain import (
     CheckoutDetails,
@@ -17,19 +22,29 @@ from chalicelib.orders.domain import (
     CodeState,
     OrderStatus,
     PaymentStatus,
+    ShippingAddress,
 )
-from chalicelib.orders.errors import CheckoutNotReadyError
+from chalicelib.orders.errors import (
+    CheckoutNotReadyError,
+    IdempotencyKeyReusedError,
+    ShippingAddressRequiredError,
+)
 from chalicelib.orders.events import CheckoutStarted, OrderCreated
 from chalicelib.orders.service import checkout
 from tests.fakes.orders import FakeWorkflow, InMemoryOrdersRepository
 from tests.unit.orders.conftest import SHOPPER, FakeCart, FakeCodes
 
 VISA = "4242 4242 4242 4242"
+HOME = ShippingAddress(
+    name="Ada Shopper", line1="1 Market St", city="Berlin", postal_code="10115", country="DE"
+)
 
 
 def place(
     key: str = "key-00000001", caller: Caller = SHOPPER, **kw: Any
 ) -> tuple[CheckoutDetails, bool]:
+    if "address_id" not in kw:
+        kw.setdefault("shipping_address", HOME)
     return checkout.place(caller, idempotency_key=key, payment_method=VISA, **kw)
 
 
@@ -152,7 +167,12 @@ def test_sellers_empty_carts_and_unknown_cards_are_refused(
         place()
     assert blocked.value.details == {"problems": [{"product_id": "lamp", "problem": "unavailable"}]}
     with pytest.raises(ValidationFailedError):
-        checkout.place(SHOPPER, idempotency_key="key-00000002", payment_method="1234 5678")
+        checkout.place(
+            SHOPPER,
+            idempotency_key="key-00000002",
+            payment_method="1234 5678",
+            shipping_address=HOME,
+        )
     assert repo.checkouts == {}
     assert flow.started == []
 
@@ -193,3 +213,91 @@ def test_a_shopper_sees_only_their_checkouts(
         checkout.checkout_for(Caller("someone-else", Role.USER), checkout_id)
     admin = Caller("admin-1", Role.ADMIN)
     assert checkout.checkout_for(admin, checkout_id).payment == placed.payment
+
+
+def test_a_checkout_needs_exactly_one_shipping_address(
+    repo: InMemoryOrdersRepository, flow: FakeWorkflow, cart: FakeCart
+) -> None:
+    cart.add("lamp", 1, shop_id="shop-a", unit_price=2500)
+    # Without an address, or with both kinds at once: refused, nothing stored
+    with pytest.raises(ShippingAddressRequiredError) as missing:
+        checkout.place(SHOPPER, idempotency_key="key-00000003", payment_method=VISA)
+    assert missing.value.code == "SHIPPING_ADDRESS_REQUIRED"
+    with pytest.raises(ShippingAddressRequiredError):
+        place(address_id="addr-1", shipping_address=HOME)
+    assert (repo.checkouts, flow.started) == ({}, [])
+
+
+def test_the_inline_address_and_the_buyers_contact_are_copied_onto_each_order(
+    repo: InMemoryOrdersRepository, flow: FakeWorkflow, cart: FakeCart, published: list
+) -> None:
+    cart.add("lamp", 1, shop_id="shop-a", unit_price=2500)
+    cart.add("mug", 1, shop_id="shop-b", unit_price=900)
+    placed, _ = place()
+    assert {(o.shipping_address, o.contact_email) for o in placed.orders} == {
+        (HOME, "shopper@example.com")
+    }
+
+
+def test_a_saved_address_is_copied_and_survives_address_book_changes(
+    repo: InMemoryOrdersRepository, flow: FakeWorkflow, cart: FakeCart, published: list
+) -> None:
+    from chalicelib.core import clock
+    from chalicelib.identity import repository as identity_repository
+    from chalicelib.identity.domain import Account, AccountStatus
+    from chalicelib.identity.schemas import AddressRequest
+    from chalicelib.identity.service import addresses
+    from tests.fakes.identity import FakeIdentityRepository
+
+    identity = FakeIdentityRepository()
+    identity_repository.use(identity)
+    try:
+        identity.add_account(
+            Account(
+                account_id=SHOPPER.account_id,
+                email=SHOPPER.email,
+                role=Role.USER,
+                status=AccountStatus.ACTIVE,
+                created_at=clock.now(),
+            )
+        )
+        saved = addresses.add_address(
+            SHOPPER,
+            AddressRequest(
+                recipient="Ada Shopper",
+                line1="1 Market St",
+                city="Berlin",
+                postal_code="10115",
+                country="de",
+                phone="+49 30 123456",
+            ),
+        )
+        cart.add("lamp", 1, shop_id="shop-a", unit_price=2500)
+        placed, _ = place(address_id=saved.address_id)
+        # When the shopper deletes the address from the book
+        addresses.delete_address(SHOPPER, saved.address_id)
+        # Then the order still ships where it did
+        order = repo.get_order(placed.orders[0].order_id)
+        assert order.shipping_address == replace(HOME, phone="+49 30 123456")
+        # And an address that is not theirs is not found
+        with pytest.raises(NotFoundError):
+            place("key-00000009", address_id=saved.address_id)  # deleted now
+        stranger = Caller("stranger", Role.USER, "s@example.com")
+        with pytest.raises(NotFoundError):
+            place("key-00000010", caller=stranger, address_id="addr-of-someone")
+    finally:
+        identity_repository.use(None)
+
+
+def test_the_same_key_with_another_body_is_refused(
+    repo: InMemoryOrdersRepository, flow: FakeWorkflow, cart: FakeCart, published: list
+) -> None:
+    cart.add("lamp", 1, shop_id="shop-a", unit_price=2500)
+    first, _ = place("reused-key-1")
+    # The same key and body: the same checkout
+    assert place("reused-key-1")[0].checkout == first.checkout
+    # The same key, another address: refused with 422's error, nothing new stored
+    with pytest.raises(IdempotencyKeyReusedError) as reused:
+        place("reused-key-1", shipping_address=replace(HOME, city="Hamburg"))
+    assert reused.value.code == "IDEMPOTENCY_KEY_REUSED"
+    assert len(repo.checkouts) == 1

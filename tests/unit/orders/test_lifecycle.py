@@ -9,8 +9,13 @@ from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
 from chalicelib.core.events import DomainEvent
 from chalicelib.orders.domain import NewCheckout, Order, OrderStatus, PaymentStatus, StockState
-from chalicelib.orders.errors import IllegalTransitionError
-from chalicelib.orders.events import OrderCancelled, OrderStatusChanged
+from chalicelib.orders.errors import IllegalTransitionError, TrackingRequiredError
+from chalicelib.orders.events import (
+    OrderCancelled,
+    OrderDelivered,
+    OrderShipped,
+    OrderStatusChanged,
+)
 from chalicelib.orders.service import orders, saga
 from tests.fakes.orders import FakeWorkflow, InMemoryOrdersRepository, stored_checkout
 from tests.unit.orders.conftest import SHOPPER, FakeCart, Stock
@@ -19,6 +24,7 @@ SELLER = Caller("seller-a", Role.SELLER, shop_id="shop-a")
 OTHER_SELLER = Caller("seller-b", Role.SELLER, shop_id="shop-b")
 ADMIN = Caller("admin", Role.ADMIN)
 STRANGER = Caller("stranger", Role.USER)
+TRACKING = {"carrier": "DHL", "tracking_number": "JD0146000033"}
 
 
 def paid_checkout(repo: InMemoryOrdersRepository, stock: Stock, **kw: object) -> NewCheckout:
@@ -65,13 +71,45 @@ def test_the_seller_ships_and_delivers_in_order(order: Order, published: list[Do
         orders.update_status(OTHER_SELLER, order.order_id, OrderStatus.SHIPPED)
     with pytest.raises(ForbiddenError):
         orders.update_status(SELLER, order.order_id, OrderStatus.REFUNDED)
-    shipped = orders.update_status(SELLER, order.order_id, OrderStatus.SHIPPED)
+    # Shipping without tracking is refused, naming what is missing
+    with pytest.raises(TrackingRequiredError) as untracked:
+        orders.update_status(SELLER, order.order_id, OrderStatus.SHIPPED, carrier="DHL")
+    assert [d["field"] for d in untracked.value.details] == ["tracking_number"]
+    shipped = orders.update_status(
+        SELLER,
+        order.order_id,
+        OrderStatus.SHIPPED,
+        tracking_url="https://track.example.com/JD0146000033",
+        **TRACKING,
+    )
     delivered = orders.update_status(SELLER, order.order_id, OrderStatus.DELIVERED)
     assert (shipped.status, delivered.status) == (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+    assert shipped.shipment is not None
+    assert (shipped.shipment.carrier, shipped.shipment.tracking_number) == ("DHL", "JD0146000033")
+    assert delivered.shipment == shipped.shipment
+    assert delivered.delivered_at is not None
     assert [(e.previous, e.status) for e in published if isinstance(e, OrderStatusChanged)] == [
         ("PAID", "SHIPPED"),
         ("SHIPPED", "DELIVERED"),
     ]
+    # The shopper's path: order.shipped and order.delivered, with exactly these fields
+    (sent,) = [e for e in published if isinstance(e, OrderShipped)]
+    assert sent.model_dump() == {
+        "order_id": order.order_id,
+        "shop_id": "shop-a",
+        "shopper_id": SHOPPER.account_id,
+        "carrier": "DHL",
+        "tracking_number": "JD0146000033",
+        "tracking_url": "https://track.example.com/JD0146000033",
+        "shipped_at": shipped.shipment.shipped_at,
+    }
+    (arrived,) = [e for e in published if isinstance(e, OrderDelivered)]
+    assert arrived.model_dump() == {
+        "order_id": order.order_id,
+        "shop_id": "shop-a",
+        "shopper_id": SHOPPER.account_id,
+        "delivered_at": delivered.delivered_at,
+    }
 
 
 def test_the_shopper_cancels_before_shipping_refunded_and_restocked(
@@ -100,7 +138,7 @@ def test_the_shopper_cancels_before_shipping_refunded_and_restocked(
 def test_a_shipped_or_pending_order_cannot_be_cancelled(
     repo: InMemoryOrdersRepository, order: Order
 ) -> None:
-    orders.update_status(SELLER, order.order_id, OrderStatus.SHIPPED)
+    orders.update_status(SELLER, order.order_id, OrderStatus.SHIPPED, **TRACKING)
     with pytest.raises(IllegalTransitionError):
         orders.cancel_as_shopper(SHOPPER, order.order_id)
     pending = stored_checkout(repo).orders[0]
@@ -115,6 +153,6 @@ def test_the_seller_cancels_and_an_admin_refunds_a_delivered_order(
     by_seller = orders.update_status(SELLER, order.order_id, OrderStatus.CANCELLED)
     assert (by_seller.reason, by_seller.refunded) == ("CANCELLED_BY_SELLER", 2000)
     for target in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED):
-        orders.update_status(ADMIN, second.order_id, target)
+        orders.update_status(ADMIN, second.order_id, target, **TRACKING)
     payment = repo.get_payment(repo.get_checkout(second.checkout_id).payment_id)
     assert (payment.status, payment.refunded) == (PaymentStatus.REFUNDED, 2000)

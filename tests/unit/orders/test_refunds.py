@@ -38,7 +38,9 @@ def paid(repo: InMemoryOrdersRepository, stock: Stock, shops: tuple[str, ...]) -
 
 def delivered(order_id: str) -> Order:
     for target in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        order = orders.update_status(SELLER, order_id, target)
+        order = orders.update_status(
+            SELLER, order_id, target, carrier="DHL", tracking_number="JD0146000033"
+        )
     return order
 
 
@@ -90,6 +92,9 @@ def test_an_admin_refund_is_recorded_on_the_order_payment_and_checkout(
             amount=2000,
             currency=order.currency,
             refunded_by="admin-1",
+            status="REFUNDED",
+            total_refunded=2000,
+            refund_key=order.order_id,
         ),
     ]
 
@@ -120,17 +125,17 @@ def test_a_refund_interrupted_after_the_provider_refunds_once_when_retried(
     # Given a delivered order, and a first request that dies after the provider refunded
     new = paid(repo, stock, ("shop-a",))
     order = delivered(new.orders[0].order_id)
-    real_move = repo.move_order
+    real_record = repo.record_refund
 
     def crash(*args: object, **kwargs: object) -> object:
         raise RuntimeError("Lambda timed out")
 
-    monkeypatch.setattr(repo, "move_order", crash)
+    monkeypatch.setattr(repo, "record_refund", crash)
     with pytest.raises(RuntimeError):
         orders.update_status(ADMIN, order.order_id, OrderStatus.REFUNDED)
     assert repo.get_order(order.order_id).status == OrderStatus.DELIVERED
     # When the admin retries
-    monkeypatch.setattr(repo, "move_order", real_move)
+    monkeypatch.setattr(repo, "record_refund", real_record)
     refunded = orders.update_status(ADMIN, order.order_id, OrderStatus.REFUNDED)
     # Then the order is refunded and the provider gave the money back once
     assert (refunded.status, refunded.refunded) == (OrderStatus.REFUNDED, 2000)
@@ -184,7 +189,7 @@ def test_the_refund_email_names_the_amount(repo: InMemoryOrdersRepository, stock
     new = paid(repo, stock, ("shop-a",))
     order = delivered(new.orders[0].order_id)
     refunded = orders.update_status(ADMIN, order.order_id, OrderStatus.REFUNDED)
-    event = OrderRefunded.of(refunded)
+    event = OrderRefunded.of(refunded, amount=2000, key=refunded.order_id)
     # When its email is rendered from the event
     email = notifications.render(event.name, event.model_dump(), "shopper@example.com")
     # Then it says what was refunded

@@ -126,3 +126,15 @@ def test_webhook_signatures_are_checked_on_the_raw_body() -> None:
         payments.verify(body, signature_header(body, "whsec_someone_else"))
     with pytest.raises(WebhookSignatureError):
         payments.verify(body, None)
+
+
+def test_order_and_cart_lines_count_units_by_the_catalogs_stock_key() -> None:
+    # Reservations and restocks hand the orders' line keys to the catalog, the saga hands
+    # them to the cart: all three spell a product's and a variant's key the same way.
+    from chalicelib.cart.domain import line_key as cart_key
+    from chalicelib.catalog.domain import split_stock_key, stock_key
+    from chalicelib.orders.domain import line_key as order_key
+
+    for sku in (None, "black-42"):
+        assert order_key("p1", sku) == cart_key("p1", sku) == stock_key("p1", sku)
+        assert split_stock_key(order_key("p1", sku)) == ("p1", sku)

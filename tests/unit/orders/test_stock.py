@@ -72,3 +72,29 @@ def test_the_catalog_announces_what_moved(
     published.clear()
     orders_stock.release([replace(order, stock_state=StockState.RESERVED)])
     assert [e.name for e in published] == ["stock.updated", "product.updated"]
+
+
+def test_a_sku_is_reserved_and_announced_on_its_own(
+    repo: InMemoryOrdersRepository, stock: Stock, published: list[DomainEvent]
+) -> None:
+    from chalicelib.catalog.domain import Variant
+
+    # Given a shirt in red/M (6 left; the shop's low-stock threshold is 5) and blue/L (9)
+    stock["shirt"] = 15
+    shirt = stock.catalog.product("shirt")
+    assert shirt is not None
+    variants = (Variant("red-m", 6, "red", "m"), Variant("blue-l", 9, "blue", "l"))
+    stock.catalog.product_items["shirt"] = replace(shirt, variants=variants)
+    order = stored_checkout(repo, {"shirt#red-m": 2}).orders[0]
+    # When two red/M are reserved
+    orders_stock.reserve([order])
+    # Then only that SKU moved (and the product's total), and it alone is announced low
+    after = stock.catalog.product("shirt")
+    assert after is not None
+    assert [(v.sku, v.stock) for v in after.variants] == [("red-m", 4), ("blue-l", 9)]
+    assert after.stock == 13
+    assert [(e.name, getattr(e, "sku", None), getattr(e, "stock", None)) for e in published] == [
+        ("stock.updated", "red-m", 4),
+        ("product.updated", None, None),
+        ("stock.low", "red-m", 4),
+    ]
