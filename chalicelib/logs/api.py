@@ -105,13 +105,11 @@ class Frame(Protocol):
     @property
     def payload(self) -> dict[str, Any]: ...
 
+    @property
+    def account_id(self) -> str | None: ...
 
-def _sender(message: Frame) -> tuple[str | None, Role | None]:
-    """The account and role of the connection that sent the frame."""
-    # Merge note: where realtime's ClientMessage carries the connection's account_id and
-    # role, return those instead (and realtime.connection() is not needed).
-    connection = realtime.connection(message.connection_id)
-    return (connection.account_id, connection.role) if connection else (None, None)
+    @property
+    def role(self) -> Role | None: ...
 
 
 def on_subscribe(message: Frame) -> None:
@@ -120,11 +118,10 @@ def on_subscribe(message: Frame) -> None:
         isinstance(levels, list) and all(isinstance(level, str) for level in levels)
     ):
         raise BadRequestError('"levels" must be a list of level names')
-    account_id, role = _sender(message)
     subscriber = service.subscribe(
         message.connection_id,
-        account_id=account_id,
-        role=role,
+        account_id=message.account_id,
+        role=message.role,
         levels=service.parse_levels(levels),
     )
     realtime.send(

@@ -31,9 +31,6 @@ class ConnectionRepository(Protocol):
     def of_account(self, account_id: str) -> list[Connection]:
         """The account's open connections, oldest first."""
 
-    def find(self, connection_id: str) -> Connection | None:
-        """One recorded connection, or None."""
-
     def all(self) -> Iterator[Connection]:
         """Every recorded connection (a full pass: housekeeping only, never a request)."""
 
@@ -65,12 +62,6 @@ class DynamoConnections:
 
     def of_account(self, account_id: str) -> list[Connection]:
         return [_connection(item) for item in models.Connection.by_user.query(account_id)]
-
-    def find(self, connection_id: str) -> Connection | None:
-        try:
-            return _connection(models.Connection.get(connection_id, consistent_read=True))
-        except models.Connection.DoesNotExist:
-            return None
 
     def all(self) -> Iterator[Connection]:
         # A full pass is the point of the scheduled sweep (connections-cleanup); requests

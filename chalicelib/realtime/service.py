@@ -131,11 +131,6 @@ def send_to_accounts(
     return delivered
 
 
-def connection(connection_id: str) -> Connection | None:
-    """The recorded connection (who opened it, with which role), or None."""
-    return repository.get().find(connection_id)
-
-
 def is_online(account_id: str) -> bool:
     """Whether the account has at least one open connection (by the by-user index)."""
     return bool(repository.get().of_account(account_id))

@@ -31,9 +31,6 @@ class InMemoryConnections:
         mine = [c for c in self.items.values() if c.account_id == account_id]
         return sorted(mine, key=lambda c: c.connected_at)
 
-    def find(self, connection_id: str) -> Connection | None:
-        return self.items.get(connection_id)
-
     def all(self) -> Iterator[Connection]:
         yield from list(self.items.values())
 

@@ -159,15 +159,3 @@ def test_last_seen_keeps_the_latest_time_per_account(connections: ConnectionRepo
     seen = connections.last_seen(["acc-1", "acc-2", "acc-3"])
     # Then the latest time wins and the unseen account is left out
     assert seen == {"acc-1": later, "acc-2": OPENED}
-
-
-def test_a_connection_is_found_by_its_id(connections: ConnectionRepository) -> None:
-    # Given a seller's connection
-    connections.add(opened("FINDconnA=", "acc-9"))
-    # When it is looked up by id; Then it is there with its role, and an unknown id is None
-    found = connections.find("FINDconnA=")
-    assert found is not None
-    assert (found.account_id, found.role) == ("acc-9", Role.SELLER)
-    assert connections.find("NOSUCHconn=") is None
-    connections.remove("FINDconnA=")
-    assert connections.find("FINDconnA=") is None
