@@ -18,6 +18,8 @@ Chat and notifications
     ``shops.staff_of(shop_id)`` (the accounts that act for the shop),
     ``shops.get_shop(shop_id).settings["channels"]`` (the shop's notification channels),
     ``shops.shop_of_seller(account_id)``.
+Analytics
+    ``cards(ids)`` (a product's shop and title), ``shops.get_shop(shop_id)``.
 """
 
 from __future__ import annotations
