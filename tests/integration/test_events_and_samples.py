@@ -32,6 +32,8 @@ SAMPLES = {
     # Orders and payments (S4)
     "checkout-saga": "checkout_saga_step.json",
     "order-emails": "order_emails_sqs.json",
+    # Analytics (S9)
+    "analytics-events": "analytics_events_sqs.json",
 }
 
 
