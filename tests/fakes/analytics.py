@@ -86,9 +86,7 @@ class FakeAnalyticsRepository:
         return [
             (key.subject, values["count"])
             for key, values in sorted(self.counters.items())
-            if key.scope == scope
-            and key.grain is Grain.NO_RESULTS
-            and start <= key.period <= end
+            if key.scope == scope and key.grain is Grain.NO_RESULTS and start <= key.period <= end
         ]
 
     def put_counts(self, counts: Tally, sketches: Mapping[tuple[str, str], bytes]) -> None:

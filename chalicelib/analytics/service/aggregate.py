@@ -11,7 +11,7 @@ changes nothing), with an optimistic version check per day item.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -77,63 +77,63 @@ DAY_COUNTERS: dict[FactKind, str] = {
 def tally(batches: Iterable[FactBatch]) -> tuple[Tally, dict[tuple[str, str], set[str]]]:
     """The counts the facts add, per counter item, and the visitors per ``(scope, day)``.
 
-    Product facts whose product is unknown (no shop) count nowhere but in the lake.
+    Equal facts (a product viewed three times in a second) are counted together. Product
+    facts whose product is unknown (no shop) count nowhere but in the lake.
     """
     counts: Tally = defaultdict(lambda: defaultdict(int))
     visitors: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for batch in batches:
-        for fact in batch.facts:
-            if fact.product_id and not fact.shop_id:
-                continue
-            day, month = fact.day, fact.day[:7]
-            for scope in _scopes(fact):
-                day_item = counts[CounterKey(scope, Grain.DAY, day)]
-                _count(fact, day_item)
-                if fact.source == "client":
-                    day_item["events"] += 1
-                    day_item[f"device:{fact.device.type}"] += 1
-                    day_item[f"os:{fact.device.os}"] += 1
-                    day_item[f"browser:{fact.device.browser}"] += 1
-                    day_item[f"country:{fact.country}"] += 1
-                    if fact.visitor:
-                        visitors[(scope, day)].add(fact.visitor)
-                if fact.kind is FactKind.SEARCH and fact.results == 0 and fact.query:
-                    day_item["searches_no_results"] += 1
-                    term = normalize_term(fact.query)
-                    counts[CounterKey(scope, Grain.NO_RESULTS, day, term)]["count"] += 1
-                if fact.product_id:
-                    for key in (
-                        CounterKey(scope, Grain.PRODUCT_DAY, day, fact.product_id),
-                        CounterKey(scope, Grain.PRODUCT_MONTH, month, fact.product_id),
-                    ):
-                        _count_product(fact, counts[key])
+    for fact, times in Counter(fact for batch in batches for fact in batch.facts).items():
+        if fact.product_id and not fact.shop_id:
+            continue
+        day, month = fact.day, fact.day[:7]
+        for scope in _scopes(fact):
+            day_item = counts[CounterKey(scope, Grain.DAY, day)]
+            _count(fact, day_item, times)
+            if fact.source == "client":
+                day_item["events"] += times
+                day_item[f"device:{fact.device.type}"] += times
+                day_item[f"os:{fact.device.os}"] += times
+                day_item[f"browser:{fact.device.browser}"] += times
+                day_item[f"country:{fact.country}"] += times
+                if fact.visitor:
+                    visitors[(scope, day)].add(fact.visitor)
+            if fact.kind is FactKind.SEARCH and fact.results == 0 and fact.query:
+                day_item["searches_no_results"] += times
+                term = normalize_term(fact.query)
+                counts[CounterKey(scope, Grain.NO_RESULTS, day, term)]["count"] += times
+            if fact.product_id:
+                for key in (
+                    CounterKey(scope, Grain.PRODUCT_DAY, day, fact.product_id),
+                    CounterKey(scope, Grain.PRODUCT_MONTH, month, fact.product_id),
+                ):
+                    _count_product(fact, counts[key], times)
     return {key: dict(values) for key, values in counts.items()}, dict(visitors)
 
 
-def _count(fact: Fact, item: dict[str, int]) -> None:
+def _count(fact: Fact, item: dict[str, int], times: int) -> None:
     name = DAY_COUNTERS.get(fact.kind)
     if name:
-        item[name] += 1
+        item[name] += times
     elif fact.kind is FactKind.ORDER_PAID:
-        item["orders"] += 1
-        item["revenue"] += fact.amount
+        item["orders"] += times
+        item["revenue"] += fact.amount * times
     elif fact.kind is FactKind.PURCHASE:
-        item["units"] += fact.quantity
+        item["units"] += fact.quantity * times
     elif fact.kind is FactKind.CART_ABANDONED:
-        item["abandoned_carts"] += 1
-        item["abandoned_value"] += fact.amount
+        item["abandoned_carts"] += times
+        item["abandoned_value"] += fact.amount * times
 
 
-def _count_product(fact: Fact, item: dict[str, int]) -> None:
+def _count_product(fact: Fact, item: dict[str, int], times: int) -> None:
     name = PRODUCT_COUNTERS.get(fact.kind)
     if name:
-        item[name] += 1
+        item[name] += times
     elif fact.kind is FactKind.PURCHASE:
-        item["units"] += fact.quantity
-        item["revenue"] += fact.amount
-        item["orders"] += 1
+        item["units"] += fact.quantity * times
+        item["revenue"] += fact.amount * times
+        item["orders"] += times
     elif fact.kind is FactKind.CART_ABANDONED_LINE:
-        item["abandoned_units"] += fact.quantity
+        item["abandoned_units"] += fact.quantity * times
 
 
 def with_shops(batches: Sequence[FactBatch]) -> list[FactBatch]:

@@ -138,4 +138,6 @@ def lake_objects(aws_env: Deployment) -> dict[str, bytes]:
     s3 = boto3.client("s3")
     bucket = aws_env.physical["AnalyticsLakeBucket"]
     listed = s3.list_objects_v2(Bucket=bucket, Prefix="events/").get("Contents", [])
-    return {item["Key"]: s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listed}
+    return {
+        item["Key"]: s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listed
+    }

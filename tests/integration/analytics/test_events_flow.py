@@ -70,7 +70,9 @@ def test_events_posted_over_http_reach_the_lake_and_the_dashboards(
         f"events/dt={TODAY}/hour={hour}/{body['batch_id']}.json.gz"
         for body in (first.json_body, second.json_body)
     ) or all(key.startswith(f"events/dt={TODAY}/") for key in objects)
-    lines = [json.loads(line) for body in objects.values() for line in gzip.decompress(body).splitlines()]
+    lines = [
+        json.loads(line) for body in objects.values() for line in gzip.decompress(body).splitlines()
+    ]
     assert len(lines) == 7
     view = next(line for line in lines if line["kind"] == "product_view")
     assert view["shop_id"] == seller.shop_id and view["device_type"] == "mobile"
@@ -202,7 +204,11 @@ def test_a_redelivered_client_batch_changes_nothing_twice(
 @pytest.mark.parametrize(
     ("change", "field", "code"),
     [
-        ({"events": [{"type": "product_view", "product_id": "p"}] * 51}, "events", "EVENT_BATCH_REJECTED"),
+        (
+            {"events": [{"type": "product_view", "product_id": "p"}] * 51},
+            "events",
+            "EVENT_BATCH_REJECTED",
+        ),
         ({"events": [{"type": "page_scroll"}]}, "events.0", "VALIDATION_FAILED"),
         ({"country": "XX"}, "country", "VALIDATION_FAILED"),
         (
@@ -220,7 +226,11 @@ def test_a_redelivered_client_batch_changes_nothing_twice(
             "EVENT_BATCH_REJECTED",
         ),
         (
-            {"events": [{"type": "search", "query": "x", "results": 0, "at": "2020-01-01T00:00:00Z"}]},
+            {
+                "events": [
+                    {"type": "search", "query": "x", "results": 0, "at": "2020-01-01T00:00:00Z"}
+                ]
+            },
             "events.0.at",
             "EVENT_BATCH_REJECTED",
         ),
@@ -259,7 +269,11 @@ def test_a_crawler_batch_is_dropped_and_a_source_over_its_budget_is_limited(
     assert get_settings().analytics_rate_limit == 2  # read now (the test client then swaps env)
     view = [{"type": "product_view", "product_id": "p"}]
     bot = http.post_events(view, headers={"User-Agent": GOOGLEBOT})
-    assert bot.status_code == 202 and bot.json_body == {"batch_id": None, "accepted": 0, "dropped": 1}
+    assert bot.status_code == 202 and bot.json_body == {
+        "batch_id": None,
+        "accepted": 0,
+        "dropped": 1,
+    }
     assert http.post_events(view).status_code == 202
     limited = http.post_events(view)
     assert limited.status_code == 429, limited.body
@@ -289,7 +303,9 @@ def test_a_seller_reads_only_their_own_shop_and_an_admin_reads_any(
             == 200
         )
         assert (
-            http.call("GET", f"/analytics/shops/{mine.shop_id}/{route}", token=mine.token).status_code
+            http.call(
+                "GET", f"/analytics/shops/{mine.shop_id}/{route}", token=mine.token
+            ).status_code
             == 200
         )
     # And only an admin reads the platform; an unknown shop is 404 for the admin
