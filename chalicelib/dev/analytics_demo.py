@@ -26,7 +26,7 @@ DATA_CANDIDATES = [
     ROOT.parent.parent / "shared" / "data" / "interactions",
 ]
 LINES_FILE = "online_retail_lines.csv"
-DAYS = 60
+DAYS = 30
 MAX_UNITS = 10
 COUNTRIES = {
     "United Kingdom": "GB",
