@@ -26,6 +26,7 @@ import boto3
 import httpx
 import websockets
 
+from bench import analytics as analytics_bench
 from bench import catalog
 from bench import checkout as checkout_bench
 from chalicelib.core.settings import Settings
@@ -176,6 +177,7 @@ class Cloud:
                 .default.model_copy(update={"per_ip": 10_000})
                 .model_dump_json(),
                 **catalog.CHEAP_ARGON2,
+                **analytics_bench.CLOUD_ENV,
             }
         )
         self.startup_s = self.running.startup_s
@@ -276,6 +278,7 @@ def main() -> None:
         results["selftest_saga"] = bench_saga(cloud)
         results["catalog"] = catalog.bench_catalog(cloud)
         results["checkout"] = checkout_bench.bench_checkout(cloud)  # Orders and payments (S4)
+        results["analytics"] = analytics_bench.bench_analytics(cloud)  # Analytics (S9)
     finally:
         cloud.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -133,7 +133,11 @@ def seed_demo_data() -> dict[str, Any]:
     accounts = seed_identity()
     catalog = _seed_catalog()
     # Analytics (S9): engagement from the UCI history, as whole counter items (see the module).
-    return {"accounts": accounts, "catalog": catalog, "analytics": analytics_demo.seed(demo_shops())}
+    return {
+        "accounts": accounts,
+        "catalog": catalog,
+        "analytics": analytics_demo.seed(demo_shops()),
+    }
 
 
 def demo_shops() -> list[str]:

@@ -122,9 +122,7 @@ def _pick(text: str, modulo: int) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % modulo
 
 
-def engagement(
-    history: list[Purchase], products: list[tuple[str, str, int]]
-) -> list[Any]:
+def engagement(history: list[Purchase], products: list[tuple[str, str, int]]) -> list[Any]:
     """Fact batches (one per invoice) for ``history`` mapped onto ``products``
     (``(product id, shop id, unit price)``): the purchases, the orders per shop, and the
     views, carts, wishlists, visits, abandoned carts and empty searches around them."""
@@ -144,7 +142,7 @@ def engagement(
         visitor = f"uci-{first.customer}"
         kind, os_name, browser = DEVICES[_pick(visitor, len(DEVICES))]
         device = Device(DeviceType(kind), os_name, browser)
-        client = {
+        client: dict[str, Any] = {
             "received_at": first.at,
             "source": "client",
             "visitor": visitor,
@@ -162,10 +160,25 @@ def engagement(
                 Fact(FactKind.PRODUCT_VIEW, early, product_id=product_id, shop_id=shop_id, **client)
             ] * views
             facts += [
-                Fact(FactKind.ADD_TO_CART, early, product_id=product_id, shop_id=shop_id, quantity=line.quantity, **client)
+                Fact(
+                    FactKind.ADD_TO_CART,
+                    early,
+                    product_id=product_id,
+                    shop_id=shop_id,
+                    quantity=line.quantity,
+                    **client,
+                )
             ] * (1 + _pick(f"{invoice}{line.stock_code}c", 2))
             if _pick(f"{invoice}{line.stock_code}w", 4) == 0:
-                facts.append(Fact(FactKind.WISHLIST_ADD, early, product_id=product_id, shop_id=shop_id, **client))
+                facts.append(
+                    Fact(
+                        FactKind.WISHLIST_ADD,
+                        early,
+                        product_id=product_id,
+                        shop_id=shop_id,
+                        **client,
+                    )
+                )
             amount = price * line.quantity
             totals[shop_id] += amount
             facts.append(
@@ -184,7 +197,11 @@ def engagement(
                 )
             )
         for shop_id, total in sorted(totals.items()):
-            facts.append(Fact(FactKind.SHOP_VISIT, first.at - timedelta(minutes=40), shop_id=shop_id, **client))
+            facts.append(
+                Fact(
+                    FactKind.SHOP_VISIT, first.at - timedelta(minutes=40), shop_id=shop_id, **client
+                )
+            )
             facts.append(
                 Fact(
                     FactKind.ORDER_PAID,
@@ -202,10 +219,21 @@ def engagement(
             product_id, shop_id, price = product_of[lines[-1].stock_code]
             value = price * lines[-1].quantity
             later = first.at + timedelta(days=1)
-            abandoned = {"received_at": later, "source": "cart.abandoned", "visitor": visitor}
+            abandoned: dict[str, Any] = {
+                "received_at": later,
+                "source": "cart.abandoned",
+                "visitor": visitor,
+            }
             facts += [
                 Fact(FactKind.CART_ABANDONED, later, amount=value, quantity=1, **abandoned),
-                Fact(FactKind.CART_ABANDONED, later, shop_id=shop_id, amount=value, quantity=1, **abandoned),
+                Fact(
+                    FactKind.CART_ABANDONED,
+                    later,
+                    shop_id=shop_id,
+                    amount=value,
+                    quantity=1,
+                    **abandoned,
+                ),
                 Fact(
                     FactKind.CART_ABANDONED_LINE,
                     later,

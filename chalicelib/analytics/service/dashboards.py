@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -37,6 +38,8 @@ from chalicelib.core.errors import ForbiddenError, NotFoundError, ValidationFail
 from chalicelib.core.settings import get_settings
 
 DEFAULT_DAYS = 30
+SHOP_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+EARLIEST = date(2000, 1, 1)
 BASE_COUNTERS = (
     "events",
     "views",
@@ -63,7 +66,7 @@ def shop_scope(caller: Caller, shop_id: str) -> str:
     a shop that does not exist answers 404 (to admins, and to sellers of another shop).
     """
     if caller.is_admin:
-        if shops.get_shop(shop_id) is None:
+        if not SHOP_ID.fullmatch(shop_id) or shops.get_shop(shop_id) is None:
             raise NotFoundError("No such shop")
         return shop_id
     if caller.shop_id != shop_id:
@@ -77,25 +80,29 @@ def platform_scope() -> str:
 
 def date_range(query: RangeQuery) -> DateRange:
     """The query's inclusive UTC range (default: the last 30 days); 422 naming the
-    parameter when it is backwards, longer than the limit, or ends after tomorrow."""
+    parameter when it is backwards, longer than the limit, before 2000 or ends after
+    tomorrow."""
     today = clock.now().date()
     end = query.to or today
-    start = query.from_ or end - timedelta(days=DEFAULT_DAYS - 1)
     limit = get_settings().analytics_max_range_days
     problems = []
+    for name, day in (("from", query.from_), ("to", end)):
+        if day is not None and day < EARLIEST:
+            problems.append(
+                {"field": name, "message": f"must be {EARLIEST} or later", "type": "range"}
+            )
+    if end > today + timedelta(days=1):
+        problems.append(
+            {"field": "to", "message": "must not be after tomorrow (UTC)", "type": "range"}
+        )
+    if problems:
+        raise ValidationFailedError("Invalid date range", details=problems)
+    start = query.from_ or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         problems.append({"field": "from", "message": "must not be after to", "type": "range"})
     elif (end - start).days + 1 > limit:
         problems.append(
             {"field": "to", "message": f"a range spans at most {limit} days", "type": "range"}
-        )
-    if end > today + timedelta(days=1):
-        problems.append(
-            {"field": "to", "message": "must not be after tomorrow (UTC)", "type": "range"}
-        )
-    if start < date(2000, 1, 1):
-        problems.append(
-            {"field": "from", "message": "must be 2000-01-01 or later", "type": "range"}
         )
     if problems:
         raise ValidationFailedError("Invalid date range", details=problems)

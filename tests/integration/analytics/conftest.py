@@ -82,7 +82,7 @@ class Http(ApiClient):
 @pytest.fixture
 def http(api: Any) -> Iterator[Http]:
     repository.use(None)
-    yield Http(api)
+    return Http(api)
 
 
 @pytest.fixture

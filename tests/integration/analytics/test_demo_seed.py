@@ -45,11 +45,14 @@ def test_the_demo_history_fills_every_dashboard_within_the_sketch_error(
     totals = summary["totals"]
     for name in ("views", "add_to_cart", "orders", "units", "revenue", "visits", "abandoned_carts"):
         assert totals[name] > 0, name
-    assert summary["devices"] and summary["countries"] and summary["trend"]
+    assert summary["devices"]
+    assert summary["countries"]
+    assert summary["trend"]
     top = http.call(
         "GET", f"/analytics/shops/{shop_id}/products?sort=conversion&limit=5", token=seller
     ).json_body["products"]
-    assert len(top) == 5 and all(p["title"] for p in top)
+    assert len(top) == 5
+    assert all(p["title"] for p in top)
     searches = http.call("GET", "/analytics/platform/searches?limit=3", token=admin).json_body
     assert searches["searches"]
 
@@ -57,7 +60,10 @@ def test_the_demo_history_fills_every_dashboard_within_the_sketch_error(
     history = analytics_demo.read_history(analytics_demo.data_dir(), today=datetime.now(UTC).date())
     exact = len({f"uci-{purchase.customer}" for purchase in history})
     visitors = platform.json_body["unique_visitors"]
-    assert abs(visitors["estimate"] - exact) <= visitors["relative_error"] * exact, (visitors, exact)
+    assert abs(visitors["estimate"] - exact) <= visitors["relative_error"] * exact, (
+        visitors,
+        exact,
+    )
     assert visitors["lower"] <= exact <= visitors["upper"]
 
 

@@ -55,7 +55,8 @@ def test_events_posted_over_http_reach_the_lake_and_the_dashboards(
         country="fr",
     )
     assert first.status_code == 202, first.body
-    assert first.json_body["accepted"] == 5 and first.json_body["dropped"] == 0
+    assert first.json_body["accepted"] == 5
+    assert first.json_body["dropped"] == 0
     assert second.status_code == 202, second.body
 
     # When the consumer runs on what reached the queue
@@ -75,7 +76,8 @@ def test_events_posted_over_http_reach_the_lake_and_the_dashboards(
     ]
     assert len(lines) == 7
     view = next(line for line in lines if line["kind"] == "product_view")
-    assert view["shop_id"] == seller.shop_id and view["device_type"] == "mobile"
+    assert view["shop_id"] == seller.shop_id
+    assert view["device_type"] == "mobile"
     assert {line["country"] for line in lines} == {"DE", "FR"}
     assert not any("@" in json.dumps(line) for line in lines)
 
@@ -83,7 +85,8 @@ def test_events_posted_over_http_reach_the_lake_and_the_dashboards(
     summary = http.call("GET", f"/analytics/shops/{seller.shop_id}/summary", token=seller.token)
     assert summary.status_code == 200, summary.body
     body = summary.json_body
-    assert body["timezone"] == "UTC" and body["end"] == TODAY
+    assert body["timezone"] == "UTC"
+    assert body["end"] == TODAY
     totals = body["totals"]
     assert (totals["views"], totals["visits"], totals["add_to_cart"], totals["wishlist_adds"]) == (
         3,
@@ -94,8 +97,10 @@ def test_events_posted_over_http_reach_the_lake_and_the_dashboards(
     assert body["unique_visitors"]["estimate"] == 2
     assert {c["name"]: c["count"] for c in body["countries"]} == {"DE": 4, "FR": 2}
     assert body["devices"] == [{"name": "mobile", "count": 6}]
-    assert body["funnel"]["views"] == 3 and body["funnel"]["add_to_cart"] == 1
-    assert body["trend"][-1]["period"] == TODAY and body["trend"][-1]["views"] == 3
+    assert body["funnel"]["views"] == 3
+    assert body["funnel"]["add_to_cart"] == 1
+    assert body["trend"][-1]["period"] == TODAY
+    assert body["trend"][-1]["views"] == 3
 
     products = http.call(
         "GET", f"/analytics/shops/{seller.shop_id}/products?sort=views", token=seller.token
@@ -166,7 +171,8 @@ def test_a_paid_order_raises_purchases_and_revenue_for_its_shop_and_day(
     other_totals = http.call(
         "GET", f"/analytics/shops/{other.shop_id}/summary", token=other.token
     ).json_body["totals"]
-    assert other_totals["orders"] == 0 and other_totals["revenue"] == 0
+    assert other_totals["orders"] == 0
+    assert other_totals["revenue"] == 0
 
     # And a redelivered batch (the same records again) changes nothing
     assert consume(runtime, records) == []
@@ -196,7 +202,8 @@ def test_a_redelivered_client_batch_changes_nothing_twice(
     after = http.call(
         "GET", f"/analytics/shops/{seller.shop_id}/summary", token=seller.token
     ).json_body
-    assert after["totals"] == before["totals"] and after["totals"]["views"] == 4
+    assert after["totals"] == before["totals"]
+    assert after["totals"]["views"] == 4
     assert after["unique_visitors"] == before["unique_visitors"]
     assert len(lake_objects(aws_env)) == 1
 
@@ -269,7 +276,8 @@ def test_a_crawler_batch_is_dropped_and_a_source_over_its_budget_is_limited(
     assert get_settings().analytics_rate_limit == 2  # read now (the test client then swaps env)
     view = [{"type": "product_view", "product_id": "p"}]
     bot = http.post_events(view, headers={"User-Agent": GOOGLEBOT})
-    assert bot.status_code == 202 and bot.json_body == {
+    assert bot.status_code == 202
+    assert bot.json_body == {
         "batch_id": None,
         "accepted": 0,
         "dropped": 1,

@@ -79,13 +79,15 @@ def test_a_sketch_is_saved_only_over_the_version_read(repo: Any) -> None:
     assert (stored, version) == (first, 1)
     # Then the day keeps its counters beside its sketch
     (day,) = repo.days("shop-1", "2026-11-02", "2026-11-02")
-    assert dict(day.counters) == {"views": 1} and day.sketch == first
+    assert dict(day.counters) == {"views": 1}
+    assert day.sketch == first
 
 
 def test_demo_history_replaces_items_and_sketches(repo: Any) -> None:
     repo.put_counts({DAY: {"orders": 4, "revenue": 900}}, {("shop-1", "2026-11-02"): b"\x01"})
     (day,) = repo.days("shop-1", "2026-11-02", "2026-11-02")
-    assert dict(day.counters) == {"orders": 4, "revenue": 900} and day.sketch == b"\x01"
+    assert dict(day.counters) == {"orders": 4, "revenue": 900}
+    assert day.sketch == b"\x01"
 
 
 def test_a_rate_window_counts_up_to_its_limit(repo: Any) -> None:

@@ -81,13 +81,15 @@ def test_a_consumer_batch_updates_each_counter_item_once(
     result = aggregate.record(batches)
     # Then one transaction added 50 views with one update per item (day and product items,
     # for the shop and the platform), and each batch is one lake object
-    assert sorted(result.applied) == sorted(b.batch_id for b in batches) and not result.failed
+    assert sorted(result.applied) == sorted(b.batch_id for b in batches)
+    assert not result.failed
     assert (repo.transactions, repo.updates) == (1, 6)
     assert repo.counters[CounterKey("shop-1", Grain.PRODUCT_DAY, "2026-11-20", "p-0")] == {
         "views": 50
     }
     assert repo.counters[CounterKey(PLATFORM, Grain.DAY, "2026-11-20")]["device:mobile"] == 50
-    assert len(lake.objects) == 10 and len(lake.lines()) == 50
+    assert len(lake.objects) == 10
+    assert len(lake.lines()) == 50
 
 
 def test_a_redelivered_batch_changes_nothing_and_others_in_its_batch_still_count(
@@ -113,7 +115,8 @@ def test_batches_touching_many_items_are_split_into_transactions_of_at_most_100(
         for n in range(15)
     ]
     result = aggregate.record(batches)
-    assert len(result.applied) == 15 and repo.transactions > 1
+    assert len(result.applied) == 15
+    assert repo.transactions > 1
     views = sum(
         values.get("views", 0)
         for key, values in repo.counters.items()
@@ -125,7 +128,8 @@ def test_batches_touching_many_items_are_split_into_transactions_of_at_most_100(
 def test_unknown_products_count_only_in_the_lake(analytics_fakes: Fakes, shop: list[str]) -> None:
     repo, _, lake = analytics_fakes
     aggregate.record([client_batch("b-1", (FactKind.PRODUCT_VIEW, "nope"))])
-    assert repo.counters == {} and len(lake.lines()) == 1
+    assert repo.counters == {}
+    assert len(lake.lines()) == 1
 
 
 def test_a_paid_order_counts_orders_revenue_and_units_for_its_shop_and_the_platform(
@@ -180,11 +184,13 @@ def test_a_batch_is_queued_whole_or_refused_whole(analytics_fakes: Fakes) -> Non
         done = collect.collect(
             body, caller=signed_in, user_agent=None, viewer_country="de", source_ip="1.2.3.4"
         )
-    assert done.accepted == 2 and len(queue.sent) == 1
+    assert done.accepted == 2
+    assert len(queue.sent) == 1
     message = json.loads(queue.sent[0])
     assert [f["country"] for f in message["facts"]] == ["DE", "DE"]
     assert {f["visitor"] for f in message["facts"]} == {"acc-9"}
-    assert "1.2.3.4" not in queue.sent[0] and "ann@example.com" not in queue.sent[0]
+    assert "1.2.3.4" not in queue.sent[0]
+    assert "ann@example.com" not in queue.sent[0]
 
 
 def test_a_source_is_limited_per_window(
@@ -226,7 +232,8 @@ def test_the_country_comes_from_cloudfront_then_the_client(
         ),
         ("Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) AppleWebKit/605.1.15", "tablet"),
         (
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 "
+            "Safari/537.36",
             "desktop",
         ),
         (None, "other"),
@@ -284,7 +291,8 @@ def test_the_trend_has_every_period_of_the_range_and_sums_to_the_totals(
         "2026-11-16",
     ]
     assert sum(p.views for p in summary.trend) == summary.totals["views"] == 20
-    assert summary.visitors is not None and summary.visitors.estimate == 20
+    assert summary.visitors is not None
+    assert summary.visitors.estimate == 20
     assert summary.granularity is Granularity.WEEK
     assert [(p.product_id, p.views) for p in top] == [("p-1", 20)]
 
