@@ -185,59 +185,102 @@ def record(batches: Sequence[FactBatch]) -> Recorded:
                 "Could not write a batch to the lake", extra={"batch_id": batch.batch_id}
             )
             result.failed[batch.batch_id] = type(error).__name__
-    counted: list[FactBatch] = []
-    for group in _groups(ready):
+    applied: set[str] = set()
+    duplicate: set[str] = set()
+    for group in _groups(_units(ready)):
         try:
-            applied, duplicates = _apply(group)
+            done, seen = _apply(group)
         except Exception as error:  # noqa: BLE001 - the group's batches are redelivered
-            logger.exception("Could not add a group's counts", extra={"batches": len(group)})
-            for batch in group:
-                result.failed[batch.batch_id] = type(error).__name__
+            logger.exception("Could not add a group's counts", extra={"units": len(group)})
+            for unit in group:
+                result.failed[unit.batch_id] = type(error).__name__
             continue
-        result.applied += [batch.batch_id for batch in applied]
-        result.duplicates += [batch.batch_id for batch in duplicates]
-        counted += applied + duplicates
-    failed_sketches = _merge_sketches(counted)
+        applied |= {unit.batch_id for unit in done}
+        duplicate |= {unit.batch_id for unit in seen}
+    counted = [batch for batch in ready if batch.batch_id not in result.failed]
+    result.applied = [batch.batch_id for batch in counted if batch.batch_id in applied]
+    result.duplicates = [
+        batch.batch_id
+        for batch in counted
+        if batch.batch_id in duplicate and batch.batch_id not in applied
+    ]
+    try:
+        failed_sketches = _merge_sketches(counted)
+    except Exception:  # noqa: BLE001 - counters are marked; a redelivery merges again
+        logger.exception("Could not merge visitor sketches")
+        failed_sketches = {batch.batch_id for batch in counted}
     for batch in counted:
         if batch.batch_id in failed_sketches:
             result.failed[batch.batch_id] = "SketchNotSaved"
     return result
 
 
-def _groups(batches: Sequence[FactBatch]) -> list[list[FactBatch]]:
-    """Batches packed in order into groups whose markers and items fit a transaction."""
-    groups: list[list[FactBatch]] = []
-    current: list[FactBatch] = []
-    keys: set[CounterKey] = set()
+@dataclass(frozen=True)
+class _Unit:
+    """What one marker guards: a whole batch, or a part of one that touches more items
+    than a transaction holds (parts are cut the same way on every delivery)."""
+
+    unit_id: str
+    batch_id: str
+    facts: int
+    counts: Tally
+
+
+def _units(batches: Sequence[FactBatch]) -> list[_Unit]:
+    per_part = MAX_TRANSACTION_ITEMS - 1  # room for the part's marker
+    units = []
     for batch in batches:
-        own = set(tally([batch])[0])
-        if len(own) + 1 > MAX_TRANSACTION_ITEMS:
-            raise ValueError(f"batch {batch.batch_id} touches {len(own)} counter items")
+        counts, _visitors = tally([batch])
+        keys = sorted(counts)
+        if len(keys) <= per_part:
+            units.append(_Unit(batch.batch_id, batch.batch_id, len(batch.facts), counts))
+            continue
+        for part, start in enumerate(range(0, len(keys), per_part)):
+            chunk = {key: counts[key] for key in keys[start : start + per_part]}
+            units.append(_Unit(f"{batch.batch_id}#{part}", batch.batch_id, len(chunk), chunk))
+    return units
+
+
+def _groups(units: Sequence[_Unit]) -> list[list[_Unit]]:
+    """Units packed in order into groups whose markers and items fit a transaction."""
+    groups: list[list[_Unit]] = []
+    current: list[_Unit] = []
+    keys: set[CounterKey] = set()
+    for unit in units:
+        own = set(unit.counts)
         if current and len(current) + 1 + len(keys | own) > MAX_TRANSACTION_ITEMS:
             groups.append(current)
             current, keys = [], set()
-        current.append(batch)
+        current.append(unit)
         keys |= own
     if current:
         groups.append(current)
     return groups
 
 
-def _apply(group: list[FactBatch]) -> tuple[list[FactBatch], list[FactBatch]]:
-    """Add the group's counts in one transaction; batches counted before are left out."""
-    pending, duplicates = list(group), list[FactBatch]()
+def _summed(units: Sequence[_Unit]) -> Tally:
+    total: dict[CounterKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for unit in units:
+        for key, values in unit.counts.items():
+            for name, value in values.items():
+                total[key][name] += value
+    return {key: dict(values) for key, values in total.items()}
+
+
+def _apply(group: list[_Unit]) -> tuple[list[_Unit], list[_Unit]]:
+    """Add the group's counts in one transaction; units counted before are left out."""
+    pending, duplicates = list(group), list[_Unit]()
     expires_at = clock.epoch(clock.now()) + MARKER_TTL_SECONDS
     for _ in range(DUPLICATE_ROUNDS):
         if not pending:
             break
-        counts, _visitors = tally(pending)
         done = repository.get().add_counts(
-            {batch.batch_id: len(batch.facts) for batch in pending}, counts, expires_at=expires_at
+            {unit.unit_id: unit.facts for unit in pending}, _summed(pending), expires_at=expires_at
         )
         if not done:
             return pending, duplicates
-        duplicates += [batch for batch in pending if batch.batch_id in done]
-        pending = [batch for batch in pending if batch.batch_id not in done]
+        duplicates += [unit for unit in pending if unit.unit_id in done]
+        pending = [unit for unit in pending if unit.unit_id not in done]
     if pending:
         raise RuntimeError("batches kept being counted by someone else")
     return [], duplicates

@@ -125,6 +125,28 @@ def test_batches_touching_many_items_are_split_into_transactions_of_at_most_100(
     assert views == 150
 
 
+def test_a_batch_touching_more_items_than_a_transaction_is_counted_in_parts_once(
+    analytics_fakes: Fakes, shop: list[str]
+) -> None:
+    repo, _, _ = analytics_fakes
+    # Given one client batch viewing 50 different products (202 counter items)
+    big = client_batch("big", *[(FactKind.PRODUCT_VIEW, p) for p in shop[:50]])
+    # When it is recorded, and delivered again
+    first = aggregate.record([big])
+    again = aggregate.record([big])
+    # Then it was written in parts (a marker each) and counted once
+    assert first.applied == ["big"]
+    assert again.duplicates == ["big"]
+    assert len(repo.markers) == 3
+    assert repo.counters[CounterKey("shop-1", Grain.DAY, "2026-11-20")]["views"] == 50
+    views = sum(
+        values.get("views", 0)
+        for key, values in repo.counters.items()
+        if key.grain is Grain.PRODUCT_DAY and key.scope == PLATFORM
+    )
+    assert views == 50
+
+
 def test_unknown_products_count_only_in_the_lake(analytics_fakes: Fakes, shop: list[str]) -> None:
     repo, _, lake = analytics_fakes
     aggregate.record([client_batch("b-1", (FactKind.PRODUCT_VIEW, "nope"))])
