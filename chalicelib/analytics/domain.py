@@ -162,7 +162,7 @@ class DateRange:
 
 @dataclass(frozen=True)
 class VisitorEstimate:
-    """Unique visitors from merged sketches, with bounds at about 95% confidence."""
+    """Unique visitors from merged sketches, with bounds at about 99.7% confidence."""
 
     estimate: int
     lower: int

@@ -131,7 +131,7 @@ class ExportQuery(ProductsQuery):
 
 
 class VisitorsView(ResponseModel):
-    """HyperLogLog estimate; ``lower``/``upper`` at about 95 % confidence."""
+    """HyperLogLog estimate; ``lower``/``upper`` at about 99.7 % confidence."""
 
     estimate: int
     lower: int

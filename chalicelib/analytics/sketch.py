@@ -2,12 +2,14 @@
 
 Apache DataSketches' HLL (``datasketches``, pinned): ``lg_k`` 12 (4,096 buckets) in
 ``HLL_4`` form, at most about 2.6 KB serialized (a few bytes for a handful of visitors),
-relative standard error about 1.6 %; ``error_bounds`` gives the bounds at two standard
-deviations (about 95 %). Adding a visitor twice changes nothing, so a redelivered batch
-cannot count a visitor twice, and sketches of any days merge into the range's figure.
+relative standard error about 1.6 %; the bounds and the stated relative error are at
+three standard deviations (about 99.7 %). Adding a visitor twice changes nothing, so a
+redelivered batch cannot count a visitor twice, and sketches of any days merge into the
+range's figure.
 
 The public ``datasketches`` package imports numpy at import time (for its kernel density
-sketch); its compiled core ``_datasketches`` holds the HLL and is imported here, on the
+sketch); its compiled core ``_datasketches`` holds the HLL, runs without numpy (the
+deployment bundle leaves numpy out: scripts/package.py) and is imported here on the
 first use of a sketch only (the ingest path never needs one).
 """
 
@@ -19,7 +21,7 @@ from typing import Any
 from chalicelib.analytics.domain import VisitorEstimate
 
 LG_K = 12
-STANDARD_DEVIATIONS = 2
+STANDARD_DEVIATIONS = 3
 
 
 def _lib() -> Any:
@@ -42,7 +44,7 @@ def add(sketch: bytes | None, visitors: Iterable[str]) -> bytes:
 
 
 def estimate(sketches: Iterable[bytes | None]) -> VisitorEstimate:
-    """Unique visitors over every sketch given (the union), with ~95 % bounds."""
+    """Unique visitors over every sketch given (the union), with ~99.7 % bounds."""
     lib = _lib()
     union = lib.hll_union(LG_K)
     for sketch in sketches:
@@ -60,6 +62,6 @@ def estimate(sketches: Iterable[bytes | None]) -> VisitorEstimate:
 
 
 def relative_error() -> float:
-    """The stated relative error at two standard deviations for this ``lg_k`` (HLL_4)."""
+    """The stated relative error (three standard deviations, merged sketches) for ``LG_K``."""
     lib = _lib()
     return round(abs(float(lib.hll_sketch.get_rel_err(True, True, LG_K, STANDARD_DEVIATIONS))), 4)
