@@ -70,13 +70,13 @@ def _query(model: type[Any]) -> Any:
     bp,
     "/analytics/events",
     methods=["POST"],
-    summary="Report engagement events (a batch; accepted whole or refused whole)",
+    summary="Report engagement events (a batch, accepted or refused whole; a bearer token, "
+    "when sent, must be valid and makes the account the visitor)",
     tags=TAGS,
     request_model=EventBatchRequest,
     response_model=EventBatchAccepted,
     status=202,
     headers=[
-        HeaderParam("Authorization", "Bearer token of a signed-in shopper (optional)"),
         HeaderParam("CloudFront-Viewer-Country", "Set by CloudFront; wins over the body's country"),
         HeaderParam("User-Agent", "Parsed for device type, OS and browser; crawlers are dropped"),
     ],
