@@ -185,15 +185,21 @@ def unique_visitors(days: Iterable[DayTotals]) -> int:
     return sketch.estimate(item.sketch for item in days).estimate
 
 
-def _month_cover(span: DateRange) -> tuple[tuple[str, str] | None, list[tuple[date, date]]]:
+def _month_cover(
+    span: DateRange, today: date | None = None
+) -> tuple[tuple[str, str] | None, list[tuple[date, date]]]:
     """The whole months inside ``span`` (first, last as ``YYYY-MM``) and the day spans
-    around them."""
+    around them. A range reaching ``today`` takes the current month whole: its month item
+    holds nothing after today (client times are at most minutes ahead), so the days of
+    the month so far are one read per product instead of one per product and day."""
     first = (
         span.start
         if span.start.day == 1
         else (span.start.replace(day=28) + timedelta(days=4)).replace(day=1)
     )
     after_end = span.end + timedelta(days=1)
+    if today is not None and span.end >= today:
+        after_end = (span.end.replace(day=28) + timedelta(days=4)).replace(day=1)
     last_end = after_end.replace(day=1) - timedelta(days=1)  # the last day of a whole month
     if first > last_end:
         return None, [(span.start, span.end)]
@@ -209,7 +215,7 @@ def product_figures(scope: str, query: RangeQuery) -> list[ProductFigures]:
     """Every product with activity in the range (no titles; see ``top_products``)."""
     span = date_range(query)
     repo = repository.get()
-    months, day_spans = _month_cover(span)
+    months, day_spans = _month_cover(span, clock.now().date())
     found: list[tuple[str, dict[str, int]]] = []
     if months:
         found += repo.products(scope, Grain.PRODUCT_MONTH, *months)

@@ -277,6 +277,16 @@ def test_a_range_reads_whole_months_from_month_items_and_the_rest_from_days() ->
         None,
         [(date(2026, 3, 2), date(2026, 3, 30))],
     )
+    # A range up to today reads the current month's item (it holds nothing after today)
+    today = date(2026, 11, 28)
+    assert dashboards._month_cover(DateRange(date(2026, 8, 31), today), today) == (
+        ("2026-09", "2026-11"),
+        [(date(2026, 8, 31), date(2026, 8, 31))],
+    )
+    assert dashboards._month_cover(DateRange(date(2026, 11, 3), today), today) == (
+        None,
+        [(date(2026, 11, 3), today)],
+    )
 
 
 def test_the_trend_has_every_period_of_the_range_and_sums_to_the_totals(
