@@ -28,21 +28,17 @@ from chalicelib.core.settings import get_settings
 get_settings()
 # Every record may fail parsing without the whole batch failing: the parsed ones are counted.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-_parsed: dict[str, FactBatch] = {}
 
 
-def parse_record(record: SQSRecord) -> str:
+def parse_record(record: SQSRecord) -> FactBatch:
     """The record's batch: a bus event (keyed by its event id) or a collected batch."""
     body = json.loads(record.body)
     if "detail-type" in body:
         event = BusEvent.model_validate(body)
-        batch = facts.from_bus(
+        return facts.from_bus(
             event.event_id, clock.parse(event.detail.metadata.occurred_at), event.event()
         )
-    else:
-        batch = facts.batch_from_message(body)
-    _parsed[record.message_id] = batch
-    return batch.batch_id
+    return facts.batch_from_message(body)
 
 
 def business_metrics(batches: list[FactBatch]) -> None:
@@ -63,18 +59,23 @@ def business_metrics(batches: list[FactBatch]) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    _parsed.clear()
+    parsed: dict[str, FactBatch] = {}
+
+    def keep(record: SQSRecord) -> str:
+        parsed[record.message_id] = parse_record(record)
+        return parsed[record.message_id].batch_id
+
     records = event.get("Records", [])
-    with processor(records=records, handler=parse_record):
+    with processor(records=records, handler=keep):
         processor.process()
     failures = list(processor.response()["batchItemFailures"])
-    batches = list(_parsed.values())
+    batches = list(parsed.values())
     recorded = aggregate.record(batches)
     by_id = {batch.batch_id: batch for batch in batches}
     business_metrics([by_id[batch_id] for batch_id in recorded.applied])
     failures += [
         {"itemIdentifier": message_id}
-        for message_id, batch in _parsed.items()
+        for message_id, batch in parsed.items()
         if batch.batch_id in recorded.failed
     ]
     if recorded.duplicates:
