@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -278,16 +279,20 @@ class DynamoAnalyticsRepository:
             item[m.SKETCH_VERSION] = {"N": "1"}
         requests = [{"PutRequest": {"Item": item}} for item in merged.values()]
         client = aws.client("dynamodb")
-        for start in range(0, len(requests), 25):
+
+        def write(start: int) -> None:
             pending: dict[str, Any] = {self._table: requests[start : start + 25]}
             for _ in range(10):
                 pending = (
                     client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
                 )
                 if not pending:
-                    break
-            else:
-                raise DependencyUnavailableError("Could not write the demo history")
+                    return
+            raise DependencyUnavailableError("Could not write the demo history")
+
+        # A few writers at once: the demo history is thousands of items (make dev waits).
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(write, range(0, len(requests), 25)))
 
     def hit_window(self, key: str, *, window_start: int, limit: int, expires_at: int) -> bool:
         window = m.RateWindow(pk=m.rate_pk(key), sk=str(window_start))
