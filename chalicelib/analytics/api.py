@@ -153,7 +153,7 @@ def _export(scope: str, name: str) -> Response:
     query=(*RANGE, GRANULARITY),
     errors=[404],
 )
-def shop_summary(shop_id: str, caller: Caller) -> SummaryView:
+def analytics_shop_summary(shop_id: str, caller: Caller) -> SummaryView:
     return _summary(dashboards.shop_scope(caller, shop_id))
 
 
@@ -167,7 +167,7 @@ def shop_summary(shop_id: str, caller: Caller) -> SummaryView:
     query=(*RANGE, GRANULARITY, SORT, LIMIT),
     errors=[404],
 )
-def shop_products(shop_id: str, caller: Caller) -> TopProductsView:
+def analytics_shop_products(shop_id: str, caller: Caller) -> TopProductsView:
     return _products(dashboards.shop_scope(caller, shop_id))
 
 
@@ -181,7 +181,7 @@ def shop_products(shop_id: str, caller: Caller) -> TopProductsView:
     query=(*RANGE, GRANULARITY, LIMIT),
     errors=[404],
 )
-def shop_searches(shop_id: str, caller: Caller) -> SearchesView:
+def analytics_shop_searches(shop_id: str, caller: Caller) -> SearchesView:
     return _searches(dashboards.shop_scope(caller, shop_id))
 
 
@@ -195,7 +195,7 @@ def shop_searches(shop_id: str, caller: Caller) -> SearchesView:
     content_type="text/csv",
     errors=[404],
 )
-def shop_export(shop_id: str, caller: Caller) -> Response:
+def analytics_shop_export(shop_id: str, caller: Caller) -> Response:
     return _export(dashboards.shop_scope(caller, shop_id), f"shop-{shop_id}")
 
 
@@ -209,7 +209,7 @@ def shop_export(shop_id: str, caller: Caller) -> Response:
     access=ADMIN,
     query=(*RANGE, GRANULARITY),
 )
-def platform_summary() -> SummaryView:
+def analytics_platform_summary() -> SummaryView:
     return _summary(dashboards.platform_scope())
 
 
@@ -222,7 +222,7 @@ def platform_summary() -> SummaryView:
     access=ADMIN,
     query=(*RANGE, GRANULARITY, SORT, LIMIT),
 )
-def platform_products() -> TopProductsView:
+def analytics_platform_products() -> TopProductsView:
     return _products(dashboards.platform_scope())
 
 
@@ -235,7 +235,7 @@ def platform_products() -> TopProductsView:
     access=ADMIN,
     query=(*RANGE, GRANULARITY, LIMIT),
 )
-def platform_searches() -> SearchesView:
+def analytics_platform_searches() -> SearchesView:
     return _searches(dashboards.platform_scope())
 
 
@@ -248,5 +248,5 @@ def platform_searches() -> SearchesView:
     query=(TABLE, *RANGE, GRANULARITY, SORT, LIMIT),
     content_type="text/csv",
 )
-def platform_export() -> Response:
+def analytics_platform_export() -> Response:
     return _export(dashboards.platform_scope(), "platform")
