@@ -26,6 +26,7 @@ import boto3
 import httpx
 import websockets
 
+from bench import analytics as analytics_bench
 from bench import catalog
 from bench import chat as chat_bench
 from bench import checkout as checkout_bench
@@ -181,6 +182,7 @@ class Cloud:
                 # Chat (S7): the per-connection frame limit (30 per 10 s) would measure
                 # itself; the bench measures what the server sustains (bench.chat).
                 "BAZAAR_WEBSOCKET_RATE_LIMIT_FRAMES": "1000000",
+                **analytics_bench.CLOUD_ENV,
             }
         )
         self.startup_s = self.running.startup_s
@@ -283,6 +285,7 @@ def main() -> None:
         results["checkout"] = checkout_bench.bench_checkout(cloud)  # Orders and payments (S4)
         results["chat"] = chat_bench.bench_chat(cloud)  # Chat (S7)
         results["notifications"] = notifications_bench.bench_notifications(cloud)  # S8
+        results["analytics"] = analytics_bench.bench_analytics(cloud)  # Analytics (S9)
     finally:
         cloud.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

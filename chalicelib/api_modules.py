@@ -12,6 +12,7 @@ API_MODULES = [
     "chalicelib.chat.api",
     "chalicelib.notifications.api",
     "chalicelib.logs.api",
+    "chalicelib.analytics.api",
 ]
 # Development scaffolding (mailbox, payment simulator): local and test stages only.
 DEV_MODULES = ["chalicelib.dev.mailbox", "chalicelib.dev.payments"]

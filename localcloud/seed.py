@@ -154,5 +154,27 @@ def _seed_variant_product(seller: Any) -> None:
 
 def seed_demo_data() -> dict[str, Any]:
     """Create demo data through the services (never raw table writes); returns counts."""
+    from chalicelib.dev import analytics_demo
+
     accounts = seed_identity()
-    return {"accounts": accounts, "catalog": _seed_catalog()}
+    catalog = _seed_catalog()
+    # Analytics (S9): engagement from the UCI history, as whole counter items (see the module).
+    return {
+        "accounts": accounts,
+        "catalog": catalog,
+        "analytics": analytics_demo.seed(demo_shops()),
+    }
+
+
+def demo_shops() -> list[str]:
+    """The demo sellers' shop ids (those that exist)."""
+    from chalicelib.catalog.service import shops
+    from chalicelib.identity.service import accounts, normalize_email
+
+    found = []
+    for entry in DEMO_SELLERS:
+        account_id = accounts.account_id_for_email(normalize_email(entry["email"]))
+        shop = shops.shop_of_seller(account_id) if account_id else None
+        if shop is not None:
+            found.append(shop.shop_id)
+    return found

@@ -5,8 +5,9 @@
 2. ``functions/`` joins the deployment package (Chalice packages only app.py and
    chalicelib/), so every function shares one artefact; ``chalicelib/dev/`` (demo data,
    the local mailbox, the payment simulator) is left out: ``app.py`` imports it on the
-   local and test stages only. Every module's bytecode is added (cold starts on a
-   read-only file system would otherwise compile each import).
+   local and test stages only; so is numpy (the ML layer's: LEFT_TO_THE_ML_LAYER).
+   Every module's bytecode is added (cold starts on a read-only file system would
+   otherwise compile each import).
 3. State machine ``DefinitionUri`` files are inlined as ``Definition``.
 """
 
@@ -60,6 +61,20 @@ def package(out: Path, stage: str = "dev") -> Path:
 
 
 DEVELOPMENT_ONLY = "chalicelib/dev/"
+# numpy (72 MB unzipped with its bytecode) belongs to the ML layer (layers/), not to the
+# bundle every function gets: its only user here, the HyperLogLog core of `datasketches`
+# (analytics' unique visitors, `_datasketches`), runs without it
+# (tests/unit/analytics/test_sketch.py), though the wheel lists it as a dependency.
+LEFT_TO_THE_ML_LAYER = ("numpy/", "numpy.libs/")
+
+
+def _left_out(name: str) -> bool:
+    top = name.split("/", 1)[0]
+    return (
+        name.startswith(DEVELOPMENT_ONLY)
+        or name.startswith(LEFT_TO_THE_ML_LAYER)
+        or (top.startswith("numpy-") and top.endswith(".dist-info"))
+    )
 
 
 def _repack(bundle_path: Path) -> None:
@@ -80,7 +95,7 @@ def _repack(bundle_path: Path) -> None:
         files: dict[str, bytes] = {
             info.filename: source.read(info)
             for info in source.infolist()
-            if not info.filename.startswith(DEVELOPMENT_ONLY) and not info.is_dir()
+            if not _left_out(info.filename) and not info.is_dir()
         }
         for path in sorted((ROOT / "functions").rglob("*.py")):
             files.setdefault(path.relative_to(ROOT).as_posix(), path.read_bytes())

@@ -336,7 +336,25 @@ class LogsSettings(PlatformSettings):
     log_download_max_days: int = Field(default=7, ge=1, le=31)
 
 
+class AnalyticsSettings(PlatformSettings):
+    """Engagement events, the raw event lake, aggregates and dashboards."""
+
+    analytics_table: str = "bazaar-local-analytics"
+    analytics_lake_bucket: str = "bazaar-local-analytics-lake"
+    # The queue POST /analytics/events sends each accepted batch to (one message a batch).
+    analytics_events_queue_url: str | None = None
+    analytics_max_events: int = Field(default=50, ge=1, le=500)
+    # Client clocks: an event may be this far in the future (skew) or in the past (offline).
+    analytics_future_tolerance_seconds: int = Field(default=300, ge=0, le=3600)
+    analytics_past_tolerance_seconds: int = Field(default=7 * 86_400, ge=60, le=30 * 86_400)
+    # Batches per source IP per window (fixed windows, counted in the analytics table).
+    analytics_rate_limit: int = Field(default=120, ge=1)
+    analytics_rate_window_seconds: int = Field(default=60, ge=1, le=3600)
+    analytics_max_range_days: int = Field(default=366, ge=1, le=3660)
+
+
 class Settings(
+    AnalyticsSettings,
     LogsSettings,
     NotificationsSettings,
     ChatSettings,
@@ -347,8 +365,9 @@ class Settings(
     """Runtime configuration of one Bazaar container: every capability's settings in one.
 
     Each capability reads the part it owns (``IdentitySettings``, ``CatalogSettings``,
-    ``OrdersSettings``, ``ChatSettings``, ``NotificationsSettings``, ``LogsSettings``, on top of
-    ``PlatformSettings``); the environment names stay flat (``BAZAAR_<FIELD>``).
+    ``OrdersSettings``, ``ChatSettings``, ``NotificationsSettings``, ``LogsSettings``,
+    ``AnalyticsSettings``, on top of ``PlatformSettings``); the environment names stay flat
+    (``BAZAAR_<FIELD>``).
     """
 
 

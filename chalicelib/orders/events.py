@@ -91,7 +91,8 @@ class OrderCreated(DomainEvent):
 
 
 class OrderPaid(DomainEvent):
-    """An order's payment was captured; the shop can fulfil it."""
+    """An order's payment was captured; the shop can fulfil it. ``lines`` are what was
+    bought (analytics counts purchases per product from them)."""
 
     name = "order.paid"
     source = ORDERS
@@ -102,6 +103,7 @@ class OrderPaid(DomainEvent):
     shop_id: str
     total: int = Field(ge=0)
     currency: str
+    lines: list[OrderLineData] = Field(default_factory=list)
 
     @classmethod
     def of(cls, order: Order) -> OrderPaid:
@@ -112,6 +114,7 @@ class OrderPaid(DomainEvent):
             shop_id=order.shop_id,
             total=order.total,
             currency=order.currency,
+            lines=[OrderLineData.of(line) for line in order.lines],
         )
 
 

@@ -36,6 +36,8 @@ SAMPLES = {
     "notifications": "notifications_sqs.json",
     "notification-digest": "notification_digest_scheduled.json",
     "client-logs": "client_logs_sqs.json",
+    # Analytics (S9)
+    "analytics-events": "analytics_events_sqs.json",
 }
 
 

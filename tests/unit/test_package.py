@@ -19,14 +19,21 @@ def test_the_aws_bundle_has_the_functions_and_no_development_package(tmp_path: P
         built.writestr("chalicelib/core/settings.py", "LIMIT = 3\n")
         built.writestr("chalicelib/dev/demo.py", "demo data")
         built.writestr("chalicelib/dev/payments.py", "simulator")
+        built.writestr("numpy/__init__.py", "numpy")
+        built.writestr("numpy.libs/libopenblas.so", "blas")
+        built.writestr("numpy-2.2.6.dist-info/METADATA", "meta")
+        built.writestr("datasketches/__init__.py", "sketches")
 
     # When it is repacked for AWS
     _repack(bundle)
 
-    # Then the functions are in, the development package is out, the rest is unchanged
+    # Then the functions are in, the development package and numpy (the ML layer's) are
+    # out, the rest is unchanged
     names = set(zipfile.ZipFile(bundle).namelist())
     assert {"app.py", "chalicelib/core/settings.py", "functions/event_archive.py"} <= names
+    assert "datasketches/__init__.py" in names
     assert not [name for name in names if name.startswith("chalicelib/dev/")]
+    assert not [name for name in names if name.startswith("numpy")]
     assert not list(tmp_path.glob("*.chalice.zip"))
 
 

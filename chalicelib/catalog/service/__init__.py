@@ -22,6 +22,8 @@ Chat and notifications
     (a conversation about a product) and, for images sent in messages, the catalog's
     image checks: ``images.grant_upload(key, content_type)``,
     ``images.accept_upload(key, rendition_key)`` (``images.ImageRejectedError``).
+Analytics
+    ``cards(ids)`` (a product's shop and title), ``shops.get_shop(shop_id)``.
 """
 
 from __future__ import annotations

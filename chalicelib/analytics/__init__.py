@@ -1,0 +1,1 @@
+"""Analytics: engagement events, the raw event lake, aggregates, dashboards and exports."""
