@@ -9,6 +9,7 @@ API_MODULES = [
     "chalicelib.catalog.api",
     "chalicelib.cart.api",
     "chalicelib.orders.api",
+    "chalicelib.bills.api",
 ]
 # Development scaffolding (mailbox, payment simulator): local and test stages only.
 DEV_MODULES = ["chalicelib.dev.mailbox", "chalicelib.dev.payments"]

@@ -42,3 +42,72 @@ class Extraction:
     confidence: dict[str, float] = field(default_factory=dict)
     raw_text: str = ""
     engine: str = ""
+
+
+class PostStatus(StrEnum):
+    """Where a bill post stands. UPLOADING until the bill arrives; PROCESSING while it is
+    checked; FAILED when a step broke (an admin can retry); then the decision."""
+
+    UPLOADING = "UPLOADING"
+    PROCESSING = "PROCESSING"
+    VERIFIED = "VERIFIED"
+    REJECTED = "REJECTED"
+    NEEDS_REVIEW = "NEEDS_REVIEW"
+    FAILED = "FAILED"
+
+
+DECIDABLE = (PostStatus.VERIFIED, PostStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a bill: its name, a score, whether it passed, what it saw."""
+
+    name: str
+    passed: bool
+    score: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Post:
+    """A shopper's post about a purchase, with the bill that proves it."""
+
+    post_id: str
+    author_id: str
+    status: PostStatus
+    bill_key: str
+    content_type: str
+    created_at: str
+    updated_at: str
+    shop_id: str | None = None
+    product_id: str | None = None
+    text: str | None = None
+    rating: int | None = None
+    extraction: Extraction | None = None
+    checks: tuple[Check, ...] = ()
+    edit_probability: float | None = None
+    phash: str | None = None
+    duplicate_of: str | None = None
+    reason: str | None = None
+    verified_at: str | None = None
+    decided_by: str | None = None
+    public_key: str | None = None
+    likes: int = 0
+    reply: str | None = None
+    reply_at: str | None = None
+    attempts: int = 0
+    version: int = 0
+
+    @property
+    def failed_checks(self) -> list[Check]:
+        return [check for check in self.checks if not check.passed]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the checks decided, and why."""
+
+    status: PostStatus
+    checks: tuple[Check, ...]
+    reason: str

@@ -44,9 +44,32 @@ FEATURES = (
     "jpeg_quality",
     "is_png",
     "megapixels",
+    "ela8_z_max",
+    "ela8_z_top3",
+    "ela8q75_z_max",
+    "blocky8_z_max",
+    "glyph_ink_z",
+    "glyph_sharp_z",
+    "glyph_paper_z",
+    "glyph_ink_top3",
+    "glyph_sharp_top3",
+    "glyph_paper_top3",
 )
-EDITORS = ("photoshop", "gimp", "paint", "pixelmator", "snapseed", "picsart", "canva", "affinity",
-           "lightroom", "editor", "fotor", "pixlr", "inpaint")
+EDITORS = (
+    "photoshop",
+    "gimp",
+    "paint",
+    "pixelmator",
+    "snapseed",
+    "picsart",
+    "canva",
+    "affinity",
+    "lightroom",
+    "editor",
+    "fotor",
+    "pixlr",
+    "inpaint",
+)
 Array = NDArray[np.float32]
 BLOCK = 16
 
@@ -58,7 +81,9 @@ def _gray(image: Image.Image) -> Array:
 def _blocks(values: Array, size: int = BLOCK) -> Array:
     h, w = values.shape[0] // size * size, values.shape[1] // size * size
     trimmed = values[:h, :w]
-    return trimmed.reshape(h // size, size, w // size, size).mean(axis=(1, 3))
+    return np.asarray(
+        trimmed.reshape(h // size, size, w // size, size).mean(axis=(1, 3)), np.float32
+    )
 
 
 def _robust_z(values: Array) -> Array:
@@ -88,14 +113,14 @@ def _resaved(image: Image.Image, quality: int) -> Array:
 def _texture(gray: Array) -> Array:
     gx = np.abs(np.diff(gray, axis=1, append=gray[:, -1:]))
     gy = np.abs(np.diff(gray, axis=0, append=gray[-1:, :]))
-    return gx + gy
+    return np.asarray(gx + gy, np.float32)
 
 
 def _highpass(gray: Array) -> Array:
     """|Laplacian| / 4: the noise (and ink edges) left after the local mean."""
     padded = np.pad(gray, 1, mode="edge")
     neighbours = padded[:-2, 1:-1] + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:]
-    return np.abs(4.0 * gray - neighbours) / 4.0
+    return np.asarray(np.abs(4.0 * gray - neighbours) / 4.0, np.float32)
 
 
 def _grid_phase(gray: Array) -> tuple[float, int, Array]:
@@ -141,7 +166,7 @@ def _dct_periodicity(gray: Array) -> float:
 def _copy_move(gray: Array) -> tuple[float, float]:
     """Textured 8x8 blocks (stride 4) that recur exactly, counted per shift: a moved region
     repeats many blocks at one shift; print repeats glyphs at scattered ones."""
-    step, size = 4, 8
+    step = 4
     h, w = gray.shape
     if h < 32 or w < 32:
         return 0.0, 0.0
@@ -156,7 +181,12 @@ def _copy_move(gray: Array) -> tuple[float, float]:
     if ys.size < 10:
         return 0.0, 0.0
     quantized = np.round(feats[ys, xs] / 12).astype(np.int32)
-    keys = quantized[:, 0] * 1_000_000 + quantized[:, 1] * 10_000 + quantized[:, 2] * 100 + quantized[:, 3]
+    keys = (
+        quantized[:, 0] * 1_000_000
+        + quantized[:, 1] * 10_000
+        + quantized[:, 2] * 100
+        + quantized[:, 3]
+    )
     order = np.argsort(keys, kind="stable")
     keys, ys, xs = keys[order], ys[order], xs[order]
     boundaries = np.flatnonzero(np.diff(keys)) + 1
@@ -176,6 +206,78 @@ def _copy_move(gray: Array) -> tuple[float, float]:
         return 0.0, 0.0
     best = max(counts.values())
     return float(best), float(best / ys.size)
+
+
+def _binned_z(values: Array, by: Array, bins: int = 8) -> Array:
+    """Each value's robust z among blocks of similar ``by`` (texture): an edit stands out
+    from blocks like it, not from the whole image."""
+    flat, key = values.ravel(), by.ravel()
+    if flat.size < bins * 4:
+        return _robust_z(flat)
+    edges = np.quantile(key, np.linspace(0, 1, bins + 1)[1:-1])
+    which = np.searchsorted(edges, key)
+    out = np.zeros_like(flat)
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            out[mask] = _robust_z(flat[mask])
+    return out
+
+
+def _blockiness8(gray: Array) -> Array:
+    """Per 8x8 block: the step across its left and top edges over the steps inside it."""
+    h, w = gray.shape[0] // 8 * 8, gray.shape[1] // 8 * 8
+    g = gray[:h, :w]
+    dx = np.abs(np.diff(g, axis=1, prepend=g[:, :1]))
+    dy = np.abs(np.diff(g, axis=0, prepend=g[:1, :]))
+    bx = dx.reshape(h // 8, 8, w // 8, 8)
+    by = dy.reshape(h // 8, 8, w // 8, 8)
+    edge = bx[:, :, :, 0].mean(axis=1) + by[:, 0, :, :].mean(axis=2)
+    inner = bx[:, :, :, 1:].mean(axis=(1, 3)) + by[:, 1:, :, :].mean(axis=(1, 3))
+    return np.asarray((edge + 0.5) / (inner + 0.5), np.float32)
+
+
+def _glyphs(gray: Array) -> tuple[Array, Array, Array]:
+    """Robust z of each printed mark's ink level, edge sharpness and surrounding paper."""
+    import cv2  # opencv ships with the OCR engine in the ML layer
+
+    image = np.clip(gray, 0, 255).astype(np.uint8)
+    _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count < 12:
+        empty = np.zeros((0,), np.float32)
+        return empty, empty, empty
+    grad = np.hypot(
+        cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    )
+    flat_labels = labels.ravel()
+    area = np.bincount(flat_labels, minlength=count).astype(np.float32)
+    ink_sum = np.bincount(flat_labels, weights=gray.ravel(), minlength=count)
+    grad_sum = np.bincount(flat_labels, weights=grad.ravel(), minlength=count)
+    paper = (ink == 0).astype(np.float64)
+    paper_values = np.pad(np.cumsum(np.cumsum(gray * paper, 0), 1), ((1, 0), (1, 0)))
+    paper_count = np.pad(np.cumsum(np.cumsum(paper, 0), 1), ((1, 0), (1, 0)))
+    x, y, w, h = (stats[:, i] for i in range(4))
+    x0, y0 = np.maximum(x - 2, 0), np.maximum(y - 2, 0)
+    x1, y1 = np.minimum(x + w + 2, gray.shape[1]), np.minimum(y + h + 2, gray.shape[0])
+
+    def box_sum(table: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0])
+
+    keep = (area >= 6) & (area <= 3000) & (h >= 5) & (h <= 120)
+    keep[0] = False
+    if keep.sum() < 12:
+        empty = np.zeros((0,), np.float32)
+        return empty, empty, empty
+    ink_level = ink_sum[keep] / area[keep]
+    paper_level = box_sum(paper_values)[keep] / np.maximum(box_sum(paper_count)[keep], 1.0)
+    contrast = np.maximum(paper_level - ink_level, 1.0)
+    sharp = grad_sum[keep] / area[keep] / contrast
+    return (
+        np.abs(_robust_z(ink_level.astype(np.float32))),
+        np.abs(_robust_z(sharp.astype(np.float32))),
+        np.abs(_robust_z(paper_level.astype(np.float32))),
+    )
 
 
 def _exif(image: Image.Image) -> tuple[float, float]:
@@ -198,12 +300,12 @@ def _jpeg_quality(image: Image.Image) -> float:
 
 def features(data: bytes) -> NDArray[np.float32]:
     """The feature vector (``FEATURES`` order) of an image file's bytes."""
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    fmt = image.format or ""
-    editor, has_exif = _exif(image)
-    quality = _jpeg_quality(image)
-    image = ImageOps.exif_transpose(image) or image
+    opened = Image.open(io.BytesIO(data))
+    opened.load()
+    fmt = opened.format or ""
+    editor, has_exif = _exif(opened)
+    quality = _jpeg_quality(opened)
+    image: Image.Image = ImageOps.exif_transpose(opened) or opened
     gray = _gray(image)
     texture_blocks = _blocks(_texture(gray))
 
@@ -224,6 +326,11 @@ def features(data: bytes) -> NDArray[np.float32]:
     region_z = float(_robust_z(grid[1:]).max()) if grid.size > 2 else 0.0
 
     copy_max, copy_share = _copy_move(gray)
+    texture8 = _blocks(_texture(gray), 8)
+    ela8 = _binned_z(_blocks(ela, 8), texture8)
+    ela8q75 = _binned_z(_blocks(np.abs(gray - _resaved(image, 75)), 8), texture8)
+    blocky = _binned_z(_blockiness8(gray), texture8)
+    glyph_ink, glyph_sharp, glyph_paper = _glyphs(gray)
     values = [
         float(ela.mean()),
         float(np.percentile(ela, 99)),
@@ -246,6 +353,16 @@ def features(data: bytes) -> NDArray[np.float32]:
         quality,
         float(fmt == "PNG"),
         gray.size / 1e6,
+        float(ela8.max()) if ela8.size else 0.0,
+        _top(ela8, 3),
+        float(ela8q75.max()) if ela8q75.size else 0.0,
+        float(blocky.max()) if blocky.size else 0.0,
+        float(glyph_ink.max()) if glyph_ink.size else 0.0,
+        float(glyph_sharp.max()) if glyph_sharp.size else 0.0,
+        float(glyph_paper.max()) if glyph_paper.size else 0.0,
+        _top(glyph_ink, 3),
+        _top(glyph_sharp, 3),
+        _top(glyph_paper, 3),
     ]
     return np.asarray(values, dtype=np.float32)
 

@@ -75,7 +75,9 @@ _TEXTRACT_FIELDS = {
 }
 
 
-def extraction_from_expense(response: dict[str, Any], *, known_shops: Sequence[str] = ()) -> Extraction:
+def extraction_from_expense(
+    response: dict[str, Any], *, known_shops: Sequence[str] = ()
+) -> Extraction:
     """An ``Extraction`` from an AnalyzeExpense response (parsed by textractor)."""
     from textractor.parsers import response_parser  # the ML layer
 
@@ -97,9 +99,9 @@ def extraction_from_expense(response: dict[str, Any], *, known_shops: Sequence[s
         for kind, entries in expense.summary_fields.items():
             entry = entries[0]
             value = entry.value.text if entry.value is not None else ""
-            confidence = float(entry.value.confidence) / 100.0 if entry.value is not None else 0.0
+            sure = float(entry.value.confidence) / 100.0 if entry.value is not None else 0.0
             if value and kind not in fields:
-                fields[kind] = (value, confidence)
+                fields[kind] = (value, sure)
         for group in expense.line_items_groups:
             for row in group.rows:
                 description, amount = "", None
@@ -148,8 +150,21 @@ def extraction_from_expense(response: dict[str, Any], *, known_shops: Sequence[s
 class TextractReader:
     """Textract AnalyzeExpense on the image bytes (up to 5 MB, JPEG or PNG)."""
 
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
     def read(self, image: bytes, *, known_shops: Sequence[str] = ()) -> Extraction:
         from chalicelib.core import aws
 
-        response = aws.client("textract").analyze_expense(Document={"Bytes": image})
+        client = self._client or aws.client("textract")
+        response = client.analyze_expense(Document={"Bytes": image})
         return extraction_from_expense(response, known_shops=known_shops)
+
+
+def reader() -> BillReader:
+    """The engine the ``bills_ocr_engine`` setting names (``local`` or ``textract``)."""
+    from chalicelib.core.settings import get_settings
+
+    if get_settings().bills_ocr_engine == "textract":
+        return TextractReader()
+    return LocalReader()

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from difflib import SequenceMatcher
@@ -206,7 +206,7 @@ def respace(line: OcrLine, gap_ratio: float = GAP_RATIO) -> str:
             split = None if known else segment(upper)
             if at > 0 and gap_space[at]:
                 out.append(" ")
-            if known or split is None and not any(gap_space[at + 1 : m.end()]):
+            if known or (split is None and not any(gap_space[at + 1 : m.end()])):
                 out.append(piece)
             elif split is not None:
                 cursor = at
@@ -225,7 +225,9 @@ def respace(line: OcrLine, gap_ratio: float = GAP_RATIO) -> str:
                 out.append(" ")
             out.append(piece)
     spaced = "".join(out)
-    spaced = re.sub(r"(?<=\d)(?=[A-Z]{3,})", lambda m: " ", spaced) if _digit_word(spaced) else spaced
+    spaced = (
+        re.sub(r"(?<=\d)(?=[A-Z]{3,})", lambda m: " ", spaced) if _digit_word(spaced) else spaced
+    )
     spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
     spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
     spaced = re.sub(r"\)(?=\w)", ") ", spaced)
@@ -415,10 +417,8 @@ def _name_like(upper: str) -> bool:
     return letters >= 3 and digits <= letters / 3
 
 
-def find_company(
-    rows: Sequence[Row], known_shops: Sequence[str] = ()
-) -> tuple[str | None, float]:
-    top = [row for row in rows[:12]]
+def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[str | None, float]:
+    top = list(rows[:12])
     if known_shops:
         best_shop, best_ratio = None, 0.0
         for row in top:
@@ -443,7 +443,9 @@ def find_company(
             return company_key(name), row.score
     for row, name in zip(top, names, strict=True):
         upper = name.upper()
-        if any(word in upper for word in _NOT_COMPANY) or any(word in upper for word in _ADDRESS_WORDS):
+        if any(word in upper for word in _NOT_COMPANY) or any(
+            word in upper for word in _ADDRESS_WORDS
+        ):
             continue
         if _name_like(upper):
             return company_key(name), row.score * 0.6
@@ -462,7 +464,7 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
     items = []
     for row in rows:
         upper = row.upper
-        if _is_total_row(upper) or "SUB" in upper and "TOTAL" in upper:
+        if _is_total_row(upper) or ("SUB" in upper and "TOTAL" in upper):
             break
         amounts = parse_amounts(row.text)
         if not amounts or any(word in upper for word in _PAYMENT):

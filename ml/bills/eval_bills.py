@@ -99,7 +99,8 @@ def squash(text: str | None) -> str:
 def score(found: Extraction, expected: dict[str, Any]) -> dict[str, bool]:
     return {
         "company": found.company is not None and found.company == expected["company"],
-        "company_loose": bool(found.company) and squash(found.company) == squash(expected["company"]),
+        "company_loose": bool(found.company)
+        and squash(found.company) == squash(expected["company"]),
         "date": expected["date"] is not None and found.date == expected["date"],
         "total": expected["total"] is not None and found.total == expected["total"],
     }
@@ -169,11 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=("all", "development", "held-out"), default="all")
     args = parser.parse_args(argv)
     cache_dir = os.environ.get("BILLS_OCR_CACHE")
-    known = [
-        line.strip()
-        for line in args.known_shops.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ] if args.known_shops.exists() else []
+    known = (
+        [
+            line.strip()
+            for line in args.known_shops.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        if args.known_shops.exists()
+        else []
+    )
     result = evaluate(args.data, known, Path(cache_dir) if cache_dir else None)
     rows = result["rows"]
     if args.part != "all":

@@ -140,7 +140,12 @@ def copy_move(image: Image.Image, lines: list[TextLine], rng: random.Random, **_
 
 
 def splice(
-    image: Image.Image, lines: list[TextLine], rng: random.Random, *, donor: tuple[Image.Image, list[TextLine]], **_: object
+    image: Image.Image,
+    lines: list[TextLine],
+    rng: random.Random,
+    *,
+    donor: tuple[Image.Image, list[TextLine]],
+    **_: object,
 ) -> bool:
     donor_image, donor_lines = donor
     digits = digit_boxes(donor_lines)

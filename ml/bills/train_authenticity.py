@@ -50,12 +50,20 @@ def candidates() -> dict[str, Any]:
             ]
         ),
         "forest": RandomForestClassifier(
-            n_estimators=200, min_samples_leaf=3, max_features=0.5, class_weight="balanced",
-            random_state=14, n_jobs=1,
+            n_estimators=200,
+            min_samples_leaf=3,
+            max_features=0.5,
+            class_weight="balanced",
+            random_state=14,
+            n_jobs=1,
         ),
         "extra_trees": ExtraTreesClassifier(
-            n_estimators=300, min_samples_leaf=3, max_features=0.6, class_weight="balanced",
-            random_state=14, n_jobs=1,
+            n_estimators=300,
+            min_samples_leaf=3,
+            max_features=0.6,
+            class_weight="balanced",
+            random_state=14,
+            n_jobs=1,
         ),
     }
 
@@ -106,8 +114,9 @@ def export(model: Any, path: Path) -> None:
     onx = to_onnx(
         model,
         initial_types=[("features", FloatTensorType([None, len(forensics.FEATURES)]))],
-        options={id(model): {"zipmap": False}} if not isinstance(model, Pipeline) else
-        {id(model.steps[-1][1]): {"zipmap": False}},
+        options={id(model): {"zipmap": False}}
+        if not isinstance(model, Pipeline)
+        else {id(model.steps[-1][1]): {"zipmap": False}},
         target_opset=17,
     )
     path.write_bytes(onx.SerializeToString())
@@ -125,8 +134,15 @@ def main(argv: list[str] | None = None) -> int:
         if train_dir is None:
             train_dir = Path(scratch) / "train"
             subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "ml.bills.tamper", str(args.data), str(train_dir),
-                 "--part", "development"],
+                [
+                    sys.executable,
+                    "-m",
+                    "ml.bills.tamper",
+                    str(args.data),
+                    str(train_dir),
+                    "--part",
+                    "development",
+                ],
                 check=True,
             )
         data = load(train_dir, "features (training set)")
@@ -134,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {}
     for name, model in candidates().items():
         per_method = held_out_methods_cv(model, data)
-        report[name] = {"held_out_method_auc": per_method,
-                        "mean": float(np.mean(list(per_method.values())))}
+        report[name] = {
+            "held_out_method_auc": per_method,
+            "mean": float(np.mean(list(per_method.values()))),
+        }
         shown = "  ".join(f"{m} {v:.3f}" for m, v in per_method.items())
         print(f"{name:<12} held-out-method AUC mean {report[name]['mean']:.3f}   {shown}")
     best = max(report, key=lambda n: report[n]["mean"])
@@ -144,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     genuine = oof[data.labels == 0]
     threshold = float(np.quantile(genuine, 1.0 - args.fpr))
     tampered = oof[data.labels == 1]
-    print(f"chosen: {best}; threshold {threshold:.3f} (genuine flagged <= {args.fpr:.0%} in CV; "
-          f"tampered caught at it in CV: {float((tampered >= threshold).mean()):.3f})")
+    print(
+        f"chosen: {best}; threshold {threshold:.3f} (genuine flagged <= {args.fpr:.0%} in CV; "
+        f"tampered caught at it in CV: {float((tampered >= threshold).mean()):.3f})"
+    )
     fitted = model.fit(data.features, data.labels)
     MODELS.mkdir(parents=True, exist_ok=True)
     onnx_path = MODELS / f"{NAME}-v{args.version}.onnx"
@@ -157,8 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": round(threshold, 4),
         "model": best,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "training_set": {"images": len(data.labels), "tampered": int(data.labels.sum()),
-                         "receipts": len(set(data.sources)), "part": "development"},
+        "training_set": {
+            "images": len(data.labels),
+            "tampered": int(data.labels.sum()),
+            "receipts": len(set(data.sources)),
+            "part": "development",
+        },
         "cross_validation": report,
     }
     (MODELS / f"{NAME}-v{args.version}.json").write_text(json.dumps(card, indent=1) + "\n")

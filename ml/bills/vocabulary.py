@@ -1,8 +1,8 @@
 """Build the word list the reader re-spaces run-together OCR words with
 (``chalicelib/bills/words.txt``) and the known shops the eval matches vendors against
-(``ml/bills/known_shops.txt``, standing in for the catalog's shops): every word of the development part's ground-truth OCR
-lines (``boxes/``) and labels (company, address), with its count. Held-out receipts never
-contribute. Usage: python -m ml.bills.vocabulary DATA
+(``ml/bills/known_shops.txt``, standing in for the catalog's shops): every word of the
+development part's ground-truth OCR lines (``boxes/``) and labels (company, address),
+with its count. Held-out receipts never contribute. Usage: python -m ml.bills.vocabulary DATA
 """
 
 from __future__ import annotations

@@ -32,6 +32,8 @@ SAMPLES = {
     # Orders and payments (S4)
     "checkout-saga": "checkout_saga_step.json",
     "order-emails": "order_emails_sqs.json",
+    # Bill posts (S6): its post is not there, so the record is acknowledged, nothing done
+    "bill-verify": "bill_verify_sqs.json",
 }
 
 
