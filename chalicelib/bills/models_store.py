@@ -96,3 +96,15 @@ def forget() -> None:
     """Drop the cached sessions (tests)."""
     with _lock:
         _cache.clear()
+
+
+def publish_all() -> list[str]:
+    """Publish every model shipped under ``models/<area>/<name>-v<version>.onnx`` (with
+    its card); the keys written."""
+    written = []
+    for onnx in sorted(PACKAGED.glob("*/*-v*.onnx")):
+        name, _, version = onnx.stem.rpartition("-v")
+        if onnx.with_suffix(".json").exists() and version.isdigit():
+            publish(onnx.parent.name, name, int(version))
+            written.append(_key(name, int(version), "model.onnx"))
+    return written
