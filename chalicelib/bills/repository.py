@@ -92,7 +92,9 @@ def _time_of(post: Post) -> str:
 
 def _item(post: Post) -> m.PostItem:
     key = f"{_time_of(post)}#{post.post_id}"
+    versioned: dict[str, Any] = {"version": post.version} if post.version else {}
     return m.PostItem(
+        **versioned,
         pk=m.post_pk(post.post_id),
         sk=m.META_SK,
         status=post.status.value,
@@ -102,7 +104,6 @@ def _item(post: Post) -> m.PostItem:
         gsi1sk=key,
         gsi2pk=m.shop_pk(post.shop_id, post.status.value) if post.shop_id else None,
         gsi2sk=key if post.shop_id else None,
-        version=post.version or None,
     )
 
 
@@ -112,9 +113,7 @@ def _post_of(item: m.PostItem) -> Post:
 
 class DynamoBillRepository:
     def create(self, post: Post) -> None:
-        item = _item(replace(post, version=0))
-        item.version = None
-        item.save(condition=m.PostItem.pk.does_not_exist())
+        _item(replace(post, version=0)).save(condition=m.PostItem.pk.does_not_exist())
 
     def post(self, post_id: str) -> Post | None:
         try:

@@ -105,9 +105,9 @@ def _decide(post: Post) -> Post:
 
     from chalicelib.bills import authenticity, forensics, models_store  # the ML layer
 
+    model = models_store.load_model(authenticity.MODEL_NAME, settings.bills_model_version)
     shop = catalog_shops.get_shop(post.shop_id) if post.shop_id else None
     extraction = ocr.reader().read(data, known_shops=[shop.name] if shop else [])
-    model = models_store.load_model(authenticity.MODEL_NAME, settings.bills_model_version)
     scored = authenticity.score(model, data)
     phash = forensics.perceptual_hash(data)
     duplicate_of = next(

@@ -70,9 +70,11 @@ def test_the_shop_decides_a_post_needing_review_and_it_is_audited(bills_repo, sh
     assert decided.status is PostStatus.VERIFIED
     assert decided.decided_by == "seller-1"
     (entry,) = bills_repo.audit_trail("p1")
-    assert entry["by"] == "seller-1" and entry["to"] == "VERIFIED"
+    assert entry["by"] == "seller-1"
+    assert entry["to"] == "VERIFIED"
     (event,) = [e for e in bus.events if isinstance(e, PostStatusChanged)]
-    assert event.shopper_id == SHOPPER.account_id and event.status == "VERIFIED"
+    assert event.shopper_id == SHOPPER.account_id
+    assert event.status == "VERIFIED"
 
 
 def test_another_shop_cannot_decide(bills_repo, shops, bus) -> None:
