@@ -97,3 +97,17 @@ class Marker(Model):
     sk = UnicodeAttribute(range_key=True)
     data = UnicodeAttribute(null=True)
     phash = UnicodeAttribute(null=True)
+
+
+@bind_table("bills_table")
+class PostCounters(Model):
+    """The post item seen as its counters only (a like adds to ``likes`` and ``version``
+    without the optimistic-lock condition pynamodb puts on ``PostItem`` writes)."""
+
+    class Meta:
+        table_name = "bills"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=META_SK)
+    likes = NumberAttribute(default=0)
+    version = NumberAttribute(default=0)

@@ -178,9 +178,9 @@ class DynamoBillRepository:
                     condition=m.Marker.pk.does_not_exist(),
                 )
                 writer.update(
-                    m.PostItem(pk=m.post_pk(post_id), sk=m.META_SK),
-                    actions=[m.PostItem.likes.add(1), m.PostItem.version.add(1)],
-                    condition=m.PostItem.pk.exists(),
+                    m.PostCounters(pk=m.post_pk(post_id), sk=m.META_SK),
+                    actions=[m.PostCounters.likes.add(1), m.PostCounters.version.add(1)],
+                    condition=m.PostCounters.pk.exists(),
                 )
         except TransactionCancelledError as error:
             if error.failed(0):

@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parents[3]
 def receipts_dir() -> Path:
     """The dev receipts: ``../shared/data/receipts`` beside the project (CI), else the
     workplace's copy."""
-    for candidate in (ROOT.parent / "shared" / "data" / "receipts", Path("/work/shared/data/receipts")):
+    for candidate in (
+        ROOT.parent / "shared" / "data" / "receipts",
+        Path("/work/shared/data/receipts"),
+    ):
         if (candidate / "images").is_dir():
             return candidate
     pytest.skip("the dev receipts (shared/data/receipts) are not on this machine")
@@ -56,7 +59,9 @@ class BillWorld(World):
         from chalicelib.bills import repository
 
         boto3.client("s3").put_object(
-            Bucket=self.deployment.physical["BillsBucket"], Key=post.bill_key, Body=data,
+            Bucket=self.deployment.physical["BillsBucket"],
+            Key=post.bill_key,
+            Body=data,
             ContentType=content_type,
         )
         self.pump("BillUploadsQueue", "bill-verify")

@@ -22,8 +22,10 @@ def bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64, 9)) + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64, 9))
+        + chunk(b"IEND", b"")
     )
 
 
@@ -43,7 +45,9 @@ def test_a_genuine_receipt_ends_verified_with_its_fields(world: BillWorld) -> No
     assert done.extraction.currency == "MYR"
     assert all(check.passed for check in done.checks)
     assert done.public_key is not None
-    public = world.s3.get_object(Bucket=world.deployment.physical["BillsBucket"], Key=done.public_key)
+    public = world.s3.get_object(
+        Bucket=world.deployment.physical["BillsBucket"], Key=done.public_key
+    )
     image = Image.open(io.BytesIO(public["Body"].read()))
     assert not image.getexif()  # no EXIF (so no location) on anything public
 
@@ -118,3 +122,27 @@ def test_a_failing_step_leaves_the_post_failed_for_an_admin_to_retry(
     assert again is not None
     assert again.status is PostStatus.VERIFIED
     assert again.attempts >= 2
+
+
+def year_changed(data: bytes) -> bytes:
+    """001 with its year 2018 made 2028: the "2" of "2018" copied over its "1" (pixels of
+    the same receipt, the commonest real forgery), saved again as JPEG."""
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    image.paste(image.crop((83, 366, 94, 388)), (100, 366))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_a_tampered_receipt_does_not_end_verified(world: BillWorld) -> None:
+    # Given the genuine receipt with one digit of its date changed by copy-paste
+    post = world.post(world.person())
+    # When it is uploaded
+    done = world.upload(post, year_changed(receipt(GENUINE)))
+    # Then it is not verified, and the reasons name what failed, with scores
+    assert done.extraction.date == "2028-10-19"
+    assert done.status is not PostStatus.VERIFIED
+    failed = {check.name: check for check in done.checks if not check.passed}
+    assert "date_plausible" in failed
+    assert "date_plausible" in (done.reason or "")
+    assert done.edit_probability is not None
