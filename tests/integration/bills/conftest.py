@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +68,13 @@ class BillWorld(World):
 
 
 @pytest.fixture
-def world(aws_env: Deployment) -> Iterator[BillWorld]:
+def world(aws_env: Deployment) -> BillWorld:
     from chalicelib.catalog.service import site_config
 
     site_config.save_config(categories_map=CATEGORIES)
     bill_world = BillWorld(aws_env)
     bill_world.publish_models()
-    yield bill_world
+    return bill_world
 
 
 @pytest.fixture(autouse=True)
