@@ -20,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-$(ML_STAMP): $(STAMP) requirements-train-bills.txt layers/ml/requirements.txt
+$(ML_STAMP): $(STAMP) requirements-train-bills.txt
 	$(PY) -m pip install --quiet -r requirements-train-bills.txt
 	touch $(ML_STAMP)
 

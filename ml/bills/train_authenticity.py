@@ -117,8 +117,9 @@ def export(model: Any, path: Path) -> None:
         options={id(model): {"zipmap": False}}
         if not isinstance(model, Pipeline)
         else {id(model.steps[-1][1]): {"zipmap": False}},
-        target_opset=17,
+        target_opset={"": 17, "ai.onnx.ml": 3},
     )
+    onx.ir_version = 8  # onnxruntime 1.16 (the Lambda layer's) reads IR <= 9
     path.write_bytes(onx.SerializeToString())
 
 
