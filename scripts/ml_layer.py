@@ -29,12 +29,26 @@ def build(out: Path) -> tuple[Path, int]:
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [
-            sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
-            "--platform", "manylinux2014_x86_64", "--implementation", "cp",
-            "--python-version", "3.11", "--only-binary=:all:",
-            "--target", str(target), "-r", str(ROOT / "layers" / "ml" / "requirements.txt"),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--no-deps",
+            "--platform",
+            "manylinux2014_x86_64",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.11",
+            "--only-binary=:all:",
+            "--target",
+            str(target),
+            "-r",
+            str(ROOT / "layers" / "ml" / "requirements.txt"),
         ],
         check=True,
     )
@@ -59,11 +73,15 @@ def main(argv: list[str]) -> int:
         with zipfile.ZipFile(function) as handle:
             function_size = sum(info.file_size for info in handle.infolist())
     mb = 1024 * 1024
-    print(f"ML layer: {archive} {archive.stat().st_size / mb:.1f} MB zipped, "
-          f"{unzipped / mb:.1f} MB unzipped")
+    print(
+        f"ML layer: {archive} {archive.stat().st_size / mb:.1f} MB zipped, "
+        f"{unzipped / mb:.1f} MB unzipped"
+    )
     if function_size:
-        print(f"with the function zip ({function_size / mb:.1f} MB unzipped): "
-              f"{(unzipped + function_size) / mb:.1f} MB of Lambda's 250 MB")
+        print(
+            f"with the function zip ({function_size / mb:.1f} MB unzipped): "
+            f"{(unzipped + function_size) / mb:.1f} MB of Lambda's 250 MB"
+        )
     else:
         print(f"{unzipped / mb:.1f} MB of Lambda's 250 MB (layers + function, unzipped)")
     return 0 if unzipped + function_size <= LIMIT else 1
