@@ -116,7 +116,16 @@ _ADDRESS_WORDS = (
     "WWW",
     "HTTP",
 )
-_NOT_COMPANY = ("INVOICE", "RECEIPT", "CASH BILL", "WELCOME", "SHOPPING HOURS", "OFFICIAL")
+_NOT_COMPANY = (
+    "INVOICE",
+    "RECEIPT",
+    "CASH BILL",
+    "WELCOME",
+    "SHOPPING HOURS",
+    "OFFICIAL",
+    "THANK",
+)
+_AFTER_BHD = re.compile(r"(\bBHD\b\.?)(?!\s*\()\s+\S.*$")
 _REGISTRATION = re.compile(r"\(?\s*[A-Z]{0,3}\d{4,}[\d\s\-]*[A-Z]?\s*\)?\s*$")
 _NOT_TOTAL = ("SUB", "QTY", "QUANTITY", "ITEM", "GST", "TAX", "EXCL", "SAVING", "DISC", "POINT")
 _STRONG_TOTAL = ("ROUND", "GRAND", "NETT", "NET TOTAL", "INCL", "TOTAL AMOUNT", "AMOUNT DUE")
@@ -356,6 +365,10 @@ def _is_total_row(upper: str) -> bool:
     tail = upper.split("TOTAL", 1)[1][:14] if "TOTAL" in upper else ""
     if "SUB" in head[-6:]:
         return False
+    if any(word in head for word in ("GST", "TAX", "SAVING", "DISC")):
+        return False  # "GST @6% included in total", "tax total"
+    if "INCLUDE" in tail:
+        return False  # "total includes 6% GST 3.98": the tax in it
     if "INCL" in tail:
         return True
     return not any(word in tail for word in _NOT_TOTAL if word != "SUB")
@@ -370,6 +383,13 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
         upper = row.upper
         if ("CHANGE" in upper or "BAKI" in upper) and parse_amounts(row.text):
             change = abs(parse_amounts(row.text)[-1])  # often 0.00
+            continue
+        if "ROUND" in upper.replace(" ", "") and not _is_total_row(upper):
+            signed = parse_amounts(row.text)
+            if signed and abs(signed[-1]) > 10:  # "Rounding RM 27.30" (not the adjustment)
+                weight = 4.5 + index / (10 * max(len(rows), 1))
+                candidates[abs(signed[-1])] = max(candidates.get(abs(signed[-1]), 0.0), weight)
+                scores[abs(signed[-1])] = row.score
             continue
         amounts = [a for a in parse_amounts(row.text) if a > 0]
         if not amounts and index + 1 < len(rows) and _is_total_row(upper):
@@ -393,6 +413,8 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
             weight += index / (10 * max(len(rows), 1))  # later totals are the final ones
             candidates[value] = max(candidates.get(value, 0.0), weight)
             scores[value] = row.score
+    if cash is not None and change is None and cash in candidates:
+        change = 0  # paid exactly: cash is the total
     if cash is not None and change is not None and cash - change > 0:
         # what was paid is the total after rounding: it wins over a total a few cents off,
         # and stands in when no total row was read or only a weak one
@@ -432,7 +454,7 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
         if best_shop is not None and best_ratio >= 0.86:
             return company_key(best_shop), best_ratio
     top = [row for row in top if _capitals(row.spaced)]
-    names = [_letters_not_digits(_REGISTRATION.sub("", row.spaced).strip()) for row in top]
+    names = [_company_name(row.spaced) for row in top]
     for index, (row, name) in enumerate(zip(top[:6], names, strict=False)):
         upper = f" {name.upper()} "
         if any(word in upper for word in _NOT_COMPANY):
@@ -450,6 +472,14 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
         if _name_like(upper):
             return company_key(name), row.score * 0.6
     return None, 0.0
+
+
+def _company_name(text: str) -> str:
+    """The name without a registration number or anything after it, nor junk after BHD."""
+    text = re.sub(r"\s+\(?[A-Z]{0,3}\d{5,}-?[A-Z]?\)?(\s.*)?$", "", text)
+    text = _REGISTRATION.sub("", text).strip()
+    text = _AFTER_BHD.sub(r"\1", text.upper()) if "BHD" in text.upper() else text
+    return _letters_not_digits(text)
 
 
 def _capitals(text: str) -> bool:
