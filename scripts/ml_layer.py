@@ -18,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 250 * 1024 * 1024
 PRUNE = ("__pycache__", "tests", "test")
+# OpenCV's Haar cascades (face detection data): nothing here reads them.
+DROP = ("cv2/data",)
 
 
 def size_of(path: Path) -> int:
@@ -56,6 +58,8 @@ def build(out: Path) -> tuple[Path, int]:
         for found in list(target.rglob(pattern)):
             if found.is_dir() and "site-packages" not in found.parts:
                 shutil.rmtree(found, ignore_errors=True)
+    for relative in DROP:
+        shutil.rmtree(target / relative, ignore_errors=True)
     archive = out / "ml-layer.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
         for file in sorted(target.parent.rglob("*")):

@@ -86,7 +86,7 @@ def get_post(post_id: str, caller: Caller) -> PostView:
     tags=TAGS,
     response_model=BillUrl,
     access=SIGNED_IN,
-    errors=[404],
+    errors=[403, 404],
 )
 def bill_url(post_id: str, caller: Caller) -> BillUrl:
     return BillUrl(url=posts.bill_url(caller, post_id), expires_in=storage.READ_TTL_SECONDS)
