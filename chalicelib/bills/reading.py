@@ -48,7 +48,7 @@ _NUM_DATE = re.compile(
 _ISO_DATE = re.compile(r"(?<!\d)(20\d{2})[/.\-]?(\d{2})[/.\-]?(\d{2})(?!\d)")
 _NAMED_DATE = re.compile(
     r"(?<![A-Z0-9])(\d{1,2})[\s\-/.]*(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*"
-    r"[\s\-/.,]*(\d{4}|\d{2})(?!\d)"
+    r"[\s\-/.,]*((?:19|20)\d{2}(?=\d{1,2}:\d{2})|(?:\d{4}|\d{2})(?!\d))"
 )
 _TIME = re.compile(r"\d{1,2}:\d{2}")
 _AMOUNT = re.compile(r"(?<![\d.,])-?(\d{1,3}(?:,\d{3})+|\d+)\s?[.,]\s?(\d{2})(?![\d])")
@@ -125,6 +125,7 @@ _NOT_COMPANY = (
     "OFFICIAL",
     "THANK",
 )
+_LEGAL_END = re.compile(r"(SDN\.?\s*BHD|\bBHD\b|\bS/B\b|\bPLT\b)")
 _AFTER_BHD = re.compile(r"(\bBHD\b\.?)(?!\s*\()\s+\S.*$")
 _REGISTRATION = re.compile(r"\(?\s*[A-Z]{0,3}\d{4,}[\d\s\-]*[A-Z]?\s*\)?\s*$")
 _NOT_TOTAL = ("SUB", "QTY", "QUANTITY", "ITEM", "GST", "TAX", "EXCL", "SAVING", "DISC", "POINT")
@@ -285,7 +286,7 @@ def _valid(year: int, month: int, day: int) -> str | None:
 def parse_dates(text: str) -> list[str]:
     """Every date in ``text`` as ISO, day first (as printed in Malaysia and most places)."""
     found: list[str] = []
-    upper = text.upper()
+    upper = re.sub(r"(?<=\d)0CT", "OCT", text.upper())  # "100CT2017": OCR reads O as 0
     for m in _NUM_DATE.finditer(upper):
         a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
         iso = _valid(y, b, a) or _valid(y, a, b)
@@ -462,6 +463,13 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
         if any(suffix in upper for suffix in _SUFFIXES) and _name_like(upper):
             if _squash(name) in {"SDNBHD", "BHD", "SB"} and index > 0:
                 name = f"{names[index - 1]} {name}"
+            elif not _LEGAL_END.search(name.upper()) and index + 1 < len(names):
+                # "POPULAR BOOK" / "CO. (M) SDN BHD": a name printed on two rows
+                following = names[index + 1]
+                if _LEGAL_END.search(following.upper()) and not any(
+                    word in following.upper() for word in _ADDRESS_WORDS if word != "("
+                ):
+                    name = f"{name} {following}"
             return company_key(name), row.score
     for row, name in zip(top, names, strict=True):
         upper = name.upper()
@@ -476,6 +484,8 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
 
 def _company_name(text: str) -> str:
     """The name without a registration number or anything after it, nor junk after BHD."""
+    text = re.sub(r"\s*\((CO|COMPANY|REG|GST)\b.*$", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b(MR|MRS|DR)\.(?=[A-Z])", r"\1. ", text, flags=re.IGNORECASE)
     text = re.sub(r"\s+\(?[A-Z]{0,3}\d{5,}-?[A-Z]?\)?(\s.*)?$", "", text)
     text = _REGISTRATION.sub("", text).strip()
     text = _AFTER_BHD.sub(r"\1", text.upper()) if "BHD" in text.upper() else text
