@@ -13,6 +13,7 @@ API_MODULES = [
     "chalicelib.notifications.api",
     "chalicelib.logs.api",
     "chalicelib.analytics.api",
+    "chalicelib.bills.api",
 ]
 # Development scaffolding (mailbox, payment simulator): local and test stages only.
 DEV_MODULES = ["chalicelib.dev.mailbox", "chalicelib.dev.payments"]

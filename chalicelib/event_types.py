@@ -12,6 +12,7 @@ EVENT_MODULES = [
     "chalicelib.identity.events",
     "chalicelib.orders.events",
     "chalicelib.chat.events",
+    "chalicelib.bills.events",
 ]
 
 

@@ -353,7 +353,35 @@ class AnalyticsSettings(PlatformSettings):
     analytics_max_range_days: int = Field(default=366, ge=1, le=3660)
 
 
+class BillsSettings(PlatformSettings):
+    """Bill posts (S6): uploads, OCR, the authenticity model and the decision thresholds."""
+
+    bills_table: str = "bazaar-local-bills"
+    bills_bucket: str = "bazaar-local-bills"
+    # Trained models (ONNX + card) by name and version; the reviews capability uses it too.
+    models_bucket: str = "bazaar-local-models"
+    # The verification queue (S3 notifications; an admin's retry is sent here too).
+    bills_queue_url: str = ""
+    bills_ocr_engine: Literal["local", "textract"] = "local"
+    bills_model_version: int = Field(default=1, ge=1)
+    bills_max_bytes: int = Field(default=8 * 1_048_576, gt=0)
+    bills_max_pixels: int = Field(default=40_000_000, gt=0)
+    bills_upload_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    # The decision: edit probability below ``verify_below`` with every check passed →
+    # VERIFIED; at or above ``reject_above`` → REJECTED; anything between → NEEDS_REVIEW.
+    # ``verify_below`` 0 means "use the threshold on the model's card".
+    bills_verify_below: float = Field(default=0.0, ge=0.0, le=1.0)
+    bills_reject_above: float = Field(default=0.9, ge=0.0, le=1.0)
+    # A bill whose perceptual hash differs from an earlier one's in at most this many bits
+    # is a duplicate.
+    bills_duplicate_bits: int = Field(default=6, ge=0, le=16)
+    # Oldest bill date accepted as plausible (days before today); none from the future.
+    bills_max_age_days: int = Field(default=3650, ge=1)
+    bills_min_ocr_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
 class Settings(
+    BillsSettings,
     AnalyticsSettings,
     LogsSettings,
     NotificationsSettings,
@@ -366,8 +394,8 @@ class Settings(
 
     Each capability reads the part it owns (``IdentitySettings``, ``CatalogSettings``,
     ``OrdersSettings``, ``ChatSettings``, ``NotificationsSettings``, ``LogsSettings``,
-    ``AnalyticsSettings``, on top of ``PlatformSettings``); the environment names stay flat
-    (``BAZAAR_<FIELD>``).
+    ``AnalyticsSettings``, ``BillsSettings``, on top of ``PlatformSettings``); the
+    environment names stay flat (``BAZAAR_<FIELD>``).
     """
 
 

@@ -38,6 +38,8 @@ SAMPLES = {
     "client-logs": "client_logs_sqs.json",
     # Analytics (S9)
     "analytics-events": "analytics_events_sqs.json",
+    # Bill posts (S6): its post is not there, so the record is acknowledged, nothing done
+    "bill-verify": "bill_verify_sqs.json",
 }
 
 

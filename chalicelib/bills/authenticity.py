@@ -1,0 +1,47 @@
+"""Scoring a bill's pixels for signs of editing with the trained ONNX model.
+
+The model (``ml/bills/train_authenticity.py``) takes ``forensics.FEATURES`` and gives the
+probability that the image was edited; its card carries the threshold chosen in
+cross-validation. onnxruntime only: scikit-learn never enters a Lambda.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from chalicelib.bills import forensics
+from chalicelib.bills.models_store import LoadedModel
+
+MODEL_NAME = "bill-authenticity"
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The edit probability of one image and the features it came from."""
+
+    probability: float
+    features: dict[str, float]
+
+
+def score_features(model: LoadedModel, values: NDArray[np.float32]) -> NDArray[np.float64]:
+    """Edit probabilities of feature rows (n x len(FEATURES))."""
+    expected = model.card.get("features")
+    if expected is not None and list(expected) != list(forensics.FEATURES):
+        raise ValueError("the model was trained on other features than this code computes")
+    outputs = model.session.run(None, {"features": values.astype(np.float32)})
+    probabilities = outputs[1]
+    return np.asarray(probabilities, dtype=np.float64)[:, 1]
+
+
+def score(model: LoadedModel, image: bytes) -> Scored:
+    values = forensics.features(image)
+    probability = float(score_features(model, values[None, :])[0])
+    return Scored(
+        probability=probability,
+        features={
+            name: round(float(v), 4) for name, v in zip(forensics.FEATURES, values, strict=True)
+        },
+    )

@@ -1,0 +1,170 @@
+"""Reading a bill: one interface, two engines.
+
+- ``LocalReader``: ``rapidocr-onnxruntime`` (its ONNX detection and recognition models ship
+  inside the package, so it runs offline; in the ML layer), then ``reading.read``.
+- ``TextractReader``: Textract ``AnalyzeExpense`` on AWS, parsed with
+  ``amazon-textract-textractor``; the summary fields Textract names (VENDOR_NAME,
+  INVOICE_RECEIPT_DATE, TOTAL, …) and its line items, with ``reading``'s rules for any
+  field Textract left out.
+
+Both return the same ``Extraction``. ``reader()`` picks by the ``bills_ocr_engine`` setting.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from chalicelib.bills import reading
+from chalicelib.bills.domain import Extraction, LineItem, OcrLine
+
+
+class BillReader(Protocol):
+    def read(self, image: bytes, *, known_shops: Sequence[str] = ()) -> Extraction: ...
+
+
+def _box(points: Sequence[Sequence[float]]) -> tuple[float, float, float, float]:
+    xs = [float(p[0]) for p in points]
+    ys = [float(p[1]) for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def lines_from_rapidocr(result: Sequence[Sequence[Any]] | None) -> list[OcrLine]:
+    """``OcrLine``s from RapidOCR's ``[box, text, score, char_boxes, chars, scores]``
+    (the last three only with ``return_word_box=True``)."""
+    lines = []
+    for item in result or []:
+        text = str(item[1])
+        edges: tuple[tuple[float, float], ...] = ()
+        if len(item) > 4 and len(item[4]) == len(text):
+            edges = tuple(
+                (min(float(p[0]) for p in cb), max(float(p[0]) for p in cb)) for cb in item[3]
+            )
+        lines.append(OcrLine(text=text, score=float(item[2]), box=_box(item[0]), char_edges=edges))
+    return lines
+
+
+class LocalReader:
+    """RapidOCR (ONNX models shipped in the package), one engine per container."""
+
+    _engine: Any = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def engine(cls) -> Any:
+        with cls._lock:
+            if cls._engine is None:
+                from rapidocr_onnxruntime import RapidOCR  # the ML layer; heavy import
+
+                cls._engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+            return cls._engine
+
+    def ocr(self, image: bytes) -> list[OcrLine]:
+        result, _ = self.engine()(image, return_word_box=True)
+        return lines_from_rapidocr(result)
+
+    def read(self, image: bytes, *, known_shops: Sequence[str] = ()) -> Extraction:
+        return reading.read(self.ocr(image), known_shops=known_shops, engine="rapidocr")
+
+
+_TEXTRACT_FIELDS = {
+    "company": ("VENDOR_NAME", "NAME"),
+    "date": ("INVOICE_RECEIPT_DATE", "ORDER_DATE", "DELIVERY_DATE"),
+    "total": ("TOTAL", "AMOUNT_DUE", "AMOUNT_PAID", "SUBTOTAL"),
+}
+
+
+def extraction_from_expense(
+    response: dict[str, Any], *, known_shops: Sequence[str] = ()
+) -> Extraction:
+    """An ``Extraction`` from an AnalyzeExpense response (parsed by textractor)."""
+    from textractor.parsers import response_parser  # the ML layer
+
+    document = response_parser.parse(response)
+    fields: dict[str, tuple[str, float]] = {}
+    items: list[LineItem] = []
+    lines: list[OcrLine] = []
+    for page in document.pages:
+        for line in page.lines:
+            bbox = line.bbox
+            lines.append(
+                OcrLine(
+                    text=line.text,
+                    score=float(line.confidence) / 100.0,
+                    box=(bbox.x, bbox.y, bbox.x + bbox.width, bbox.y + bbox.height),
+                )
+            )
+    for expense in document.expense_documents:
+        for kind, entries in expense.summary_fields.items():
+            entry = entries[0]
+            value = entry.value.text if entry.value is not None else ""
+            sure = float(entry.value.confidence) / 100.0 if entry.value is not None else 0.0
+            if value and kind not in fields:
+                fields[kind] = (value, sure)
+        for group in expense.line_items_groups:
+            for row in group.rows:
+                description, amount = "", None
+                for expense_field in row.expenses:
+                    kind = expense_field.type.text if expense_field.type is not None else ""
+                    text = expense_field.value.text if expense_field.value is not None else ""
+                    if kind == "ITEM":
+                        description = text
+                    elif kind == "PRICE":
+                        amount = reading.parse_total(text)
+                if description and amount is not None:
+                    items.append(LineItem(description=description, amount=amount))
+    fallback = reading.read(lines, known_shops=known_shops, engine="textract")
+
+    def pick(name: str) -> tuple[str, float] | None:
+        for kind in _TEXTRACT_FIELDS[name]:
+            if kind in fields:
+                return fields[kind]
+        return None
+
+    company = pick("company")
+    found_date = pick("date")
+    total = pick("total")
+    date_iso = next(iter(reading.parse_dates(found_date[0])), None) if found_date else None
+    total_minor = reading.parse_total(total[0]) if total else None
+    confidence = dict(fallback.confidence)
+    if company:
+        confidence["company"] = round(company[1], 4)
+    if date_iso and found_date:
+        confidence["date"] = round(found_date[1], 4)
+    if total_minor is not None and total:
+        confidence["total"] = round(total[1], 4)
+    raw = fallback.raw_text
+    return Extraction(
+        company=reading.company_key(company[0]) if company else fallback.company,
+        date=date_iso or fallback.date,
+        total=total_minor if total_minor is not None else fallback.total,
+        currency=reading.currency_of(raw + " " + (total[0] if total else ""), fallback.currency),
+        line_items=tuple(items) or fallback.line_items,
+        confidence=confidence,
+        raw_text=raw,
+        engine="textract",
+    )
+
+
+class TextractReader:
+    """Textract AnalyzeExpense on the image bytes (up to 5 MB, JPEG or PNG)."""
+
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    def read(self, image: bytes, *, known_shops: Sequence[str] = ()) -> Extraction:
+        from chalicelib.core import aws
+
+        client = self._client or aws.client("textract")
+        response = client.analyze_expense(Document={"Bytes": image})
+        return extraction_from_expense(response, known_shops=known_shops)
+
+
+def reader() -> BillReader:
+    """The engine the ``bills_ocr_engine`` setting names (``local`` or ``textract``)."""
+    from chalicelib.core.settings import get_settings
+
+    if get_settings().bills_ocr_engine == "textract":
+        return TextractReader()
+    return LocalReader()

@@ -1,0 +1,560 @@
+"""From OCR lines to the fields of a bill: company, date, total, line items.
+
+Pure Python, the same for every engine that yields ``OcrLine``s (the local engine; Textract
+gives its own fields and only falls back to these rules for what it missed).
+
+The rules, tuned on the development part of the dev receipts only (``ml/bills/split.py``):
+- words: the local OCR runs words together (``UNIHAKKAINTERNATIONALSDNBHD``); where it gives
+  each character's edges, a gap wider than a share of the line's median character width
+  is a space (``respace``);
+- rows: lines whose vertical extents overlap by half are one printed row, left to right;
+- date: every date-looking token (``25/12/2018``, ``12-01-19``, ``24-MAR-2018``,
+  ``20180304``, ``25 Dec 2018``) parsed day-first; a row naming the date wins;
+- total: amounts on rows naming a total (not sub-totals, quantities or tax), the rounded
+  or grand total first, cross-checked against cash minus change;
+- company: the row with a company suffix (SDN BHD, ENTERPRISE, TRADING, …) near the top,
+  else the first name-like row above the address; a known shop close enough wins.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from difflib import SequenceMatcher
+from functools import cache
+from pathlib import Path
+from statistics import median
+
+from chalicelib.bills.domain import Extraction, LineItem, OcrLine
+
+WORDS = Path(__file__).with_name("words.txt")
+GAP_RATIO = 0.65  # a gap wider than this share of the median character width is a space
+
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+    )
+}
+
+_NUM_DATE = re.compile(
+    r"(?<!\d)(?<!\d[.,])(\d{1,2})([/.\-])(\d{1,2})\2"
+    r"((?:19|20)\d{2}(?=\d{1,2}:\d{2})|\d{2}(?=\d{2}:\d{2})|(?:\d{4}|\d{2})(?![\d.,]))"
+)
+_ISO_DATE = re.compile(r"(?<!\d)(20\d{2})[/.\-]?(\d{2})[/.\-]?(\d{2})(?!\d)")
+_NAMED_DATE = re.compile(
+    r"(?<![A-Z0-9])(\d{1,2})[\s\-/.]*(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*"
+    r"[\s\-/.,]*((?:19|20)\d{2}(?=\d{1,2}:\d{2})|(?:\d{4}|\d{2})(?!\d))"
+)
+_TIME = re.compile(r"\d{1,2}:\d{2}")
+_AMOUNT = re.compile(r"(?<![\d.,])-?(\d{1,3}(?:,\d{3})+|\d+)\s?[.,]\s?(\d{2})(?![\d])")
+
+_SUFFIXES = (
+    "SDN BHD",
+    "SDN. BHD",
+    "SDNBHD",
+    "S/B",
+    "BHD",
+    "ENTERPRISE",
+    "TRADING",
+    "PLT",
+    "RESTAURANT",
+    "RESTORAN",
+    "HARDWARE",
+    "STATIONERY",
+    "BOOK",
+    "MART",
+    "STORE",
+    "SHOP",
+    "KEDAI",
+    "CAFE",
+    "BAKERY",
+    "MARKET",
+    "HOLDINGS",
+    "INDUSTRIES",
+    " CO.",
+    " CO ",
+    "CORPORATION",
+    "LIMITED",
+    "LTD",
+    "INC",
+    "GIFT",
+    "GARDEN",
+    "PERNIAGAAN",
+    "SYARIKAT",
+    "PHARMACY",
+    "FARMASI",
+    "SUPERMARKET",
+    "HYPERMARKET",
+    "MINIMARKET",
+    "KOPITIAM",
+    "CENTRE",
+    "CENTER",
+)
+_ADDRESS_WORDS = (
+    "JALAN",
+    "JLN",
+    "TAMAN",
+    "NO.",
+    "NO ",
+    "LOT ",
+    "TEL",
+    "FAX",
+    "GST",
+    "REG",
+    "BANDAR",
+    "KUALA LUMPUR",
+    "SELANGOR",
+    "JOHOR",
+    "ROAD",
+    "STREET",
+    "@",
+    "WWW",
+    "HTTP",
+)
+_NOT_COMPANY = (
+    "INVOICE",
+    "RECEIPT",
+    "CASH BILL",
+    "WELCOME",
+    "SHOPPING HOURS",
+    "OFFICIAL",
+    "THANK",
+)
+_LEGAL_END = re.compile(r"(SDN\.?\s*BHD|\bBHD\b|\bS/B\b|\bPLT\b)")
+_AFTER_BHD = re.compile(r"(\bBHD\b\.?)(?!\s*\()\s+\S.*$")
+_REGISTRATION = re.compile(r"\(?\s*[A-Z]{0,3}\d{4,}[\d\s\-]*[A-Z]?\s*\)?\s*$")
+_NOT_TOTAL = ("SUB", "QTY", "QUANTITY", "ITEM", "GST", "TAX", "EXCL", "SAVING", "DISC", "POINT")
+_STRONG_TOTAL = ("ROUND", "GRAND", "NETT", "NET TOTAL", "INCL", "TOTAL AMOUNT", "AMOUNT DUE")
+_PAYMENT = ("CASH", "CHANGE", "TENDER", "PAID", "CARD", "VISA", "MASTER", "BALANCE", "CHG")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One printed row: its lines left to right, joined with a space, as the engine read
+    them (``text``: for numbers and dates) and re-spaced (``spaced``: for names)."""
+
+    text: str
+    spaced: str
+    top: float
+    bottom: float
+    score: float
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+
+@cache
+def vocabulary() -> dict[str, float]:
+    """Receipt words and their cost (-log frequency), from ``words.txt``."""
+    counts: dict[str, int] = {}
+    for line in WORDS.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, count = line.split()
+            counts[word] = int(count)
+    total = sum(counts.values()) or 1
+    return {word: -math.log(count / total) for word, count in counts.items()}
+
+
+def segment(run: str) -> list[str] | None:
+    """``run`` (capitals, no spaces) as known words, the likeliest way; None if it cannot
+    be made of known words only."""
+    words = vocabulary()
+    if len(run) > 60:
+        return None
+    best: list[tuple[float, int] | None] = [None] * (len(run) + 1)
+    best[0] = (0.0, 0)
+    for end in range(1, len(run) + 1):
+        for start in range(max(0, end - 20), end):
+            previous = best[start]
+            piece = run[start:end]
+            if previous is None or piece not in words:
+                continue
+            cost = previous[0] + words[piece] + 4.0  # each extra word costs
+            if best[end] is None or cost < best[end][0]:  # type: ignore[index]
+                best[end] = (cost, start)
+    if best[-1] is None:
+        return None
+    pieces = []
+    end = len(run)
+    while end > 0:
+        start = best[end][1]  # type: ignore[index]
+        pieces.append(run[start:end])
+        end = start
+    return pieces[::-1]
+
+
+def _digit_word(text: str) -> bool:
+    """A number run into a known word (``99SPEED``)."""
+    return any(word in vocabulary() for word in re.findall(r"(?<=\d)[A-Z]{3,}", text))
+
+
+def respace(line: OcrLine, gap_ratio: float = GAP_RATIO) -> str:
+    """The line's text with words apart: a run of letters that is a known word stays
+    whole, one that splits into known words is split there, any other is split where two
+    characters stand further apart than ``gap_ratio`` times the median character width
+    (when the engine gave edges); then a space after a full stop that ends a word of two
+    or more letters and around brackets."""
+    text = line.text
+    edges = line.char_edges
+    gap_space = [False] * len(text)
+    if len(edges) == len(text) and len(edges) >= 2:
+        width = median(max(right - left, 1.0) for left, right in edges)
+        for i in range(1, len(text)):
+            gap_space[i] = edges[i][0] - edges[i - 1][1] > gap_ratio * width
+    out: list[str] = []
+    for m in re.finditer(r"[A-Za-z]+|[^A-Za-z]", text):
+        piece, at = m.group(0), m.start()
+        if len(piece) > 1 and piece.isalpha():
+            upper = piece.upper()
+            known = upper in vocabulary()
+            split = None if known else segment(upper)
+            if at > 0 and gap_space[at]:
+                out.append(" ")
+            if known or (split is None and not any(gap_space[at + 1 : m.end()])):
+                out.append(piece)
+            elif split is not None:
+                cursor = at
+                for index, word in enumerate(split):
+                    if index:
+                        out.append(" ")
+                    out.append(text[cursor : cursor + len(word)])
+                    cursor += len(word)
+            else:
+                for i in range(at, m.end()):
+                    if i > at and gap_space[i]:
+                        out.append(" ")
+                    out.append(text[i])
+        else:
+            if at > 0 and gap_space[at] and piece != " ":
+                out.append(" ")
+            out.append(piece)
+    spaced = "".join(out)
+    spaced = (
+        re.sub(r"(?<=\d)(?=[A-Z]{3,})", lambda m: " ", spaced) if _digit_word(spaced) else spaced
+    )
+    spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
+    spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
+    spaced = re.sub(r"\)(?=\w)", ") ", spaced)
+    return re.sub(r"\s+", " ", spaced).strip()
+
+
+def rows_of(lines: Iterable[OcrLine], gap_ratio: float = GAP_RATIO) -> list[Row]:
+    """Group lines into printed rows (vertical overlap of half the smaller height)."""
+    groups: list[list[OcrLine]] = []
+    lines = [replace(line, text=unicodedata.normalize("NFKC", line.text)) for line in lines]
+    for line in sorted(lines, key=lambda item: (item.box[1] + item.box[3]) / 2):
+        top, bottom = line.box[1], line.box[3]
+        for group in reversed(groups[-3:]):
+            g_top = median(item.box[1] for item in group)
+            g_bottom = median(item.box[3] for item in group)
+            overlap = min(bottom, g_bottom) - max(top, g_top)
+            if overlap > 0.5 * min(bottom - top, g_bottom - g_top):
+                group.append(line)
+                break
+        else:
+            groups.append([line])
+    rows = []
+    for group in groups:
+        ordered = sorted(group, key=lambda item: item.box[0])
+        rows.append(
+            Row(
+                text=" ".join(item.text for item in ordered),
+                spaced=" ".join(respace(item, gap_ratio) for item in ordered),
+                top=min(item.box[1] for item in ordered),
+                bottom=max(item.box[3] for item in ordered),
+                score=min(item.score for item in ordered),
+            )
+        )
+    return rows
+
+
+def _valid(year: int, month: int, day: int) -> str | None:
+    if year < 100:
+        year += 2000
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_dates(text: str) -> list[str]:
+    """Every date in ``text`` as ISO, day first (as printed in Malaysia and most places)."""
+    found: list[str] = []
+    upper = re.sub(r"(?<=\d)0CT", "OCT", text.upper())  # "100CT2017": OCR reads O as 0
+    for m in _NUM_DATE.finditer(upper):
+        a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        iso = _valid(y, b, a) or _valid(y, a, b)
+        if iso:
+            found.append(iso)
+    for m in _NAMED_DATE.finditer(upper):
+        iso = _valid(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1)))
+        if iso:
+            found.append(iso)
+    if not found:
+        for m in _ISO_DATE.finditer(upper):
+            iso = _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if iso:
+                found.append(iso)
+    return found
+
+
+def parse_amounts(text: str) -> list[int]:
+    """Every amount with two decimals in ``text``, in minor units (``1,234.50`` → 123450)."""
+    out = []
+    for m in _AMOUNT.finditer(text):
+        whole = int(m.group(1).replace(",", ""))
+        minor = whole * 100 + int(m.group(2))
+        out.append(-minor if m.group(0).startswith("-") else minor)
+    return out
+
+
+def parse_total(text: str) -> int | None:
+    """A labelled total (``RM 3.90``, ``9.00``, ``1,200``) in minor units."""
+    amounts = parse_amounts(text)
+    if amounts:
+        return abs(amounts[-1])
+    digits = re.sub(r"[^\d]", "", text)
+    return int(digits) * 100 if digits else None
+
+
+def company_key(text: str) -> str:
+    """A company name for comparison: upper case, runs of whitespace as one space."""
+    return re.sub(r"\s+", " ", text.upper()).strip()
+
+
+def _letters_not_digits(text: str) -> str:
+    """In a word of letters, a 0 is an O and a 1 an I (``F00DICI0US`` → ``FOODICIOUS``)."""
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if sum(c.isalpha() for c in word) >= 2 * sum(c.isdigit() for c in word) + 1:
+            return word.replace("0", "O").replace("1", "I")
+        return word
+
+    return re.sub(r"[A-Za-z0-9]+", fix, text)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
+
+
+def find_date(rows: Sequence[Row]) -> tuple[str | None, float]:
+    best: tuple[int, str, float] | None = None
+    for index, row in enumerate(rows):
+        for iso in parse_dates(row.text):
+            named = "DATE" in row.upper or "TARIKH" in row.upper
+            timed = _TIME.search(row.text) is not None
+            rank = (1 + 2 * named + timed) * 1000 - index
+            if 2000 <= int(iso[:4]) <= 2035 and (best is None or rank > best[0]):
+                best = (rank, iso, row.score)
+    if best is None:
+        return None, 0.0
+    return best[1], best[2]
+
+
+def _is_total_row(upper: str) -> bool:
+    upper = upper.replace(" ", "")
+    if "TOTAL" not in upper and "AMOUNT DUE" not in upper and "JUMLAH" not in upper:
+        return False
+    head = upper.split("TOTAL", 1)[0] if "TOTAL" in upper else ""
+    tail = upper.split("TOTAL", 1)[1][:14] if "TOTAL" in upper else ""
+    if "SUB" in head[-6:]:
+        return False
+    if any(word in head for word in ("GST", "TAX", "SAVING", "DISC")):
+        return False  # "GST @6% included in total", "tax total"
+    if "INCLUDE" in tail:
+        return False  # "total includes 6% GST 3.98": the tax in it
+    if "INCL" in tail:
+        return True
+    return not any(word in tail for word in _NOT_TOTAL if word != "SUB")
+
+
+def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
+    candidates: dict[int, float] = {}
+    scores: dict[int, float] = {}
+    cash: int | None = None
+    change: int | None = None
+    for index, row in enumerate(rows):
+        upper = row.upper
+        if ("CHANGE" in upper or "BAKI" in upper) and parse_amounts(row.text):
+            change = abs(parse_amounts(row.text)[-1])  # often 0.00
+            continue
+        if "ROUND" in upper.replace(" ", "") and not _is_total_row(upper):
+            signed = parse_amounts(row.text)
+            if signed and abs(signed[-1]) > 10:  # "Rounding RM 27.30" (not the adjustment)
+                weight = 4.5 + index / (10 * max(len(rows), 1))
+                candidates[abs(signed[-1])] = max(candidates.get(abs(signed[-1]), 0.0), weight)
+                scores[abs(signed[-1])] = row.score
+            continue
+        amounts = [a for a in parse_amounts(row.text) if a > 0]
+        if not amounts and index + 1 < len(rows) and _is_total_row(upper):
+            amounts = [a for a in parse_amounts(rows[index + 1].text) if a > 0][-1:]
+        if not amounts:
+            continue
+        value = amounts[-1]
+        if "CASH" in upper or "TENDER" in upper:
+            cash = value if cash is None else cash
+            continue
+        if any(word in upper for word in _PAYMENT):
+            continue
+        weight = 0.0
+        if _is_total_row(upper):
+            weight = 3.0 + (1.5 if any(w in upper for w in _STRONG_TOTAL) else 0.0)
+        elif len(upper.split()) <= 3 and re.match(r"^\s*R[MHN]\b", upper):
+            weight = 2.5  # a bare "RM 60.30" row: the rounded total printed on its own
+        if weight and cash is not None:
+            weight -= 2.0  # a total after the payment is the tax summary's
+        if weight:
+            weight += index / (10 * max(len(rows), 1))  # later totals are the final ones
+            candidates[value] = max(candidates.get(value, 0.0), weight)
+            scores[value] = row.score
+    if cash is not None and change is None and cash in candidates:
+        change = 0  # paid exactly: cash is the total
+    if cash is not None and change is not None and cash - change > 0:
+        # what was paid is the total after rounding: it wins over a total a few cents off,
+        # and stands in when no total row was read or only a weak one
+        paid = cash - change
+        top = max(candidates, key=lambda v: (candidates[v], v)) if candidates else None
+        if top is None or paid in candidates or abs(paid - top) <= 10 or candidates[top] < 2.5:
+            candidates[paid] = candidates.get(paid, 0.0) + 4.0
+            scores.setdefault(paid, scores.get(top, 0.8) if top is not None else 0.8)
+    if not candidates:
+        every_amount = [a for row in rows for a in parse_amounts(row.text) if 0 < a < 10_000_000]
+        if not every_amount:
+            return None, 0.0
+        return max(every_amount), 0.3
+    value = max(candidates, key=lambda v: (candidates[v], v))
+    confidence = min(1.0, candidates[value] / 5.0) * scores.get(value, 0.5)
+    return value, confidence
+
+
+def _name_like(upper: str) -> bool:
+    letters = sum(c.isalpha() for c in upper)
+    digits = sum(c.isdigit() for c in upper)
+    return letters >= 3 and digits <= letters / 3
+
+
+def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[str | None, float]:
+    top = list(rows[:12])
+    if known_shops:
+        best_shop, best_ratio = None, 0.0
+        for row in top:
+            squashed = _squash(row.text)
+            if len(squashed) < 4:
+                continue
+            for shop in known_shops:
+                ratio = SequenceMatcher(None, squashed, _squash(shop)).ratio()
+                if ratio > best_ratio:
+                    best_shop, best_ratio = shop, ratio
+        if best_shop is not None and best_ratio >= 0.86:
+            return company_key(best_shop), best_ratio
+    top = [row for row in top if _capitals(row.spaced)]
+    names = [_company_name(row.spaced) for row in top]
+    for index, (row, name) in enumerate(zip(top[:6], names, strict=False)):
+        upper = f" {name.upper()} "
+        if any(word in upper for word in _NOT_COMPANY):
+            continue
+        if any(suffix in upper for suffix in _SUFFIXES) and _name_like(upper):
+            if _squash(name) in {"SDNBHD", "BHD", "SB"} and index > 0:
+                name = f"{names[index - 1]} {name}"
+            elif not _LEGAL_END.search(name.upper()) and index + 1 < len(names):
+                # "POPULAR BOOK" / "CO. (M) SDN BHD": a name printed on two rows
+                following = names[index + 1]
+                if _LEGAL_END.search(following.upper()) and not any(
+                    word in following.upper() for word in _ADDRESS_WORDS if word != "("
+                ):
+                    name = f"{name} {following}"
+            return company_key(name), row.score
+    for row, name in zip(top, names, strict=True):
+        upper = name.upper()
+        if any(word in upper for word in _NOT_COMPANY) or any(
+            word in upper for word in _ADDRESS_WORDS
+        ):
+            continue
+        if _name_like(upper):
+            return company_key(name), row.score * 0.6
+    return None, 0.0
+
+
+def _company_name(text: str) -> str:
+    """The name without a registration number or anything after it, nor junk after BHD."""
+    text = re.sub(r"\s*\((CO|COMPANY|REG|GST)\b.*$", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b(MR|MRS|DR)\.(?=[A-Z])", r"\1. ", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+\(?[A-Z]{0,3}\d{5,}-?[A-Z]?\)?(\s.*)?$", "", text)
+    text = _REGISTRATION.sub("", text).strip()
+    text = _AFTER_BHD.sub(r"\1", text.upper()) if "BHD" in text.upper() else text
+    return _letters_not_digits(text)
+
+
+def _capitals(text: str) -> bool:
+    """Printed headers are in capitals; a handwritten note on top of a scan is not."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and any(c.isupper() for c in letters)
+
+
+def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
+    """Rows between the header and the first total that end in an amount and start with
+    words: the bought lines (best effort; receipts print them in many layouts)."""
+    items = []
+    for row in rows:
+        upper = row.upper
+        if _is_total_row(upper) or ("SUB" in upper and "TOTAL" in upper):
+            break
+        amounts = parse_amounts(row.text)
+        if not amounts or any(word in upper for word in _PAYMENT):
+            continue
+        description = _AMOUNT.sub("", row.text).strip(" :-xX@RM")
+        if _name_like(description.upper()) and not parse_dates(row.text):
+            items.append(LineItem(description=description, amount=amounts[-1]))
+    return tuple(items[:50])
+
+
+def currency_of(text: str, default: str) -> str:
+    upper = text.upper()
+    if re.search(r"\bRM\b|RINGGIT|\(RM\)", upper):
+        return "MYR"
+    if "S$" in upper or "SGD" in upper:
+        return "SGD"
+    if "$" in upper or "USD" in upper:
+        return "USD"
+    if "€" in upper or "EUR" in upper:
+        return "EUR"
+    if "£" in upper or "GBP" in upper:
+        return "GBP"
+    return default
+
+
+def read(
+    lines: Sequence[OcrLine],
+    *,
+    known_shops: Sequence[str] = (),
+    default_currency: str = "MYR",
+    engine: str = "",
+    gap_ratio: float = GAP_RATIO,
+) -> Extraction:
+    """The bill's fields from its OCR lines."""
+    rows = rows_of(lines, gap_ratio)
+    company, company_conf = find_company(rows, known_shops)
+    iso, date_conf = find_date(rows)
+    total, total_conf = find_total(rows)
+    raw = "\n".join(row.text for row in rows)
+    return Extraction(
+        company=company,
+        date=iso,
+        total=total,
+        currency=currency_of(raw, default_currency),
+        line_items=find_items(rows),
+        confidence={
+            "company": round(company_conf, 4),
+            "date": round(date_conf, 4),
+            "total": round(total_conf, 4),
+        },
+        raw_text=raw,
+        engine=engine,
+    )

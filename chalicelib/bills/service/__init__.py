@@ -1,0 +1,2 @@
+"""Bill posts' use cases: ``posts`` (create, read, decide, feed, likes, replies) and
+``verification`` (the pipeline: checks, OCR, the authenticity model, the decision)."""

@@ -1,0 +1,1 @@
+"""Training and evaluation code (never imported by a Lambda)."""

@@ -1,0 +1,148 @@
+"""`make eval-authenticity DATA=<dir>`: the shipped authenticity model on a labelled set.
+
+DATA has ``images/`` and ``authenticity.csv`` (columns ``stem,label``, label ``genuine`` or
+``tampered``; other columns are ignored, except that a ``method`` column, when present,
+adds recall per method). Prints ROC AUC, precision and recall at the shipped threshold
+and the confusion matrix, beside a baseline that needs no training: the image's mean
+error level (ELA at JPEG quality 90) as the score, thresholded at the same share of
+flagged images. Reads only DATA and the shipped model (``models/bills/``); trains nothing.
+A DATA without ``authenticity.csv`` (e.g. the genuine receipts) is scored as all genuine:
+only the share flagged is meaningful there.
+
+Usage: python -m ml.bills.eval_authenticity DATA [--version N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from chalicelib.bills import authenticity, forensics, models_store
+from ml.bills.features import load
+
+ELA_MEAN = forensics.FEATURES.index("ela_mean")
+
+
+def auc(labels: NDArray[np.int64], scores: NDArray[np.float64]) -> float | None:
+    """ROC AUC by the rank statistic (ties count half)."""
+    positives, negatives = scores[labels == 1], scores[labels == 0]
+    if positives.size == 0 or negatives.size == 0:
+        return None
+    greater = (positives[:, None] > negatives[None, :]).sum()
+    ties = (positives[:, None] == negatives[None, :]).sum()
+    return float((greater + 0.5 * ties) / (positives.size * negatives.size))
+
+
+def at_threshold(labels: NDArray[np.int64], flagged: NDArray[np.bool_]) -> dict[str, float]:
+    tp = int((flagged & (labels == 1)).sum())
+    fp = int((flagged & (labels == 0)).sum())
+    fn = int((~flagged & (labels == 1)).sum())
+    tn = int((~flagged & (labels == 0)).sum())
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + fn) if tp + fn else 0.0,
+        "flagged_genuine": fp / (fp + tn) if fp + tn else 0.0,
+    }
+
+
+def report(
+    name: str, labels: NDArray[np.int64], scores: NDArray[np.float64], threshold: float
+) -> str:
+    flagged = scores >= threshold
+    m = at_threshold(labels, flagged)
+    value = auc(labels, scores)
+    shown = f"{value:.3f}" if value is not None else "n/a (one class)"
+    return "\n".join(
+        [
+            f"{name}",
+            f"  ROC AUC {shown}   threshold {threshold:.4f}",
+            f"  precision {m['precision']:.3f}  recall {m['recall']:.3f}  "
+            f"genuine flagged {m['flagged_genuine']:.3f}",
+            "  confusion matrix        predicted genuine  predicted tampered",
+            f"    actual genuine        {m['tn']:>17}  {m['fp']:>18}",
+            f"    actual tampered       {m['fn']:>17}  {m['tp']:>18}",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--version", type=int, default=1)
+    args = parser.parse_args(argv)
+    model = models_store.packaged("bills", authenticity.MODEL_NAME, args.version)
+    threshold = float(model.card["threshold"])
+    data_dir = args.data
+    with tempfile.TemporaryDirectory(prefix="bills-eval-") as scratch:
+        if not (data_dir / "authenticity.csv").exists():
+            # every image as genuine, read in place
+            listing = Path(scratch) / "authenticity.csv"
+            with listing.open("w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(("stem", "label"))
+                for image in sorted((data_dir / "images").iterdir()):
+                    if image.suffix.lower() in (".jpg", ".jpeg", ".png"):
+                        writer.writerow((image.stem, "genuine"))
+            (Path(scratch) / "images").symlink_to((data_dir / "images").resolve())
+            print(f"{data_dir} has no authenticity.csv: every image taken as genuine")
+            data_dir = Path(scratch)
+        data = load(data_dir, "features")
+    scores = authenticity.score_features(model, data.features)
+    baseline = data.features[:, ELA_MEAN].astype(np.float64)
+    share = float((scores >= threshold).mean())
+    baseline_threshold = (
+        float(np.quantile(baseline, 1.0 - share)) if 0 < share < 1 else float(baseline.max() + 1)
+    )
+    print(f"DATA={args.data}: {len(data.labels)} images, {int(data.labels.sum())} tampered")
+    print(
+        report(
+            f"shipped model v{args.version} ({model.card.get('model')})",
+            data.labels,
+            scores,
+            threshold,
+        )
+    )
+    print(
+        report(
+            "baseline: mean ELA as the score, same share flagged",
+            data.labels,
+            baseline,
+            baseline_threshold,
+        )
+    )
+    methods: dict[str, list[int]] = defaultdict(list)
+    for index, method in enumerate(data.methods):
+        methods[method].append(index)
+    if len(methods) > 2:
+        print(
+            "per method (share flagged at the shipped threshold;"
+            " for genuine methods lower is better)"
+        )
+        for method, rows in sorted(methods.items()):
+            picked = np.asarray(rows)
+            label = "tampered" if data.labels[picked].any() else "genuine"
+            genuine = data.labels == 0
+            pair = (
+                np.concatenate([picked, np.flatnonzero(genuine)]) if label == "tampered" else picked
+            )
+            value = auc(data.labels[pair], scores[pair]) if label == "tampered" else None
+            extra = f"  AUC vs all genuine {value:.3f}" if value is not None else ""
+            print(
+                f"  {method:<14} {label:<9} {len(rows):>4}  "
+                f"flagged {float((scores[picked] >= threshold).mean()):.3f}{extra}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,206 @@
+"""`make eval-bills DATA=<dir>`: how well bills are read, on any directory laid out like
+`shared/data/receipts` (`images/NNN.jpg`, `labels/NNN.json` with company, date, total).
+
+Compared SROIE task-3 style, exact match per field after normalisation:
+- company: upper case, runs of whitespace collapsed to one space, trimmed (``company_key``);
+  a second, looser column ignores spaces and punctuation altogether;
+- date: both sides parsed to ISO YYYY-MM-DD (the label's ``24-MAR-2018``, ``20180304`` and
+  ``25/12/2018`` day-first alike); an unparseable label never matches;
+- total: both sides in minor units (``RM 3.90`` → 390).
+
+Beside it, a baseline: the same OCR lines in the engine's order, no re-spacing, no rows,
+company = first line, date = first date, total = the amount on the last line saying TOTAL
+(else the largest amount). Seconds per receipt are the OCR plus the reading, as measured
+when the receipt was first read (``BILLS_OCR_CACHE=<dir>`` keeps OCR output between runs,
+keyed by the image's sha256; the eval never trains anything).
+
+Usage: python -m ml.bills.eval_bills DATA [--known-shops FILE] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from chalicelib.bills import reading
+from chalicelib.bills.domain import Extraction, OcrLine
+from chalicelib.bills.ocr import LocalReader
+from ml.bills.split import part
+
+FIELDS = ("company", "date", "total")
+KNOWN_SHOPS = Path(__file__).with_name("known_shops.txt")
+
+
+def ocr_lines(image: Path, cache: Path | None) -> tuple[list[OcrLine], float]:
+    data = image.read_bytes()
+    entry = cache / f"{hashlib.sha256(data).hexdigest()}.json" if cache else None
+    if entry is not None and entry.exists():
+        stored = json.loads(entry.read_text())
+        lines = [
+            OcrLine(
+                text=item["text"],
+                score=item["score"],
+                box=tuple(item["box"]),  # type: ignore[arg-type]
+                char_edges=tuple(tuple(edge) for edge in item["char_edges"]),  # type: ignore[misc]
+            )
+            for item in stored["lines"]
+        ]
+        return lines, float(stored["seconds"])
+    started = time.perf_counter()
+    lines = LocalReader().ocr(data)
+    seconds = time.perf_counter() - started
+    if entry is not None:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.write_text(json.dumps({"seconds": seconds, "lines": [asdict(x) for x in lines]}))
+    return lines, seconds
+
+
+def baseline(lines: list[OcrLine]) -> Extraction:
+    """Plain OCR order and simple rules: what the issue calls the simple baseline."""
+    texts = [line.text for line in lines]
+    company = reading.company_key(texts[0]) if texts else None
+    found_date = next((d for text in texts for d in reading.parse_dates(text)), None)
+    total = None
+    for index, text in enumerate(texts):
+        if "TOTAL" in text.upper():
+            amounts = reading.parse_amounts(text)
+            if not amounts and index + 1 < len(texts):
+                amounts = reading.parse_amounts(texts[index + 1])
+            if amounts:
+                total = abs(amounts[-1])
+    if total is None:
+        every = [a for text in texts for a in reading.parse_amounts(text) if a > 0]
+        total = max(every) if every else None
+    return Extraction(company=company, date=found_date, total=total, currency="MYR")
+
+
+def truth(label: dict[str, Any]) -> dict[str, Any]:
+    dates = reading.parse_dates(label.get("date", ""))
+    return {
+        "company": reading.company_key(label.get("company", "")),
+        "date": dates[0] if dates else None,
+        "total": reading.parse_total(label.get("total", "")),
+    }
+
+
+def squash(text: str | None) -> str:
+    return re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+
+
+def score(found: Extraction, expected: dict[str, Any]) -> dict[str, bool]:
+    return {
+        "company": found.company is not None and found.company == expected["company"],
+        "company_loose": bool(found.company)
+        and squash(found.company) == squash(expected["company"]),
+        "date": expected["date"] is not None and found.date == expected["date"],
+        "total": expected["total"] is not None and found.total == expected["total"],
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def evaluate(data: Path, known_shops: list[str], cache: Path | None) -> dict[str, Any]:
+    images = sorted((data / "images").glob("*.jpg")) + sorted((data / "images").glob("*.png"))
+    rows: list[dict[str, Any]] = []
+    for number, image in enumerate(images, 1):
+        label_file = data / "labels" / f"{image.stem}.json"
+        if not label_file.exists():
+            continue
+        expected = truth(json.loads(label_file.read_text(encoding="utf-8")))
+        lines, seconds = ocr_lines(image, cache)
+        started = time.perf_counter()
+        ours = reading.read(lines, known_shops=known_shops, engine="rapidocr")
+        plain = reading.read(lines, engine="rapidocr")
+        seconds += time.perf_counter() - started
+        rows.append(
+            {
+                "stem": image.stem,
+                "part": part(image.stem),
+                "seconds": seconds,
+                "ours": score(ours, expected),
+                "no_shops": score(plain, expected),
+                "baseline": score(baseline(lines), expected),
+                "found": {"company": ours.company, "date": ours.date, "total": ours.total},
+                "found_no_shops": {"company": plain.company},
+                "expected": expected,
+            }
+        )
+        print(f"\r{number}/{len(images)} receipts read", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return {"rows": rows}
+
+
+def table(rows: list[dict[str, Any]], title: str) -> str:
+    if not rows:
+        return ""
+    out = [f"{title} ({len(rows)} receipts)"]
+    out.append(f"  {'method':<34}{'company':>9}{'date':>8}{'total':>8}{'mean':>8}{'co-loose':>10}")
+    methods = (
+        ("ours", "ours (rapidocr + rules + shops)"),
+        ("no_shops", "ours without known shops"),
+        ("baseline", "baseline (plain rapidocr + simple)"),
+    )
+    for key, name in methods:
+        acc = {f: sum(r[key][f] for r in rows) / len(rows) for f in (*FIELDS, "company_loose")}
+        mean = sum(acc[f] for f in FIELDS) / len(FIELDS)
+        out.append(
+            f"  {name:<34}{acc['company']:>9.3f}{acc['date']:>8.3f}{acc['total']:>8.3f}"
+            f"{mean:>8.3f}{acc['company_loose']:>10.3f}"
+        )
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--known-shops", type=Path, default=KNOWN_SHOPS)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--part", choices=("all", "development", "held-out"), default="all")
+    args = parser.parse_args(argv)
+    cache_dir = os.environ.get("BILLS_OCR_CACHE")
+    known = (
+        [
+            line.strip()
+            for line in args.known_shops.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        if args.known_shops.exists()
+        else []
+    )
+    result = evaluate(args.data, known, Path(cache_dir) if cache_dir else None)
+    rows = result["rows"]
+    if args.part != "all":
+        rows = [r for r in rows if r["part"] == args.part]
+    print(f"DATA={args.data}  known shops: {len(known)} (from {args.known_shops.name})")
+    print("exact match after normalisation (company: upper case + whitespace collapsed;")
+    print("date: ISO; total: minor units); co-loose = company ignoring spaces/punctuation")
+    print(table(rows, "all receipts in DATA"))
+    held = [r for r in rows if r["part"] == "held-out"]
+    if held and len(held) != len(rows):
+        print(table(held, "of which held-out part (hash split, never tuned on)"))
+        print(table([r for r in rows if r["part"] != "held-out"], "of which development part"))
+    seconds = [r["seconds"] for r in rows]
+    if seconds:
+        print(
+            f"seconds per receipt (OCR + reading): median {statistics.median(seconds):.2f}, "
+            f"p95 {percentile(seconds, 0.95):.2f}, max {max(seconds):.2f}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

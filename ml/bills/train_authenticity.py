@@ -1,0 +1,195 @@
+"""`make train-authenticity DATA=<receipts>`: train the bill authenticity model.
+
+1. Make the training set from DATA's development part (``ml.bills.tamper``; the held-out
+   part is never used here), unless ``--set`` names one already made.
+2. Features with a progress bar (``ml.bills.features``; ``BILLS_FEATURE_CACHE`` caches them).
+3. Candidates compared by a cross-validation that holds out whole tampering methods: for
+   each method, train on the others (and on genuine images of other receipts), score the
+   held-out method against held-out genuine images; report AUC per held-out method.
+4. The best candidate on the held-out-method AUC is fitted on everything, its threshold
+   set where the cross-validated genuine images are flagged at most ``--fpr`` of the time,
+   exported to ONNX (skl2onnx) and written with its card to ``models/bills/``.
+
+Usage: python -m ml.bills.train_authenticity DATA [--set DIR] [--version N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import clone
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from chalicelib.bills import forensics
+from ml.bills.features import LabelledSet, load
+
+MODELS = Path(__file__).resolve().parents[2] / "models" / "bills"
+NAME = "bill-authenticity"
+
+
+def candidates() -> dict[str, Any]:
+    return {
+        "logistic": Pipeline(
+            [
+                ("log", FunctionTransformer(_signed_log)),
+                ("scale", StandardScaler()),
+                ("model", LogisticRegression(C=0.3, max_iter=2000, class_weight="balanced")),
+            ]
+        ),
+        "forest": RandomForestClassifier(
+            n_estimators=200,
+            min_samples_leaf=3,
+            max_features=0.5,
+            class_weight="balanced",
+            random_state=14,
+            n_jobs=1,
+        ),
+        "extra_trees": ExtraTreesClassifier(
+            n_estimators=300,
+            min_samples_leaf=3,
+            max_features=0.6,
+            class_weight="balanced",
+            random_state=14,
+            n_jobs=1,
+        ),
+    }
+
+
+def _signed_log(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+def held_out_methods_cv(model: Any, data: LabelledSet) -> dict[str, float]:
+    """AUC per tampering method when that method (and the genuine images of a third of the
+    receipts, by source) is never seen in training."""
+    methods = sorted({m for m, y in zip(data.methods, data.labels, strict=True) if y == 1})
+    sources = sorted(set(data.sources))
+    fold_of = {source: i % 3 for i, source in enumerate(sources)}
+    folds = np.asarray([fold_of[s] for s in data.sources])
+    out: dict[str, float] = {}
+    for method in methods:
+        is_method = np.asarray([m == method for m in data.methods])
+        scores, truth = [], []
+        for fold in range(3):
+            test_fold = folds == fold
+            train = ~is_method & ~test_fold
+            test = test_fold & (is_method | (data.labels == 0))
+            fitted = clone(model).fit(data.features[train], data.labels[train])
+            scores.append(fitted.predict_proba(data.features[test])[:, 1])
+            truth.append(data.labels[test])
+        out[method] = float(roc_auc_score(np.concatenate(truth), np.concatenate(scores)))
+    return out
+
+
+def genuine_scores_cv(model: Any, data: LabelledSet) -> NDArray[np.float64]:
+    """Out-of-fold scores of the genuine images (by receipt), for the threshold."""
+    sources = sorted(set(data.sources))
+    fold_of = {source: i % 5 for i, source in enumerate(sources)}
+    folds = np.asarray([fold_of[s] for s in data.sources])
+    scores = np.zeros(len(data.labels))
+    for fold in range(5):
+        test = folds == fold
+        fitted = clone(model).fit(data.features[~test], data.labels[~test])
+        scores[test] = fitted.predict_proba(data.features[test])[:, 1]
+    return scores
+
+
+def export(model: Any, path: Path) -> None:
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+
+    onx = to_onnx(
+        model,
+        initial_types=[("features", FloatTensorType([None, len(forensics.FEATURES)]))],
+        options={id(model): {"zipmap": False}}
+        if not isinstance(model, Pipeline)
+        else {id(model.steps[-1][1]): {"zipmap": False}},
+        target_opset={"": 17, "ai.onnx.ml": 3},
+    )
+    onx.ir_version = 8  # onnxruntime 1.16 (the Lambda layer's) reads IR <= 9
+    path.write_bytes(onx.SerializeToString())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--set", type=Path, help="an authenticity set already made")
+    parser.add_argument("--version", type=int, default=1)
+    parser.add_argument("--fpr", type=float, default=0.05)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bills-train-") as scratch:
+        train_dir = args.set
+        if train_dir is None:
+            train_dir = Path(scratch) / "train"
+            subprocess.run(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "ml.bills.tamper",
+                    str(args.data),
+                    str(train_dir),
+                    "--part",
+                    "development",
+                ],
+                check=True,
+            )
+        data = load(train_dir, "features (training set)")
+    print(f"training set: {len(data.labels)} images, {int(data.labels.sum())} tampered")
+    report: dict[str, Any] = {}
+    for name, model in candidates().items():
+        per_method = held_out_methods_cv(model, data)
+        report[name] = {
+            "held_out_method_auc": per_method,
+            "mean": float(np.mean(list(per_method.values()))),
+        }
+        shown = "  ".join(f"{m} {v:.3f}" for m, v in per_method.items())
+        print(f"{name:<12} held-out-method AUC mean {report[name]['mean']:.3f}   {shown}")
+    best = max(report, key=lambda n: report[n]["mean"])
+    model = candidates()[best]
+    oof = genuine_scores_cv(model, data)
+    genuine = oof[data.labels == 0]
+    threshold = float(np.quantile(genuine, 1.0 - args.fpr))
+    tampered = oof[data.labels == 1]
+    print(
+        f"chosen: {best}; threshold {threshold:.3f} (genuine flagged <= {args.fpr:.0%} in CV; "
+        f"tampered caught at it in CV: {float((tampered >= threshold).mean()):.3f})"
+    )
+    fitted = model.fit(data.features, data.labels)
+    MODELS.mkdir(parents=True, exist_ok=True)
+    onnx_path = MODELS / f"{NAME}-v{args.version}.onnx"
+    export(fitted, onnx_path)
+    card = {
+        "name": NAME,
+        "version": args.version,
+        "features": list(forensics.FEATURES),
+        "threshold": round(threshold, 4),
+        "model": best,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "training_set": {
+            "images": len(data.labels),
+            "tampered": int(data.labels.sum()),
+            "receipts": len(set(data.sources)),
+            "part": "development",
+        },
+        "cross_validation": report,
+    }
+    (MODELS / f"{NAME}-v{args.version}.json").write_text(json.dumps(card, indent=1) + "\n")
+    print(f"wrote {onnx_path} ({onnx_path.stat().st_size} bytes) and its card")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
