@@ -486,3 +486,55 @@ def chat_read(event: Incoming) -> list[Draft]:
         event.text("reader_id"), event.text("conversation_id"), event.text("up_to_message_id")
     )
     return []
+
+
+# ---------- bill posts ----------
+BILL_OUTCOMES = {
+    "VERIFIED": ("Your bill is verified", "Your bill post passed its checks and is in the feed."),
+    "REJECTED": ("Your bill was not accepted", "Your bill post did not pass its checks"),
+    "NEEDS_REVIEW": (
+        "Your bill is being reviewed",
+        "Your bill post needs a person's look; the shop or an admin will decide.",
+    ),
+}
+
+
+@rule("post.status_changed")
+def post_status_changed(event: Incoming) -> list[Draft]:
+    """The shopper hears each decision on their bill post; the shop's staff hear of a post
+    waiting for their decision."""
+    post_id, status = event.text("post_id"), event.text("status")
+    if status not in BILL_OUTCOMES:  # PROCESSING, FAILED: nothing the shopper acts on
+        return []
+    title, message = BILL_OUTCOMES[status]
+    reason = (event.optional("reason") or "")[:300]
+    if status == "REJECTED":
+        message += f": {reason}" if reason else "."
+    link = f"/bills/posts/{post_id}"
+    drafts = [
+        Draft(
+            receiver_id=event.text("shopper_id"),
+            creator=event.source,
+            category=Category.BILLS,
+            kind=f"post.{status.lower()}",
+            title=title,
+            message=message,
+            link=link,
+            subject_id=post_id,
+            dedupe=f"post.status_changed:{post_id}:{status}",
+        )
+    ]
+    shop_id = event.optional("shop_id")
+    if status == "NEEDS_REVIEW" and shop_id:
+        drafts += _to_staff(
+            event,
+            shop_id,
+            category=Category.BILLS,
+            kind="post.needs_review",
+            title="A bill post waits for your decision",
+            message=f"Bill post {post_id[:8]} needs a review before it is published.",
+            link=link,
+            subject_id=post_id,
+            dedupe=f"post.needs_review:{post_id}",
+        )
+    return drafts

@@ -405,3 +405,31 @@ def test_preferences_have_defaults_and_change_only_what_is_given() -> None:
     changed = inbox.update_preferences(me(SHOPPER), {Category.CHAT: {Channel.EMAIL: False}})
     assert changed.allows(Category.CHAT, Channel.EMAIL) is False
     assert changed.allows(Category.CHAT, Channel.WEBSOCKET) is True
+
+
+def post_status(status: str, **changes: Any) -> Incoming:
+    data = {
+        "post_id": "post-0001",
+        "shopper_id": SHOPPER,
+        "shop_id": SHOP,
+        "status": status,
+        "previous_status": "PROCESSING",
+        "reason": None,
+        "decided_by": None,
+    }
+    return Incoming(str(uuid.uuid4()), "post.status_changed", "bazaar.bills", {**data, **changes})
+
+
+def test_a_bill_decision_reaches_the_shopper_once_and_a_review_the_shops_staff() -> None:
+    # Given a bill post that went to review, then was rejected (each event delivered twice)
+    for status, reason in (("PROCESSING", None), ("NEEDS_REVIEW", None), ("REJECTED", "edited")):
+        for _ in range(2):
+            deliver.handle(post_status(status, reason=reason))
+    # Then the shopper has one notification per decision, newest first, with the reason
+    mine = inbox.list_mine(me(SHOPPER), unread_only=True, limit=10, cursor=None).items
+    assert [n.kind for n in mine] == ["post.rejected", "post.needs_review"]
+    assert mine[0].message.endswith(": edited")
+    assert {n.category for n in mine} == {Category.BILLS}
+    # And the shop's seller one, to decide the review
+    staff = inbox.list_mine(me(SELLER), unread_only=True, limit=10, cursor=None).items
+    assert [n.kind for n in staff] == ["post.needs_review"]
