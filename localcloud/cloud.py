@@ -302,8 +302,11 @@ class LocalCloud:
             self.scheduler.stop()
         if self.websockets is not None:
             self.websockets.stop()
+        # One deadline for all: a poller inside a slow invocation (a bill's OCR) must not
+        # add its own wait to every other one's.
+        deadline = time.monotonic() + self.config.poll_wait_seconds + 5
         for poller in self.pollers:
-            poller.join(timeout=self.config.poll_wait_seconds + 5)
+            poller.join(timeout=max(0.0, deadline - time.monotonic()))
         for server in reversed(self._servers):
             server.stop()
 
