@@ -28,7 +28,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy app.py chalicelib functions localcloud bench
+	$(VENV)/bin/mypy app.py chalicelib functions localcloud bench ml
 	$(VENV)/bin/lint-imports
 	$(MAKE) package
 	$(VENV)/bin/cfn-lint $(OUT)/sam.json

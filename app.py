@@ -12,6 +12,7 @@ from chalicelib.identity.api import bp as identity_bp
 from chalicelib.orders.api import bp as orders_bp
 from chalicelib.platform.api import bp as platform_bp
 from chalicelib.realtime import ws
+from chalicelib.reviews.api import bp as reviews_bp
 from chalicelib.web import access
 from chalicelib.web.middleware import http_middleware
 
@@ -27,6 +28,7 @@ app.register_blueprint(identity_bp)
 app.register_blueprint(catalog_bp)
 app.register_blueprint(cart_bp)
 app.register_blueprint(orders_bp)
+app.register_blueprint(reviews_bp)
 if get_settings().is_local:  # development scaffolding: local and test stages only
     from chalicelib.dev import payments as dev_payments
     from chalicelib.dev.mailbox import bp as mailbox_bp

@@ -11,6 +11,7 @@ EVENT_MODULES = [
     "chalicelib.cart.events",
     "chalicelib.identity.events",
     "chalicelib.orders.events",
+    "chalicelib.reviews.events",
 ]
 
 

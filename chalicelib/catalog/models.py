@@ -195,6 +195,7 @@ class Shop(Model):
     follower_count = NumberAttribute(default=0)
     rating_sum = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
+    rating_rev = NumberAttribute(default=0)
     status = UnicodeAttribute(default=ACTIVE)
     seller_banned = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
@@ -256,6 +257,9 @@ class Product(Model):
     # {"offer_id", "name", "percent_off", "starts_at", "ends_at"} while an offer covers it.
     offer = JSONAttribute(null=True)
     popularity = NumberAttribute(default=0)
+    rating_sum = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    rating_rev = NumberAttribute(default=0)
     status = UnicodeAttribute(default=ACTIVE)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

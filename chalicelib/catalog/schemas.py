@@ -560,6 +560,8 @@ class ProductView(ResponseModel):
     images: list[ImageView]
     offer: OfferSummary | None = None
     popularity: int
+    rating_average: float | None = None
+    rating_count: int = 0
     status: str
     version: int
     created_at: datetime
@@ -583,6 +585,10 @@ def _product_fields(product: Product, now: datetime) -> dict[str, Any]:
         "in_stock": product.stock > 0,
         "images": [ImageView.of(image) for image in product.images],
         "offer": OfferSummary.of(product.offer, now),
+        "rating_average": round(product.rating_sum / product.rating_count, 2)
+        if product.rating_count
+        else None,
+        "rating_count": product.rating_count,
         "status": product.status.value,
         "version": product.version,
         "created_at": product.created_at,

@@ -239,12 +239,31 @@ class OrdersSettings(PlatformSettings):
         return "stripe" if self.stripe_api_key is not None else "simulated"
 
 
-class Settings(OrdersSettings, CatalogSettings, IdentitySettings):
+class ModelsSettings(PlatformSettings):
+    """Where trained models live (S3, by name and version) and where a container caches them."""
+
+    models_bucket: str = "bazaar-local-models"
+    model_cache_dir: str = "/tmp/bazaar-models"  # noqa: S108  Lambda's only writable path
+
+
+class ReviewsSettings(ModelsSettings):
+    """Reviews, replies, moderation, aggregates, sentiment, analytics (S5)."""
+
+    reviews_table: str = "bazaar-local-reviews"
+    sentiment_model_version: str = "v1"
+    review_edits_kept: int = Field(default=20, ge=1, le=100)
+    # A scored review below this confidence waits in the moderation queue.
+    sentiment_low_confidence: float = Field(default=0.55, ge=0.0, le=1.0)
+    # Reports that put a review in the moderation queue.
+    reports_to_queue: int = Field(default=1, ge=1, le=100)
+
+
+class Settings(ReviewsSettings, OrdersSettings, CatalogSettings, IdentitySettings):
     """Runtime configuration of one Bazaar container: every capability's settings in one.
 
     Each capability reads the part it owns (``IdentitySettings``, ``CatalogSettings``,
-    ``OrdersSettings``, on top of ``PlatformSettings``); the environment names stay flat
-    (``BAZAAR_<FIELD>``).
+    ``OrdersSettings``, ``ReviewsSettings``, on top of ``PlatformSettings``); the
+    environment names stay flat (``BAZAAR_<FIELD>``).
     """
 
 

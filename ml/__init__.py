@@ -1,0 +1,1 @@
+"""Training and evaluation of Bazaar's models (never packaged into a Lambda)."""
