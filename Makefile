@@ -7,7 +7,7 @@ OUT        ?= out
 FN         ?=
 EVENT      ?=
 
-.PHONY: dev test lint fmt package invoke bench clean localstack-test
+.PHONY: dev test lint fmt package invoke bench clean localstack-test train-sentiment eval-sentiment eval-categories
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PY_VERSION) >/dev/null 2>&1 || { echo "need $(PY_VERSION) on PATH"; exit 1; }
@@ -47,6 +47,28 @@ invoke: $(STAMP)
 	@test -f "$(EVENT)" || { echo "no event file $(EVENT) (the samples: ls events/)"; exit 2; }
 	$(PY) -m localcloud invoke $(FN) $(EVENT)
 
+## train-sentiment: fine-tune the review sentiment model (own venv .venv-train with torch);
+## writes models/sentiment/v1/ (ONNX, tokenizer, manifest, evaluation.json on held-out rows)
+TRAIN_VENV ?= .venv-train
+TRAIN_STAMP := $(TRAIN_VENV)/.installed
+$(TRAIN_STAMP): requirements-train.txt requirements.txt layers/ml/requirements.txt
+	test -x $(TRAIN_VENV)/bin/python || $(PY_VERSION) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TRAIN_VENV)/bin/python -m pip install --quiet -r requirements-train.txt
+	touch $(TRAIN_STAMP)
+
+train-sentiment: $(TRAIN_STAMP)
+	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_train $(if $(DATA),--data $(DATA))
+
+## eval-sentiment DATA=<dir>: the shipped model and two baselines on any directory laid out
+## like ../shared/data/reviews (reads only DATA and the model; never trains)
+eval-sentiment: $(STAMP)
+	$(PY) -m ml.sentiment_eval $(if $(DATA),--data $(DATA))
+
+## eval-categories: the problem-category method on the hand-labelled sample (ml/)
+eval-categories: $(STAMP)
+	$(PY) -m ml.categories_eval
+
 ## bench: measure start-up, cold import, latencies; writes bench/results.json
 bench: $(STAMP)
 	$(PY) -m bench
@@ -57,4 +79,4 @@ localstack-test: $(STAMP)
 	$(PY) -m scripts.localstack
 
 clean:
-	rm -rf $(VENV) .venv-localstack $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-localstack .venv-train $(OUT) .pytest_cache .mypy_cache .ruff_cache

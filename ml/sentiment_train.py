@@ -163,6 +163,15 @@ def train(args: argparse.Namespace) -> Path:
     )
 
     net = Classifier.build(encoder_dir)
+    history: list[dict[str, float]] = []
+    best: dict[str, Any] = {"f1": -1.0}
+    trained_epochs = args.epochs
+    if args.resume:
+        # The best epoch of an interrupted run: export it, train nothing more.
+        best = torch.load(args.checkpoint, weights_only=False)
+        history = best.pop("history")
+        trained_epochs = best.pop("epochs")
+        args.epochs = 0
     optimizer = torch.optim.AdamW(
         [
             {"params": net.encoder.parameters(), "lr": args.lr},
@@ -171,15 +180,13 @@ def train(args: argparse.Namespace) -> Path:
         weight_decay=0.01,
     )
     steps_per_epoch = (len(train_texts) + args.batch - 1) // args.batch
-    total = steps_per_epoch * args.epochs
+    total = max(1, steps_per_epoch * args.epochs)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
     )
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights, dtype=torch.float32))
     generator = random.Random(SEED)
     lengths = [len(e.ids) for e in tokenizer.encode_batch(train_texts)]
-    history: list[dict[str, float]] = []
-    best: dict[str, Any] = {"f1": -1.0}
     progress = tqdm(total=total, desc="fine-tuning", unit="batch")
     for epoch in range(args.epochs):
         net.train()
@@ -212,13 +219,13 @@ def train(args: argparse.Namespace) -> Path:
                 "epoch": epoch + 1,
                 "state": {k: v.clone() for k, v in net.state_dict().items()},
             }
+            # Outside the repository: ``--resume`` exports from it without re-training.
+            torch.save({**best, "history": history, "epochs": args.epochs}, args.checkpoint)
     progress.close()
     net.load_state_dict(best["state"])
     with torch.no_grad():
         net.head.bias[1] += best["bias"]
     net.eval()
-    # Kept outside the repository so a re-export needs no re-training.
-    torch.save(net.state_dict(), args.checkpoint)
 
     out: Path = ROOT / "models" / "sentiment" / args.version
     if out.exists():
@@ -298,7 +305,7 @@ def train(args: argparse.Namespace) -> Path:
             "seed": SEED,
             "training": {
                 "rows": {"train": len(train_rows), "validation": len(val_rows)},
-                "epochs": args.epochs,
+                "epochs": trained_epochs,
                 "best_epoch": best["epoch"],
                 "class_weights": dict(
                     zip(data.LABELS, class_weights.round(4).tolist(), strict=True)
@@ -339,7 +346,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=5e-5)
-    parser.add_argument("--threads", type=int, default=2)
+    # One thread: on a busy 2-core machine two threads mostly wait for each other.
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--resume", action="store_true", help="export the saved best epoch")
     parser.add_argument("--smoke", type=int, default=0, help="use only N rows of each part")
     parser.add_argument("--checkpoint", default="/tmp/bazaar-sentiment-checkpoint.pt")  # noqa: S108
     train(parser.parse_args())

@@ -209,7 +209,7 @@ class InMemoryReviewsRepository:
             if start.get("list", {}).get("S") != partition:
                 raise BadRequestError("Pagination cursor belongs to another list")
             after = start["after"]["S"]
-            items = [item for item in items if (key(item) > after) == ascending]
+            items = [i for i in items if (key(i) > after if ascending else key(i) < after)]
         page = items[:limit]
         more = None
         if len(page) == limit:

@@ -32,6 +32,9 @@ SAMPLES = {
     # Orders and payments (S4)
     "checkout-saga": "checkout_saga_step.json",
     "order-emails": "order_emails_sqs.json",
+    # Reviews (S5)
+    "review-sentiment": "review_sentiment_sqs.json",
+    "review-aggregates": "review_aggregates_sqs.json",
 }
 
 

@@ -10,7 +10,13 @@ import pytest
 from chalicelib.catalog.domain import Product, Shop
 from chalicelib.orders import repository as orders_repository
 from chalicelib.orders.domain import OrderStatus
-from tests.fakes.catalog import InMemoryCatalogRepository, bus, catalog_repo, make_product, make_shop
+from tests.fakes.catalog import (
+    InMemoryCatalogRepository,
+    bus,
+    catalog_repo,
+    make_product,
+    make_shop,
+)
 from tests.fakes.orders import InMemoryOrdersRepository, new_checkout
 from tests.fakes.reviews import reviews_repo
 
