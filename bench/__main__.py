@@ -28,6 +28,7 @@ import websockets
 
 from bench import catalog
 from bench import checkout as checkout_bench
+from bench import reviews as reviews_bench
 from chalicelib.core.settings import Settings
 from localcloud import process
 
@@ -252,6 +253,7 @@ def main() -> None:
         results["selftest_saga"] = bench_saga(cloud)
         results["catalog"] = catalog.bench_catalog(cloud)
         results["checkout"] = checkout_bench.bench_checkout(cloud)  # Orders and payments (S4)
+        results["reviews"] = reviews_bench.bench_reviews(cloud)  # Reviews (S5)
     finally:
         cloud.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -161,7 +161,7 @@ def delete_review(review_id: str, caller: Caller) -> None:
     bp,
     "/reviews/{review_id}/reply",
     methods=["PUT"],
-    summary="The shop's public reply (one; a second call edits it)",
+    summary="The shop's public reply (one; a second call edits it); admins may reply too",
     tags=TAGS,
     request_model=ReplyInput,
     response_model=ReviewView,
