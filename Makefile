@@ -7,7 +7,7 @@ OUT        ?= out
 FN         ?=
 EVENT      ?=
 
-.PHONY: dev test lint fmt package invoke bench clean localstack-test train-sentiment eval-sentiment eval-categories
+.PHONY: dev test lint fmt package invoke bench clean localstack-test train-sentiment eval-sentiment eval-categories check-ml-layer
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PY_VERSION) >/dev/null 2>&1 || { echo "need $(PY_VERSION) on PATH"; exit 1; }
@@ -51,7 +51,7 @@ invoke: $(STAMP)
 ## writes models/sentiment/v1/ (ONNX, tokenizer, manifest, evaluation.json on held-out rows)
 TRAIN_VENV ?= .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
-$(TRAIN_STAMP): requirements-train.txt requirements.txt layers/ml/requirements.txt
+$(TRAIN_STAMP): requirements-train.txt requirements.txt
 	test -x $(TRAIN_VENV)/bin/python || $(PY_VERSION) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(TRAIN_VENV)/bin/python -m pip install --quiet -r requirements-train.txt
@@ -68,6 +68,11 @@ eval-sentiment: $(STAMP)
 ## eval-categories: the problem-category method on the hand-labelled sample (ml/)
 eval-categories: $(STAMP)
 	$(PY) -m ml.categories_eval
+
+## check-ml-layer: score the shipped models with the ml layer's own packages (as built by
+## make package for the Lambda platform) and compare with what training recorded
+check-ml-layer: package
+	$(PY) -m scripts.check_ml_layer $(OUT)/ml-layer/python
 
 ## bench: measure start-up, cold import, latencies; writes bench/results.json
 bench: $(STAMP)

@@ -203,10 +203,10 @@ class LocalCloud:
     def _publish_models(self) -> None:
         """The trained models committed under ``models/`` go to the models bucket, as a
         release would put them (the functions load them from there)."""
-        from chalicelib.core import models
+        from chalicelib.core import model_store
 
         started = time.perf_counter()
-        models.publish_all(MODELS_DIR)
+        model_store.publish_all(MODELS_DIR)
         self.timings["models_published_s"] = round(time.perf_counter() - started, 3)
 
     def open(self) -> None:

@@ -65,7 +65,7 @@ def main() -> None:
     gold = [row["category"] for row in rows]
     method = [prototypes.nearest(model.embed(row["sentence"]))[0] for row in rows]
     baseline = [keyword(row["sentence"]) for row in rows]
-    result = {
+    result: dict[str, Any] = {
         "sentences": len(rows),
         "prototypes": scores(gold, method),
         "keywords": scores(gold, baseline),

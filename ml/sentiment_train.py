@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from chalicelib.reviews.sentiment import SentimentModel
 from ml import baselines, data, metrics
@@ -110,7 +111,7 @@ def _batches(tokenizer: Any, texts: list[str], size: int) -> list[tuple[Any, Any
     return out
 
 
-def _logits(net: Any, tokenizer: Any, texts: list[str]) -> np.ndarray:
+def _logits(net: Any, tokenizer: Any, texts: list[str]) -> npt.NDArray[np.float32]:
     import torch
 
     net.eval()
@@ -121,7 +122,7 @@ def _logits(net: Any, tokenizer: Any, texts: list[str]) -> np.ndarray:
     return out
 
 
-def _best_neutral_bias(logits: np.ndarray, gold: list[str]) -> tuple[float, float]:
+def _best_neutral_bias(logits: npt.NDArray[np.float32], gold: list[str]) -> tuple[float, float]:
     """The additive neutral-logit bias (a grid) with the best validation macro-F1."""
     best = (0.0, -1.0)
     for bias in np.arange(-2.0, 3.01, 0.25):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from chalicelib.core import models
+from chalicelib.core import model_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m scripts.publish_models <models bucket>")
-    print(models.publish_all(ROOT / "models", bucket=sys.argv[1]))
+    print(model_store.publish_all(ROOT / "models", bucket=sys.argv[1]))

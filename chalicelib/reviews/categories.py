@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 NONE = "none"
 SEEDS: dict[str, tuple[str, ...]] = {
@@ -90,14 +91,14 @@ def sentences(text: str) -> list[str]:
 class Prototypes:
     """The categories' prototypes in one model's embedding space."""
 
-    def __init__(self, embed: Callable[[str], np.ndarray]) -> None:
+    def __init__(self, embed: Callable[[str], npt.NDArray[np.float32]]) -> None:
         self.names = [*SEEDS, NONE]
         vectors = [np.mean([embed(seed) for seed in seeds], axis=0) for seeds in SEEDS.values()]
         vectors.append(np.mean([embed(seed) for seed in GENERIC], axis=0))
         matrix = np.asarray(vectors, dtype=np.float32)
         self.matrix = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
 
-    def nearest(self, embedding: np.ndarray) -> tuple[str, float]:
+    def nearest(self, embedding: npt.NDArray[np.float32]) -> tuple[str, float]:
         """The category of one unit-length sentence embedding and its similarity
         (``none`` when the generic prototype is nearer or no category is near enough)."""
         similarities = self.matrix @ embedding

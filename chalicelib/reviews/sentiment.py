@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -50,13 +51,13 @@ class SentimentModel:
             str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
 
-    def encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Token ids and attention mask (1 x n, int64) of ``text``, as the model reads it."""
         encoding = self._tokenizer.encode(text)
         ids = np.asarray([encoding.ids], dtype=np.int64)
         return ids, np.ones_like(ids)
 
-    def run(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def run(self, text: str) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         """The model's three probabilities (in ``labels`` order) and the unit-length
         sentence embedding of ``text`` (float32)."""
         ids, mask = self.encode(text)
@@ -68,7 +69,7 @@ class SentimentModel:
             np.asarray(embedding[0], dtype=np.float32),
         )
 
-    def embed(self, text: str) -> np.ndarray:
+    def embed(self, text: str) -> npt.NDArray[np.float32]:
         """The unit-length sentence embedding of ``text``."""
         return self.run(text)[1]
 

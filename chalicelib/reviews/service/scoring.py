@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from chalicelib.core import clock
-from chalicelib.core.models import ModelUnavailableError, load_model
+from chalicelib.core.model_store import ModelUnavailableError, load_model
 from chalicelib.core.settings import get_settings
 from chalicelib.reviews import repository
 from chalicelib.reviews.categories import NONE, Prototypes, sentences

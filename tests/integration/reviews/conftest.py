@@ -41,9 +41,9 @@ def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def sentiment_model(aws_env: Deployment) -> Path:
     """The shipped model, published to the deployment's models bucket (as deploys do)."""
-    from chalicelib.core import models
+    from chalicelib.core import model_store
 
-    models.publish_model(MODEL_DIR, "sentiment", "v1")
+    model_store.publish_model(MODEL_DIR, "sentiment", "v1")
     return MODEL_DIR
 
 

@@ -176,7 +176,7 @@ def test_an_admin_hides_a_review_and_the_ratings_drop_it_and_a_duplicate_event_c
 def test_a_model_failure_leaves_the_review_published_and_pending_then_it_is_scored(
     reviews_api: Reviews, aws_env: Deployment, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from chalicelib.core import models
+    from chalicelib.core import model_store
     from chalicelib.core.settings import reset_settings
     from chalicelib.reviews.service import scoring
 
@@ -197,7 +197,7 @@ def test_a_model_failure_leaves_the_review_published_and_pending_then_it_is_scor
     pending = reviews_api.call("GET", f"/reviews/{review_id}").json_body
     assert (pending["status"], pending["sentiment_status"]) == ("PUBLISHED", "PENDING")
     # When the model is published and the DLQ redriven to its queue
-    models.publish_model(
+    model_store.publish_model(
         Path(__file__).resolve().parents[3] / "models" / "sentiment" / "v1", "sentiment", "v1"
     )
     url = aws_env.physical["ReviewSentimentQueue"]
