@@ -4,7 +4,8 @@
 ``../shared/data/reviews``, each labelled by hand with one category (or ``none``). The
 method (``chalicelib.reviews.categories``: nearest prototype of seed descriptions, on the
 shipped sentiment model's sentence embeddings) is compared with a keyword baseline.
-The sample was written after the seeds; neither the seeds nor the threshold were tuned on it.
+The seeds and cue words were written before the sample; the threshold, the cue boost
+and dropping a generic prototype were chosen on its even rows (dev); odd rows (test) report.
 """
 
 from __future__ import annotations
@@ -16,20 +17,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from chalicelib.reviews.categories import NONE, SEEDS, Prototypes
+from chalicelib.reviews.categories import CUES, NONE, SEEDS, Prototypes
 from chalicelib.reviews.sentiment import SentimentModel
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path(__file__).resolve().parent / "problem_categories_sample.csv"
-KEYWORDS = {
-    "delivery": r"deliver|shipping|arriv|late|tracking",
-    "quality": r"quality|cheap|flimsy|thin",
-    "size_fit": r"size|fit|small|large|tight|big",
-    "price": r"price|expensive|money|cost|\$",
-    "service": r"service|support|rude|staff|waiter|refund",
-    "packaging": r"box|packag|packed",
-    "defects": r"broke|broken|defect|stopped working|not work",
-}
+KEYWORDS = CUES  # the keyword baseline: the same cue words, alone
 
 
 def keyword(sentence: str) -> str:
@@ -62,11 +55,11 @@ def main() -> None:
     prototypes = Prototypes(model.embed)
     with SAMPLE.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    method = [prototypes.nearest(model.embed(row["sentence"]))[0] for row in rows]
+    method = [prototypes.nearest(model.embed(r["sentence"]), r["sentence"])[0] for r in rows]
     baseline = [keyword(row["sentence"]) for row in rows]
     result: dict[str, Any] = {"sentences": len(rows)}
-    # Even rows were used to choose MIN_SIMILARITY and the generic prototype; odd rows
-    # were not looked at while choosing: they are the honest number.
+    # Even rows chose MIN_SIMILARITY, CUE_BOOST and no generic prototype; odd rows were
+    # not looked at while choosing: they are the honest number.
     for part, chosen in (("dev", range(0, len(rows), 2)), ("test", range(1, len(rows), 2))):
         gold = [rows[i]["category"] for i in chosen]
         result[part] = {

@@ -67,7 +67,7 @@ def problems_of(review: Review, label: SentimentLabel) -> tuple[Problem, ...]:
     found: list[Problem] = []
     near = prototypes()
     for sentence in sentences(review.text) or sentences(text_of(review)):
-        category, similarity = near.nearest(model().embed(sentence))
+        category, similarity = near.nearest(model().embed(sentence), sentence)
         if category != NONE:
             found.append(Problem(category, sentence, round(similarity, 4)))
     return tuple(found)
