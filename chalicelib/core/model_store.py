@@ -55,18 +55,23 @@ def load_model(name: str, version: str) -> Path:
     bucket on first use (sha256-checked). Raises ModelUnavailableError."""
     settings = get_settings()
     target = Path(settings.model_cache_dir) / name / version
+    s3 = aws.client("s3")
+    prefix = f"{name}/{version}/"
     with _lock:
-        if (target / ".complete").is_file():
+        try:
+            body = s3.get_object(Bucket=settings.models_bucket, Key=prefix + MANIFEST)["Body"]
+            raw = body.read()
+            manifest = json.loads(raw)
+        except Exception as error:
+            raise ModelUnavailableError(f"model {name}/{version} unavailable: {error}") from error
+        # A cache of the same manifest is reused (a re-published version is fetched again).
+        if (target / ".complete").is_file() and (target / MANIFEST).read_bytes() == raw:
             return target
-        s3 = aws.client("s3")
-        prefix = f"{name}/{version}/"
         partial = target.with_name(f"{version}.partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
         try:
-            body = s3.get_object(Bucket=settings.models_bucket, Key=prefix + MANIFEST)["Body"]
-            manifest = json.loads(body.read())
-            (partial / MANIFEST).write_text(json.dumps(manifest))
+            (partial / MANIFEST).write_bytes(raw)
             for file_name in _files(manifest):
                 s3.download_file(
                     settings.models_bucket, prefix + file_name, str(partial / file_name)
