@@ -47,8 +47,10 @@ invoke: $(STAMP)
 	@test -f "$(EVENT)" || { echo "no event file $(EVENT) (the samples: ls events/)"; exit 2; }
 	$(PY) -m localcloud invoke $(FN) $(EVENT)
 
-## train-sentiment: fine-tune the review sentiment model (own venv .venv-train with torch);
-## writes models/sentiment/v1/ (ONNX, tokenizer, manifest, evaluation.json on held-out rows)
+## train-sentiment: fine-tune the review sentiment model (own venv .venv-train with torch):
+## a train-only run chooses epochs and the neutral bias on VALIDATION, then the final fit on
+## TRAIN+VALIDATION writes models/sentiment/v1/ (ONNX, tokenizer, manifest, evaluation.json
+## on held-out TEST rows; selection_evaluation.json: the train-only run's)
 TRAIN_VENV ?= .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 $(TRAIN_STAMP): requirements-train.txt requirements.txt
@@ -58,7 +60,12 @@ $(TRAIN_STAMP): requirements-train.txt requirements.txt
 	touch $(TRAIN_STAMP)
 
 train-sentiment: $(TRAIN_STAMP)
-	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_train $(if $(DATA),--data $(DATA))
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_train \
+		--version selection $(if $(DATA),--data $(DATA))
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_train \
+		--refit --version v1 $(if $(DATA),--data $(DATA))
+	mv models/sentiment/selection/evaluation.json models/sentiment/v1/selection_evaluation.json
+	rm -rf models/sentiment/selection
 
 ## eval-sentiment DATA=<dir>: the shipped model and two baselines on any directory laid out
 ## like ../shared/data/reviews (reads only DATA and the model; never trains)

@@ -172,7 +172,12 @@ def train(args: argparse.Namespace) -> Path:
     val_rows = parts[data.Part.VALIDATION][:limit]
     if args.refit:
         # The final fit: TRAIN and VALIDATION together, with the epochs and the neutral
-        # bias a train-only run chose on VALIDATION (nothing is chosen in this run).
+        # bias the train-only run (its checkpoint) chose on VALIDATION; nothing is chosen
+        # in this run.
+        chosen = torch.load(args.checkpoint, weights_only=False)
+        if args.neutral_bias is None:
+            args.neutral_bias = float(chosen["bias"])
+        args.epochs = int(chosen["epoch"])
         train_rows = train_rows + val_rows
     test_rows = parts[data.Part.TEST][:limit]
     train_texts = [r.text for r in train_rows]
@@ -400,7 +405,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--resume", action="store_true", help="export the saved best epoch")
     parser.add_argument("--refit", action="store_true", help="train on TRAIN+VALIDATION")
-    parser.add_argument("--neutral-bias", type=float, default=2.0, help="with --refit")
+    parser.add_argument(
+        "--neutral-bias", type=float, default=None, help="with --refit (default: the checkpoint's)"
+    )
     parser.add_argument("--smoke", type=int, default=0, help="use only N rows of each part")
     parser.add_argument("--checkpoint", default="/tmp/bazaar-sentiment-checkpoint.pt")  # noqa: S108
     train(parser.parse_args())
