@@ -40,6 +40,7 @@ def status_report() -> StatusReport:
         "catalog": (settings.catalog_table, settings.search_table),
         "cart": (settings.carts_table,),
         "orders": (settings.orders_table,),
+        "reviews": (settings.reviews_table,),
     }
     components: dict[str, dict[str, Any]] = {}
     for name, names in tables.items():
