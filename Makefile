@@ -8,10 +8,12 @@ FN         ?=
 EVENT      ?=
 
 .PHONY: dev test lint fmt package invoke bench clean localstack-test routes \
-	eval-bills eval-authenticity train-authenticity authenticity-set ml-layer
+	eval-bills eval-authenticity train-authenticity authenticity-set ml-bills-layer \
+	train-sentiment eval-sentiment eval-categories check-ml-layer
 
 ML_STAMP   := $(VENV)/.installed-ml
-DATA       ?= ../shared/data/receipts
+# The bill commands' data (DATA=<dir>; the shared receipts by default).
+RECEIPTS   := $(or $(DATA),../shared/data/receipts)
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-ml.txt
 	@command -v $(PY_VERSION) >/dev/null 2>&1 || { echo "need $(PY_VERSION) on PATH"; exit 1; }
@@ -36,7 +38,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy app.py chalicelib functions localcloud bench
+	$(VENV)/bin/mypy app.py chalicelib functions localcloud bench ml scripts
 	$(VENV)/bin/lint-imports
 	$(MAKE) package
 	$(VENV)/bin/cfn-lint $(OUT)/sam.json
@@ -60,6 +62,40 @@ invoke: $(STAMP)
 	@test -f "$(EVENT)" || { echo "no event file $(EVENT) (the samples: ls events/)"; exit 2; }
 	$(PY) -m localcloud invoke $(FN) $(EVENT)
 
+## train-sentiment: fine-tune the review sentiment model (own venv .venv-train with torch):
+## a train-only run chooses epochs and the neutral bias on VALIDATION, then the final fit on
+## TRAIN+VALIDATION writes models/sentiment/v1/ (ONNX, tokenizer, manifest, evaluation.json
+## on held-out TEST rows; selection_evaluation.json: the train-only run's)
+TRAIN_VENV ?= .venv-train
+TRAIN_STAMP := $(TRAIN_VENV)/.installed
+$(TRAIN_STAMP): requirements-train.txt requirements.txt
+	test -x $(TRAIN_VENV)/bin/python || $(PY_VERSION) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TRAIN_VENV)/bin/python -m pip install --quiet -r requirements-train.txt
+	touch $(TRAIN_STAMP)
+
+train-sentiment: $(TRAIN_STAMP)
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_train \
+		--version selection $(if $(DATA),--data $(DATA))
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_train \
+		--refit --version v1 $(if $(DATA),--data $(DATA))
+	mv models/sentiment/selection/evaluation.json models/sentiment/v1/selection_evaluation.json
+	rm -rf models/sentiment/selection
+
+## eval-sentiment DATA=<dir>: the shipped model and two baselines on any directory laid out
+## like ../shared/data/reviews (reads only DATA and the model; never trains)
+eval-sentiment: $(STAMP)
+	$(PY) -m ml.sentiment_eval $(if $(DATA),--data $(DATA))
+
+## eval-categories: the problem-category method on the hand-labelled sample (ml/)
+eval-categories: $(STAMP)
+	$(PY) -m ml.categories_eval
+
+## check-ml-layer: score the shipped models with the ml layer's own packages (as built by
+## make package for the Lambda platform) and compare with what training recorded
+check-ml-layer: package
+	$(PY) -m scripts.check_ml_layer $(OUT)/ml-layer/python
+
 ## bench: measure start-up, cold import, latencies; writes bench/results.json
 bench: $(STAMP)
 	$(PY) -m bench
@@ -72,25 +108,25 @@ localstack-test: $(STAMP)
 ## eval-bills: OCR extraction accuracy (company, date, total) + baseline + seconds per
 ## receipt on DATA (images/ + labels/); BILLS_OCR_CACHE=<dir> keeps OCR output between runs
 eval-bills: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) -m ml.bills.eval_bills $(DATA)
+	OMP_NUM_THREADS=1 $(PY) -m ml.bills.eval_bills $(RECEIPTS)
 
 ## eval-authenticity: ROC AUC, precision/recall at the shipped threshold, confusion matrix
 ## + baseline on DATA (images/ + authenticity.csv); never trains
 eval-authenticity: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) -m ml.bills.eval_authenticity $(DATA)
+	OMP_NUM_THREADS=1 $(PY) -m ml.bills.eval_authenticity $(RECEIPTS)
 
 ## authenticity-set: genuine + tampered variants of DATA's held-out receipts into OUT_SET
 OUT_SET ?= out/bills-authenticity-heldout
 authenticity-set: $(STAMP)
-	$(PY) -m ml.bills.tamper $(DATA) $(OUT_SET) --part held-out
+	$(PY) -m ml.bills.tamper $(RECEIPTS) $(OUT_SET) --part held-out
 
 ## train-authenticity: the bill authenticity model (DATA's development part) → models/bills/
 train-authenticity: $(ML_STAMP)
-	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_authenticity $(DATA)
+	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_authenticity $(RECEIPTS)
 
-## ml-layer: the ML runtime layer (onnxruntime, rapidocr, numpy, textractor) in out/ml-layer/
-ml-layer: $(STAMP)
+## ml-bills-layer: the bill-verification layer (onnxruntime, rapidocr, numpy, textractor) in out/ml-bills-layer/
+ml-bills-layer: $(STAMP)
 	$(PY) -m scripts.ml_layer $(OUT)
 
 clean:
-	rm -rf $(VENV) .venv-localstack $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-localstack .venv-train $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ API_MODULES = [
     "chalicelib.logs.api",
     "chalicelib.analytics.api",
     "chalicelib.bills.api",
+    "chalicelib.reviews.api",
 ]
 # Development scaffolding (mailbox, payment simulator): local and test stages only.
 DEV_MODULES = ["chalicelib.dev.mailbox", "chalicelib.dev.payments"]

@@ -13,6 +13,7 @@ EVENT_MODULES = [
     "chalicelib.orders.events",
     "chalicelib.chat.events",
     "chalicelib.bills.events",
+    "chalicelib.reviews.events",
 ]
 
 

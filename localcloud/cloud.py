@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -26,6 +27,8 @@ from localcloud.rest import RestGateway
 from localcloud.scheduler import Scheduler
 from localcloud.template import load_template, to_cloudformation
 from localcloud.websocket import WebSocketGateway
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 API_FUNCTION = "api-handler"
 
@@ -143,6 +146,7 @@ class LocalCloud:
 
         models_store.publish_all()
         self.timings["models_published_s"] = time.perf_counter() - started
+        self._publish_models()
         for spec in self.deployment.functions.values():
             self.runtime.register(spec)
 
@@ -200,6 +204,15 @@ class LocalCloud:
         if not hold:
             self.open()
         return self.endpoints
+
+    def _publish_models(self) -> None:
+        """The trained models committed under ``models/`` go to the models bucket, as a
+        release would put them (the functions load them from there)."""
+        from chalicelib.core import model_store
+
+        started = time.perf_counter()
+        model_store.publish_all(MODELS_DIR)
+        self.timings["models_published_s"] = round(time.perf_counter() - started, 3)
 
     def open(self) -> None:
         """The gateways start answering; ``timings["ready_s"]`` is the time until now."""

@@ -511,6 +511,13 @@ class Deployer:
         self.deployment.functions[name] = spec
         self._set(logical_id, name, Arn=spec.arn)
 
+    def _create_aws_lambda_layerversion(self, logical_id: str, props: dict[str, Any]) -> None:
+        # Handlers run in this process, so a layer's packages come from the venv
+        # (requirements-dev.txt installs layers/*/requirements.txt).
+        name = str(props.get("LayerName") or logical_id)
+        self.deployment.skipped[logical_id] = "layer packages come from the local venv"
+        self._set(logical_id, f"arn:aws:lambda:{self.region}:{self.account_id}:layer:{name}:1")
+
     def _create_aws_lambda_eventsourcemapping(self, logical_id: str, props: dict[str, Any]) -> None:
         source_arn = props["EventSourceArn"]
         if ":sqs:" not in source_arn:

@@ -15,6 +15,7 @@ from samtranslator.translator.translator import Translator
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
 LOCAL_CODE_URI = "s3://localcloud-code/deployment.zip"
+LOCAL_LAYER_URI = "s3://localcloud-code/layer.zip"
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -76,6 +77,8 @@ def to_cloudformation(
             "Properties", {}
         ):
             resource["Properties"]["CodeUri"] = LOCAL_CODE_URI
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = LOCAL_LAYER_URI
     translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
     result: dict[str, Any] = translator.translate(
         sam, parameter_values=dict(parameters), get_managed_policy_map=dict

@@ -1,1 +1,1 @@
-"""Training and evaluation code (never imported by a Lambda)."""
+"""Training and evaluation of Bazaar's models (never packaged into a Lambda)."""

@@ -1,7 +1,7 @@
-"""Build the ML runtime layer: ``out/ml-layer/python`` and ``out/ml-layer.zip``.
+"""Build the ML runtime layer: ``out/ml-bills-layer/python`` and ``out/ml-bills-layer.zip``.
 
 Wheels for the Lambda platform (manylinux2014_x86_64, CPython 3.11) of
-``layers/ml/requirements.txt`` (onnxruntime, numpy, the OCR engine and its models,
+``layers/ml-bills/requirements.txt`` (onnxruntime, numpy, the OCR engine and its models,
 textractor), with their tests, caches and bytecode left out. Prints the unzipped size
 against Lambda's 250 MB limit (function and layers together, unzipped) and the share left
 for the function's own zip.
@@ -27,7 +27,7 @@ def size_of(path: Path) -> int:
 
 
 def build(out: Path) -> tuple[Path, int]:
-    target = out / "ml-layer" / "python"
+    target = out / "ml-bills-layer" / "python"
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -50,7 +50,7 @@ def build(out: Path) -> tuple[Path, int]:
             "--target",
             str(target),
             "-r",
-            str(ROOT / "layers" / "ml" / "requirements.txt"),
+            str(ROOT / "layers" / "ml-bills" / "requirements.txt"),
         ],
         check=True,
     )
@@ -60,7 +60,7 @@ def build(out: Path) -> tuple[Path, int]:
                 shutil.rmtree(found, ignore_errors=True)
     for relative in DROP:
         shutil.rmtree(target / relative, ignore_errors=True)
-    archive = out / "ml-layer.zip"
+    archive = out / "ml-bills-layer.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
         for file in sorted(target.parent.rglob("*")):
             if file.is_file():

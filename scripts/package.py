@@ -9,6 +9,9 @@
    Every module's bytecode is added (cold starts on a read-only file system would
    otherwise compile each import).
 3. State machine ``DefinitionUri`` files are inlined as ``Definition``.
+4. Each layer of ``layers/<name>/requirements.txt`` is installed for the Lambda platform
+   (manylinux2014 x86_64, CPython 3.11, wheels only, ``--no-deps``: the file lists every
+   package) into ``out/<name>-layer/python`` (the template's ``ContentUri``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import importlib.util
 import json
 import marshal
 import os
+import shutil
 import subprocess
 import sys
 import warnings
@@ -46,6 +50,8 @@ def package(out: Path, stage: str = "dev") -> Path:
         check=True,
     )
     _repack(out / "deployment.zip")
+    for requirements in sorted((ROOT / "layers").glob("*/requirements.txt")):
+        _build_layer(requirements, out / f"{requirements.parent.name}-layer")
     # With a YAML merge template Chalice writes sam.yaml; the artefact we ship is JSON.
     generated = out / "sam.yaml"
     template = load_template(generated)
@@ -74,6 +80,34 @@ def _left_out(name: str) -> bool:
         name.startswith(DEVELOPMENT_ONLY)
         or name.startswith(LEFT_TO_THE_ML_LAYER)
         or (top.startswith("numpy-") and top.endswith(".dist-info"))
+    )
+
+
+def _build_layer(requirements: Path, target: Path) -> None:
+    """Install a layer's pinned packages for the Lambda platform into ``target/python``."""
+    if target.exists():
+        shutil.rmtree(target)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--platform",
+            "manylinux2014_x86_64",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.11",
+            "--target",
+            str(target / "python"),
+            "-r",
+            str(requirements),
+        ],
+        check=True,
     )
 
 

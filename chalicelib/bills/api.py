@@ -214,6 +214,6 @@ def like(post_id: str, caller: Caller) -> PublicPost:
     access=roles("seller"),
     errors=[404, 409],
 )
-def reply(post_id: str, body: ReplyRequest, caller: Caller) -> PublicPost:
+def reply_to_post(post_id: str, body: ReplyRequest, caller: Caller) -> PublicPost:
     post = posts.reply(caller, post_id, body.text)
     return PublicPost.of(post, posts.public_url(post))

@@ -153,6 +153,11 @@ class Product:
     images: tuple[ProductImage, ...] = ()
     offer: ProductOffer | None = None
     popularity: int = 0
+    # Counted review ratings (the reviews capability sets them; ``rating_revision`` is its
+    # aggregate's revision, so an older value never overwrites a newer one).
+    rating_sum: int = 0
+    rating_count: int = 0
+    rating_revision: int = 0
     status: ProductStatus = ProductStatus.ACTIVE
     deleted_at: datetime | None = None
     purge_after: datetime | None = None
@@ -234,6 +239,9 @@ class ProductSnapshot:
     thumbnail_key: str | None = None
 
 
+RatingSubject = Literal["product", "shop"]
+
+
 # ---------- shops ----------
 @dataclass(frozen=True)
 class Shop:
@@ -254,6 +262,7 @@ class Shop:
     follower_count: int = 0
     rating_sum: int = 0
     rating_count: int = 0
+    rating_revision: int = 0
     status: ShopStatus = ShopStatus.ACTIVE
     seller_banned: bool = False
     deleted_at: datetime | None = None

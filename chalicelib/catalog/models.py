@@ -196,6 +196,7 @@ class Shop(Model):
     follower_count = NumberAttribute(default=0)
     rating_sum = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
+    rating_rev = NumberAttribute(default=0)
     status = UnicodeAttribute(default=ACTIVE)
     seller_banned = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
@@ -260,6 +261,9 @@ class Product(Model):
     # SKU → {"stock", "color", "size", "price", "image_id", "position"}: a DynamoDB map, so
     # a reservation moves one SKU's stock in place (``variants.#sku.stock``), with ``stock``.
     variants = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
+    rating_sum = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    rating_rev = NumberAttribute(default=0)
     status = UnicodeAttribute(default=ACTIVE)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

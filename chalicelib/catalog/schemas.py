@@ -649,6 +649,8 @@ class ProductView(ResponseModel):
     variants: list[VariantView] = Field(default_factory=list)
     offer: OfferSummary | None = None
     popularity: int
+    rating_average: float | None = None
+    rating_count: int = 0
     status: str
     version: int
     created_at: datetime
@@ -673,6 +675,10 @@ def _product_fields(product: Product, now: datetime) -> dict[str, Any]:
         "images": [ImageView.of(image) for image in product.images],
         "variants": [VariantView.of(product, variant, now) for variant in product.variants],
         "offer": OfferSummary.of(product.offer, now),
+        "rating_average": round(product.rating_sum / product.rating_count, 2)
+        if product.rating_count
+        else None,
+        "rating_count": product.rating_count,
         "status": product.status.value,
         "version": product.version,
         "created_at": product.created_at,

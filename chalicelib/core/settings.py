@@ -295,6 +295,25 @@ class OrdersSettings(PlatformSettings):
         return "stripe" if self.stripe_api_key is not None else "simulated"
 
 
+class ModelsSettings(PlatformSettings):
+    """Where trained models live (S3, by name and version) and where a container caches them."""
+
+    models_bucket: str = "bazaar-local-models"
+    model_cache_dir: str = "/tmp/bazaar-models"  # noqa: S108  Lambda's only writable path
+
+
+class ReviewsSettings(ModelsSettings):
+    """Reviews, replies, moderation, aggregates, sentiment, analytics (S5)."""
+
+    reviews_table: str = "bazaar-local-reviews"
+    sentiment_model_version: str = "v1"
+    review_edits_kept: int = Field(default=20, ge=1, le=100)
+    # A scored review below this confidence waits in the moderation queue.
+    sentiment_low_confidence: float = Field(default=0.55, ge=0.0, le=1.0)
+    # Reports that put a review in the moderation queue.
+    reports_to_queue: int = Field(default=1, ge=1, le=100)
+
+
 class ChatSettings(PlatformSettings):
     """Conversations between shoppers and shops (S7)."""
 
@@ -353,13 +372,11 @@ class AnalyticsSettings(PlatformSettings):
     analytics_max_range_days: int = Field(default=366, ge=1, le=3660)
 
 
-class BillsSettings(PlatformSettings):
+class BillsSettings(ModelsSettings):
     """Bill posts (S6): uploads, OCR, the authenticity model and the decision thresholds."""
 
     bills_table: str = "bazaar-local-bills"
     bills_bucket: str = "bazaar-local-bills"
-    # Trained models (ONNX + card) by name and version; the reviews capability uses it too.
-    models_bucket: str = "bazaar-local-models"
     # The verification queue (S3 notifications; an admin's retry is sent here too).
     bills_queue_url: str = ""
     bills_ocr_engine: Literal["local", "textract"] = "local"
@@ -381,6 +398,7 @@ class BillsSettings(PlatformSettings):
 
 
 class Settings(
+    ReviewsSettings,
     BillsSettings,
     AnalyticsSettings,
     LogsSettings,
@@ -394,8 +412,8 @@ class Settings(
 
     Each capability reads the part it owns (``IdentitySettings``, ``CatalogSettings``,
     ``OrdersSettings``, ``ChatSettings``, ``NotificationsSettings``, ``LogsSettings``,
-    ``AnalyticsSettings``, ``BillsSettings``, on top of ``PlatformSettings``); the
-    environment names stay flat (``BAZAAR_<FIELD>``).
+    ``AnalyticsSettings``, ``BillsSettings``, ``ReviewsSettings``, on top of
+    ``PlatformSettings``); the environment names stay flat (``BAZAAR_<FIELD>``).
     """
 
 

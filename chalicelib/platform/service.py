@@ -42,6 +42,7 @@ def status_report() -> StatusReport:
         "cart": (settings.carts_table,),
         "orders": (settings.orders_table,),
         "chat": (settings.chat_table,),
+        "reviews": (settings.reviews_table,),
     }
     components: dict[str, dict[str, Any]] = {}
     for name, names in tables.items():

@@ -9,6 +9,7 @@ so every ``$ref`` resolves.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any, Literal
 
 from chalice import Chalice
@@ -120,17 +121,41 @@ def _error_ref() -> dict[str, Any]:
     return {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+def _operation_ids(app: Chalice) -> dict[tuple[str, str], str]:
+    """``<view>_<method>`` per operation; where two capabilities name a view alike (a
+    ``reply`` of reviews and of bills), each of those gets its capability in front."""
+    plain = {
+        (path, method): f"{entry.view_name}_{method.lower()}"
+        for path, methods in app.routes.items()
+        for method, entry in methods.items()
+    }
+    taken = Counter(plain.values())
+    return {
+        key: f"{_capability(app.routes[key[0]][key[1]].view_function)}_{name}"
+        if taken[name] > 1
+        else name
+        for key, name in plain.items()
+    }
+
+
+def _capability(view: Any) -> str:
+    # chalicelib.<capability>.api → <capability>
+    parts = str(getattr(view, "__module__", "")).split(".")
+    return parts[1] if len(parts) > 2 else parts[-1]
+
+
 def build_openapi(app: Chalice, *, title: str, version: str) -> dict[str, Any]:
     """The OpenAPI document of every route registered on ``app`` (lazily registered ones
     are loaded first)."""
     load_all_routes(app)
     components: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, Any] = {}
+    operation_ids = _operation_ids(app)
     for path in sorted(app.routes):
         for method, entry in sorted(app.routes[path].items()):
             doc: RouteDoc | None = getattr(entry.view_function, ROUTE_META_ATTR, None)
             operation: dict[str, Any] = {
-                "operationId": f"{entry.view_name}_{method.lower()}",
+                "operationId": operation_ids[(path, method)],
                 "summary": doc.summary if doc else entry.view_name,
                 "tags": list(doc.tags) if doc else [],
                 "x-access": doc.access if doc else "unknown",

@@ -49,8 +49,8 @@ def ocr_lines(image: Path, cache: Path | None) -> tuple[list[OcrLine], float]:
             OcrLine(
                 text=item["text"],
                 score=item["score"],
-                box=tuple(item["box"]),  # type: ignore[arg-type]
-                char_edges=tuple(tuple(edge) for edge in item["char_edges"]),  # type: ignore[misc]
+                box=tuple(item["box"]),
+                char_edges=tuple(tuple(edge) for edge in item["char_edges"]),
             )
             for item in stored["lines"]
         ]

@@ -43,7 +43,8 @@ def features_of(path: Path, cache: Path | None) -> NDArray[np.float32]:
     key = hashlib.sha256(data).hexdigest()
     entry = cache / f"{key}-{len(forensics.FEATURES)}.npy" if cache else None
     if entry is not None and entry.exists():
-        return np.load(entry).astype(np.float32)
+        loaded: NDArray[np.float32] = np.load(entry).astype(np.float32)
+        return loaded
     values = forensics.features(data)
     if entry is not None:
         entry.parent.mkdir(parents=True, exist_ok=True)

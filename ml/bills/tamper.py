@@ -64,7 +64,7 @@ class TextLine:
 
 
 def lines_of(boxes: Path) -> list[TextLine]:
-    out = []
+    out: list[TextLine] = []
     if not boxes.exists():
         return out
     with boxes.open(encoding="utf-8", errors="replace") as handle:
@@ -101,7 +101,8 @@ def paper_colour(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[in
     x0, y0, x1, y1 = box
     ring = image.crop((max(0, x0 - 6), max(0, y0 - 6), x1 + 6, y1 + 6)).convert("RGB")
     pixels = sorted(ring.getdata(), key=sum)
-    return pixels[int(len(pixels) * 0.8)]  # the light end: paper, not ink
+    colour: tuple[int, ...] = pixels[int(len(pixels) * 0.8)]  # the light end: paper, not ink
+    return colour
 
 
 def _fit(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -131,7 +132,7 @@ def copy_move(image: Image.Image, lines: list[TextLine], rng: random.Random, **_
     source = rng.choice(lines)
     length = rng.randint(2, max(2, min(8, len(source.text))))
     start = rng.randint(0, max(0, len(source.text) - length))
-    x0, y0, _, y1 = source.char_box(start)
+    x0, y0, _x1, y1 = source.char_box(start)
     x1 = source.char_box(start + length - 1)[2]
     patch = image.crop(_fit((x0, y0, x1, y1), image.size))
     target = rng.choice([line for line in lines if line is not source] or lines)
@@ -172,7 +173,7 @@ def erase(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: ob
         return False
     line, index = rng.choice(digits)
     count = rng.randint(1, 4)
-    x0, y0, _, y1 = line.char_box(index)
+    x0, y0, _x1, y1 = line.char_box(index)
     x1 = line.char_box(min(index + count - 1, len(line.text) - 1))[2]
     box = _fit((x0, y0, x1, y1), image.size)
     ImageDraw.Draw(image).rectangle(box, fill=paper_colour(image, box))
@@ -186,7 +187,7 @@ def retype(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: o
     line = rng.choice(amounts)
     match = re.search(r"\d+\.\d{2}\s*$", line.text)
     assert match is not None
-    x0, y0, _, y1 = line.char_box(match.start())
+    x0, y0, _x1, y1 = line.char_box(match.start())
     box = _fit((x0, y0, line.x1, y1), image.size)
     colour = paper_colour(image, box)
     draw = ImageDraw.Draw(image)

@@ -69,7 +69,8 @@ def candidates() -> dict[str, Any]:
 
 
 def _signed_log(x: NDArray[np.float32]) -> NDArray[np.float32]:
-    return np.sign(x) * np.log1p(np.abs(x))
+    signed: NDArray[np.float32] = np.sign(x) * np.log1p(np.abs(x))
+    return signed
 
 
 def held_out_methods_cv(model: Any, data: LabelledSet) -> dict[str, float]:

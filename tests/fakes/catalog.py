@@ -250,6 +250,16 @@ class InMemoryCatalogRepository:
     def set_product_offer(self, product: Product, offer: ProductOffer | None) -> Product:
         return self._change_product(product, check_version=False, offer=offer)
 
+    def set_rating(self, kind: str, subject_id: str, total: int, count: int, revision: int) -> bool:
+        items: Any = self.product_items if kind == "product" else self.shop_items
+        stored = items.get(subject_id)
+        if stored is None or stored.rating_revision >= revision:
+            return False
+        items[subject_id] = replace(
+            stored, rating_sum=total, rating_count=count, rating_revision=revision
+        )
+        return True
+
     def add_popularity(self, product_id: str, delta: int) -> Product | None:
         stored = self.product_items.get(product_id)
         if stored is None:

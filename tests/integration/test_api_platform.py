@@ -31,7 +31,15 @@ def test_status_lists_registered_components(api: Any) -> None:
     body = api.http.get("/status").json_body
     assert body["service"] == "bazaar"
     assert body["stage"] == "test"
-    assert set(body["components"]) == {"platform", "identity", "catalog", "cart", "orders", "chat"}
+    assert set(body["components"]) == {
+        "platform",
+        "identity",
+        "catalog",
+        "cart",
+        "orders",
+        "chat",
+        "reviews",
+    }
     assert all(component["ok"] for component in body["components"].values())
 
 

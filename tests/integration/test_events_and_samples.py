@@ -40,6 +40,9 @@ SAMPLES = {
     "analytics-events": "analytics_events_sqs.json",
     # Bill posts (S6): its post is not there, so the record is acknowledged, nothing done
     "bill-verify": "bill_verify_sqs.json",
+    # Reviews (S5)
+    "review-sentiment": "review_sentiment_sqs.json",
+    "review-aggregates": "review_aggregates_sqs.json",
 }
 
 

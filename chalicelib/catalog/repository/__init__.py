@@ -25,6 +25,7 @@ from chalicelib.catalog.domain import (
     Product,
     ProductImage,
     ProductOffer,
+    RatingSubject,
     SearchPage,
     SearchQuery,
     Shop,
@@ -111,6 +112,13 @@ class CatalogRepository(Protocol):
 
     def add_popularity(self, product_id: str, delta: int) -> Product | None:
         """Count interest without moving the version; None if there is no such product."""
+        ...
+
+    def set_rating(
+        self, kind: RatingSubject, subject_id: str, total: int, count: int, revision: int
+    ) -> bool:
+        """Set a product's or shop's counted ratings unless ``revision`` is not newer than
+        the one it holds (or it does not exist): False then."""
         ...
 
     def stock_moves(self, units: Mapping[str, int], *, take: bool) -> StockMoves:

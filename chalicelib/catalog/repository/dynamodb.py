@@ -29,6 +29,7 @@ from chalicelib.catalog.domain import (
     ProductImage,
     ProductOffer,
     ProductStatus,
+    RatingSubject,
     Shop,
     ShopStatus,
     SiteConfig,
@@ -128,6 +129,9 @@ def product_of(item: m.Product) -> Product:
         images=tuple(image_of(entry) for entry in item.images or []),
         offer=offer_of(item.offer),
         popularity=int(item.popularity or 0),
+        rating_sum=int(item.rating_sum or 0),
+        rating_count=int(item.rating_count or 0),
+        rating_revision=int(item.rating_rev or 0),
         status=ProductStatus(item.status),
         deleted_at=item.deleted_at,
         purge_after=item.purge_after,
@@ -193,6 +197,9 @@ def product_item(product: Product) -> m.Product:
         offer=offer_entry(product.offer) if product.offer else None,
         popularity=product.popularity,
         variants=_variants_entry(product.variants),
+        rating_sum=product.rating_sum,
+        rating_count=product.rating_count,
+        rating_rev=product.rating_revision,
         status=product.status.value,
         created_at=product.created_at,
         updated_at=product.updated_at,
@@ -241,6 +248,7 @@ def shop_of(item: m.Shop) -> Shop:
         follower_count=int(item.follower_count or 0),
         rating_sum=int(item.rating_sum or 0),
         rating_count=int(item.rating_count or 0),
+        rating_revision=int(item.rating_rev or 0),
         status=ShopStatus(item.status),
         seller_banned=bool(item.seller_banned),
         deleted_at=item.deleted_at,
@@ -273,6 +281,7 @@ def shop_item(shop: Shop) -> m.Shop:
         follower_count=shop.follower_count,
         rating_sum=shop.rating_sum,
         rating_count=shop.rating_count,
+        rating_rev=shop.rating_revision,
         status=shop.status.value,
         seller_banned=shop.seller_banned,
         created_at=shop.created_at,
@@ -489,6 +498,32 @@ class DynamoCatalogRepository(SearchTable):
                 return None
             raise
         return product_of(m.Product.from_raw_data(data["Attributes"]))
+
+    def set_rating(
+        self, kind: RatingSubject, subject_id: str, total: int, count: int, revision: int
+    ) -> bool:
+        # Straight through the connection (the seller's version does not move), and only
+        # forward: an older aggregate never overwrites a newer one.
+        model = m.Product if kind == "product" else m.Shop
+        pk = m.product_pk(subject_id) if kind == "product" else m.shop_pk(subject_id)
+        sk = m.PRODUCT_SK if kind == "product" else m.SHOP_SK
+        try:
+            model._get_connection().update_item(
+                pk,
+                range_key=sk,
+                actions=[
+                    model.rating_sum.set(total),
+                    model.rating_count.set(count),
+                    model.rating_rev.set(revision),
+                ],
+                condition=model.pk.exists()
+                & (model.rating_rev.does_not_exist() | (model.rating_rev < revision)),
+            )
+        except UpdateError as error:
+            if condition_failed(error):
+                return False
+            raise
+        return True
 
     def stock_moves(self, units: Mapping[str, int], *, take: bool) -> StockMoves:
         # One item per product (a transaction may touch an item once): its SKUs' stock

@@ -15,6 +15,9 @@ Checkout (orders)
     ``prepare_redemption(...) -> Redemption`` (``.applied``, ``.write(transaction)`` adds
     the code's two conditional counters to the checkout's transaction, ``.refused()``),
     ``release_code(code, user_id=)``; ``shops.get_shop`` / ``shops.DEFAULT_SETTINGS``.
+Reviews
+    ``get_product(id)``, ``set_rating(kind, id, total, count, revision)`` (a product's and
+    its shop's counted ratings, only forward).
 Chat and notifications
     ``shops.staff_of(shop_id)`` (the accounts that act for the shop),
     ``shops.get_shop(shop_id).settings["channels"]`` (the shop's notification channels),
@@ -44,8 +47,10 @@ from chalicelib.catalog.service.products import (
     buyable_product,
     cards,
     check_stock,
+    get_product,
     media_url,
     products_for_cart,
+    set_rating,
 )
 
 __all__ = [
@@ -59,10 +64,12 @@ __all__ = [
     "cards",
     "check_stock",
     "evaluate_code",
+    "get_product",
     "media_url",
     "prepare_redemption",
     "products_for_cart",
     "release_code",
+    "set_rating",
     "split_stock_key",
     "stock_key",
 ]

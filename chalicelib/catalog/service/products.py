@@ -18,6 +18,7 @@ from chalicelib.catalog.domain import (
     ProductOffer,
     ProductSnapshot,
     ProductStatus,
+    RatingSubject,
     Shop,
     ShopStatus,
     Variant,
@@ -311,6 +312,13 @@ def set_offer(product: Product, offer: ProductOffer | None) -> Product:
         raise NotFoundError("No such product") from None
     _announce(changed, "offer")
     return changed
+
+
+# ---------- what reviews use ----------
+def set_rating(kind: RatingSubject, subject_id: str, total: int, count: int, revision: int) -> bool:
+    """Show a product's or shop's counted review ratings (sum and count) as of the reviews'
+    aggregate ``revision``; an older revision changes nothing (False)."""
+    return repository.get().set_rating(kind, subject_id, total, count, revision)
 
 
 # ---------- what a cart uses ----------

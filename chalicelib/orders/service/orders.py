@@ -227,3 +227,25 @@ def update_status(
     if moved:
         _announce_change(order, previous)
     return order
+
+
+# ---------- what reviews use ----------
+REVIEWABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+PURCHASE_PAGES = 20  # of 100 orders: the newest 2,000 orders of a shopper are looked at
+
+
+def purchase_of(user_id: str, product_id: str) -> Order | None:
+    """The shopper's newest PAID, SHIPPED or DELIVERED order with a line of ``product_id``
+    (what entitles them to review it); None if there is none."""
+    cursor: str | None = None
+    for _ in range(PURCHASE_PAGES):
+        page = repository.get().user_orders(user_id, limit=100, cursor=cursor)
+        for order in page.items:
+            if order.status in REVIEWABLE and any(
+                line.product_id == product_id for line in order.lines
+            ):
+                return order
+        cursor = page.next_cursor
+        if cursor is None:
+            return None
+    return None

@@ -58,7 +58,15 @@ def test_status_names_the_service_and_stage_and_each_capability(
     body = StatusResponse.model_validate(service.status_report(), from_attributes=True)
     # Then it names the service and stage, and one component per capability, all answering
     assert (body.service, body.stage) == ("bazaar", "test")
-    assert set(body.components) == {"platform", "identity", "catalog", "cart", "orders", "chat"}
+    assert set(body.components) == {
+        "platform",
+        "identity",
+        "catalog",
+        "cart",
+        "orders",
+        "chat",
+        "reviews",
+    }
     assert all(component["ok"] for component in body.components.values())
     identity = get_settings().identity_table
     assert body.components["identity"]["checks"] == {

@@ -1,0 +1,117 @@
+"""Trained models from the models bucket: ``load_model(name, version)`` → a local directory.
+
+A model is stored as ``<name>/<version>/`` objects (``manifest.json`` plus the files it
+lists with their sha256). A container downloads a version once into its cache directory
+(``/tmp`` on Lambda), checks every file's sha256 against the manifest, and reuses it for
+its lifetime; callers cache their onnxruntime session on top (one per container).
+``publish_model`` uploads a local model directory (the local cloud's deploy, a release).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from chalicelib.core import aws
+from chalicelib.core.settings import get_settings
+
+MANIFEST = "manifest.json"
+_lock = threading.Lock()
+
+
+class ModelUnavailableError(Exception):
+    """The model is not in the bucket, or a file does not match its manifest."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _files(manifest: dict[str, Any]) -> dict[str, str]:
+    return {name: str(entry["sha256"]) for name, entry in manifest.get("files", {}).items()}
+
+
+def _verified(directory: Path) -> bool:
+    manifest_path = directory / MANIFEST
+    if not manifest_path.is_file():
+        return False
+    manifest = json.loads(manifest_path.read_text())
+    return all(
+        (directory / name).is_file() and _sha256(directory / name) == digest
+        for name, digest in _files(manifest).items()
+    )
+
+
+def load_model(name: str, version: str) -> Path:
+    """The local directory of model ``name`` at ``version``, downloaded from the models
+    bucket on first use (sha256-checked). Raises ModelUnavailableError."""
+    settings = get_settings()
+    target = Path(settings.model_cache_dir) / name / version
+    s3 = aws.client("s3")
+    prefix = f"{name}/{version}/"
+    with _lock:
+        try:
+            body = s3.get_object(Bucket=settings.models_bucket, Key=prefix + MANIFEST)["Body"]
+            raw = body.read()
+            manifest = json.loads(raw)
+        except Exception as error:
+            raise ModelUnavailableError(f"model {name}/{version} unavailable: {error}") from error
+        # A cache of the same manifest is reused (a re-published version is fetched again).
+        if (target / ".complete").is_file() and (target / MANIFEST).read_bytes() == raw:
+            return target
+        partial = target.with_name(f"{version}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        try:
+            (partial / MANIFEST).write_bytes(raw)
+            for file_name in _files(manifest):
+                s3.download_file(
+                    settings.models_bucket, prefix + file_name, str(partial / file_name)
+                )
+        except Exception as error:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise ModelUnavailableError(f"model {name}/{version} unavailable: {error}") from error
+        if not _verified(partial):
+            shutil.rmtree(partial, ignore_errors=True)
+            raise ModelUnavailableError(f"model {name}/{version} does not match its manifest")
+        shutil.rmtree(target, ignore_errors=True)
+        partial.rename(target)
+        (target / ".complete").touch()
+        return target
+
+
+def publish_model(directory: Path, name: str, version: str, *, bucket: str | None = None) -> int:
+    """Upload a local model directory (its manifest and the files it lists); the count."""
+    manifest = json.loads((directory / MANIFEST).read_text())
+    if not _verified(directory):
+        raise ModelUnavailableError(f"{directory} does not match its manifest")
+    s3 = aws.client("s3")
+    target_bucket = bucket or get_settings().models_bucket
+    names = [*_files(manifest), MANIFEST]
+    for file_name in names:
+        s3.upload_file(str(directory / file_name), target_bucket, f"{name}/{version}/{file_name}")
+    return len(names)
+
+
+def forget_cache() -> None:
+    """Drop every downloaded model (tests; a container never needs to)."""
+    with _lock:
+        shutil.rmtree(get_settings().model_cache_dir, ignore_errors=True)
+
+
+def publish_all(root: Path, *, bucket: str | None = None) -> dict[str, int]:
+    """Upload every ``<root>/<name>/<version>/`` model directory; files per model."""
+    published: dict[str, int] = {}
+    for manifest in sorted(root.glob(f"*/*/{MANIFEST}")):
+        directory = manifest.parent
+        name, version = directory.parent.name, directory.name
+        published[f"{name}/{version}"] = publish_model(directory, name, version, bucket=bucket)
+    return published

@@ -1,0 +1,1 @@
+"""Reviews (S5): who may review, replies, moderation, aggregates, sentiment, analytics."""

@@ -1,0 +1,236 @@
+"""Writing, editing, deleting and moderating reviews; the seller's reply; votes; lists.
+
+Who may review: a shopper with a PAID, SHIPPED or DELIVERED order line for the product
+(asked of the orders capability); anyone else gets 403 ``NOT_A_BUYER`` with the reason.
+One review per shopper per product: a second one is refused with 409 ``ALREADY_REVIEWED``
+naming the existing review (edit it with PATCH; the former version is kept in ``edits``).
+A deleted review frees the shopper to write a new one. Product reviews roll up to the
+product's shop. Shop reviews by verified bill posts wait for the bills capability.
+"""
+
+from __future__ import annotations
+
+from chalicelib.catalog import service as catalog
+from chalicelib.core import clock, events
+from chalicelib.core.caller import Caller, Role
+from chalicelib.core.dynamo import new_id
+from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
+from chalicelib.core.pagination import Page
+from chalicelib.core.settings import get_settings
+from chalicelib.orders.service import orders
+from chalicelib.reviews import repository
+from chalicelib.reviews.domain import (
+    Aggregate,
+    AuditEntry,
+    NewReview,
+    Reply,
+    Review,
+    ReviewStatus,
+    SubjectKind,
+    VoteKind,
+)
+from chalicelib.reviews.errors import NotABuyerError
+from chalicelib.reviews.events import (
+    ReviewCreated,
+    ReviewDeleted,
+    ReviewHidden,
+    ReviewReplied,
+    ReviewRestored,
+    ReviewUpdated,
+)
+
+
+def _not_found(review_id: str) -> NotFoundError:
+    return NotFoundError("No such review", details={"review_id": review_id})
+
+
+def _may_see(review: Review, caller: Caller | None) -> bool:
+    if review.visible:
+        return True
+    if caller is None:
+        return False
+    return (
+        caller.role is Role.ADMIN
+        or caller.account_id == review.author_id
+        or (caller.shop_id is not None and caller.shop_id == review.shop_id)
+    )
+
+
+def get_review(caller: Caller | None, review_id: str) -> Review:
+    """A published review, or a hidden/deleted one to its author, its shop and admins."""
+    review = repository.get().get(review_id)
+    if review is None or not _may_see(review, caller):
+        raise _not_found(review_id)
+    return review
+
+
+def write(caller: Caller, product_id: str, *, rating: int, title: str, text: str) -> Review:
+    """Publish the caller's review of a product they bought; its sentiment comes later."""
+    product = catalog.get_product(product_id)
+    if product is None:
+        raise NotFoundError("No such product", details={"product_id": product_id})
+    if caller.role is not Role.USER:
+        raise NotABuyerError(
+            "Only shoppers review products",
+            details={"reason": "ROLE", "role": str(caller.role)},
+        )
+    order = orders.purchase_of(caller.account_id, product_id)
+    if order is None:
+        raise NotABuyerError(
+            "You can review only products you bought (a paid, shipped or delivered order)",
+            details={"reason": "NO_PURCHASE", "product_id": product_id},
+        )
+    review = repository.get().add(
+        NewReview(
+            review_id=new_id(),
+            product_id=product_id,
+            shop_id=product.shop_id,
+            seller_id=product.seller_id,
+            author_id=caller.account_id,
+            order_id=order.order_id,
+            rating=rating,
+            title=title.strip(),
+            text=text.strip(),
+            created_at=clock.now(),
+        )
+    )
+    events.publish(ReviewCreated.of(review), best_effort=True)
+    return review
+
+
+def _own(caller: Caller, review_id: str) -> Review:
+    review = repository.get().get(review_id)
+    if review is None or review.author_id != caller.account_id:
+        raise _not_found(review_id)
+    if review.status is ReviewStatus.DELETED:
+        raise _not_found(review_id)
+    return review
+
+
+def edit(
+    caller: Caller,
+    review_id: str,
+    *,
+    rating: int | None,
+    title: str | None,
+    text: str | None,
+) -> Review:
+    """The author's new version (the former one is kept); a hidden review cannot be edited."""
+    review = _own(caller, review_id)
+    if review.status is ReviewStatus.HIDDEN:
+        raise ConflictError("A hidden review cannot be edited", details={"reason": "HIDDEN"})
+    new_rating = review.rating if rating is None else rating
+    new_title = review.title if title is None else title.strip()
+    new_text = review.text if text is None else text.strip()
+    if (new_rating, new_title, new_text) == (review.rating, review.title, review.text):
+        return review
+    changed = repository.get().edit(
+        review,
+        rating=new_rating,
+        title=new_title,
+        text=new_text,
+        now=clock.now(),
+        keep=get_settings().review_edits_kept,
+    )
+    events.publish(ReviewUpdated.of(changed), best_effort=True)
+    return changed
+
+
+def delete(caller: Caller, review_id: str) -> None:
+    """The author deletes their review (it leaves the aggregates)."""
+    review = _own(caller, review_id)
+    deleted = repository.get().delete(review, now=clock.now())
+    events.publish(ReviewDeleted.of(deleted), best_effort=True)
+
+
+def reply(caller: Caller, review_id: str, text: str) -> Review:
+    """The one public reply (a second call edits it): the review's shop, or an admin."""
+    review = repository.get().get(review_id)
+    if review is None or review.status is ReviewStatus.DELETED:
+        raise _not_found(review_id)
+    own_shop = caller.shop_id is not None and caller.shop_id == review.shop_id
+    if not own_shop and caller.role is not Role.ADMIN:
+        raise ForbiddenError(
+            "Only the reviewed shop may reply", details={"reason": "NOT_YOUR_SHOP"}
+        )
+    now = clock.now()
+    previous = review.reply
+    answer = Reply(
+        text=text.strip(),
+        author_id=caller.account_id,
+        created_at=previous.created_at if previous else now,
+        updated_at=now,
+    )
+    replied = repository.get().set_reply(review_id, answer)
+    events.publish(ReviewReplied.of(replied), best_effort=True)
+    return replied
+
+
+def vote(caller: Caller, review_id: str, kind: VoteKind, reason: str | None = None) -> None:
+    """Mark a review helpful or report it, once per shopper (ConflictError the 2nd time)."""
+    review = get_review(caller, review_id)
+    if not review.visible:
+        raise _not_found(review_id)
+    if review.author_id == caller.account_id:
+        raise ConflictError("Not on your own review", details={"reason": "OWN_REVIEW"})
+    if not repository.get().add_vote(
+        review_id, kind, caller.account_id, reason=reason, now=clock.now()
+    ):
+        raise ConflictError("You did this already", details={"reason": f"ALREADY_{kind.value}"})
+
+
+def moderate(caller: Caller, review_id: str, *, hide: bool, reason: str) -> Review:
+    """An admin hides (or restores) a review with a reason; audited; aggregates follow."""
+    review = repository.get().get(review_id)
+    if review is None or review.status is ReviewStatus.DELETED:
+        raise _not_found(review_id)
+    target = ReviewStatus.HIDDEN if hide else ReviewStatus.PUBLISHED
+    if review.status is target:
+        raise ConflictError(
+            f"The review is already {target.value.lower()}",
+            details={"status": review.status.value},
+        )
+    entry = AuditEntry(
+        review_id=review_id,
+        action="hide" if hide else "restore",
+        actor_id=caller.account_id,
+        reason=reason.strip(),
+        at=clock.now(),
+    )
+    changed = repository.get().set_status(review, target, entry)
+    event = (ReviewHidden if hide else ReviewRestored).of(
+        changed, reason=entry.reason, actor_id=caller.account_id
+    )
+    events.publish(event, best_effort=True)
+    return changed
+
+
+def audit(review_id: str) -> list[AuditEntry]:
+    """Who hid or restored the review, when and why (admin)."""
+    if repository.get().get(review_id) is None:
+        raise _not_found(review_id)
+    return repository.get().audit(review_id)
+
+
+def product_reviews(product_id: str, *, limit: int, cursor: str | None) -> Page[Review]:
+    """A product's published reviews, newest first."""
+    return repository.get().product_reviews(
+        product_id, visible_only=True, limit=limit, cursor=cursor
+    )
+
+
+def shop_reviews(caller: Caller, *, limit: int, cursor: str | None) -> Page[Review]:
+    """The seller's shop's reviews (every status, with sentiment), newest first."""
+    if not caller.shop_id:
+        raise ForbiddenError("Create your shop first")
+    return repository.get().shop_reviews(caller.shop_id, since=None, limit=limit, cursor=cursor)
+
+
+def moderation_queue(*, limit: int, cursor: str | None) -> Page[Review]:
+    """Reviews waiting for an admin: reported, low-confidence or negative and abusive."""
+    return repository.get().moderation_queue(limit=limit, cursor=cursor)
+
+
+def summary(kind: SubjectKind, subject_id: str) -> Aggregate:
+    """A product's or shop's rating: average, count and 1-5 distribution."""
+    return repository.get().aggregate(kind, subject_id)

