@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.core.errors import BadRequestError, ValidationFailedError
 from chalicelib.core.settings import get_settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _country_code(value: str) -> str:
+    value = value.upper()
+    if len(value) != 2 or not value.isascii() or not value.isalpha():
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code")
+    return value
+
+
+# Postal addresses (the address book, an order's shipping address): one rule for each field.
+CountryCode = Annotated[
+    str,
+    AfterValidator(_country_code),
+    Field(description="ISO 3166-1 alpha-2 code, e.g. DE"),
+]
+PhoneNumber = Annotated[str, Field(pattern=r"^\+?[0-9 ()\-]{6,20}$")]
 
 
 class RequestModel(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from chalicelib.core.pagination import Page
-from chalicelib.core.validation import RequestModel, ResponseModel
+from chalicelib.core.validation import CountryCode, PhoneNumber, RequestModel, ResponseModel
 from chalicelib.orders.domain import (
     CheckoutDetails,
     CheckoutStatus,
@@ -30,16 +30,8 @@ class ShippingAddressRequest(RequestModel):
     city: str = Field(min_length=1, max_length=100)
     region: str | None = Field(default=None, min_length=1, max_length=100)
     postal_code: str = Field(min_length=1, max_length=20)
-    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. DE")
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()\-]{6,20}$")
-
-    @field_validator("country")
-    @classmethod
-    def _country_code(cls, value: str) -> str:
-        value = value.upper()
-        if len(value) != 2 or not value.isascii() or not value.isalpha():
-            raise ValueError("must be an ISO 3166-1 alpha-2 country code")
-        return value
+    country: CountryCode
+    phone: PhoneNumber | None = None
 
     def to_domain(self) -> ShippingAddress:
         return ShippingAddress(**self.model_dump())
