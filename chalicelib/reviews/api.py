@@ -24,6 +24,7 @@ from chalicelib.reviews.schemas import (
     ReviewPage,
     ReviewPatch,
     ReviewView,
+    ShopReviewInput,
     SummaryView,
 )
 from chalicelib.reviews.service import analytics, reviews
@@ -104,8 +105,50 @@ def product_summary(product_id: str) -> SummaryView:
 
 @api_route(
     bp,
+    "/shops/{shop_id}/reviews",
+    methods=["POST"],
+    summary="Review a shop with your VERIFIED bill post for it (403 NOT_A_BUYER otherwise; "
+    "one per shop)",
+    tags=TAGS,
+    request_model=ShopReviewInput,
+    response_model=ReviewView,
+    access=SIGNED_IN,
+    status=201,
+    errors=[403, 404, 409],
+)
+def write_shop_review(shop_id: str, body: ShopReviewInput, caller: Caller) -> ReviewView:
+    return ReviewView.of(
+        reviews.write_shop_review(
+            caller,
+            shop_id,
+            post_id=body.post_id,
+            rating=body.rating,
+            title=body.title,
+            text=body.text,
+        )
+    )
+
+
+@api_route(
+    bp,
+    "/shops/{shop_id}/reviews",
+    summary="The published reviews of a shop itself (by verified bills), newest first",
+    tags=TAGS,
+    response_model=ReviewPage,
+    query=PAGE,
+    errors=[400],
+)
+def shop_own_reviews(shop_id: str) -> ReviewPage:
+    page = reviews.reviews_of_shop(
+        shop_id, limit=page_limit(_query("limit")), cursor=_query("cursor")
+    )
+    return ReviewPage.of(page)
+
+
+@api_route(
+    bp,
     "/shops/{shop_id}/reviews/summary",
-    summary="A shop's rating over its products' reviews: average, count, distribution",
+    summary="A shop's rating over its products' reviews and its own: average, count, distribution",
     tags=TAGS,
     response_model=SummaryView,
 )

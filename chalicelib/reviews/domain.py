@@ -98,18 +98,19 @@ class Edit:
 
 @dataclass(frozen=True)
 class Review:
-    """A shopper's review of a product they bought (it rolls up to the product's shop).
+    """A shopper's review of a product they bought (it rolls up to the product's shop), or
+    of a shop they posted a verified bill for (``product_id`` None, ``post_id`` the bill).
 
     ``revision`` moves on every edit by the author; ``counted_rating`` is the rating the
     aggregates hold for it (None: not counted), so reconciling is idempotent.
     """
 
     review_id: str
-    product_id: str
+    product_id: str | None
     shop_id: str
     seller_id: str
     author_id: str
-    order_id: str
+    order_id: str | None
     rating: int
     title: str
     text: str
@@ -128,6 +129,23 @@ class Review:
     moderation: tuple[ModerationReason, ...] = ()
     hidden_reason: str | None = None
     hidden_by: str | None = None
+    post_id: str | None = None  # a shop review: the VERIFIED bill post it rests on
+
+    @property
+    def subject(self) -> SubjectKind:
+        """What is reviewed: a product, or the shop itself."""
+        return SubjectKind.PRODUCT if self.product_id else SubjectKind.SHOP
+
+    @property
+    def subject_id(self) -> str:
+        return self.product_id or self.shop_id
+
+    @property
+    def subjects(self) -> tuple[tuple[SubjectKind, str], ...]:
+        """The aggregates it counts in: its product's and its shop's, or its shop's."""
+        if self.product_id:
+            return ((SubjectKind.PRODUCT, self.product_id), (SubjectKind.SHOP, self.shop_id))
+        return ((SubjectKind.SHOP, self.shop_id),)
 
     @property
     def visible(self) -> bool:
@@ -147,15 +165,24 @@ class Review:
 @dataclass(frozen=True)
 class NewReview:
     review_id: str
-    product_id: str
+    product_id: str | None  # None: a review of the shop itself
     shop_id: str
     seller_id: str
     author_id: str
-    order_id: str
+    order_id: str | None  # a product review's purchase
     rating: int
     title: str
     text: str
     created_at: datetime
+    post_id: str | None = None  # a shop review's verified bill post
+
+    @property
+    def subject(self) -> SubjectKind:
+        return SubjectKind.PRODUCT if self.product_id else SubjectKind.SHOP
+
+    @property
+    def subject_id(self) -> str:
+        return self.product_id or self.shop_id
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,16 @@
 =================  =======================  =====================  =========================
 item               pk                       sk                     indexes
 =================  =======================  =====================  =========================
-Review             ``REVIEW#<id>``          ``REVIEW``             gsi1 ``PRODUCT#<product>``,
+Review             ``REVIEW#<id>``          ``REVIEW``             gsi1 the subject:
+                                                                   ``PRODUCT#<product>`` or
+                                                                   (a shop review)
+                                                                   ``SHOP#<shop>``,
                                                                    gsi2 ``SHOP#<shop>``,
                                                                    gsi4 ``REVIEWS`` (each by
                                                                    created#id); gsi3
                                                                    ``MODERATION`` while queued
 Author claim       ``AUTHOR#<user>``        ``PRODUCT#<product>``  (one review per shopper
-                                                                   per product)
+                                            / ``SHOP#<shop>``      per product or shop)
 Vote               ``REVIEW#<id>``          ``HELPFUL#<user>`` /
                                             ``REPORT#<user>``
 Audit entry        ``REVIEW#<id>``          ``AUDIT#<time>#<id>``
@@ -52,12 +55,13 @@ def claim_pk(user_id: str) -> str:
     return f"AUTHOR#{user_id}"
 
 
-def claim_sk(product_id: str) -> str:
-    return f"PRODUCT#{product_id}"
+def claim_sk(kind: str, subject_id: str) -> str:
+    return f"{kind.upper()}#{subject_id}"
 
 
-def product_pk(product_id: str) -> str:
-    return f"PRODUCT#{product_id}"
+def subject_pk(kind: str, subject_id: str) -> str:
+    """gsi1's partition: a product's reviews, or the reviews of a shop itself."""
+    return f"{kind.upper()}#{subject_id}"
 
 
 def shop_pk(shop_id: str) -> str:
@@ -118,11 +122,12 @@ class Review(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=REVIEW_SK)
     review_id = UnicodeAttribute()
-    product_id = UnicodeAttribute()
+    product_id = UnicodeAttribute(null=True)  # None: a review of the shop itself
     shop_id = UnicodeAttribute()
     seller_id = UnicodeAttribute()
     author_id = UnicodeAttribute()
-    order_id = UnicodeAttribute()
+    order_id = UnicodeAttribute(null=True)
+    post_id = UnicodeAttribute(null=True)  # a shop review's verified bill post
     rating = NumberAttribute()
     title = UnicodeAttribute()
     text = UnicodeAttribute()

@@ -110,10 +110,17 @@ class ReviewsRepository(Protocol):
         """A product's or shop's counted ratings (zero when none)."""
         ...
 
-    def product_reviews(
-        self, product_id: str, *, visible_only: bool, limit: int, cursor: str | None
+    def subject_reviews(
+        self,
+        kind: SubjectKind,
+        subject_id: str,
+        *,
+        visible_only: bool,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Review]:
-        """A product's reviews, newest first."""
+        """A product's reviews, or the reviews of a shop itself (not of its products),
+        newest first."""
         ...
 
     def shop_reviews(
@@ -237,6 +244,7 @@ def review_of(item: m.Review) -> Review:
         moderation=tuple(sorted(ModerationReason(r) for r in (item.moderation or set()))),
         hidden_reason=item.hidden_reason,
         hidden_by=item.hidden_by,
+        post_id=item.post_id,
     )
 
 
@@ -284,6 +292,7 @@ class DynamoReviewsRepository:
             seller_id=new.seller_id,
             author_id=new.author_id,
             order_id=new.order_id,
+            post_id=new.post_id,
             rating=new.rating,
             title=new.title,
             text=new.text,
@@ -291,7 +300,7 @@ class DynamoReviewsRepository:
             created_at=new.created_at,
             updated_at=new.created_at,
             revision=1,
-            gsi1pk=m.product_pk(new.product_id),
+            gsi1pk=m.subject_pk(new.subject, new.subject_id),
             gsi1sk=created,
             gsi2pk=m.shop_pk(new.shop_id),
             gsi2sk=created,
@@ -299,7 +308,9 @@ class DynamoReviewsRepository:
             gsi4sk=created,
         )
         claim = m.Claim(
-            pk=m.claim_pk(new.author_id), sk=m.claim_sk(new.product_id), review_id=new.review_id
+            pk=m.claim_pk(new.author_id),
+            sk=m.claim_sk(new.subject, new.subject_id),
+            review_id=new.review_id,
         )
         try:
             with transaction() as writer:
@@ -367,7 +378,10 @@ class DynamoReviewsRepository:
                     condition=m.Review.status != str(ReviewStatus.DELETED),
                 )
                 writer.delete(
-                    m.Claim(pk=m.claim_pk(review.author_id), sk=m.claim_sk(review.product_id))
+                    m.Claim(
+                        pk=m.claim_pk(review.author_id),
+                        sk=m.claim_sk(review.subject, review.subject_id),
+                    )
                 )
         except TransactionCancelledError:
             raise ReviewChangedError("The review is already deleted") from None
@@ -488,10 +502,7 @@ class DynamoReviewsRepository:
                     actions=[mark.remove() if new is None else mark.set(new)],
                     condition=(mark.does_not_exist() if old is None else mark == old),
                 )
-                for kind, subject in (
-                    (SubjectKind.PRODUCT, review.product_id),
-                    (SubjectKind.SHOP, review.shop_id),
-                ):
+                for kind, subject in review.subjects:
                     moves: dict[int, int] = {}
                     if old is not None:
                         moves[old] = moves.get(old, 0) - 1
@@ -523,10 +534,16 @@ class DynamoReviewsRepository:
             item = None
         return _aggregate_of(kind, subject_id, item)
 
-    def product_reviews(
-        self, product_id: str, *, visible_only: bool, limit: int, cursor: str | None
+    def subject_reviews(
+        self,
+        kind: SubjectKind,
+        subject_id: str,
+        *,
+        visible_only: bool,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Review]:
-        partition = m.product_pk(product_id)
+        partition = m.subject_pk(kind, subject_id)
         return _page(
             m.Review.by_product.query(
                 partition,

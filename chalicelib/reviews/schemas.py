@@ -29,6 +29,17 @@ class ReviewInput(RequestModel):
     text: str = Field(min_length=TEXT_MIN, max_length=TEXT_MAX)
 
 
+class ShopReviewInput(ReviewInput):
+    """A review of a shop itself: the shopper's VERIFIED bill post for it is the proof."""
+
+    post_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Your VERIFIED bill post for this shop (POST /bills/posts)",
+    )
+
+
 class ReviewPatch(RequestModel):
     """The fields to change (the former version is kept)."""
 
@@ -83,7 +94,8 @@ class ReviewView(ResponseModel):
     """A review; ``sentiment_status`` is PENDING until the model has scored this revision."""
 
     review_id: str
-    product_id: str
+    subject: str = Field(description="product, or shop (a review of the shop itself)")
+    product_id: str | None = None
     shop_id: str
     author_id: str
     rating: int
@@ -94,6 +106,8 @@ class ReviewView(ResponseModel):
     updated_at: datetime
     revision: int
     verified_purchase: bool = True
+    verified_by: str = Field(description="order (a paid product) or bill (a verified bill post)")
+    post_id: str | None = None
     reply: ReplyView | None = None
     sentiment: SentimentView | None = None
     sentiment_status: str
@@ -121,8 +135,11 @@ class ReviewView(ResponseModel):
                         "revision",
                         "helpful_count",
                         "report_count",
+                        "post_id",
                     )
                 },
+                "subject": review.subject.value,
+                "verified_by": "bill" if review.post_id else "order",
                 "status": review.status.value,
                 "sentiment_status": "PENDING" if review.sentiment_pending else "SCORED",
                 "reply": ReplyView.model_validate(review.reply, from_attributes=True)

@@ -38,14 +38,14 @@ class InMemoryReviewsRepository:
 
     def __init__(self) -> None:
         self.reviews: dict[str, Review] = {}
-        self.claims: dict[tuple[str, str], str] = {}
+        self.claims: dict[tuple[str, str, str], str] = {}
         self.votes: set[tuple[str, str, str]] = set()
         self.audits: dict[str, list[AuditEntry]] = {}
         self.aggregates: dict[tuple[SubjectKind, str], Aggregate] = {}
         self.queued_at: dict[str, str] = {}
 
     def add(self, new: NewReview) -> Review:
-        claim = (new.author_id, new.product_id)
+        claim = (new.author_id, new.subject.value, new.subject_id)
         if claim in self.claims:
             raise AlreadyReviewedError.of(self.claims[claim])
         review = Review(
@@ -55,6 +55,7 @@ class InMemoryReviewsRepository:
             seller_id=new.seller_id,
             author_id=new.author_id,
             order_id=new.order_id,
+            post_id=new.post_id,
             rating=new.rating,
             title=new.title,
             text=new.text,
@@ -96,7 +97,7 @@ class InMemoryReviewsRepository:
         stored = self.reviews[review.review_id]
         if stored.status is ReviewStatus.DELETED:
             raise ReviewChangedError("The review is already deleted")
-        self.claims.pop((stored.author_id, stored.product_id), None)
+        self.claims.pop((stored.author_id, stored.subject.value, stored.subject_id), None)
         self.queued_at.pop(review.review_id, None)
         changed = replace(stored, status=ReviewStatus.DELETED, updated_at=now)
         self.reviews[review.review_id] = changed
@@ -171,10 +172,7 @@ class InMemoryReviewsRepository:
         old, new = review.counted_rating, review.rating_to_count
         if old == new:
             return True
-        for kind, subject in (
-            (SubjectKind.PRODUCT, review.product_id),
-            (SubjectKind.SHOP, review.shop_id),
-        ):
+        for kind, subject in review.subjects:
             current = self.aggregate(kind, subject)
             distribution = dict(current.distribution)
             if old is not None:
@@ -220,15 +218,22 @@ class InMemoryReviewsRepository:
     def _newest(reviews: list[Review]) -> list[Review]:
         return sorted(reviews, key=_created, reverse=True)
 
-    def product_reviews(
-        self, product_id: str, *, visible_only: bool, limit: int, cursor: str | None
+    def subject_reviews(
+        self,
+        kind: SubjectKind,
+        subject_id: str,
+        *,
+        visible_only: bool,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Review]:
         found = [
             r
             for r in self.reviews.values()
-            if r.product_id == product_id and (r.visible or not visible_only)
+            if (r.subject, r.subject_id) == (kind, subject_id) and (r.visible or not visible_only)
         ]
-        return self._page(self._newest(found), _created, f"PRODUCT#{product_id}", limit, cursor)
+        partition = f"{kind.value.upper()}#{subject_id}"
+        return self._page(self._newest(found), _created, partition, limit, cursor)
 
     def shop_reviews(
         self, shop_id: str, *, since: datetime | None, limit: int, cursor: str | None

@@ -25,6 +25,7 @@ from chalicelib.reviews.domain import (
     Review,
     Scope,
     SentimentLabel,
+    SubjectKind,
 )
 
 MAX_REVIEWS = 2000
@@ -60,8 +61,12 @@ def _reviews(scope: Scope, since: datetime | None) -> tuple[list[Review], bool]:
     for _ in range(MAX_REVIEWS // PAGE):
         page: Page[Review]
         if scope.product_id:
-            page = repo.product_reviews(
-                scope.product_id, visible_only=False, limit=PAGE, cursor=cursor
+            page = repo.subject_reviews(
+                SubjectKind.PRODUCT,
+                scope.product_id,
+                visible_only=False,
+                limit=PAGE,
+                cursor=cursor,
             )
         elif scope.shop_id:
             page = repo.shop_reviews(scope.shop_id, since=since, limit=PAGE, cursor=cursor)

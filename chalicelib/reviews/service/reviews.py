@@ -5,12 +5,18 @@ Who may review: a shopper with a PAID, SHIPPED or DELIVERED order line for the p
 One review per shopper per product: a second one is refused with 409 ``ALREADY_REVIEWED``
 naming the existing review (edit it with PATCH; the former version is kept in ``edits``).
 A deleted review frees the shopper to write a new one. Product reviews roll up to the
-product's shop. Shop reviews by verified bill posts wait for the bills capability.
+product's shop.
+
+A shop itself is reviewed by a shopper who posted a bill for it that the bills capability
+VERIFIED (the review names the post; the bills service answers, never its table); one
+review per shopper per shop, counted in the shop's rating.
 """
 
 from __future__ import annotations
 
+from chalicelib.bills.service import posts as bills
 from chalicelib.catalog import service as catalog
+from chalicelib.catalog.service import shops
 from chalicelib.core import clock, events
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.dynamo import new_id
@@ -88,6 +94,68 @@ def write(caller: Caller, product_id: str, *, rating: int, title: str, text: str
             seller_id=product.seller_id,
             author_id=caller.account_id,
             order_id=order.order_id,
+            rating=rating,
+            title=title.strip(),
+            text=text.strip(),
+            created_at=clock.now(),
+        )
+    )
+    events.publish(ReviewCreated.of(review), best_effort=True)
+    return review
+
+
+def _no_bill(reason: str, message: str, **details: str) -> NotABuyerError:
+    return NotABuyerError(message, details={"reason": reason, **details})
+
+
+def _verified_bill(caller: Caller, shop_id: str, post_id: str | None) -> str:
+    """The id of the caller's VERIFIED bill post for the shop; NotABuyerError (403) with
+    the reason otherwise."""
+    if post_id is None:
+        raise _no_bill(
+            "NO_VERIFIED_BILL",
+            "A shop is reviewed with a verified bill post for it: give its post_id",
+        )
+    try:
+        post = bills.get_post(caller, post_id)
+    except NotFoundError:
+        raise _no_bill("NO_VERIFIED_BILL", "No such bill post of yours", post_id=post_id) from None
+    if post.author_id != caller.account_id:
+        raise _no_bill("NOT_YOUR_BILL", "That bill post is another shopper's", post_id=post_id)
+    if post.shop_id != shop_id:
+        raise _no_bill(
+            "BILL_OF_ANOTHER_SHOP", "That bill post is about another shop", post_id=post_id
+        )
+    if post.status != "VERIFIED":
+        raise _no_bill(
+            "BILL_NOT_VERIFIED",
+            "The bill post is not verified (yet)",
+            post_id=post_id,
+            status=str(post.status),
+        )
+    return post.post_id
+
+
+def write_shop_review(
+    caller: Caller, shop_id: str, *, post_id: str | None, rating: int, title: str, text: str
+) -> Review:
+    """Publish the caller's review of a shop they posted a verified bill for (403
+    NOT_A_BUYER with the reason otherwise); its sentiment comes later."""
+    shop = shops.visible_shop(shop_id)  # 404 for a shop shoppers cannot see
+    if caller.role is not Role.USER:
+        raise NotABuyerError(
+            "Only shoppers review shops", details={"reason": "ROLE", "role": str(caller.role)}
+        )
+    proof = _verified_bill(caller, shop_id, post_id)
+    review = repository.get().add(
+        NewReview(
+            review_id=new_id(),
+            product_id=None,
+            shop_id=shop_id,
+            seller_id=shop.owner_id,
+            author_id=caller.account_id,
+            order_id=None,
+            post_id=proof,
             rating=rating,
             title=title.strip(),
             text=text.strip(),
@@ -214,8 +282,16 @@ def audit(review_id: str) -> list[AuditEntry]:
 
 def product_reviews(product_id: str, *, limit: int, cursor: str | None) -> Page[Review]:
     """A product's published reviews, newest first."""
-    return repository.get().product_reviews(
-        product_id, visible_only=True, limit=limit, cursor=cursor
+    return repository.get().subject_reviews(
+        SubjectKind.PRODUCT, product_id, visible_only=True, limit=limit, cursor=cursor
+    )
+
+
+def reviews_of_shop(shop_id: str, *, limit: int, cursor: str | None) -> Page[Review]:
+    """The published reviews of a shop itself (by verified bills), newest first; its
+    products' reviews are listed under each product."""
+    return repository.get().subject_reviews(
+        SubjectKind.SHOP, shop_id, visible_only=True, limit=limit, cursor=cursor
     )
 
 

@@ -154,9 +154,13 @@ def test_lists_page_newest_first_by_product_shop_and_all(repo: Any) -> None:
     for n in range(5):
         repo.add(replace(new(f"r-{n}", author=f"u{n}"), created_at=start + timedelta(seconds=n)))
     repo.add(replace(new("r-x", author="ux", product="p-2"), created_at=start))
-    first = repo.product_reviews("p-1", visible_only=True, limit=3, cursor=None)
+    first = repo.subject_reviews(
+        SubjectKind.PRODUCT, "p-1", visible_only=True, limit=3, cursor=None
+    )
     assert [r.review_id for r in first.items] == ["r-4", "r-3", "r-2"]
-    rest = repo.product_reviews("p-1", visible_only=True, limit=3, cursor=first.next_cursor)
+    rest = repo.subject_reviews(
+        SubjectKind.PRODUCT, "p-1", visible_only=True, limit=3, cursor=first.next_cursor
+    )
     assert [r.review_id for r in rest.items] == ["r-1", "r-0"]
     assert len(repo.shop_reviews("shop-1", since=None, limit=10, cursor=None).items) == 6
     recent = repo.shop_reviews("shop-1", since=start + timedelta(seconds=3), limit=10, cursor=None)
@@ -164,7 +168,11 @@ def test_lists_page_newest_first_by_product_shop_and_all(repo: Any) -> None:
     assert len(repo.all_reviews(since=None, limit=10, cursor=None).items) == 6
     entry = AuditEntry("r-4", "hide", "a", "spam", start)
     repo.set_status(repo.get("r-4"), ReviewStatus.HIDDEN, entry)
-    visible = repo.product_reviews("p-1", visible_only=True, limit=10, cursor=None)
+    visible = repo.subject_reviews(
+        SubjectKind.PRODUCT, "p-1", visible_only=True, limit=10, cursor=None
+    )
     assert [r.review_id for r in visible.items] == ["r-3", "r-2", "r-1", "r-0"]
-    everything = repo.product_reviews("p-1", visible_only=False, limit=10, cursor=None)
+    everything = repo.subject_reviews(
+        SubjectKind.PRODUCT, "p-1", visible_only=False, limit=10, cursor=None
+    )
     assert len(everything.items) == 5

@@ -208,3 +208,44 @@ def test_a_model_failure_leaves_the_review_published_and_pending_then_it_is_scor
     assert scored["sentiment_status"] == "SCORED"
     assert scored["sentiment"]["label"] == "positive"
     assert json.loads(dead[0]["Body"])["detail"]["data"]["review_id"] == review_id
+
+
+def test_a_shop_is_reviewed_with_a_verified_bill_post_and_its_rating_counts_it(
+    reviews_api: Reviews,
+) -> None:
+    # Given a shop, and a shopper whose bill post for it still waits for a decision
+    seller, shop_id, _ = reviews_api.shop_with_product()
+    shopper, token = reviews_api.person()
+    waiting = reviews_api.bill_post(shopper, shop_id, status="NEEDS_REVIEW")
+    # When the shopper reviews the shop without a verified post, Then 403 with the reason
+    for post_id, reason in ((None, "NO_VERIFIED_BILL"), (waiting, "BILL_NOT_VERIFIED")):
+        body = review_body(rating=4) | ({"post_id": post_id} if post_id else {})
+        refused = reviews_api.call("POST", f"/shops/{shop_id}/reviews", body, token)
+        assert refused.status_code == 403, refused.body
+        assert refused.json_body["error"]["details"]["reason"] == reason
+    assert reviews_api.call("POST", "/shops/nope/reviews", review_body(), token).status_code == 404
+    # When the post is verified and the shopper names it
+    verified = reviews_api.bill_post(shopper, shop_id)
+    made = reviews_api.call(
+        "POST", f"/shops/{shop_id}/reviews", review_body(rating=4, post_id=verified), token
+    )
+    assert made.status_code == 201, made.body
+    review = made.json_body
+    assert (review["subject"], review["product_id"], review["post_id"]) == ("shop", None, verified)
+    assert review["verified_by"] == "bill"
+    # And a second review of the shop is refused
+    again = reviews_api.call(
+        "POST", f"/shops/{shop_id}/reviews", review_body(post_id=verified), token
+    )
+    assert again.status_code == 409
+    # Then, once the events are counted, the shop's list and rating show it
+    reviews_api.pump("ReviewAggregatesQueue", "review-aggregates")
+    listed = reviews_api.call("GET", f"/shops/{shop_id}/reviews").json_body
+    assert [r["review_id"] for r in listed["items"]] == [review["review_id"]]
+    shop = reviews_api.call("GET", f"/shops/{shop_id}").json_body
+    assert (shop["rating_count"], shop["rating_average"]) == (1, 4.0)
+    # And the shop's seller replies to it
+    replied = reviews_api.call(
+        "PUT", f"/reviews/{review['review_id']}/reply", {"text": "Thanks for coming!"}, seller
+    )
+    assert replied.status_code == 200
