@@ -11,6 +11,7 @@ TEXT_MIN = 10
 TEXT_MAX = 5000
 REPLY_MAX = 2000
 REASON_MAX = 500
+MAX_PHOTOS = 4
 
 
 # What a seller can do about each problem category (offline suggestions; the examples that
@@ -76,6 +77,16 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A photo of a review: its checked WebP rendition in the media bucket."""
+
+    photo_id: str
+    key: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Reply:
     """The shop's one public answer (editable)."""
 
@@ -130,6 +141,7 @@ class Review:
     hidden_reason: str | None = None
     hidden_by: str | None = None
     post_id: str | None = None  # a shop review: the VERIFIED bill post it rests on
+    photos: tuple[Photo, ...] = ()
 
     @property
     def subject(self) -> SubjectKind:
@@ -175,6 +187,7 @@ class NewReview:
     text: str
     created_at: datetime
     post_id: str | None = None  # a shop review's verified bill post
+    photos: tuple[Photo, ...] = ()
 
     @property
     def subject(self) -> SubjectKind:

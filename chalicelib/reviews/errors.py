@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from chalicelib.core.errors import ConflictError, DependencyUnavailableError, ForbiddenError
+from chalicelib.core.errors import (
+    ConflictError,
+    DependencyUnavailableError,
+    ForbiddenError,
+    ValidationFailedError,
+)
 
 
 class NotABuyerError(ForbiddenError):
@@ -23,6 +28,12 @@ class AlreadyReviewedError(ConflictError):
             "You have reviewed this already; edit your review instead",
             details={"review_id": review_id, "edit": f"PATCH /reviews/{review_id}"},
         )
+
+
+class PhotoRefusedError(ValidationFailedError):
+    """A review's photo was refused (not an image, too big, a bomb, too many); 422."""
+
+    code = "PHOTO_REJECTED"
 
 
 class ReviewChangedError(ConflictError):

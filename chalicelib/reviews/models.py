@@ -13,6 +13,9 @@ Review             ``REVIEW#<id>``          ``REVIEW``             gsi1 the subj
                                                                    ``MODERATION`` while queued
 Author claim       ``AUTHOR#<user>``        ``PRODUCT#<product>``  (one review per shopper
                                             / ``SHOP#<shop>``      per product or shop)
+Checked photo      ``AUTHOR#<user>``        ``PHOTO#<photo>``      (a photo that passed the
+                                                                   image checks, reusable by
+                                                                   its author's next attempt)
 Vote               ``REVIEW#<id>``          ``HELPFUL#<user>`` /
                                             ``REPORT#<user>``
 Audit entry        ``REVIEW#<id>``          ``AUDIT#<time>#<id>``
@@ -128,6 +131,7 @@ class Review(Model):
     author_id = UnicodeAttribute()
     order_id = UnicodeAttribute(null=True)
     post_id = UnicodeAttribute(null=True)  # a shop review's verified bill post
+    photos = JSONAttribute(null=True)  # [{photo_id, key, width, height}]
     rating = NumberAttribute()
     title = UnicodeAttribute()
     text = UnicodeAttribute()
@@ -169,6 +173,24 @@ class Claim(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     review_id = UnicodeAttribute()
+
+
+def photo_sk(photo_id: str) -> str:
+    return f"PHOTO#{photo_id}"
+
+
+@bind_table("reviews_table")
+class CheckedPhoto(Model):
+    """A shopper's uploaded photo that passed the image checks (its rendition's key)."""
+
+    class Meta:
+        table_name = "reviews"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    key = UnicodeAttribute()
+    width = NumberAttribute()
+    height = NumberAttribute()
 
 
 @bind_table("reviews_table")

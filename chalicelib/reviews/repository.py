@@ -32,6 +32,7 @@ from chalicelib.reviews.domain import (
     Edit,
     ModerationReason,
     NewReview,
+    Photo,
     Problem,
     Reply,
     Review,
@@ -58,11 +59,27 @@ class ReviewsRepository(Protocol):
         """The review (strongly consistent), or None."""
         ...
 
+    def save_photo(self, author_id: str, photo: Photo) -> None:
+        """Remember a photo of the author's that passed the image checks."""
+        ...
+
+    def photo(self, author_id: str, photo_id: str) -> Photo | None:
+        """The author's checked photo, or None."""
+        ...
+
     def edit(
-        self, review: Review, *, rating: int, title: str, text: str, now: datetime, keep: int
+        self,
+        review: Review,
+        *,
+        rating: int,
+        title: str,
+        text: str,
+        photos: tuple[Photo, ...],
+        now: datetime,
+        keep: int,
     ) -> Review:
-        """The author's new version; the former one joins ``edits`` (the last ``keep``).
-        ReviewChangedError if ``review`` is no longer the stored revision."""
+        """The author's new version (with ``photos``); the former one joins ``edits`` (the
+        last ``keep``). ReviewChangedError if ``review`` is no longer the stored revision."""
         ...
 
     def delete(self, review: Review, *, now: datetime) -> Review:
@@ -199,6 +216,24 @@ def _reply_data(reply: Reply) -> dict[str, Any]:
     }
 
 
+def _photo_data(photo: Photo) -> dict[str, Any]:
+    return {
+        "photo_id": photo.photo_id,
+        "key": photo.key,
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
+def _photo_of(data: dict[str, Any]) -> Photo:
+    return Photo(
+        photo_id=data["photo_id"],
+        key=data["key"],
+        width=int(data["width"]),
+        height=int(data["height"]),
+    )
+
+
 def _edit_data(edit: Edit) -> dict[str, Any]:
     return {
         "revision": edit.revision,
@@ -245,6 +280,7 @@ def review_of(item: m.Review) -> Review:
         hidden_reason=item.hidden_reason,
         hidden_by=item.hidden_by,
         post_id=item.post_id,
+        photos=tuple(_photo_of(p) for p in (item.photos or [])),
     )
 
 
@@ -293,6 +329,7 @@ class DynamoReviewsRepository:
             author_id=new.author_id,
             order_id=new.order_id,
             post_id=new.post_id,
+            photos=[_photo_data(p) for p in new.photos] or None,
             rating=new.rating,
             title=new.title,
             text=new.text,
@@ -329,6 +366,24 @@ class DynamoReviewsRepository:
         except m.Review.DoesNotExist:
             return None
 
+    def save_photo(self, author_id: str, photo: Photo) -> None:
+        m.CheckedPhoto(
+            pk=m.claim_pk(author_id),
+            sk=m.photo_sk(photo.photo_id),
+            key=photo.key,
+            width=photo.width,
+            height=photo.height,
+        ).save()
+
+    def photo(self, author_id: str, photo_id: str) -> Photo | None:
+        try:
+            item = m.CheckedPhoto.get(
+                m.claim_pk(author_id), m.photo_sk(photo_id), consistent_read=True
+            )
+        except m.CheckedPhoto.DoesNotExist:
+            return None
+        return Photo(photo_id, item.key, int(item.width), int(item.height))
+
     def _update(self, review_id: str, actions: list[Action], condition: Any) -> Review:
         item = _ref(review_id)
         try:
@@ -340,7 +395,15 @@ class DynamoReviewsRepository:
         return review_of(item)
 
     def edit(
-        self, review: Review, *, rating: int, title: str, text: str, now: datetime, keep: int
+        self,
+        review: Review,
+        *,
+        rating: int,
+        title: str,
+        text: str,
+        photos: tuple[Photo, ...],
+        now: datetime,
+        keep: int,
     ) -> Review:
         former = Edit(
             revision=review.revision,
@@ -359,6 +422,9 @@ class DynamoReviewsRepository:
                 m.Review.updated_at.set(now),
                 m.Review.revision.set(review.revision + 1),
                 m.Review.edits.set(edits),
+                m.Review.photos.set([_photo_data(p) for p in photos])
+                if photos
+                else m.Review.photos.remove(),
             ],
             (m.Review.revision == review.revision)
             & (m.Review.status == str(ReviewStatus.PUBLISHED)),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from chalicelib.catalog import service as catalog
 from chalicelib.core.pagination import Page
 from chalicelib.core.validation import RequestModel, ResponseModel
 from chalicelib.reviews.domain import (
+    MAX_PHOTOS,
     REASON_MAX,
     REPLY_MAX,
     TEXT_MAX,
@@ -20,13 +23,40 @@ from chalicelib.reviews.domain import (
     Review,
 )
 
+PHOTO_IDS = Field(
+    default=None,
+    max_length=MAX_PHOTOS,
+    description="Photos uploaded with POST /reviews/photos (their image_id)",
+)
+PhotoId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-f0-9]+$")]
+
 
 class ReviewInput(RequestModel):
-    """A new review: a 1-5 rating, a title and the text."""
+    """A new review: a 1-5 rating, a title, the text and up to four photos."""
 
     rating: int = Field(ge=1, le=5)
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     text: str = Field(min_length=TEXT_MIN, max_length=TEXT_MAX)
+    photo_ids: list[PhotoId] | None = PHOTO_IDS
+
+
+class PhotoUploadInput(RequestModel):
+    """The photo a shopper is about to upload for their review."""
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp", "image/gif"]
+    size: int = Field(strict=True, ge=1)
+
+
+class PhotoGrantView(ResponseModel):
+    """POST the file to ``url`` as multipart/form-data with ``fields`` plus ``file``, then
+    name ``image_id`` in the review's ``photo_ids``."""
+
+    image_id: str
+    key: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int
 
 
 class ShopReviewInput(ReviewInput):
@@ -46,6 +76,11 @@ class ReviewPatch(RequestModel):
     rating: int | None = Field(default=None, ge=1, le=5)
     title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
     text: str | None = Field(default=None, min_length=TEXT_MIN, max_length=TEXT_MAX)
+    photo_ids: list[PhotoId] | None = Field(
+        default=None,
+        max_length=MAX_PHOTOS,
+        description="The review's photos from now on: ids it has, or new uploads ([] removes all)",
+    )
 
 
 class ReplyInput(RequestModel):
@@ -73,6 +108,13 @@ class ProblemView(ResponseModel):
     category: str
     sentence: str
     similarity: float
+
+
+class PhotoView(ResponseModel):
+    photo_id: str
+    url: str | None = Field(description="A time-limited URL of the checked WebP rendition")
+    width: int
+    height: int
 
 
 class ReplyView(ResponseModel):
@@ -115,6 +157,7 @@ class ReviewView(ResponseModel):
     helpful_count: int
     report_count: int
     edits: list[EditView]
+    photos: list[PhotoView] = []
 
     @classmethod
     def of(cls, review: Review) -> ReviewView:
@@ -154,6 +197,15 @@ class ReviewView(ResponseModel):
                     ProblemView.model_validate(p, from_attributes=True) for p in review.problems
                 ],
                 "edits": [EditView.model_validate(e, from_attributes=True) for e in review.edits],
+                "photos": [
+                    PhotoView(
+                        photo_id=p.photo_id,
+                        url=catalog.media_url(p.key),
+                        width=p.width,
+                        height=p.height,
+                    )
+                    for p in review.photos
+                ],
             }
         )
         return view

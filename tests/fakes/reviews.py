@@ -22,6 +22,7 @@ from chalicelib.reviews.domain import (
     Edit,
     ModerationReason,
     NewReview,
+    Photo,
     Problem,
     Reply,
     Review,
@@ -43,6 +44,13 @@ class InMemoryReviewsRepository:
         self.audits: dict[str, list[AuditEntry]] = {}
         self.aggregates: dict[tuple[SubjectKind, str], Aggregate] = {}
         self.queued_at: dict[str, str] = {}
+        self.photos: dict[tuple[str, str], Photo] = {}
+
+    def save_photo(self, author_id: str, photo: Photo) -> None:
+        self.photos[(author_id, photo.photo_id)] = photo
+
+    def photo(self, author_id: str, photo_id: str) -> Photo | None:
+        return self.photos.get((author_id, photo_id))
 
     def add(self, new: NewReview) -> Review:
         claim = (new.author_id, new.subject.value, new.subject_id)
@@ -56,6 +64,7 @@ class InMemoryReviewsRepository:
             author_id=new.author_id,
             order_id=new.order_id,
             post_id=new.post_id,
+            photos=new.photos,
             rating=new.rating,
             title=new.title,
             text=new.text,
@@ -71,7 +80,15 @@ class InMemoryReviewsRepository:
         return self.reviews.get(review_id)
 
     def edit(
-        self, review: Review, *, rating: int, title: str, text: str, now: datetime, keep: int
+        self,
+        review: Review,
+        *,
+        rating: int,
+        title: str,
+        text: str,
+        photos: tuple[Photo, ...],
+        now: datetime,
+        keep: int,
     ) -> Review:
         stored = self.reviews.get(review.review_id)
         if (
@@ -86,6 +103,7 @@ class InMemoryReviewsRepository:
             rating=rating,
             title=title,
             text=text,
+            photos=photos,
             updated_at=now,
             revision=stored.revision + 1,
             edits=(*stored.edits, former)[-keep:],

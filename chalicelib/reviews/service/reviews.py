@@ -16,26 +16,33 @@ from __future__ import annotations
 
 from chalicelib.bills.service import posts as bills
 from chalicelib.catalog import service as catalog
-from chalicelib.catalog.service import shops
+from chalicelib.catalog.service import images, shops
 from chalicelib.core import clock, events
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.dynamo import new_id
-from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
+from chalicelib.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationFailedError,
+)
 from chalicelib.core.pagination import Page
 from chalicelib.core.settings import get_settings
 from chalicelib.orders.service import orders
 from chalicelib.reviews import repository
 from chalicelib.reviews.domain import (
+    MAX_PHOTOS,
     Aggregate,
     AuditEntry,
     NewReview,
+    Photo,
     Reply,
     Review,
     ReviewStatus,
     SubjectKind,
     VoteKind,
 )
-from chalicelib.reviews.errors import NotABuyerError
+from chalicelib.reviews.errors import NotABuyerError, PhotoRefusedError
 from chalicelib.reviews.events import (
     ReviewCreated,
     ReviewDeleted,
@@ -44,6 +51,73 @@ from chalicelib.reviews.events import (
     ReviewRestored,
     ReviewUpdated,
 )
+
+UPLOAD_PREFIX = "uploads/reviews/"
+MEDIA_PREFIX = "media/reviews/"
+
+
+def _photo_upload_key(author_id: str, photo_id: str) -> str:
+    return f"{UPLOAD_PREFIX}{author_id}/{photo_id}"
+
+
+def request_photo_upload(caller: Caller, content_type: str, size: int) -> catalog.UploadGrant:
+    """A pre-signed POST for one photo the caller will attach to their review (by its
+    ``image_id``); checked like every image once the review names it."""
+    if caller.role is not Role.USER:
+        raise ForbiddenError("Only shoppers add photos to reviews", details={"reason": "ROLE"})
+    limit = get_settings().image_max_bytes
+    if size > limit:
+        raise ValidationFailedError(
+            "Invalid request: size",
+            details=[
+                {
+                    "field": "size",
+                    "message": f"images are at most {limit} bytes",
+                    "type": "too_large",
+                }
+            ],
+        )
+    return images.grant_upload(_photo_upload_key(caller.account_id, new_id()), content_type)
+
+
+def _photos(
+    caller: Caller, photo_ids: list[str] | None, kept: tuple[Photo, ...] = ()
+) -> tuple[Photo, ...]:
+    """The review's photos for ``photo_ids``: the ones it has already, and each new upload
+    of the caller's checked as every image is (the catalog's checks: bounded read, format
+    by content, pixel limit, verify) into one WebP rendition. PhotoRefusedError (422)
+    naming the photo and why; NotFoundError when nothing was uploaded for an id."""
+    if photo_ids is None:
+        return kept
+    wanted = list(dict.fromkeys(photo_ids))
+    if len(wanted) > MAX_PHOTOS:
+        raise PhotoRefusedError(
+            f"A review has at most {MAX_PHOTOS} photos", details={"limit": MAX_PHOTOS}
+        )
+    have = {photo.photo_id: photo for photo in kept}
+    repo = repository.get()
+    out: list[Photo] = []
+    for photo_id in wanted:
+        # Checked once: a photo accepted by an attempt that failed later (another photo
+        # refused, a 409) is found again by the next attempt.
+        known = have.get(photo_id) or repo.photo(caller.account_id, photo_id)
+        if known is not None:
+            out.append(known)
+            continue
+        rendition = f"{MEDIA_PREFIX}{caller.account_id}/{photo_id}.webp"
+        try:
+            width, height = images.accept_upload(
+                _photo_upload_key(caller.account_id, photo_id), rendition
+            )
+        except images.ImageRejectedError as rejected:
+            raise PhotoRefusedError(
+                f"The photo was refused: {rejected.reason}",
+                details={"photo_id": photo_id, "reason": rejected.reason},
+            ) from None
+        photo = Photo(photo_id=photo_id, key=rendition, width=width, height=height)
+        repo.save_photo(caller.account_id, photo)
+        out.append(photo)
+    return tuple(out)
 
 
 def _not_found(review_id: str) -> NotFoundError:
@@ -70,7 +144,15 @@ def get_review(caller: Caller | None, review_id: str) -> Review:
     return review
 
 
-def write(caller: Caller, product_id: str, *, rating: int, title: str, text: str) -> Review:
+def write(
+    caller: Caller,
+    product_id: str,
+    *,
+    rating: int,
+    title: str,
+    text: str,
+    photo_ids: list[str] | None = None,
+) -> Review:
     """Publish the caller's review of a product they bought; its sentiment comes later."""
     product = catalog.get_product(product_id)
     if product is None:
@@ -86,6 +168,7 @@ def write(caller: Caller, product_id: str, *, rating: int, title: str, text: str
             "You can review only products you bought (a paid, shipped or delivered order)",
             details={"reason": "NO_PURCHASE", "product_id": product_id},
         )
+    photos = _photos(caller, photo_ids)
     review = repository.get().add(
         NewReview(
             review_id=new_id(),
@@ -98,6 +181,7 @@ def write(caller: Caller, product_id: str, *, rating: int, title: str, text: str
             title=title.strip(),
             text=text.strip(),
             created_at=clock.now(),
+            photos=photos,
         )
     )
     events.publish(ReviewCreated.of(review), best_effort=True)
@@ -137,7 +221,14 @@ def _verified_bill(caller: Caller, shop_id: str, post_id: str | None) -> str:
 
 
 def write_shop_review(
-    caller: Caller, shop_id: str, *, post_id: str | None, rating: int, title: str, text: str
+    caller: Caller,
+    shop_id: str,
+    *,
+    post_id: str | None,
+    rating: int,
+    title: str,
+    text: str,
+    photo_ids: list[str] | None = None,
 ) -> Review:
     """Publish the caller's review of a shop they posted a verified bill for (403
     NOT_A_BUYER with the reason otherwise); its sentiment comes later."""
@@ -147,6 +238,7 @@ def write_shop_review(
             "Only shoppers review shops", details={"reason": "ROLE", "role": str(caller.role)}
         )
     proof = _verified_bill(caller, shop_id, post_id)
+    photos = _photos(caller, photo_ids)
     review = repository.get().add(
         NewReview(
             review_id=new_id(),
@@ -160,6 +252,7 @@ def write_shop_review(
             title=title.strip(),
             text=text.strip(),
             created_at=clock.now(),
+            photos=photos,
         )
     )
     events.publish(ReviewCreated.of(review), best_effort=True)
@@ -182,21 +275,31 @@ def edit(
     rating: int | None,
     title: str | None,
     text: str | None,
+    photo_ids: list[str] | None = None,
 ) -> Review:
-    """The author's new version (the former one is kept); a hidden review cannot be edited."""
+    """The author's new version (the former one is kept); a hidden review cannot be edited.
+    ``photo_ids`` (when given) is the new list of photos: kept ones by id, new uploads
+    checked."""
     review = _own(caller, review_id)
     if review.status is ReviewStatus.HIDDEN:
         raise ConflictError("A hidden review cannot be edited", details={"reason": "HIDDEN"})
     new_rating = review.rating if rating is None else rating
     new_title = review.title if title is None else title.strip()
     new_text = review.text if text is None else text.strip()
-    if (new_rating, new_title, new_text) == (review.rating, review.title, review.text):
+    photos = _photos(caller, photo_ids, review.photos)
+    if (new_rating, new_title, new_text, photos) == (
+        review.rating,
+        review.title,
+        review.text,
+        review.photos,
+    ):
         return review
     changed = repository.get().edit(
         review,
         rating=new_rating,
         title=new_title,
         text=new_text,
+        photos=photos,
         now=clock.now(),
         keep=get_settings().review_edits_kept,
     )

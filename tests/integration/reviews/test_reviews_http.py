@@ -249,3 +249,76 @@ def test_a_shop_is_reviewed_with_a_verified_bill_post_and_its_rating_counts_it(
         "PUT", f"/reviews/{review['review_id']}/reply", {"text": "Thanks for coming!"}, seller
     )
     assert replied.status_code == 200
+
+
+def png_bytes(width: int = 64, height: int = 48) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _photo(reviews_api: Reviews, token: str, data: bytes, content_type: str) -> str:
+    """As the shopper's client: a grant for one photo, and the file put where it says."""
+    import boto3
+
+    grant = reviews_api.call(
+        "POST", "/reviews/photos", {"content_type": content_type, "size": len(data)}, token
+    )
+    assert grant.status_code == 201, grant.body
+    body = grant.json_body
+    assert body["fields"]["Content-Type"] == content_type
+    boto3.client("s3").put_object(
+        Bucket=reviews_api.deployment.physical["MediaBucket"],
+        Key=body["key"],
+        Body=data,
+        ContentType=content_type,
+    )
+    return str(body["image_id"])
+
+
+def test_photos_are_checked_like_catalog_images_and_shown_on_the_review(
+    reviews_api: Reviews,
+) -> None:
+    # Given a buyer with one real photo and one file that only claims to be a JPEG
+    _, shop_id, product_id = reviews_api.shop_with_product()
+    shopper, token = reviews_api.person()
+    reviews_api.buy(shopper, product_id, shop_id)
+    good = _photo(reviews_api, token, png_bytes(), "image/png")
+    fake = _photo(reviews_api, token, b"not an image at all", "image/jpeg")
+    # When the review names the fake one, Then 422 naming the photo and why
+    refused = reviews_api.call(
+        "POST", f"/products/{product_id}/reviews", review_body(photo_ids=[good, fake]), token
+    )
+    assert refused.status_code == 422, refused.body
+    error = refused.json_body["error"]
+    assert (error["code"], error["details"]["photo_id"]) == ("PHOTO_REJECTED", fake)
+    assert "not an image" in error["details"]["reason"]
+    # And a photo never uploaded is not found; a too-big one is refused before the upload
+    missing = reviews_api.call(
+        "POST", f"/products/{product_id}/reviews", review_body(photo_ids=["abc123"]), token
+    )
+    assert missing.status_code == 404
+    too_big = reviews_api.call(
+        "POST", "/reviews/photos", {"content_type": "image/png", "size": 10**9}, token
+    )
+    assert too_big.status_code == 422
+    # When the review names the real one (its check already passed), Then it shows it
+    made = reviews_api.call(
+        "POST", f"/products/{product_id}/reviews", review_body(photo_ids=[good]), token
+    )
+    assert made.status_code == 201, made.body
+    [photo] = made.json_body["photos"]
+    assert (photo["photo_id"], photo["width"], photo["height"]) == (good, 64, 48)
+    assert photo["url"].startswith("http")
+    shown = reviews_api.call("GET", f"/reviews/{made.json_body['review_id']}").json_body
+    assert [p["photo_id"] for p in shown["photos"]] == [good]
+    # And an edit may remove it
+    edited = reviews_api.call(
+        "PATCH", f"/reviews/{made.json_body['review_id']}", {"photo_ids": []}, token
+    )
+    assert edited.status_code == 200
+    assert edited.json_body["photos"] == []
