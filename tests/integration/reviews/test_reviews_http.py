@@ -90,6 +90,18 @@ def test_a_buyer_reviews_the_seller_replies_and_ratings_and_sentiment_follow(
     assert (product["rating_count"], product["rating_average"]) == (1, 2.0)
     listed = reviews_api.call("GET", f"/products/{product_id}/reviews").json_body
     assert [r["review_id"] for r in listed["items"]] == [review_id]
+    # And search sorts and filters by it once the catalog re-posted the product
+    reviews_api.pump("CatalogIndexQueue", "catalog-indexer")
+    found = reviews_api.call("GET", f"/products?shop_id={shop_id}&sort=rating&min_rating=2")
+    assert found.status_code == 200, found.body
+    [card] = found.json_body["items"]
+    assert (card["product_id"], card["rating_average"], card["rating_count"]) == (
+        product_id,
+        2.0,
+        1,
+    )
+    above = reviews_api.call("GET", f"/products?shop_id={shop_id}&min_rating=2.5").json_body
+    assert above["items"] == []
     # When another shop's seller replies, Then 403; the shop's own seller replies
     not_theirs = reviews_api.call(
         "PUT", f"/reviews/{review_id}/reply", {"text": "Not our product"}, other_seller
