@@ -258,6 +258,9 @@ class Category:
     share: float
     suggestion: str
     examples: tuple[str, ...]
+    # "offline" (the fixed advice of CATEGORY_ADVICE) or "bedrock" (drafted by a language
+    # model from the category's complaints).
+    suggestion_source: str = "offline"
 
 
 @dataclass(frozen=True)

@@ -300,7 +300,11 @@ class CategoryView(ResponseModel):
     share: float = Field(description="of the negative reviews")
     suggestion: str
     examples: list[str] = Field(description="the most typical sentences of the category")
-    suggestion_source: str = "offline"
+    suggestion_source: str = Field(
+        default="offline",
+        description="offline (fixed advice per category) or bedrock (drafted by a language "
+        "model from the category's complaints; BAZAAR_REVIEW_SUGGESTIONS_PROVIDER=bedrock)",
+    )
 
 
 class AnalyticsView(ResponseModel):
@@ -336,6 +340,7 @@ class AnalyticsView(ResponseModel):
                     share=c.share,
                     suggestion=c.suggestion,
                     examples=list(c.examples),
+                    suggestion_source=c.suggestion_source,
                 )
                 for c in report.categories
             ],
