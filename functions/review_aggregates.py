@@ -30,7 +30,11 @@ def count_record(record: BusRecord) -> dict[str, Any]:
     if result is None:
         return {"review_id": review_id, "found": False}
     product, shop = result
-    return {"review_id": review_id, "product_count": product.count, "shop_count": shop.count}
+    return {
+        "review_id": review_id,
+        "product_count": product.count if product else None,
+        "shop_count": shop.count,
+    }
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 # Identity (S1): one verified account per role. docs/identity.md lists these; they exist
@@ -71,8 +72,6 @@ DEMO_CODE = "WELCOME10"
 def _seed_catalog() -> dict[str, int]:
     from datetime import timedelta
 
-    from chalicelib.cart import service as cart
-    from chalicelib.catalog.errors import DiscountRejectedError
     from chalicelib.catalog.schemas import DiscountCodeInput
     from chalicelib.catalog.service import discounts, products
     from chalicelib.core import clock
@@ -111,20 +110,60 @@ def _seed_catalog() -> dict[str, int]:
         ),
     )
     _seed_variant_product(seller)
-    shopper_id = accounts.account_id_for_email("shopper@bazaar.example.com")
-    if shopper_id:
-        shopper = Caller(account_id=shopper_id, role=Role.USER)
-        page = products.list_shop_products(
-            shop_list[0].shop_id, limit=10, cursor=None, include_deleted=False
-        )
-        in_stock = [p for p in page.items if p.stock >= 2 and not p.variants][:2]
-        for product in in_stock:
-            cart.add_item(shopper, product.product_id, 1)
-        if in_stock:
-            # A demo cart below the code's minimum simply keeps no code.
-            with contextlib.suppress(DiscountRejectedError):
-                cart.apply_code(shopper, DEMO_CODE)
     return {"shops": len(shop_list), "products": loaded}
+
+
+DEMO_SHOPPER = "shopper@bazaar.example.com"
+# The demo cart takes the first in-stock products of the first shop; the reviews demo
+# buys the one after them (docs/reviews.md reviews it).
+DEMO_CART_LINES = 2
+
+
+def _seed_cart() -> None:
+    """The demo shopper's cart: two products of the first demo shop and the demo code."""
+    from chalicelib.cart import service as cart
+    from chalicelib.catalog.errors import DiscountRejectedError
+    from chalicelib.core.caller import Caller, Role
+    from chalicelib.dev import reviews_demo
+    from chalicelib.identity.service import accounts
+
+    shopper_id = accounts.account_id_for_email(DEMO_SHOPPER)
+    shop = _first_demo_shop()
+    if not shopper_id or shop is None:
+        return
+    shopper = Caller(account_id=shopper_id, role=Role.USER)
+    in_stock = [reviews_demo.reviewable_product(shop, skip=n) for n in range(DEMO_CART_LINES)]
+    for product in in_stock:
+        if product is not None:
+            cart.add_item(shopper, product.product_id, 1)
+    if any(in_stock):
+        # A demo cart below the code's minimum simply keeps no code.
+        with contextlib.suppress(DiscountRejectedError):
+            cart.apply_code(shopper, DEMO_CODE)
+
+
+# Reviews (S5): the demo shopper has bought one product of the demo seller's shop (a real
+# checkout, then shipped and delivered), so docs/reviews.md reviews it at once.
+def _seed_purchase() -> dict[str, Any]:
+    from chalicelib.dev import reviews_demo
+    from chalicelib.identity.service import accounts
+
+    shopper_id = accounts.account_id_for_email(DEMO_SHOPPER)
+    shop = _first_demo_shop()
+    if not shopper_id or shop is None:
+        return {}
+    product = reviews_demo.reviewable_product(shop, skip=DEMO_CART_LINES)
+    if product is None:
+        return {}
+    return reviews_demo.buy_and_deliver(shopper_id, DEMO_SHOPPER, shop, product)
+
+
+def _first_demo_shop() -> Any:
+    from chalicelib.catalog.service import shops
+    from chalicelib.identity.service import accounts, normalize_email
+
+    account_id = accounts.account_id_for_email(normalize_email(DEMO_SELLERS[0]["email"]))
+    return shops.shop_of_seller(account_id) if account_id else None
 
 
 # Orders (S4): a product sold by size and colour (docs/checkout.md buys, ships and returns one).
@@ -158,11 +197,22 @@ def seed_demo_data() -> dict[str, Any]:
 
     accounts = seed_identity()
     catalog = _seed_catalog()
-    # Analytics (S9): engagement from the UCI history, as whole counter items (see the module).
+    # Analytics (S9): engagement from the UCI history, as whole counter items (see the
+    # module); before the demo purchase, whose own figures would make it skip as seeded.
+    analytics = analytics_demo.seed(demo_shops())
+    purchase: dict[str, Any] = {}
+    buying = time.perf_counter()
+    if catalog["products"]:  # a fresh catalog: buy first (a checkout buys the whole cart)
+        purchase = _seed_purchase()
+        _seed_cart()
     return {
         "accounts": accounts,
         "catalog": catalog,
-        "analytics": analytics_demo.seed(demo_shops()),
+        "reviews": {
+            "bought": purchase.get("status"),
+            "seconds": round(time.perf_counter() - buying, 1),
+        },
+        "analytics": analytics,
     }
 
 

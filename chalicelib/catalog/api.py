@@ -307,9 +307,17 @@ SEARCH_PARAMS = [
     QueryParam("max_price", "minor units, inclusive", schema={"type": "integer"}),
     QueryParam("on_offer", "only products with an active offer", schema={"type": "boolean"}),
     QueryParam(
+        "min_rating",
+        "only products whose review average is at least this (1-5)",
+        schema={"type": "number", "minimum": 1, "maximum": 5},
+    ),
+    QueryParam(
         "sort",
-        "order",
-        schema={"type": "string", "enum": ["newest", "price_asc", "price_desc", "popularity"]},
+        "order (rating: best review average first, then the most reviewed)",
+        schema={
+            "type": "string",
+            "enum": ["newest", "price_asc", "price_desc", "popularity", "rating"],
+        },
     ),
     QueryParam("limit", "page size (1-100)", schema={"type": "integer"}),
     QueryParam("cursor", "from the previous page"),

@@ -421,7 +421,15 @@ class SiteConfig:
 
 
 # ---------- search ----------
-Sort = Literal["newest", "price_asc", "price_desc", "popularity"]
+Sort = Literal["newest", "price_asc", "price_desc", "popularity", "rating"]
+
+
+def rating_hundredths(total: int, count: int) -> int:
+    """A review average in hundredths of a star (0 with no reviews): what search sorts and
+    filters on (``min_rating`` 4.5 keeps 450 and up)."""
+    return round(total * 100 / count) if count else 0
+
+
 _WORD = re.compile(r"[a-z0-9]+")
 STOP_WORDS = frozenset({"and", "the", "for", "with", "of", "in", "on", "to", "a", "an"})
 
@@ -472,6 +480,8 @@ class SearchQuery:
     min_price: int | None = None
     max_price: int | None = None
     on_offer: bool = False
+    # The lowest review average (in hundredths: 4.5 stars = 450); unrated products fail it.
+    min_rating: int | None = None
     sort: Sort = "newest"
     limit: int = 20
 
@@ -503,6 +513,9 @@ class Listing:
     offer_starts: datetime | None = None
     offer_ends: datetime | None = None
     thumbnail_key: str | None = None
+    # Counted review ratings (as on the product), for the card's average and count.
+    rating_sum: int = 0
+    rating_count: int = 0
 
     def price_at(self, now: datetime) -> tuple[int, bool]:
         """The price right now and whether an offer gives it."""

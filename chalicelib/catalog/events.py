@@ -17,7 +17,7 @@ from chalicelib.core.events import DomainEvent
 SOURCE = "bazaar.catalog"
 INVENTORY = "bazaar.inventory"  # stock moved by checkouts
 ProductChange = Literal[
-    "created", "updated", "restored", "images", "offer", "stock", "popularity", "shop"
+    "created", "updated", "restored", "images", "offer", "stock", "popularity", "shop", "rating"
 ]
 ShopChange = Literal["created", "updated", "restored", "seller_banned", "seller_unbanned"]
 

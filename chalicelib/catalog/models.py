@@ -409,6 +409,15 @@ class ByPopularity(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
     pop_sk = UnicodeAttribute(range_key=True)
 
 
+class ByRating(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by-rating"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    rating_sk = UnicodeAttribute(range_key=True)
+
+
 @bind_table("search_table")
 class Posting(Model):
     """One product in one partition, with its card."""
@@ -421,6 +430,8 @@ class Posting(Model):
     price_sk = UnicodeAttribute()
     newest_sk = UnicodeAttribute()
     pop_sk = UnicodeAttribute()
+    # Review average in hundredths (3 digits), then the number of reviews, then the id.
+    rating_sk = UnicodeAttribute(null=True)
     product_id = UnicodeAttribute()
     shop_id = UnicodeAttribute()
     title = UnicodeAttribute()
@@ -445,9 +456,13 @@ class Posting(Model):
     popularity = NumberAttribute()
     created = UnicodeAttribute()
     thumbnail_key = UnicodeAttribute(null=True)
+    rating = NumberAttribute(null=True)  # review average in hundredths (0: none)
+    rating_sum = NumberAttribute(null=True)
+    rating_count = NumberAttribute(null=True)
     by_price = ByPrice()
     by_newest = ByNewest()
     by_popularity = ByPopularity()
+    by_rating = ByRating()
 
 
 @bind_table("search_table")

@@ -390,7 +390,13 @@ class SearchParams(RequestModel):
     min_price: int | None = Field(default=None, ge=0)
     max_price: int | None = Field(default=None, ge=0, le=10**12)
     on_offer: bool = False
-    sort: Literal["newest", "price_asc", "price_desc", "popularity"] = "newest"
+    min_rating: float | None = Field(
+        default=None, ge=1, le=5, description="Only products whose review average is at least this"
+    )
+    sort: Literal["newest", "price_asc", "price_desc", "popularity", "rating"] = Field(
+        default="newest",
+        description="rating: the best review average first (then the most reviewed)",
+    )
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2000)
 
@@ -547,6 +553,8 @@ class ProductCard(ResponseModel):
     popularity: int
     created_at: str
     thumbnail_url: str | None = None
+    rating_average: float | None = None
+    rating_count: int = 0
 
     @classmethod
     def of(cls, listing: Listing, now: datetime) -> ProductCard:
@@ -596,6 +604,10 @@ def _fields(value: Product | Listing) -> dict[str, Any]:
         "regular_price": value.regular_price,
         "currency": value.currency,
         "popularity": value.popularity,
+        "rating_average": round(value.rating_sum / value.rating_count, 2)
+        if value.rating_count
+        else None,
+        "rating_count": value.rating_count,
     }
 
 

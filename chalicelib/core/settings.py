@@ -115,6 +115,9 @@ class PlatformSettings(EnvironmentSettings):
     # Base URL of the API Gateway WebSocket management API (the "@connections" API):
     # https://{api-id}.execute-api.{region}.amazonaws.com/{stage} on AWS.
     websocket_management_url: str = "http://127.0.0.1:4566/local"
+    # The Amazon Bedrock model texts are drafted with where a capability is configured to
+    # use it (product descriptions, review improvement suggestions): chalicelib.core.bedrock.
+    bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
 
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     # Deepest nesting of arrays/objects a JSON body or WebSocket frame may have; deeper
@@ -235,7 +238,6 @@ class CatalogSettings(PlatformSettings):
     # Items a search may read from the index per request before it returns a short page.
     search_max_reads: int = Field(default=2_000, ge=100)
     descriptions_provider: Literal["offline", "bedrock"] = "offline"
-    bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
 
 
 class OrdersSettings(PlatformSettings):
@@ -312,6 +314,9 @@ class ReviewsSettings(ModelsSettings):
     sentiment_low_confidence: float = Field(default=0.55, ge=0.0, le=1.0)
     # Reports that put a review in the moderation queue.
     reports_to_queue: int = Field(default=1, ge=1, le=100)
+    # Improvement suggestions in review analytics: the offline advice per category, or
+    # Amazon Bedrock (BAZAAR_BEDROCK_MODEL_ID) drawing on the category's complaints.
+    review_suggestions_provider: Literal["offline", "bedrock"] = "offline"
 
 
 class ChatSettings(PlatformSettings):

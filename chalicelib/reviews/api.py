@@ -17,6 +17,8 @@ from chalicelib.reviews.schemas import (
     AuditList,
     ModeratedReviewView,
     ModerationPage,
+    PhotoGrantView,
+    PhotoUploadInput,
     ReasonInput,
     ReplyInput,
     ReportInput,
@@ -24,6 +26,7 @@ from chalicelib.reviews.schemas import (
     ReviewPage,
     ReviewPatch,
     ReviewView,
+    ShopReviewInput,
     SummaryView,
 )
 from chalicelib.reviews.service import analytics, reviews
@@ -67,11 +70,18 @@ def _since() -> datetime | None:
     response_model=ReviewView,
     access=SIGNED_IN,
     status=201,
-    errors=[403, 404, 409],
+    errors=[403, 404, 409, 422],
 )
 def write_review(product_id: str, body: ReviewInput, caller: Caller) -> ReviewView:
     return ReviewView.of(
-        reviews.write(caller, product_id, rating=body.rating, title=body.title, text=body.text)
+        reviews.write(
+            caller,
+            product_id,
+            rating=body.rating,
+            title=body.title,
+            text=body.text,
+            photo_ids=body.photo_ids,
+        )
     )
 
 
@@ -104,8 +114,51 @@ def product_summary(product_id: str) -> SummaryView:
 
 @api_route(
     bp,
+    "/shops/{shop_id}/reviews",
+    methods=["POST"],
+    summary="Review a shop with your VERIFIED bill post for it (403 NOT_A_BUYER otherwise; "
+    "one per shop)",
+    tags=TAGS,
+    request_model=ShopReviewInput,
+    response_model=ReviewView,
+    access=SIGNED_IN,
+    status=201,
+    errors=[403, 404, 409, 422],
+)
+def write_shop_review(shop_id: str, body: ShopReviewInput, caller: Caller) -> ReviewView:
+    return ReviewView.of(
+        reviews.write_shop_review(
+            caller,
+            shop_id,
+            post_id=body.post_id,
+            rating=body.rating,
+            title=body.title,
+            text=body.text,
+            photo_ids=body.photo_ids,
+        )
+    )
+
+
+@api_route(
+    bp,
+    "/shops/{shop_id}/reviews",
+    summary="The published reviews of a shop itself (by verified bills), newest first",
+    tags=TAGS,
+    response_model=ReviewPage,
+    query=PAGE,
+    errors=[400],
+)
+def shop_own_reviews(shop_id: str) -> ReviewPage:
+    page = reviews.reviews_of_shop(
+        shop_id, limit=page_limit(_query("limit")), cursor=_query("cursor")
+    )
+    return ReviewPage.of(page)
+
+
+@api_route(
+    bp,
     "/shops/{shop_id}/reviews/summary",
-    summary="A shop's rating over its products' reviews: average, count, distribution",
+    summary="A shop's rating over its products' reviews and its own: average, count, distribution",
     tags=TAGS,
     response_model=SummaryView,
 )
@@ -135,12 +188,37 @@ def get_review(review_id: str) -> ReviewView:
     request_model=ReviewPatch,
     response_model=ReviewView,
     access=SIGNED_IN,
-    errors=[404, 409],
+    errors=[404, 409, 422],
 )
 def edit_review(review_id: str, body: ReviewPatch, caller: Caller) -> ReviewView:
     return ReviewView.of(
-        reviews.edit(caller, review_id, rating=body.rating, title=body.title, text=body.text)
+        reviews.edit(
+            caller,
+            review_id,
+            rating=body.rating,
+            title=body.title,
+            text=body.text,
+            photo_ids=body.photo_ids,
+        )
     )
+
+
+@api_route(
+    bp,
+    "/reviews/photos",
+    methods=["POST"],
+    summary="Upload a photo for your review (a pre-signed POST; then name its image_id in "
+    "photo_ids)",
+    tags=TAGS,
+    request_model=PhotoUploadInput,
+    response_model=PhotoGrantView,
+    access=SIGNED_IN,
+    status=201,
+    errors=[403],
+)
+def request_photo(body: PhotoUploadInput, caller: Caller) -> PhotoGrantView:
+    grant = reviews.request_photo_upload(caller, body.content_type, body.size)
+    return PhotoGrantView.model_validate(grant, from_attributes=True)
 
 
 @api_route(

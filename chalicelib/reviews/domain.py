@@ -11,6 +11,7 @@ TEXT_MIN = 10
 TEXT_MAX = 5000
 REPLY_MAX = 2000
 REASON_MAX = 500
+MAX_PHOTOS = 4
 
 
 # What a seller can do about each problem category (offline suggestions; the examples that
@@ -76,6 +77,16 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A photo of a review: its checked WebP rendition in the media bucket."""
+
+    photo_id: str
+    key: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Reply:
     """The shop's one public answer (editable)."""
 
@@ -98,18 +109,19 @@ class Edit:
 
 @dataclass(frozen=True)
 class Review:
-    """A shopper's review of a product they bought (it rolls up to the product's shop).
+    """A shopper's review of a product they bought (it rolls up to the product's shop), or
+    of a shop they posted a verified bill for (``product_id`` None, ``post_id`` the bill).
 
     ``revision`` moves on every edit by the author; ``counted_rating`` is the rating the
     aggregates hold for it (None: not counted), so reconciling is idempotent.
     """
 
     review_id: str
-    product_id: str
+    product_id: str | None
     shop_id: str
     seller_id: str
     author_id: str
-    order_id: str
+    order_id: str | None
     rating: int
     title: str
     text: str
@@ -128,6 +140,24 @@ class Review:
     moderation: tuple[ModerationReason, ...] = ()
     hidden_reason: str | None = None
     hidden_by: str | None = None
+    post_id: str | None = None  # a shop review: the VERIFIED bill post it rests on
+    photos: tuple[Photo, ...] = ()
+
+    @property
+    def subject(self) -> SubjectKind:
+        """What is reviewed: a product, or the shop itself."""
+        return SubjectKind.PRODUCT if self.product_id else SubjectKind.SHOP
+
+    @property
+    def subject_id(self) -> str:
+        return self.product_id or self.shop_id
+
+    @property
+    def subjects(self) -> tuple[tuple[SubjectKind, str], ...]:
+        """The aggregates it counts in: its product's and its shop's, or its shop's."""
+        if self.product_id:
+            return ((SubjectKind.PRODUCT, self.product_id), (SubjectKind.SHOP, self.shop_id))
+        return ((SubjectKind.SHOP, self.shop_id),)
 
     @property
     def visible(self) -> bool:
@@ -147,15 +177,25 @@ class Review:
 @dataclass(frozen=True)
 class NewReview:
     review_id: str
-    product_id: str
+    product_id: str | None  # None: a review of the shop itself
     shop_id: str
     seller_id: str
     author_id: str
-    order_id: str
+    order_id: str | None  # a product review's purchase
     rating: int
     title: str
     text: str
     created_at: datetime
+    post_id: str | None = None  # a shop review's verified bill post
+    photos: tuple[Photo, ...] = ()
+
+    @property
+    def subject(self) -> SubjectKind:
+        return SubjectKind.PRODUCT if self.product_id else SubjectKind.SHOP
+
+    @property
+    def subject_id(self) -> str:
+        return self.product_id or self.shop_id
 
 
 @dataclass(frozen=True)
@@ -218,6 +258,9 @@ class Category:
     share: float
     suggestion: str
     examples: tuple[str, ...]
+    # "offline" (the fixed advice of CATEGORY_ADVICE) or "bedrock" (drafted by a language
+    # model from the category's complaints).
+    suggestion_source: str = "offline"
 
 
 @dataclass(frozen=True)

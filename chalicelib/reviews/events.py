@@ -36,7 +36,9 @@ class _ReviewEvent(DomainEvent):
     source = REVIEWS
 
     review_id: str
-    product_id: str
+    product_id: str | None = Field(
+        description="The reviewed product (null: a review of the shop itself, by a verified bill)"
+    )
     shop_id: str
     seller_id: str = Field(description="The shop's owner (receiver of new-review notices)")
     author_id: str = Field(description="The reviewing shopper (receiver of reply notices)")

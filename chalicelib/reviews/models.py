@@ -3,13 +3,19 @@
 =================  =======================  =====================  =========================
 item               pk                       sk                     indexes
 =================  =======================  =====================  =========================
-Review             ``REVIEW#<id>``          ``REVIEW``             gsi1 ``PRODUCT#<product>``,
+Review             ``REVIEW#<id>``          ``REVIEW``             gsi1 the subject:
+                                                                   ``PRODUCT#<product>`` or
+                                                                   (a shop review)
+                                                                   ``SHOP#<shop>``,
                                                                    gsi2 ``SHOP#<shop>``,
                                                                    gsi4 ``REVIEWS`` (each by
                                                                    created#id); gsi3
                                                                    ``MODERATION`` while queued
 Author claim       ``AUTHOR#<user>``        ``PRODUCT#<product>``  (one review per shopper
-                                                                   per product)
+                                            / ``SHOP#<shop>``      per product or shop)
+Checked photo      ``AUTHOR#<user>``        ``PHOTO#<photo>``      (a photo that passed the
+                                                                   image checks, reusable by
+                                                                   its author's next attempt)
 Vote               ``REVIEW#<id>``          ``HELPFUL#<user>`` /
                                             ``REPORT#<user>``
 Audit entry        ``REVIEW#<id>``          ``AUDIT#<time>#<id>``
@@ -52,12 +58,13 @@ def claim_pk(user_id: str) -> str:
     return f"AUTHOR#{user_id}"
 
 
-def claim_sk(product_id: str) -> str:
-    return f"PRODUCT#{product_id}"
+def claim_sk(kind: str, subject_id: str) -> str:
+    return f"{kind.upper()}#{subject_id}"
 
 
-def product_pk(product_id: str) -> str:
-    return f"PRODUCT#{product_id}"
+def subject_pk(kind: str, subject_id: str) -> str:
+    """gsi1's partition: a product's reviews, or the reviews of a shop itself."""
+    return f"{kind.upper()}#{subject_id}"
 
 
 def shop_pk(shop_id: str) -> str:
@@ -118,11 +125,13 @@ class Review(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=REVIEW_SK)
     review_id = UnicodeAttribute()
-    product_id = UnicodeAttribute()
+    product_id = UnicodeAttribute(null=True)  # None: a review of the shop itself
     shop_id = UnicodeAttribute()
     seller_id = UnicodeAttribute()
     author_id = UnicodeAttribute()
-    order_id = UnicodeAttribute()
+    order_id = UnicodeAttribute(null=True)
+    post_id = UnicodeAttribute(null=True)  # a shop review's verified bill post
+    photos = JSONAttribute(null=True)  # [{photo_id, key, width, height}]
     rating = NumberAttribute()
     title = UnicodeAttribute()
     text = UnicodeAttribute()
@@ -164,6 +173,24 @@ class Claim(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     review_id = UnicodeAttribute()
+
+
+def photo_sk(photo_id: str) -> str:
+    return f"PHOTO#{photo_id}"
+
+
+@bind_table("reviews_table")
+class CheckedPhoto(Model):
+    """A shopper's uploaded photo that passed the image checks (its rendition's key)."""
+
+    class Meta:
+        table_name = "reviews"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    key = UnicodeAttribute()
+    width = NumberAttribute()
+    height = NumberAttribute()
 
 
 @bind_table("reviews_table")

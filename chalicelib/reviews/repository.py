@@ -32,6 +32,7 @@ from chalicelib.reviews.domain import (
     Edit,
     ModerationReason,
     NewReview,
+    Photo,
     Problem,
     Reply,
     Review,
@@ -58,11 +59,27 @@ class ReviewsRepository(Protocol):
         """The review (strongly consistent), or None."""
         ...
 
+    def save_photo(self, author_id: str, photo: Photo) -> None:
+        """Remember a photo of the author's that passed the image checks."""
+        ...
+
+    def photo(self, author_id: str, photo_id: str) -> Photo | None:
+        """The author's checked photo, or None."""
+        ...
+
     def edit(
-        self, review: Review, *, rating: int, title: str, text: str, now: datetime, keep: int
+        self,
+        review: Review,
+        *,
+        rating: int,
+        title: str,
+        text: str,
+        photos: tuple[Photo, ...],
+        now: datetime,
+        keep: int,
     ) -> Review:
-        """The author's new version; the former one joins ``edits`` (the last ``keep``).
-        ReviewChangedError if ``review`` is no longer the stored revision."""
+        """The author's new version (with ``photos``); the former one joins ``edits`` (the
+        last ``keep``). ReviewChangedError if ``review`` is no longer the stored revision."""
         ...
 
     def delete(self, review: Review, *, now: datetime) -> Review:
@@ -110,10 +127,17 @@ class ReviewsRepository(Protocol):
         """A product's or shop's counted ratings (zero when none)."""
         ...
 
-    def product_reviews(
-        self, product_id: str, *, visible_only: bool, limit: int, cursor: str | None
+    def subject_reviews(
+        self,
+        kind: SubjectKind,
+        subject_id: str,
+        *,
+        visible_only: bool,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Review]:
-        """A product's reviews, newest first."""
+        """A product's reviews, or the reviews of a shop itself (not of its products),
+        newest first."""
         ...
 
     def shop_reviews(
@@ -192,6 +216,24 @@ def _reply_data(reply: Reply) -> dict[str, Any]:
     }
 
 
+def _photo_data(photo: Photo) -> dict[str, Any]:
+    return {
+        "photo_id": photo.photo_id,
+        "key": photo.key,
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
+def _photo_of(data: dict[str, Any]) -> Photo:
+    return Photo(
+        photo_id=data["photo_id"],
+        key=data["key"],
+        width=int(data["width"]),
+        height=int(data["height"]),
+    )
+
+
 def _edit_data(edit: Edit) -> dict[str, Any]:
     return {
         "revision": edit.revision,
@@ -237,6 +279,8 @@ def review_of(item: m.Review) -> Review:
         moderation=tuple(sorted(ModerationReason(r) for r in (item.moderation or set()))),
         hidden_reason=item.hidden_reason,
         hidden_by=item.hidden_by,
+        post_id=item.post_id,
+        photos=tuple(_photo_of(p) for p in (item.photos or [])),
     )
 
 
@@ -284,6 +328,8 @@ class DynamoReviewsRepository:
             seller_id=new.seller_id,
             author_id=new.author_id,
             order_id=new.order_id,
+            post_id=new.post_id,
+            photos=[_photo_data(p) for p in new.photos] or None,
             rating=new.rating,
             title=new.title,
             text=new.text,
@@ -291,7 +337,7 @@ class DynamoReviewsRepository:
             created_at=new.created_at,
             updated_at=new.created_at,
             revision=1,
-            gsi1pk=m.product_pk(new.product_id),
+            gsi1pk=m.subject_pk(new.subject, new.subject_id),
             gsi1sk=created,
             gsi2pk=m.shop_pk(new.shop_id),
             gsi2sk=created,
@@ -299,7 +345,9 @@ class DynamoReviewsRepository:
             gsi4sk=created,
         )
         claim = m.Claim(
-            pk=m.claim_pk(new.author_id), sk=m.claim_sk(new.product_id), review_id=new.review_id
+            pk=m.claim_pk(new.author_id),
+            sk=m.claim_sk(new.subject, new.subject_id),
+            review_id=new.review_id,
         )
         try:
             with transaction() as writer:
@@ -318,6 +366,24 @@ class DynamoReviewsRepository:
         except m.Review.DoesNotExist:
             return None
 
+    def save_photo(self, author_id: str, photo: Photo) -> None:
+        m.CheckedPhoto(
+            pk=m.claim_pk(author_id),
+            sk=m.photo_sk(photo.photo_id),
+            key=photo.key,
+            width=photo.width,
+            height=photo.height,
+        ).save()
+
+    def photo(self, author_id: str, photo_id: str) -> Photo | None:
+        try:
+            item = m.CheckedPhoto.get(
+                m.claim_pk(author_id), m.photo_sk(photo_id), consistent_read=True
+            )
+        except m.CheckedPhoto.DoesNotExist:
+            return None
+        return Photo(photo_id, item.key, int(item.width), int(item.height))
+
     def _update(self, review_id: str, actions: list[Action], condition: Any) -> Review:
         item = _ref(review_id)
         try:
@@ -329,7 +395,15 @@ class DynamoReviewsRepository:
         return review_of(item)
 
     def edit(
-        self, review: Review, *, rating: int, title: str, text: str, now: datetime, keep: int
+        self,
+        review: Review,
+        *,
+        rating: int,
+        title: str,
+        text: str,
+        photos: tuple[Photo, ...],
+        now: datetime,
+        keep: int,
     ) -> Review:
         former = Edit(
             revision=review.revision,
@@ -348,6 +422,9 @@ class DynamoReviewsRepository:
                 m.Review.updated_at.set(now),
                 m.Review.revision.set(review.revision + 1),
                 m.Review.edits.set(edits),
+                m.Review.photos.set([_photo_data(p) for p in photos])
+                if photos
+                else m.Review.photos.remove(),
             ],
             (m.Review.revision == review.revision)
             & (m.Review.status == str(ReviewStatus.PUBLISHED)),
@@ -367,7 +444,10 @@ class DynamoReviewsRepository:
                     condition=m.Review.status != str(ReviewStatus.DELETED),
                 )
                 writer.delete(
-                    m.Claim(pk=m.claim_pk(review.author_id), sk=m.claim_sk(review.product_id))
+                    m.Claim(
+                        pk=m.claim_pk(review.author_id),
+                        sk=m.claim_sk(review.subject, review.subject_id),
+                    )
                 )
         except TransactionCancelledError:
             raise ReviewChangedError("The review is already deleted") from None
@@ -488,10 +568,7 @@ class DynamoReviewsRepository:
                     actions=[mark.remove() if new is None else mark.set(new)],
                     condition=(mark.does_not_exist() if old is None else mark == old),
                 )
-                for kind, subject in (
-                    (SubjectKind.PRODUCT, review.product_id),
-                    (SubjectKind.SHOP, review.shop_id),
-                ):
+                for kind, subject in review.subjects:
                     moves: dict[int, int] = {}
                     if old is not None:
                         moves[old] = moves.get(old, 0) - 1
@@ -523,10 +600,16 @@ class DynamoReviewsRepository:
             item = None
         return _aggregate_of(kind, subject_id, item)
 
-    def product_reviews(
-        self, product_id: str, *, visible_only: bool, limit: int, cursor: str | None
+    def subject_reviews(
+        self,
+        kind: SubjectKind,
+        subject_id: str,
+        *,
+        visible_only: bool,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Review]:
-        partition = m.product_pk(product_id)
+        partition = m.subject_pk(kind, subject_id)
         return _page(
             m.Review.by_product.query(
                 partition,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from chalicelib.catalog import service as catalog
 from chalicelib.core.pagination import Page
 from chalicelib.core.validation import RequestModel, ResponseModel
 from chalicelib.reviews.domain import (
+    MAX_PHOTOS,
     REASON_MAX,
     REPLY_MAX,
     TEXT_MAX,
@@ -20,13 +23,51 @@ from chalicelib.reviews.domain import (
     Review,
 )
 
+PHOTO_IDS = Field(
+    default=None,
+    max_length=MAX_PHOTOS,
+    description="Photos uploaded with POST /reviews/photos (their image_id)",
+)
+PhotoId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-f0-9]+$")]
+
 
 class ReviewInput(RequestModel):
-    """A new review: a 1-5 rating, a title and the text."""
+    """A new review: a 1-5 rating, a title, the text and up to four photos."""
 
     rating: int = Field(ge=1, le=5)
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     text: str = Field(min_length=TEXT_MIN, max_length=TEXT_MAX)
+    photo_ids: list[PhotoId] | None = PHOTO_IDS
+
+
+class PhotoUploadInput(RequestModel):
+    """The photo a shopper is about to upload for their review."""
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp", "image/gif"]
+    size: int = Field(strict=True, ge=1)
+
+
+class PhotoGrantView(ResponseModel):
+    """POST the file to ``url`` as multipart/form-data with ``fields`` plus ``file``, then
+    name ``image_id`` in the review's ``photo_ids``."""
+
+    image_id: str
+    key: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int
+
+
+class ShopReviewInput(ReviewInput):
+    """A review of a shop itself: the shopper's VERIFIED bill post for it is the proof."""
+
+    post_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Your VERIFIED bill post for this shop (POST /bills/posts)",
+    )
 
 
 class ReviewPatch(RequestModel):
@@ -35,6 +76,11 @@ class ReviewPatch(RequestModel):
     rating: int | None = Field(default=None, ge=1, le=5)
     title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
     text: str | None = Field(default=None, min_length=TEXT_MIN, max_length=TEXT_MAX)
+    photo_ids: list[PhotoId] | None = Field(
+        default=None,
+        max_length=MAX_PHOTOS,
+        description="The review's photos from now on: ids it has, or new uploads ([] removes all)",
+    )
 
 
 class ReplyInput(RequestModel):
@@ -64,6 +110,13 @@ class ProblemView(ResponseModel):
     similarity: float
 
 
+class PhotoView(ResponseModel):
+    photo_id: str
+    url: str | None = Field(description="A time-limited URL of the checked WebP rendition")
+    width: int
+    height: int
+
+
 class ReplyView(ResponseModel):
     text: str
     author_id: str
@@ -83,7 +136,8 @@ class ReviewView(ResponseModel):
     """A review; ``sentiment_status`` is PENDING until the model has scored this revision."""
 
     review_id: str
-    product_id: str
+    subject: str = Field(description="product, or shop (a review of the shop itself)")
+    product_id: str | None = None
     shop_id: str
     author_id: str
     rating: int
@@ -94,6 +148,8 @@ class ReviewView(ResponseModel):
     updated_at: datetime
     revision: int
     verified_purchase: bool = True
+    verified_by: str = Field(description="order (a paid product) or bill (a verified bill post)")
+    post_id: str | None = None
     reply: ReplyView | None = None
     sentiment: SentimentView | None = None
     sentiment_status: str
@@ -101,6 +157,7 @@ class ReviewView(ResponseModel):
     helpful_count: int
     report_count: int
     edits: list[EditView]
+    photos: list[PhotoView] = []
 
     @classmethod
     def of(cls, review: Review) -> ReviewView:
@@ -121,8 +178,11 @@ class ReviewView(ResponseModel):
                         "revision",
                         "helpful_count",
                         "report_count",
+                        "post_id",
                     )
                 },
+                "subject": review.subject.value,
+                "verified_by": "bill" if review.post_id else "order",
                 "status": review.status.value,
                 "sentiment_status": "PENDING" if review.sentiment_pending else "SCORED",
                 "reply": ReplyView.model_validate(review.reply, from_attributes=True)
@@ -137,6 +197,15 @@ class ReviewView(ResponseModel):
                     ProblemView.model_validate(p, from_attributes=True) for p in review.problems
                 ],
                 "edits": [EditView.model_validate(e, from_attributes=True) for e in review.edits],
+                "photos": [
+                    PhotoView(
+                        photo_id=p.photo_id,
+                        url=catalog.media_url(p.key),
+                        width=p.width,
+                        height=p.height,
+                    )
+                    for p in review.photos
+                ],
             }
         )
         return view
@@ -231,7 +300,11 @@ class CategoryView(ResponseModel):
     share: float = Field(description="of the negative reviews")
     suggestion: str
     examples: list[str] = Field(description="the most typical sentences of the category")
-    suggestion_source: str = "offline"
+    suggestion_source: str = Field(
+        default="offline",
+        description="offline (fixed advice per category) or bedrock (drafted by a language "
+        "model from the category's complaints; BAZAAR_REVIEW_SUGGESTIONS_PROVIDER=bedrock)",
+    )
 
 
 class AnalyticsView(ResponseModel):
@@ -267,6 +340,7 @@ class AnalyticsView(ResponseModel):
                     share=c.share,
                     suggestion=c.suggestion,
                     examples=list(c.examples),
+                    suggestion_source=c.suggestion_source,
                 )
                 for c in report.categories
             ],

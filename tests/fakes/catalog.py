@@ -36,6 +36,7 @@ from chalicelib.catalog.domain import (
     UploadTicket,
     normalize_label,
     percent_off,
+    rating_hundredths,
     split_stock_key,
     stock_key,
     tokens,
@@ -105,6 +106,8 @@ def listing_of(product: Product) -> Listing:
         popularity=product.popularity,
         created=clock.iso(product.created_at),
         thumbnail_key=product.thumbnail_key,
+        rating_sum=product.rating_sum,
+        rating_count=product.rating_count,
     )
 
 
@@ -140,6 +143,8 @@ def _matches(listing: Listing, product: Product, query: SearchQuery, now: dateti
         query.min_price is None or price >= query.min_price,
         query.max_price is None or price <= query.max_price,
         not query.on_offer or on_offer,
+        query.min_rating is None
+        or rating_hundredths(product.rating_sum, product.rating_count) >= query.min_rating,
     ]
     return all(checks)
 
@@ -149,6 +154,14 @@ _ORDER: dict[str, tuple[Any, bool]] = {
     "price_asc": (lambda item: (item.price, item.product_id), False),
     "price_desc": (lambda item: (item.price, item.product_id), True),
     "popularity": (lambda item: (item.popularity, item.product_id), True),
+    "rating": (
+        lambda item: (
+            rating_hundredths(item.rating_sum, item.rating_count),
+            item.rating_count,
+            item.product_id,
+        ),
+        True,
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from chalicelib.reviews.domain import (
     Edit,
     ModerationReason,
     NewReview,
+    Photo,
     Problem,
     Reply,
     Review,
@@ -38,14 +39,21 @@ class InMemoryReviewsRepository:
 
     def __init__(self) -> None:
         self.reviews: dict[str, Review] = {}
-        self.claims: dict[tuple[str, str], str] = {}
+        self.claims: dict[tuple[str, str, str], str] = {}
         self.votes: set[tuple[str, str, str]] = set()
         self.audits: dict[str, list[AuditEntry]] = {}
         self.aggregates: dict[tuple[SubjectKind, str], Aggregate] = {}
         self.queued_at: dict[str, str] = {}
+        self.photos: dict[tuple[str, str], Photo] = {}
+
+    def save_photo(self, author_id: str, photo: Photo) -> None:
+        self.photos[(author_id, photo.photo_id)] = photo
+
+    def photo(self, author_id: str, photo_id: str) -> Photo | None:
+        return self.photos.get((author_id, photo_id))
 
     def add(self, new: NewReview) -> Review:
-        claim = (new.author_id, new.product_id)
+        claim = (new.author_id, new.subject.value, new.subject_id)
         if claim in self.claims:
             raise AlreadyReviewedError.of(self.claims[claim])
         review = Review(
@@ -55,6 +63,8 @@ class InMemoryReviewsRepository:
             seller_id=new.seller_id,
             author_id=new.author_id,
             order_id=new.order_id,
+            post_id=new.post_id,
+            photos=new.photos,
             rating=new.rating,
             title=new.title,
             text=new.text,
@@ -70,7 +80,15 @@ class InMemoryReviewsRepository:
         return self.reviews.get(review_id)
 
     def edit(
-        self, review: Review, *, rating: int, title: str, text: str, now: datetime, keep: int
+        self,
+        review: Review,
+        *,
+        rating: int,
+        title: str,
+        text: str,
+        photos: tuple[Photo, ...],
+        now: datetime,
+        keep: int,
     ) -> Review:
         stored = self.reviews.get(review.review_id)
         if (
@@ -85,6 +103,7 @@ class InMemoryReviewsRepository:
             rating=rating,
             title=title,
             text=text,
+            photos=photos,
             updated_at=now,
             revision=stored.revision + 1,
             edits=(*stored.edits, former)[-keep:],
@@ -96,7 +115,7 @@ class InMemoryReviewsRepository:
         stored = self.reviews[review.review_id]
         if stored.status is ReviewStatus.DELETED:
             raise ReviewChangedError("The review is already deleted")
-        self.claims.pop((stored.author_id, stored.product_id), None)
+        self.claims.pop((stored.author_id, stored.subject.value, stored.subject_id), None)
         self.queued_at.pop(review.review_id, None)
         changed = replace(stored, status=ReviewStatus.DELETED, updated_at=now)
         self.reviews[review.review_id] = changed
@@ -171,10 +190,7 @@ class InMemoryReviewsRepository:
         old, new = review.counted_rating, review.rating_to_count
         if old == new:
             return True
-        for kind, subject in (
-            (SubjectKind.PRODUCT, review.product_id),
-            (SubjectKind.SHOP, review.shop_id),
-        ):
+        for kind, subject in review.subjects:
             current = self.aggregate(kind, subject)
             distribution = dict(current.distribution)
             if old is not None:
@@ -220,15 +236,22 @@ class InMemoryReviewsRepository:
     def _newest(reviews: list[Review]) -> list[Review]:
         return sorted(reviews, key=_created, reverse=True)
 
-    def product_reviews(
-        self, product_id: str, *, visible_only: bool, limit: int, cursor: str | None
+    def subject_reviews(
+        self,
+        kind: SubjectKind,
+        subject_id: str,
+        *,
+        visible_only: bool,
+        limit: int,
+        cursor: str | None,
     ) -> Page[Review]:
         found = [
             r
             for r in self.reviews.values()
-            if r.product_id == product_id and (r.visible or not visible_only)
+            if (r.subject, r.subject_id) == (kind, subject_id) and (r.visible or not visible_only)
         ]
-        return self._page(self._newest(found), _created, f"PRODUCT#{product_id}", limit, cursor)
+        partition = f"{kind.value.upper()}#{subject_id}"
+        return self._page(self._newest(found), _created, partition, limit, cursor)
 
     def shop_reviews(
         self, shop_id: str, *, since: datetime | None, limit: int, cursor: str | None

@@ -4,12 +4,16 @@ models bucket, the seller replies and reads the analytics."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import uuid
 
 import httpx
 import pytest
 
 from tests.fixtures.accounts import sign_in
+from tests.fixtures.aws import ROOT
 from tests.fixtures.cloud import RunningCloud, pointed_at, wait_for
 from tests.system.test_checkout_system import SHIP_TO
 
@@ -111,3 +115,47 @@ def test_a_buyer_reviews_the_sentiment_arrives_and_the_seller_replies(cloud: Run
         report = http.get("/shop/reviews/analytics", headers=seller).json()
         assert report["negative_reviews"] == 1
         assert report["categories"]
+
+
+def _walk_through() -> str:
+    """The ``sh`` block of docs/reviews.md's walk-through, as a reader copies it."""
+    text = (ROOT / "docs" / "reviews.md").read_text(encoding="utf-8")
+    section = text[text.index("## Walk-through with curl") :]
+    start = section.index("```sh\n") + len("```sh\n")
+    return section[start : section.index("```\n", start)]
+
+
+@pytest.mark.skipif(
+    not (shutil.which("curl") and shutil.which("jq")), reason="the walk-through needs curl and jq"
+)
+def test_the_docs_walk_through_runs_on_the_seeded_cloud(cloud: RunningCloud) -> None:
+    # Given the seeded cloud (the demo shopper bought and received a product), and the
+    # walk-through exactly as docs/reviews.md shows it, with this cloud's REST address
+    script = _walk_through()
+    assert "API=http://127.0.0.1:8000\n" in script
+    script = script.replace("API=http://127.0.0.1:8000", f"API={cloud.rest}", 1)
+    # When it runs
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    out = done.stdout
+    # Then every step answered what the guide says (no bounded wait ran out)
+    assert done.returncode == 0, done.stderr
+    assert "timed out" not in out, out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith(("{", "["))]
+    assert lines[0]["status"] == "DELIVERED"
+    assert lines[1] == {"code": "NOT_A_BUYER", "reason": "NO_PURCHASE"}
+    assert "\n204\n" in f"\n{out}"
+    assert lines[2]["photos"] == [{"width": 640, "height": 480}]
+    assert lines[3]["sentiment"] == "negative"
+    assert lines[3]["problems"]
+    assert lines[4]["code"] == "ALREADY_REVIEWED"
+    assert lines[5]["title"] == "New review: 2/5"
+    assert lines[6]["count"] == 1
+    assert lines[7] == {"rating_average": 2, "rating_count": 1}
+    assert lines[8][0]["rating_count"] == 1
+    assert lines[9]["title"] == "The shop replied to your review"
+    assert lines[10]["negative_reviews"] == 1
+    assert lines[10]["categories"]
+    assert lines[-2]["status"] == "HIDDEN"
+    assert lines[-1] == {"action": "hide", "reason": "Demo: hidden by the moderator"}

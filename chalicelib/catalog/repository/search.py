@@ -8,9 +8,11 @@ catalog from ``product.updated`` events (``chalicelib.catalog.service.indexer``)
   ``size#<s>``, ``word#<token>`` (title, brand, tags, category words) and ``offer``.
   Key ``pk`` = partition, ``sk`` = product id. Each posting carries the product's card
   (title, price, facets, thumbnail), so a results page needs no second read.
-- Three GSIs on the same partition key order postings for the three sorts:
+- Four GSIs on the same partition key order postings for the four sorts:
   ``by-price`` (``price_sk`` = list price, zero-padded, ``#id``), ``by-newest``
-  (``newest_sk`` = created time ``#id``) and ``by-popularity`` (``pop_sk``).
+  (``newest_sk`` = created time ``#id``), ``by-popularity`` (``pop_sk``) and
+  ``by-rating`` (``rating_sk`` = review average in hundredths ``#`` review count ``#id``;
+  the reviews capability sets a product's rating, which re-posts it).
   Sort keys end in the product id, so the order is total and cursors are exact.
 - ``COUNT#<partition>`` items count each partition's postings; a search BatchGets the
   counts of the partitions its filters name and Queries the smallest ("driving")
@@ -39,6 +41,7 @@ from chalicelib.catalog.domain import (
     SearchQuery,
     normalize_label,
     percent_off,
+    rating_hundredths,
     tokens,
     words_of,
 )
@@ -55,6 +58,10 @@ _PRICE_WIDTH = 12
 
 def _price_key(price: int, product_id: str) -> str:
     return f"{price:0{_PRICE_WIDTH}d}#{product_id}"
+
+
+def _rating_key(hundredths: int, count: int, product_id: str) -> str:
+    return f"{hundredths:03d}#{count:09d}#{product_id}"
 
 
 def partitions_of(product: Product) -> list[str]:
@@ -80,6 +87,7 @@ def postings_of(product: Product) -> list[Posting]:
     offer = product.offer
     created = clock.iso(product.created_at)
     words = words_of(product)
+    rating = rating_hundredths(product.rating_sum, product.rating_count)
     out = []
     for partition in partitions_of(product):
         out.append(
@@ -89,6 +97,7 @@ def postings_of(product: Product) -> list[Posting]:
                 price_sk=_price_key(price, product.product_id),
                 newest_sk=f"{created}#{product.product_id}",
                 pop_sk=f"{product.popularity:012d}#{product.product_id}",
+                rating_sk=_rating_key(rating, product.rating_count, product.product_id),
                 product_id=product.product_id,
                 shop_id=product.shop_id,
                 title=product.title,
@@ -112,6 +121,9 @@ def postings_of(product: Product) -> list[Posting]:
                 popularity=product.popularity,
                 created=created,
                 thumbnail_key=product.thumbnail_key,
+                rating=rating,
+                rating_sum=product.rating_sum,
+                rating_count=product.rating_count,
             )
         )
     return out
@@ -139,6 +151,8 @@ def listing_of(posting: Posting) -> Listing:
         popularity=int(posting.popularity),
         created=posting.created,
         thumbnail_key=posting.thumbnail_key,
+        rating_sum=int(posting.rating_sum or 0),
+        rating_count=int(posting.rating_count or 0),
     )
 
 
@@ -187,6 +201,12 @@ def _any_of(conditions: list[Condition]) -> Condition:
     return combined
 
 
+def _rating_is_key_range(query: SearchQuery) -> bool:
+    """Whether the minimum rating is the sort key's range (sorted by rating) rather than a
+    filter."""
+    return query.sort == "rating" and query.min_rating is not None
+
+
 def _filters(query: SearchQuery, driving: str, now: datetime) -> Condition | None:
     conditions: list[Condition] = []
     if query.shop_id and driving != f"shop#{query.shop_id}":
@@ -222,6 +242,8 @@ def _filters(query: SearchQuery, driving: str, now: datetime) -> Condition | Non
             (active & Posting.offer_price.between(low, high))
             | (~active & Posting.price.between(low, high))
         )
+    if query.min_rating is not None and not _rating_is_key_range(query):
+        conditions.append(Posting.rating >= query.min_rating)
     if not conditions:
         return None
     combined = conditions[0]
@@ -236,6 +258,7 @@ _SORTS: dict[str, tuple[str, str, bool]] = {
     "price_asc": ("by-price", "price_sk", True),
     "price_desc": ("by-price", "price_sk", False),
     "popularity": ("by-popularity", "pop_sk", False),
+    "rating": ("by-rating", "rating_sk", False),
 }
 
 
@@ -297,6 +320,10 @@ class SearchTable:
         if query.sort in ("price_asc", "price_desc") and query.min_price is not None:
             # An offer only lowers a price, so a list price below the minimum never matches.
             key_condition = Posting.price_sk >= f"{query.min_price:0{_PRICE_WIDTH}d}"
+        if _rating_is_key_range(query):
+            assert query.min_rating is not None
+            # Sorted by rating, the minimum is a range on the sort key (nothing read below).
+            key_condition = Posting.rating_sk >= f"{query.min_rating:03d}"
         filter_condition = _filters(query, driving, now)
         connection = Posting._get_connection()
         page = SearchPage(driving_partition=driving, queries=queries)

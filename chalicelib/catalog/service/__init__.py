@@ -17,7 +17,9 @@ Checkout (orders)
     ``release_code(code, user_id=)``; ``shops.get_shop`` / ``shops.DEFAULT_SETTINGS``.
 Reviews
     ``get_product(id)``, ``set_rating(kind, id, total, count, revision)`` (a product's and
-    its shop's counted ratings, only forward).
+    its shop's counted ratings, only forward; a product's new rating is announced so
+    search re-posts it), ``shops.visible_shop(id)`` (a shop reviewed by a verified bill),
+    and for review photos the image checks chat uses (below).
 Chat and notifications
     ``shops.staff_of(shop_id)`` (the accounts that act for the shop),
     ``shops.get_shop(shop_id).settings["channels"]`` (the shop's notification channels),

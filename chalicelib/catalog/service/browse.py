@@ -47,6 +47,7 @@ def to_query(params: SearchParams) -> SearchQuery:
         min_price=params.min_price,
         max_price=params.max_price,
         on_offer=params.on_offer,
+        min_rating=None if params.min_rating is None else round(params.min_rating * 100),
         sort=params.sort,
         limit=params.limit,
     )

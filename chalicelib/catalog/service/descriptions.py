@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from chalicelib.catalog import bedrock
 from chalicelib.catalog.domain import Product
 from chalicelib.catalog.service import products
+from chalicelib.core import bedrock
 from chalicelib.core.caller import Caller
 from chalicelib.core.settings import get_settings
 

@@ -317,8 +317,14 @@ def set_offer(product: Product, offer: ProductOffer | None) -> Product:
 # ---------- what reviews use ----------
 def set_rating(kind: RatingSubject, subject_id: str, total: int, count: int, revision: int) -> bool:
     """Show a product's or shop's counted review ratings (sum and count) as of the reviews'
-    aggregate ``revision``; an older revision changes nothing (False)."""
-    return repository.get().set_rating(kind, subject_id, total, count, revision)
+    aggregate ``revision``; an older revision changes nothing (False). A product's new
+    rating is announced (``product.updated``, change ``rating``): search re-posts it."""
+    changed = repository.get().set_rating(kind, subject_id, total, count, revision)
+    if changed and kind == "product":
+        product = repository.get().product(subject_id)
+        if product is not None:
+            _announce(product, "rating")
+    return changed
 
 
 # ---------- what a cart uses ----------

@@ -1,6 +1,6 @@
 """Event rules: which bus event notifies whom, with what. One function per event type.
 
-Adding one (a later issue's ``review.replied``, ``bill.verified``): write a function that
+Adding one: write a function that
 takes the ``Incoming`` event and returns its ``Draft`` list, decorate it with
 ``@rule("<detail-type>")``, and add the type to ``NotificationsRule`` in
 ``infra/template.yaml``. Rules read ids from the event's data and ask the owning
@@ -538,3 +538,47 @@ def post_status_changed(event: Incoming) -> list[Draft]:
             dedupe=f"post.needs_review:{post_id}",
         )
     return drafts
+
+
+# ---------- reviews ----------
+def _stars(rating: int) -> str:
+    return f"{rating}/5"
+
+
+@rule("review.created")
+def review_created(event: Incoming) -> list[Draft]:
+    """The reviewed shop's staff hear of each new review (once per review)."""
+    review_id, shop_id = event.text("review_id"), event.text("shop_id")
+    title = (event.optional("title") or "")[:PREVIEW_MAX]
+    about = "your shop" if event.optional("product_id") is None else "a product"
+    return _to_staff(
+        event,
+        shop_id,
+        category=Category.REVIEWS,
+        kind="review.created",
+        title=f"New review: {_stars(event.number('rating'))}",
+        message=f"A shopper reviewed {about}" + (f': "{title}"' if title else "."),
+        link=f"/reviews/{review_id}",
+        subject_id=review_id,
+        dedupe=f"review.created:{review_id}",
+    )
+
+
+@rule("review.replied")
+def review_replied(event: Incoming) -> list[Draft]:
+    """The review's author hears of the shop's reply, and of each edit of it (once each:
+    the reply's ``reply_updated_at`` tells an edit from a redelivery)."""
+    review_id = event.text("review_id")
+    return [
+        Draft(
+            receiver_id=event.text("author_id"),
+            creator=event.text("replied_by"),
+            category=Category.REVIEWS,
+            kind="review.replied",
+            title="The shop replied to your review",
+            message="The shop answered your review. Read its reply.",
+            link=f"/reviews/{review_id}",
+            subject_id=review_id,
+            dedupe=f"review.replied:{review_id}:{event.text('reply_updated_at')}",
+        )
+    ]

@@ -17,9 +17,10 @@ from chalicelib.reviews.domain import Aggregate, SubjectKind
 ATTEMPTS = 5
 
 
-def reconcile(review_id: str) -> tuple[Aggregate, Aggregate] | None:
-    """Make the aggregates count the review as it is now; the product's and shop's
-    aggregates after it (None if there is no such review)."""
+def reconcile(review_id: str) -> tuple[Aggregate | None, Aggregate] | None:
+    """Make the aggregates count the review as it is now; the product's (None for a
+    review of the shop itself) and the shop's aggregates after it (None if there is no
+    such review)."""
     repo = repository.get()
     for _ in range(ATTEMPTS):
         review = repo.get(review_id)
@@ -29,9 +30,13 @@ def reconcile(review_id: str) -> tuple[Aggregate, Aggregate] | None:
             break
     else:
         raise RuntimeError(f"review {review_id} kept changing while it was counted")
-    product = repo.aggregate(SubjectKind.PRODUCT, review.product_id)
-    shop = repo.aggregate(SubjectKind.SHOP, review.shop_id)
     # Always pushed (also when nothing moved): a retry after a failed push repairs it.
-    catalog.set_rating("product", review.product_id, product.total, product.count, product.revision)
+    product = None
+    if review.product_id:
+        product = repo.aggregate(SubjectKind.PRODUCT, review.product_id)
+        catalog.set_rating(
+            "product", review.product_id, product.total, product.count, product.revision
+        )
+    shop = repo.aggregate(SubjectKind.SHOP, review.shop_id)
     catalog.set_rating("shop", review.shop_id, shop.total, shop.count, shop.revision)
     return product, shop

@@ -3,19 +3,29 @@ platform, a shop or a product): rating and sentiment distribution per month, rec
 problem categories and improvement suggestions drawn from the negative reviews, as JSON or
 CSV. Computed from the stored reviews (their sentiment and problems were found when they
 were scored), reading at most ``MAX_REVIEWS`` of the newest.
+
+Suggestions are the fixed advice of each category (offline, the default). With
+``BAZAAR_REVIEW_SUGGESTIONS_PROVIDER=bedrock`` one Amazon Bedrock call per report drafts
+a suggestion per category from its complaints (``chalicelib.core.bedrock``, as product
+descriptions are drafted); a category the model did not answer, or every one when
+Bedrock fails, keeps the offline advice. Each says which it is (``suggestion_source``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.catalog import service as catalog
+from chalicelib.core import bedrock
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ForbiddenError, NotFoundError
 from chalicelib.core.pagination import Page
+from chalicelib.core.settings import get_settings
 from chalicelib.reviews import repository
 from chalicelib.reviews.domain import (
     CATEGORY_ADVICE,
@@ -25,11 +35,13 @@ from chalicelib.reviews.domain import (
     Review,
     Scope,
     SentimentLabel,
+    SubjectKind,
 )
 
 MAX_REVIEWS = 2000
 PAGE = 100
 EXAMPLES = 3
+SUGGESTION_WORDS = 40
 
 
 def scope_for(caller: Caller, *, shop_id: str | None, product_id: str | None) -> Scope:
@@ -60,8 +72,12 @@ def _reviews(scope: Scope, since: datetime | None) -> tuple[list[Review], bool]:
     for _ in range(MAX_REVIEWS // PAGE):
         page: Page[Review]
         if scope.product_id:
-            page = repo.product_reviews(
-                scope.product_id, visible_only=False, limit=PAGE, cursor=cursor
+            page = repo.subject_reviews(
+                SubjectKind.PRODUCT,
+                scope.product_id,
+                visible_only=False,
+                limit=PAGE,
+                cursor=cursor,
             )
         elif scope.shop_id:
             page = repo.shop_reviews(scope.shop_id, since=since, limit=PAGE, cursor=cursor)
@@ -120,6 +136,8 @@ def report(caller: Caller, scope: Scope, *, since: datetime | None = None) -> Re
         )
         for name, count in named.most_common()
     ]
+    if categories and get_settings().review_suggestions_provider == "bedrock":
+        categories = drafted_suggestions(categories)
     return Report(
         scope=scope,
         reviews=len(reviews),
@@ -128,6 +146,43 @@ def report(caller: Caller, scope: Scope, *, since: datetime | None = None) -> Re
         categories=categories,
         truncated=truncated,
     )
+
+
+def suggestions_prompt(categories: list[Category]) -> str:
+    """What the language model is asked: one suggestion per category, from its complaints."""
+    facts = [
+        {"category": c.category, "negative_reviews": c.reviews, "complaints": list(c.examples)}
+        for c in categories
+    ]
+    return (
+        "You advise an online shop. Its negative reviews name these problem categories, each "
+        "with how many reviews name it and typical complaints: "
+        f"{json.dumps(facts, ensure_ascii=False)}. For each category write one concrete "
+        f"improvement the shop can make, at most {SUGGESTION_WORDS} words, drawn only from "
+        "those complaints. Answer with one line per category, exactly "
+        '"<category>: <suggestion>", and nothing else.'
+    )
+
+
+def drafted_suggestions(categories: list[Category]) -> list[Category]:
+    """``categories`` with the suggestions Bedrock drafted (``suggestion_source``
+    "bedrock"); the offline advice stays where it answered nothing usable."""
+    answer = bedrock.converse(suggestions_prompt(categories), max_tokens=120 * len(categories))
+    if not answer:
+        return categories
+    drafted: dict[str, str] = {}
+    for line in answer.splitlines():
+        name, sep, text = line.strip().lstrip("-* ").partition(":")
+        category = name.strip().strip("*`\"'").lower()
+        words = text.split()  # a runaway answer is cut at twice the words asked for
+        if sep and words and category in CATEGORY_ADVICE:
+            drafted[category] = " ".join(words[: SUGGESTION_WORDS * 2])
+    return [
+        replace(c, suggestion=drafted[c.category], suggestion_source="bedrock")
+        if c.category in drafted
+        else c
+        for c in categories
+    ]
 
 
 def to_csv(result: Report) -> str:
@@ -166,7 +221,17 @@ def to_csv(result: Report) -> str:
             ]
         )
     writer.writerow([])
-    writer.writerow(["section", "category", "negative_reviews", "share", "suggestion", "example"])
+    writer.writerow(
+        [
+            "section",
+            "category",
+            "negative_reviews",
+            "share",
+            "suggestion",
+            "suggestion_source",
+            "example",
+        ]
+    )
     for c in result.categories:
         writer.writerow(
             [
@@ -175,6 +240,7 @@ def to_csv(result: Report) -> str:
                 c.reviews,
                 c.share,
                 c.suggestion,
+                c.suggestion_source,
                 c.examples[0] if c.examples else "",
             ]
         )

@@ -5,31 +5,44 @@ Who may review: a shopper with a PAID, SHIPPED or DELIVERED order line for the p
 One review per shopper per product: a second one is refused with 409 ``ALREADY_REVIEWED``
 naming the existing review (edit it with PATCH; the former version is kept in ``edits``).
 A deleted review frees the shopper to write a new one. Product reviews roll up to the
-product's shop. Shop reviews by verified bill posts wait for the bills capability.
+product's shop.
+
+A shop itself is reviewed by a shopper who posted a bill for it that the bills capability
+VERIFIED (the review names the post; the bills service answers, never its table); one
+review per shopper per shop, counted in the shop's rating.
 """
 
 from __future__ import annotations
 
+from chalicelib.bills.service import posts as bills
 from chalicelib.catalog import service as catalog
+from chalicelib.catalog.service import images, shops
 from chalicelib.core import clock, events
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.dynamo import new_id
-from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
+from chalicelib.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationFailedError,
+)
 from chalicelib.core.pagination import Page
 from chalicelib.core.settings import get_settings
 from chalicelib.orders.service import orders
 from chalicelib.reviews import repository
 from chalicelib.reviews.domain import (
+    MAX_PHOTOS,
     Aggregate,
     AuditEntry,
     NewReview,
+    Photo,
     Reply,
     Review,
     ReviewStatus,
     SubjectKind,
     VoteKind,
 )
-from chalicelib.reviews.errors import NotABuyerError
+from chalicelib.reviews.errors import NotABuyerError, PhotoRefusedError
 from chalicelib.reviews.events import (
     ReviewCreated,
     ReviewDeleted,
@@ -38,6 +51,73 @@ from chalicelib.reviews.events import (
     ReviewRestored,
     ReviewUpdated,
 )
+
+UPLOAD_PREFIX = "uploads/reviews/"
+MEDIA_PREFIX = "media/reviews/"
+
+
+def _photo_upload_key(author_id: str, photo_id: str) -> str:
+    return f"{UPLOAD_PREFIX}{author_id}/{photo_id}"
+
+
+def request_photo_upload(caller: Caller, content_type: str, size: int) -> catalog.UploadGrant:
+    """A pre-signed POST for one photo the caller will attach to their review (by its
+    ``image_id``); checked like every image once the review names it."""
+    if caller.role is not Role.USER:
+        raise ForbiddenError("Only shoppers add photos to reviews", details={"reason": "ROLE"})
+    limit = get_settings().image_max_bytes
+    if size > limit:
+        raise ValidationFailedError(
+            "Invalid request: size",
+            details=[
+                {
+                    "field": "size",
+                    "message": f"images are at most {limit} bytes",
+                    "type": "too_large",
+                }
+            ],
+        )
+    return images.grant_upload(_photo_upload_key(caller.account_id, new_id()), content_type)
+
+
+def _photos(
+    caller: Caller, photo_ids: list[str] | None, kept: tuple[Photo, ...] = ()
+) -> tuple[Photo, ...]:
+    """The review's photos for ``photo_ids``: the ones it has already, and each new upload
+    of the caller's checked as every image is (the catalog's checks: bounded read, format
+    by content, pixel limit, verify) into one WebP rendition. PhotoRefusedError (422)
+    naming the photo and why; NotFoundError when nothing was uploaded for an id."""
+    if photo_ids is None:
+        return kept
+    wanted = list(dict.fromkeys(photo_ids))
+    if len(wanted) > MAX_PHOTOS:
+        raise PhotoRefusedError(
+            f"A review has at most {MAX_PHOTOS} photos", details={"limit": MAX_PHOTOS}
+        )
+    have = {photo.photo_id: photo for photo in kept}
+    repo = repository.get()
+    out: list[Photo] = []
+    for photo_id in wanted:
+        # Checked once: a photo accepted by an attempt that failed later (another photo
+        # refused, a 409) is found again by the next attempt.
+        known = have.get(photo_id) or repo.photo(caller.account_id, photo_id)
+        if known is not None:
+            out.append(known)
+            continue
+        rendition = f"{MEDIA_PREFIX}{caller.account_id}/{photo_id}.webp"
+        try:
+            width, height = images.accept_upload(
+                _photo_upload_key(caller.account_id, photo_id), rendition
+            )
+        except images.ImageRejectedError as rejected:
+            raise PhotoRefusedError(
+                f"The photo was refused: {rejected.reason}",
+                details={"photo_id": photo_id, "reason": rejected.reason},
+            ) from None
+        photo = Photo(photo_id=photo_id, key=rendition, width=width, height=height)
+        repo.save_photo(caller.account_id, photo)
+        out.append(photo)
+    return tuple(out)
 
 
 def _not_found(review_id: str) -> NotFoundError:
@@ -64,7 +144,15 @@ def get_review(caller: Caller | None, review_id: str) -> Review:
     return review
 
 
-def write(caller: Caller, product_id: str, *, rating: int, title: str, text: str) -> Review:
+def write(
+    caller: Caller,
+    product_id: str,
+    *,
+    rating: int,
+    title: str,
+    text: str,
+    photo_ids: list[str] | None = None,
+) -> Review:
     """Publish the caller's review of a product they bought; its sentiment comes later."""
     product = catalog.get_product(product_id)
     if product is None:
@@ -80,6 +168,7 @@ def write(caller: Caller, product_id: str, *, rating: int, title: str, text: str
             "You can review only products you bought (a paid, shipped or delivered order)",
             details={"reason": "NO_PURCHASE", "product_id": product_id},
         )
+    photos = _photos(caller, photo_ids)
     review = repository.get().add(
         NewReview(
             review_id=new_id(),
@@ -92,6 +181,78 @@ def write(caller: Caller, product_id: str, *, rating: int, title: str, text: str
             title=title.strip(),
             text=text.strip(),
             created_at=clock.now(),
+            photos=photos,
+        )
+    )
+    events.publish(ReviewCreated.of(review), best_effort=True)
+    return review
+
+
+def _no_bill(reason: str, message: str, **details: str) -> NotABuyerError:
+    return NotABuyerError(message, details={"reason": reason, **details})
+
+
+def _verified_bill(caller: Caller, shop_id: str, post_id: str | None) -> str:
+    """The id of the caller's VERIFIED bill post for the shop; NotABuyerError (403) with
+    the reason otherwise."""
+    if post_id is None:
+        raise _no_bill(
+            "NO_VERIFIED_BILL",
+            "A shop is reviewed with a verified bill post for it: give its post_id",
+        )
+    try:
+        post = bills.get_post(caller, post_id)
+    except NotFoundError:
+        raise _no_bill("NO_VERIFIED_BILL", "No such bill post of yours", post_id=post_id) from None
+    if post.author_id != caller.account_id:
+        raise _no_bill("NOT_YOUR_BILL", "That bill post is another shopper's", post_id=post_id)
+    if post.shop_id != shop_id:
+        raise _no_bill(
+            "BILL_OF_ANOTHER_SHOP", "That bill post is about another shop", post_id=post_id
+        )
+    if post.status != "VERIFIED":
+        raise _no_bill(
+            "BILL_NOT_VERIFIED",
+            "The bill post is not verified (yet)",
+            post_id=post_id,
+            status=str(post.status),
+        )
+    return post.post_id
+
+
+def write_shop_review(
+    caller: Caller,
+    shop_id: str,
+    *,
+    post_id: str | None,
+    rating: int,
+    title: str,
+    text: str,
+    photo_ids: list[str] | None = None,
+) -> Review:
+    """Publish the caller's review of a shop they posted a verified bill for (403
+    NOT_A_BUYER with the reason otherwise); its sentiment comes later."""
+    shop = shops.visible_shop(shop_id)  # 404 for a shop shoppers cannot see
+    if caller.role is not Role.USER:
+        raise NotABuyerError(
+            "Only shoppers review shops", details={"reason": "ROLE", "role": str(caller.role)}
+        )
+    proof = _verified_bill(caller, shop_id, post_id)
+    photos = _photos(caller, photo_ids)
+    review = repository.get().add(
+        NewReview(
+            review_id=new_id(),
+            product_id=None,
+            shop_id=shop_id,
+            seller_id=shop.owner_id,
+            author_id=caller.account_id,
+            order_id=None,
+            post_id=proof,
+            rating=rating,
+            title=title.strip(),
+            text=text.strip(),
+            created_at=clock.now(),
+            photos=photos,
         )
     )
     events.publish(ReviewCreated.of(review), best_effort=True)
@@ -114,21 +275,31 @@ def edit(
     rating: int | None,
     title: str | None,
     text: str | None,
+    photo_ids: list[str] | None = None,
 ) -> Review:
-    """The author's new version (the former one is kept); a hidden review cannot be edited."""
+    """The author's new version (the former one is kept); a hidden review cannot be edited.
+    ``photo_ids`` (when given) is the new list of photos: kept ones by id, new uploads
+    checked."""
     review = _own(caller, review_id)
     if review.status is ReviewStatus.HIDDEN:
         raise ConflictError("A hidden review cannot be edited", details={"reason": "HIDDEN"})
     new_rating = review.rating if rating is None else rating
     new_title = review.title if title is None else title.strip()
     new_text = review.text if text is None else text.strip()
-    if (new_rating, new_title, new_text) == (review.rating, review.title, review.text):
+    photos = _photos(caller, photo_ids, review.photos)
+    if (new_rating, new_title, new_text, photos) == (
+        review.rating,
+        review.title,
+        review.text,
+        review.photos,
+    ):
         return review
     changed = repository.get().edit(
         review,
         rating=new_rating,
         title=new_title,
         text=new_text,
+        photos=photos,
         now=clock.now(),
         keep=get_settings().review_edits_kept,
     )
@@ -214,8 +385,16 @@ def audit(review_id: str) -> list[AuditEntry]:
 
 def product_reviews(product_id: str, *, limit: int, cursor: str | None) -> Page[Review]:
     """A product's published reviews, newest first."""
-    return repository.get().product_reviews(
-        product_id, visible_only=True, limit=limit, cursor=cursor
+    return repository.get().subject_reviews(
+        SubjectKind.PRODUCT, product_id, visible_only=True, limit=limit, cursor=cursor
+    )
+
+
+def reviews_of_shop(shop_id: str, *, limit: int, cursor: str | None) -> Page[Review]:
+    """The published reviews of a shop itself (by verified bills), newest first; its
+    products' reviews are listed under each product."""
+    return repository.get().subject_reviews(
+        SubjectKind.SHOP, shop_id, visible_only=True, limit=limit, cursor=cursor
     )
 
 

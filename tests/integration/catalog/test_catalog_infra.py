@@ -17,6 +17,7 @@ def test_catalog_tables_rules_workflows_and_schedules(aws_env: Deployment) -> No
         "by-newest",
         "by-popularity",
         "by-price",
+        "by-rating",
     ]
     catalog = dynamodb.describe_table(TableName=physical["CatalogTable"])["Table"]
     indexes = sorted(i["IndexName"] for i in catalog["GlobalSecondaryIndexes"])

@@ -460,6 +460,27 @@ def test_search_filters_sorts_and_pages_the_listed_products(repo: Any) -> None:
         repo.search(SearchQuery(limit=1, category="home"), page.next_cursor, now=now)
 
 
+def test_search_sorts_by_review_rating_and_filters_by_a_minimum(repo: Any) -> None:
+    # Given products rated 4.5 (2 reviews), 4.5 (10 reviews), 3.0, 5.0 (1) and one unrated
+    made = _catalog(repo)
+    now = made["now"]
+    ratings = {"a": (9, 2), "b": (45, 10), "c": (3, 1), "e": (5, 1), "f": (0, 0)}
+    for pid, (total, count) in ratings.items():
+        repo.sync_postings(pid, replace(made[pid], rating_sum=total, rating_count=count))
+    # When searching sorted by rating: the best average first, then the most reviewed,
+    # the unrated last
+    assert _all(repo, SearchQuery(sort="rating", limit=2), now)[:4] == list("ebac")
+    assert _all(repo, SearchQuery(category="shoes", sort="rating"), now) == list("baf")
+    # And with a minimum (in hundredths): only products rated at least that, any sort
+    assert _all(repo, SearchQuery(min_rating=450, sort="rating"), now) == list("eba")
+    assert _all(repo, SearchQuery(min_rating=450, sort="price_asc"), now) == list("eab")
+    assert _all(repo, SearchQuery(min_rating=300, text="trail", sort="rating"), now) == list("eba")
+    assert _all(repo, SearchQuery(min_rating=500), now) == ["e"]
+    # And the listing carries the counted ratings for the card
+    (card,) = repo.search(SearchQuery(text="blue"), None, now=now).items
+    assert (card.rating_sum, card.rating_count) == (45, 10)
+
+
 def test_variants_read_back_in_order_and_leave_when_cleared(repo: Any) -> None:
     from chalicelib.catalog.domain import Variant
 

@@ -104,6 +104,30 @@ class Reviews(ApiClient):
         repository.get().add_checkout(new, redemption=None)
         return new.orders[0].order_id
 
+    def bill_post(self, user_id: str, shop_id: str, status: str = "VERIFIED") -> str:
+        """A stored bill post of ``user_id`` about ``shop_id`` in ``status`` (as the bills
+        pipeline leaves it); its id."""
+        from chalicelib.bills import repository
+        from chalicelib.bills.domain import Post, PostStatus
+        from chalicelib.core import clock
+
+        now = clock.iso(clock.now())
+        post_id = uuid.uuid4().hex
+        repository.get().create(
+            Post(
+                post_id=post_id,
+                author_id=user_id,
+                status=PostStatus(status),
+                bill_key=f"bills/{post_id}",
+                content_type="image/jpeg",
+                created_at=now,
+                updated_at=now,
+                shop_id=shop_id,
+                verified_at=now if status == "VERIFIED" else None,
+            )
+        )
+        return post_id
+
     def pump(self, queue: str, function: str) -> int:
         """Deliver what the bus queued to its function, as the local runtime would (bounded);
         failed records stay (visible again at once)."""
@@ -152,9 +176,11 @@ class Reviews(ApiClient):
 
 @pytest.fixture
 def reviews_api(api: Any, aws_env: Deployment) -> Iterator[Reviews]:
+    from chalicelib.bills import repository as bills_repository
     from chalicelib.orders import repository as orders_repository
     from chalicelib.reviews import repository as reviews_repository
 
+    bills_repository.use(None)
     orders_repository.use(None)
     reviews_repository.use(None)
     return Reviews(api, aws_env)

@@ -18,6 +18,7 @@ from chalicelib.reviews.domain import (
     AuditEntry,
     ModerationReason,
     NewReview,
+    Photo,
     Problem,
     Reply,
     ReviewStatus,
@@ -64,12 +65,12 @@ def test_one_review_per_author_and_product_and_edits_keep_history(repo: Any) -> 
         repo.add(new("r-2"))
     assert again.value.details["review_id"] == "r-1"
     assert repo.get("r-2") is None
-    edited = repo.edit(first, rating=2, title="New", text="Changed.", now=now, keep=2)
+    edited = repo.edit(first, rating=2, title="New", text="Changed.", photos=(), now=now, keep=2)
     assert (edited.rating, edited.revision, [e.rating for e in edited.edits]) == (2, 2, [5])
     with pytest.raises(ReviewChangedError):
-        repo.edit(first, rating=3, title="Stale", text="Stale.", now=now, keep=2)
-    third = repo.edit(edited, rating=3, title="3", text="3.", now=now, keep=2)
-    fourth = repo.edit(third, rating=4, title="4", text="4.", now=now, keep=2)
+        repo.edit(first, rating=3, title="Stale", text="Stale.", photos=(), now=now, keep=2)
+    third = repo.edit(edited, rating=3, title="3", text="3.", photos=(), now=now, keep=2)
+    fourth = repo.edit(third, rating=4, title="4", text="4.", photos=(), now=now, keep=2)
     assert [e.revision for e in fourth.edits] == [2, 3]  # only the last two kept
     assert repo.get("r-1") == fourth
     # Deleting frees the claim
@@ -154,9 +155,13 @@ def test_lists_page_newest_first_by_product_shop_and_all(repo: Any) -> None:
     for n in range(5):
         repo.add(replace(new(f"r-{n}", author=f"u{n}"), created_at=start + timedelta(seconds=n)))
     repo.add(replace(new("r-x", author="ux", product="p-2"), created_at=start))
-    first = repo.product_reviews("p-1", visible_only=True, limit=3, cursor=None)
+    first = repo.subject_reviews(
+        SubjectKind.PRODUCT, "p-1", visible_only=True, limit=3, cursor=None
+    )
     assert [r.review_id for r in first.items] == ["r-4", "r-3", "r-2"]
-    rest = repo.product_reviews("p-1", visible_only=True, limit=3, cursor=first.next_cursor)
+    rest = repo.subject_reviews(
+        SubjectKind.PRODUCT, "p-1", visible_only=True, limit=3, cursor=first.next_cursor
+    )
     assert [r.review_id for r in rest.items] == ["r-1", "r-0"]
     assert len(repo.shop_reviews("shop-1", since=None, limit=10, cursor=None).items) == 6
     recent = repo.shop_reviews("shop-1", since=start + timedelta(seconds=3), limit=10, cursor=None)
@@ -164,7 +169,48 @@ def test_lists_page_newest_first_by_product_shop_and_all(repo: Any) -> None:
     assert len(repo.all_reviews(since=None, limit=10, cursor=None).items) == 6
     entry = AuditEntry("r-4", "hide", "a", "spam", start)
     repo.set_status(repo.get("r-4"), ReviewStatus.HIDDEN, entry)
-    visible = repo.product_reviews("p-1", visible_only=True, limit=10, cursor=None)
+    visible = repo.subject_reviews(
+        SubjectKind.PRODUCT, "p-1", visible_only=True, limit=10, cursor=None
+    )
     assert [r.review_id for r in visible.items] == ["r-3", "r-2", "r-1", "r-0"]
-    everything = repo.product_reviews("p-1", visible_only=False, limit=10, cursor=None)
+    everything = repo.subject_reviews(
+        SubjectKind.PRODUCT, "p-1", visible_only=False, limit=10, cursor=None
+    )
     assert len(everything.items) == 5
+
+
+def test_photos_are_stored_with_the_review_and_replaced_by_an_edit(repo: Any) -> None:
+    shot = Photo("ph-1", "media/reviews/ann/ph-1.webp", 640, 480)
+    other = Photo("ph-2", "media/reviews/ann/ph-2.webp", 100, 200)
+    assert repo.photo("ann", "ph-1") is None
+    repo.save_photo("ann", shot)
+    assert repo.photo("ann", "ph-1") == shot
+    assert repo.photo("bob", "ph-1") is None
+    made = repo.add(replace(new("r-1"), photos=(shot,)))
+    assert made.photos == (shot,)
+    assert repo.get("r-1").photos == (shot,)
+    edited = repo.edit(
+        made, rating=4, title="T", text="Changed.", photos=(other,), now=clock.now(), keep=5
+    )
+    assert repo.get("r-1").photos == edited.photos == (other,)
+    cleared = repo.edit(
+        edited, rating=4, title="T", text="No photos.", photos=(), now=clock.now(), keep=5
+    )
+    assert repo.get("r-1").photos == cleared.photos == ()
+
+
+def test_a_shop_review_claims_the_shop_and_counts_only_in_the_shops_aggregate(repo: Any) -> None:
+    shop_review = replace(new("r-1"), product_id=None, order_id=None, post_id="post-1")
+    made = repo.add(shop_review)
+    assert (made.subject, made.subject_id, made.post_id) == (SubjectKind.SHOP, "shop-1", "post-1")
+    with pytest.raises(AlreadyReviewedError):
+        repo.add(replace(shop_review, review_id="r-2"))
+    repo.add(new("r-3"))  # a product review by the same shopper is another claim
+    assert repo.count(made)
+    assert repo.aggregate(SubjectKind.SHOP, "shop-1").count == 1
+    own = repo.subject_reviews(SubjectKind.SHOP, "shop-1", visible_only=True, limit=10, cursor=None)
+    assert [r.review_id for r in own.items] == ["r-1"]
+    products = repo.subject_reviews(
+        SubjectKind.PRODUCT, "p-1", visible_only=True, limit=10, cursor=None
+    )
+    assert [r.review_id for r in products.items] == ["r-3"]

@@ -90,6 +90,18 @@ def test_a_buyer_reviews_the_seller_replies_and_ratings_and_sentiment_follow(
     assert (product["rating_count"], product["rating_average"]) == (1, 2.0)
     listed = reviews_api.call("GET", f"/products/{product_id}/reviews").json_body
     assert [r["review_id"] for r in listed["items"]] == [review_id]
+    # And search sorts and filters by it once the catalog re-posted the product
+    reviews_api.pump("CatalogIndexQueue", "catalog-indexer")
+    found = reviews_api.call("GET", f"/products?shop_id={shop_id}&sort=rating&min_rating=2")
+    assert found.status_code == 200, found.body
+    [card] = found.json_body["items"]
+    assert (card["product_id"], card["rating_average"], card["rating_count"]) == (
+        product_id,
+        2.0,
+        1,
+    )
+    above = reviews_api.call("GET", f"/products?shop_id={shop_id}&min_rating=2.5").json_body
+    assert above["items"] == []
     # When another shop's seller replies, Then 403; the shop's own seller replies
     not_theirs = reviews_api.call(
         "PUT", f"/reviews/{review_id}/reply", {"text": "Not our product"}, other_seller
@@ -208,3 +220,117 @@ def test_a_model_failure_leaves_the_review_published_and_pending_then_it_is_scor
     assert scored["sentiment_status"] == "SCORED"
     assert scored["sentiment"]["label"] == "positive"
     assert json.loads(dead[0]["Body"])["detail"]["data"]["review_id"] == review_id
+
+
+def test_a_shop_is_reviewed_with_a_verified_bill_post_and_its_rating_counts_it(
+    reviews_api: Reviews,
+) -> None:
+    # Given a shop, and a shopper whose bill post for it still waits for a decision
+    seller, shop_id, _ = reviews_api.shop_with_product()
+    shopper, token = reviews_api.person()
+    waiting = reviews_api.bill_post(shopper, shop_id, status="NEEDS_REVIEW")
+    # When the shopper reviews the shop without a verified post, Then 403 with the reason
+    for post_id, reason in ((None, "NO_VERIFIED_BILL"), (waiting, "BILL_NOT_VERIFIED")):
+        body = review_body(rating=4) | ({"post_id": post_id} if post_id else {})
+        refused = reviews_api.call("POST", f"/shops/{shop_id}/reviews", body, token)
+        assert refused.status_code == 403, refused.body
+        assert refused.json_body["error"]["details"]["reason"] == reason
+    assert reviews_api.call("POST", "/shops/nope/reviews", review_body(), token).status_code == 404
+    # When the post is verified and the shopper names it
+    verified = reviews_api.bill_post(shopper, shop_id)
+    made = reviews_api.call(
+        "POST", f"/shops/{shop_id}/reviews", review_body(rating=4, post_id=verified), token
+    )
+    assert made.status_code == 201, made.body
+    review = made.json_body
+    assert (review["subject"], review["product_id"], review["post_id"]) == ("shop", None, verified)
+    assert review["verified_by"] == "bill"
+    # And a second review of the shop is refused
+    again = reviews_api.call(
+        "POST", f"/shops/{shop_id}/reviews", review_body(post_id=verified), token
+    )
+    assert again.status_code == 409
+    # Then, once the events are counted, the shop's list and rating show it
+    reviews_api.pump("ReviewAggregatesQueue", "review-aggregates")
+    listed = reviews_api.call("GET", f"/shops/{shop_id}/reviews").json_body
+    assert [r["review_id"] for r in listed["items"]] == [review["review_id"]]
+    shop = reviews_api.call("GET", f"/shops/{shop_id}").json_body
+    assert (shop["rating_count"], shop["rating_average"]) == (1, 4.0)
+    # And the shop's seller replies to it
+    replied = reviews_api.call(
+        "PUT", f"/reviews/{review['review_id']}/reply", {"text": "Thanks for coming!"}, seller
+    )
+    assert replied.status_code == 200
+
+
+def png_bytes(width: int = 64, height: int = 48) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _photo(reviews_api: Reviews, token: str, data: bytes, content_type: str) -> str:
+    """As the shopper's client: a grant for one photo, and the file put where it says."""
+    import boto3
+
+    grant = reviews_api.call(
+        "POST", "/reviews/photos", {"content_type": content_type, "size": len(data)}, token
+    )
+    assert grant.status_code == 201, grant.body
+    body = grant.json_body
+    assert body["fields"]["Content-Type"] == content_type
+    boto3.client("s3").put_object(
+        Bucket=reviews_api.deployment.physical["MediaBucket"],
+        Key=body["key"],
+        Body=data,
+        ContentType=content_type,
+    )
+    return str(body["image_id"])
+
+
+def test_photos_are_checked_like_catalog_images_and_shown_on_the_review(
+    reviews_api: Reviews,
+) -> None:
+    # Given a buyer with one real photo and one file that only claims to be a JPEG
+    _, shop_id, product_id = reviews_api.shop_with_product()
+    shopper, token = reviews_api.person()
+    reviews_api.buy(shopper, product_id, shop_id)
+    good = _photo(reviews_api, token, png_bytes(), "image/png")
+    fake = _photo(reviews_api, token, b"not an image at all", "image/jpeg")
+    # When the review names the fake one, Then 422 naming the photo and why
+    refused = reviews_api.call(
+        "POST", f"/products/{product_id}/reviews", review_body(photo_ids=[good, fake]), token
+    )
+    assert refused.status_code == 422, refused.body
+    error = refused.json_body["error"]
+    assert (error["code"], error["details"]["photo_id"]) == ("PHOTO_REJECTED", fake)
+    assert "not an image" in error["details"]["reason"]
+    # And a photo never uploaded is not found; a too-big one is refused before the upload
+    missing = reviews_api.call(
+        "POST", f"/products/{product_id}/reviews", review_body(photo_ids=["abc123"]), token
+    )
+    assert missing.status_code == 404
+    too_big = reviews_api.call(
+        "POST", "/reviews/photos", {"content_type": "image/png", "size": 10**9}, token
+    )
+    assert too_big.status_code == 422
+    # When the review names the real one (its check already passed), Then it shows it
+    made = reviews_api.call(
+        "POST", f"/products/{product_id}/reviews", review_body(photo_ids=[good]), token
+    )
+    assert made.status_code == 201, made.body
+    [photo] = made.json_body["photos"]
+    assert (photo["photo_id"], photo["width"], photo["height"]) == (good, 64, 48)
+    assert photo["url"].startswith("http")
+    shown = reviews_api.call("GET", f"/reviews/{made.json_body['review_id']}").json_body
+    assert [p["photo_id"] for p in shown["photos"]] == [good]
+    # And an edit may remove it
+    edited = reviews_api.call(
+        "PATCH", f"/reviews/{made.json_body['review_id']}", {"photo_ids": []}, token
+    )
+    assert edited.status_code == 200
+    assert edited.json_body["photos"] == []

@@ -309,6 +309,26 @@ def test_popularity_moves_without_the_sellers_version(bus: Bus) -> None:
     assert bus.names() == ["shop.updated", "product.updated", "product.updated"]
 
 
+def test_a_new_product_rating_is_announced_so_search_reposts_it_and_an_old_one_is_not(
+    bus: Bus,
+) -> None:
+    shop = given_a_shop()
+    product = given_a_product()
+    before = len(bus.events)
+    # When the reviews' aggregate moves to revision 2, then a late revision 1 arrives
+    assert products.set_rating("product", product.product_id, 9, 2, 2)
+    assert not products.set_rating("product", product.product_id, 5, 1, 1)
+    assert products.set_rating("shop", shop.shop_id, 9, 2, 2)
+    # Then the product shows the newer one and one product.updated (rating) went out
+    rated = products.get_product(product.product_id)
+    assert rated is not None
+    assert (rated.rating_sum, rated.rating_count, rated.version) == (9, 2, product.version)
+    announced = bus.events[before:]
+    assert [(e.name, e.model_dump()["change"]) for e in announced] == [
+        ("product.updated", "rating")
+    ]
+
+
 def code_input(**values: Any) -> DiscountCodeInput:
     now = clock.now()
     data: dict[str, Any] = {

@@ -244,21 +244,23 @@ def test_adding_a_rule_is_one_function(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(rules, "RULES", dict(RULES))
 
-    @rules.rule("review.replied")
-    def review_replied(e: Incoming) -> list[Draft]:
+    @rules.rule("wishlist.price_dropped")
+    def price_dropped(e: Incoming) -> list[Draft]:
         return [
             Draft(
                 receiver_id=e.text("author_id"),
-                category=Category.REVIEWS,
-                kind="review.replied",
-                title="The shop answered your review",
+                category=Category.ORDERS,
+                kind="wishlist.price_dropped",
+                title="A product you wish for is cheaper",
                 message=e.text("preview"),
-                dedupe=f"review.replied:{e.text('reply_id')}",
+                dedupe=f"price_dropped:{e.text('reply_id')}",
             )
         ]
 
     monkeypatch.setattr(deliver, "RULES", rules.RULES)
-    deliver.handle(event("review.replied", author_id=SHOPPER, preview="Thanks!", reply_id="r"))
+    deliver.handle(
+        event("wishlist.price_dropped", author_id=SHOPPER, preview="Thanks!", reply_id="r")
+    )
     assert inbox.unread_count(me(SHOPPER)) == (1, False)
 
 
@@ -433,3 +435,69 @@ def test_a_bill_decision_reaches_the_shopper_once_and_a_review_the_shops_staff()
     # And the shop's seller one, to decide the review
     staff = inbox.list_mine(me(SELLER), unread_only=True, limit=10, cursor=None).items
     assert [n.kind for n in staff] == ["post.needs_review"]
+
+
+def review_event(detail_type: str, **changes: Any) -> Incoming:
+    data = {
+        "review_id": "review-0001",
+        "product_id": "product-1",
+        "shop_id": SHOP,
+        "seller_id": SELLER,
+        "author_id": SHOPPER,
+        "rating": 2,
+        "revision": 1,
+        "status": "PUBLISHED",
+        "title": "Runs small",
+    }
+    return Incoming(str(uuid.uuid4()), detail_type, "bazaar.reviews", {**data, **changes})
+
+
+def test_a_new_review_reaches_the_shops_staff_once_and_a_reply_its_author_once_per_edit(
+    sockets: Sockets,
+) -> None:
+    # Given the seller online
+    seller = sockets.open(SELLER)
+    # When a review is created and its event delivered twice
+    for _ in range(2):
+        deliver.handle(review_event("review.created"))
+    # Then the shop's seller has one notification about it, pushed once
+    staff = inbox.list_mine(me(SELLER), unread_only=True, limit=10, cursor=None).items
+    assert [(n.kind, n.category, n.link) for n in staff] == [
+        ("review.created", Category.REVIEWS, "/reviews/review-0001")
+    ]
+    assert staff[0].title == "New review: 2/5"
+    assert "Runs small" in staff[0].message
+    assert len(sockets.frames(seller)) == 1
+    # And the author is not notified of their own review
+    assert inbox.list_mine(me(SHOPPER), unread_only=False, limit=10, cursor=None).items == []
+    # When the shop replies (delivered twice), then edits its reply
+    first = "2026-11-28T11:00:00.000000+00:00"
+    for _ in range(2):
+        deliver.handle(review_event("review.replied", replied_by=SELLER, reply_updated_at=first))
+    deliver.handle(
+        review_event(
+            "review.replied", replied_by=SELLER, reply_updated_at="2026-11-28T12:00:00+00:00"
+        )
+    )
+    # Then the author has one notification per version of the reply, and the seller none
+    mine = inbox.list_mine(me(SHOPPER), unread_only=True, limit=10, cursor=None).items
+    assert [n.kind for n in mine] == ["review.replied", "review.replied"]
+    assert {n.creator for n in mine} == {SELLER}
+    assert len(inbox.list_mine(me(SELLER), unread_only=False, limit=10, cursor=None).items) == 1
+
+
+def test_a_review_event_without_its_receiver_is_refused() -> None:
+    with pytest.raises(ValidationFailedError):
+        deliver.handle(review_event("review.replied", replied_by=SELLER))  # no reply time
+    with pytest.raises(ValidationFailedError):
+        deliver.handle(review_event("review.created", shop_id=""))
+
+
+def test_every_rule_is_routed_to_the_notifications_queue() -> None:
+    # The bus delivers only what NotificationsRule's pattern names: a rule whose event
+    # type is missing there would never run.
+    from localcloud.template import load_template
+
+    template = load_template()
+    pattern = template["Resources"]["NotificationsRule"]["Properties"]["EventPattern"]
+    assert set(RULES) <= set(pattern["detail-type"])

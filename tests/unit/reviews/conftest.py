@@ -7,9 +7,13 @@ from dataclasses import replace
 
 import pytest
 
+from chalicelib.bills.domain import Post as BillPost
+from chalicelib.bills.domain import PostStatus
 from chalicelib.catalog.domain import Product, Shop
+from chalicelib.core import clock
 from chalicelib.orders import repository as orders_repository
 from chalicelib.orders.domain import OrderStatus
+from tests.fakes.bills import InMemoryBillRepository, bills_repo
 from tests.fakes.catalog import (
     InMemoryCatalogRepository,
     bus,
@@ -20,7 +24,7 @@ from tests.fakes.catalog import (
 from tests.fakes.orders import InMemoryOrdersRepository, new_checkout
 from tests.fakes.reviews import reviews_repo
 
-__all__ = ["bus", "catalog_repo", "reviews_repo"]
+__all__ = ["bills_repo", "bus", "catalog_repo", "reviews_repo"]
 
 
 @pytest.fixture
@@ -53,3 +57,28 @@ def bought(
     new = replace(new, orders=tuple(replace(o, status=status) for o in new.orders))
     repo.add_checkout(new, redemption=None)
     return new.orders[0].order_id
+
+
+def bill_post(
+    repo: InMemoryBillRepository,
+    author_id: str,
+    shop_id: str | None = "shop-1",
+    status: PostStatus = PostStatus.VERIFIED,
+) -> str:
+    """A stored bill post of ``author_id`` about ``shop_id`` in ``status``; its id."""
+    now = clock.iso(clock.now())
+    post_id = f"post-{len(repo.posts) + 1}"
+    repo.create(
+        BillPost(
+            post_id=post_id,
+            author_id=author_id,
+            status=status,
+            bill_key=f"bills/{post_id}",
+            content_type="image/jpeg",
+            created_at=now,
+            updated_at=now,
+            shop_id=shop_id,
+            verified_at=now if status is PostStatus.VERIFIED else None,
+        )
+    )
+    return post_id

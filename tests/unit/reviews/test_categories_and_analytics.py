@@ -13,6 +13,7 @@ from chalicelib.core.caller import Caller, Role
 from chalicelib.reviews import categories
 from chalicelib.reviews.categories import NONE, SEEDS, Prototypes, sentences
 from chalicelib.reviews.domain import (
+    CATEGORY_ADVICE,
     NewReview,
     Problem,
     ReviewStatus,
@@ -110,3 +111,120 @@ def test_the_report_counts_months_sentiment_and_recurring_problems() -> None:
     csv_text = analytics.to_csv(result)
     assert "month,2026-09,2,1.5,1,1,0,0,0,2,0,0,0" in csv_text
     assert "category,defects,2,1.0," in csv_text
+
+
+def _report_of_three_problems() -> analytics.Report:
+    repo = InMemoryReviewsRepository()
+    when = datetime(2026, 11, 3, tzinfo=UTC)
+    for n, problems in enumerate((("defects", "packaging"), ("defects",), ("delivery",))):
+        review = repo.add(
+            NewReview(f"r{n}", "p-1", "shop-1", "seller-1", f"u{n}", "o", 1, "t", "text", when)
+        )
+        sentiment = Sentiment(SentimentLabel.NEGATIVE, 0.9, {}, "v1", 1, when)
+        found = tuple(Problem(c, f"The {c} complaint {n}.", 0.6) for c in problems)
+        repo.set_sentiment(review.review_id, sentiment, found, ())
+    from chalicelib.reviews import repository
+
+    repository.use(repo)
+    try:
+        seller = Caller("seller-1", Role.SELLER, shop_id="shop-1")
+        return analytics.report(seller, analytics.scope_for(seller, shop_id=None, product_id=None))
+    finally:
+        repository.use(None)
+
+
+def test_suggestions_are_offline_by_default_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_bedrock(prompt: str, **_: object) -> str:
+        raise AssertionError("Bedrock was called while not configured")
+
+    monkeypatch.setattr(analytics.bedrock, "converse", no_bedrock)
+    result = _report_of_three_problems()
+    assert {c.category: c.suggestion_source for c in result.categories} == {
+        "defects": "offline",
+        "packaging": "offline",
+        "delivery": "offline",
+    }
+    assert result.categories[0].suggestion == CATEGORY_ADVICE["defects"]
+    assert ",offline," in analytics.to_csv(result)
+
+
+def test_bedrock_drafts_suggestions_from_the_complaints_when_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib.core.settings import reset_settings
+
+    # Given Bedrock configured for review suggestions, answering two of three categories
+    monkeypatch.setenv("BAZAAR_REVIEW_SUGGESTIONS_PROVIDER", "bedrock")
+    reset_settings()
+    asked: list[str] = []
+
+    def converse(prompt: str, **_: object) -> str | None:
+        asked.append(prompt)
+        return (
+            "defects: Test every unit before it ships and replace faulty ones within a week.\n"
+            "- **Packaging**: Double-box fragile items.\n"
+            "weather: not a category we asked about"
+        )
+
+    monkeypatch.setattr(analytics.bedrock, "converse", converse)
+    try:
+        result = _report_of_three_problems()
+    finally:
+        monkeypatch.delenv("BAZAAR_REVIEW_SUGGESTIONS_PROVIDER")
+        reset_settings()
+    # Then one call was made, with each category's count and complaints
+    [prompt] = asked
+    assert '"category": "defects", "negative_reviews": 2' in prompt
+    assert "The delivery complaint 2." in prompt
+    # And the answered categories are marked as drafted by Bedrock; the other keeps the advice
+    by_name = {c.category: c for c in result.categories}
+    assert {name: c.suggestion_source for name, c in by_name.items()} == {
+        "defects": "bedrock",
+        "packaging": "bedrock",
+        "delivery": "offline",
+    }
+    assert by_name["packaging"].suggestion == "Double-box fragile items."
+    assert by_name["delivery"].suggestion == CATEGORY_ADVICE["delivery"]
+
+
+def test_a_failing_bedrock_leaves_the_offline_suggestions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.core.settings import reset_settings
+
+    monkeypatch.setenv("BAZAAR_REVIEW_SUGGESTIONS_PROVIDER", "bedrock")
+    reset_settings()
+    monkeypatch.setattr(analytics.bedrock, "converse", lambda prompt, **_: None)
+    try:
+        result = _report_of_three_problems()
+    finally:
+        monkeypatch.delenv("BAZAAR_REVIEW_SUGGESTIONS_PROVIDER")
+        reset_settings()
+    assert {c.suggestion_source for c in result.categories} == {"offline"}
+
+
+def test_converse_returns_the_models_text_and_none_when_bedrock_fails() -> None:
+    from botocore.stub import Stubber
+
+    from chalicelib.core import aws, bedrock
+    from chalicelib.core.settings import get_settings
+
+    client = aws.client("bedrock-runtime")
+    with Stubber(client) as stub:
+        stub.add_response(
+            "converse",
+            {
+                "output": {
+                    "message": {"role": "assistant", "content": [{"text": " Pack better. "}]}
+                },
+                "stopReason": "end_turn",
+                "usage": {"inputTokens": 10, "outputTokens": 3, "totalTokens": 13},
+                "metrics": {"latencyMs": 5},
+            },
+            {
+                "modelId": get_settings().bedrock_model_id,
+                "messages": [{"role": "user", "content": [{"text": "Advise."}]}],
+                "inferenceConfig": {"maxTokens": 50, "temperature": 0.7},
+            },
+        )
+        stub.add_client_error("converse", "ThrottlingException")
+        assert bedrock.converse("Advise.", max_tokens=50) == "Pack better."
+        assert bedrock.converse("Advise again.") is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.bills.domain import PostStatus
 from chalicelib.catalog.domain import Product, Shop
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
@@ -12,9 +13,10 @@ from chalicelib.orders.domain import OrderStatus
 from chalicelib.reviews.domain import ReviewStatus, SubjectKind, VoteKind
 from chalicelib.reviews.errors import AlreadyReviewedError, NotABuyerError
 from chalicelib.reviews.service import aggregates, analytics, reviews
+from tests.fakes.bills import InMemoryBillRepository
 from tests.fakes.catalog import Bus, InMemoryCatalogRepository
 from tests.fakes.orders import InMemoryOrdersRepository
-from tests.unit.reviews.conftest import bought
+from tests.unit.reviews.conftest import bill_post, bought
 
 pytestmark = pytest.mark.usefixtures("bus", "reviews_repo")
 
@@ -175,3 +177,53 @@ def test_a_seller_reads_only_their_own_shops_analytics(
 def test_hiding_a_missing_review_is_not_found() -> None:
     with pytest.raises(NotFoundError):
         reviews.moderate(ADMIN, "nope", hide=True, reason="spam spam")
+
+
+def test_a_shop_is_reviewed_only_with_ones_own_verified_bill_post_for_it(
+    shop_and_product: tuple[Shop, Product], bills_repo: InMemoryBillRepository, bus: Bus
+) -> None:
+    # Given Ann's bill posts: one verified for shop-1, one still in review, one for shop-2;
+    # and Bob's verified one for shop-1
+    shop, _ = shop_and_product
+    verified = bill_post(bills_repo, "ann")
+    waiting = bill_post(bills_repo, "ann", status=PostStatus.NEEDS_REVIEW)
+    elsewhere = bill_post(bills_repo, "ann", shop_id="shop-2")
+    bobs = bill_post(bills_repo, "bob")
+    # When Ann reviews the shop without a verified post of hers for it, Then 403 and why
+    for post_id, reason in (
+        (None, "NO_VERIFIED_BILL"),
+        ("post-nope", "NO_VERIFIED_BILL"),
+        (waiting, "BILL_NOT_VERIFIED"),
+        (elsewhere, "BILL_OF_ANOTHER_SHOP"),
+        (bobs, "NOT_YOUR_BILL"),
+    ):
+        with pytest.raises(NotABuyerError) as refused:
+            reviews.write_shop_review(
+                ANN, shop.shop_id, post_id=post_id, rating=4, title="Nice", text=TEXT
+            )
+        assert refused.value.details["reason"] == reason, post_id
+    # And a seller is no reviewer of shops either
+    with pytest.raises(NotABuyerError):
+        reviews.write_shop_review(
+            OTHER_SELLER, shop.shop_id, post_id=verified, rating=1, title="Bad", text=TEXT
+        )
+    # When she names her verified post, Then the shop's review is published
+    review = reviews.write_shop_review(
+        ANN, shop.shop_id, post_id=verified, rating=4, title="Nice", text=TEXT
+    )
+    assert (review.product_id, review.post_id, review.seller_id) == (None, verified, "seller-1")
+    assert bus.names() == ["review.created"]
+    # And once only (per shopper and shop)
+    with pytest.raises(AlreadyReviewedError):
+        reviews.write_shop_review(
+            ANN, shop.shop_id, post_id=verified, rating=1, title="Again", text=TEXT
+        )
+    # And the shop's reviews list it, its rating counts it, and no product's does
+    listed = reviews.reviews_of_shop(shop.shop_id, limit=10, cursor=None).items
+    assert [r.review_id for r in listed] == [review.review_id]
+    product, counted = aggregates.reconcile(review.review_id) or (None, None)
+    assert product is None
+    assert counted is not None
+    assert (counted.count, counted.total) == (1, 4)
+    # And the seller may reply to it
+    assert reviews.reply(SELLER, review.review_id, "Thank you!").reply is not None
