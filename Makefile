@@ -8,7 +8,7 @@ FN         ?=
 EVENT      ?=
 
 .PHONY: dev test lint fmt package invoke bench clean localstack-test routes \
-	eval-bills eval-authenticity train-authenticity authenticity-set ml-bills-layer \
+	eval-bills cv-bills train-reader eval-authenticity train-authenticity authenticity-set ml-bills-layer \
 	train-sentiment eval-sentiment eval-categories check-ml-layer
 
 ML_STAMP   := $(VENV)/.installed-ml
@@ -109,6 +109,14 @@ localstack-test: $(STAMP)
 ## receipt on DATA (images/ + labels/); BILLS_OCR_CACHE=<dir> keeps OCR output between runs
 eval-bills: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.eval_bills $(RECEIPTS)
+
+## cv-bills: 5-fold cross-validation of the reader on DATA's development part (seen/unseen vendors)
+cv-bills: $(ML_STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m ml.bills.cv_extraction $(RECEIPTS)
+
+## train-reader: the bill reader's gap model and word lists (DATA's development part) → models/bill-reader/v1/
+train-reader: $(ML_STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_reader $(RECEIPTS)
 
 ## eval-authenticity: ROC AUC, precision/recall at the shipped threshold, confusion matrix
 ## + baseline on DATA (images/ + authenticity.csv); never trains

@@ -18,21 +18,28 @@ The rules, tuned on the development part of the dev receipts only (``ml/bills/sp
 
 from __future__ import annotations
 
-import math
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from statistics import median
 
+from chalicelib.bills import spacing
 from chalicelib.bills.domain import Extraction, LineItem, OcrLine
 
-WORDS = Path(__file__).with_name("words.txt")
-GAP_RATIO = 0.65  # a gap wider than this share of the median character width is a space
+MODEL_NAME = "bill-reader"
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
+RECEIPT_WORDS = "receipt_words.txt"
+GENERAL_WORDS = "general_words.txt"
+# Chosen by the development part's cross-validation (ml/bills/cv_extraction.py --grid);
+# train_reader writes them into the manifest.
+GAP_WEIGHT = 2.0
+LEXICON = {"unknown": 8.0, "per_char": 3.0, "split": 3.0, "receipt_share": 0.5}
 
 MONTHS = {
     m: i + 1
@@ -134,117 +141,86 @@ _PAYMENT = ("CASH", "CHANGE", "TENDER", "PAID", "CARD", "VISA", "MASTER", "BALAN
 
 
 @dataclass(frozen=True)
+class ReaderModel:
+    """What the reader learned from labelled receipts: the lexicon and gap model it
+    re-spaces names with (``spacing``), and how much the gaps weigh against the words."""
+
+    lexicon: spacing.Lexicon
+    gaps: spacing.GapModel = field(default_factory=spacing.GapModel)
+    gap_weight: float = 2.0
+    tidy: bool = True
+    version: str = ""
+
+
+def _pairs(path: Path) -> list[tuple[str, str]]:
+    """``WORD value`` lines (``#`` comments)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, value = line.split()
+            out.append((word, value))
+    return out
+
+
+def general_words(directory: Path) -> dict[str, float]:
+    """The general word list of a model directory: word → zipf frequency."""
+    return {word: float(zipf) for word, zipf in _pairs(directory / GENERAL_WORDS)}
+
+
+def model_from(directory: Path) -> ReaderModel:
+    """The reader model in ``directory`` (``manifest.json``, the two word lists)."""
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    counts = {word: int(count) for word, count in _pairs(directory / RECEIPT_WORDS)}
+    return ReaderModel(
+        spacing.Lexicon.of(counts, general_words(directory), **manifest["lexicon"]),
+        gaps=spacing.GapModel(**manifest["gaps"]),
+        gap_weight=float(manifest["gap_weight"]),
+        version=str(manifest["version"]),
+    )
+
+
+@cache
+def default_model() -> ReaderModel:
+    """The model as committed under ``models/bill-reader/`` (tests and the evaluation;
+    the verification function loads it from the models bucket: ``ocr.reader_model``)."""
+    return model_from(SHIPPED / "v1")
+
+
+@dataclass(frozen=True)
 class Row:
     """One printed row: its lines left to right, joined with a space, as the engine read
-    them (``text``: for numbers and dates) and re-spaced (``spaced``: for names)."""
+    them (``text``: for numbers and dates) and re-spaced (``spaced``: for names; computed
+    when first asked for)."""
 
     text: str
-    spaced: str
     top: float
     bottom: float
     score: float
+    lines: tuple[OcrLine, ...] = ()
+    model: ReaderModel | None = field(default=None, compare=False, repr=False)
 
     @property
     def upper(self) -> str:
         return self.text.upper()
 
-
-@cache
-def vocabulary() -> dict[str, float]:
-    """Receipt words and their cost (-log frequency), from ``words.txt``."""
-    counts: dict[str, int] = {}
-    for line in WORDS.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            word, count = line.split()
-            counts[word] = int(count)
-    total = sum(counts.values()) or 1
-    return {word: -math.log(count / total) for word, count in counts.items()}
+    @cached_property
+    def spaced(self) -> str:
+        return " ".join(respace(line, self.model) for line in self.lines)
 
 
-def segment(run: str) -> list[str] | None:
-    """``run`` (capitals, no spaces) as known words, the likeliest way; None if it cannot
-    be made of known words only."""
-    words = vocabulary()
-    if len(run) > 60:
-        return None
-    best: list[tuple[float, int] | None] = [None] * (len(run) + 1)
-    best[0] = (0.0, 0)
-    for end in range(1, len(run) + 1):
-        for start in range(max(0, end - 20), end):
-            previous = best[start]
-            piece = run[start:end]
-            if previous is None or piece not in words:
-                continue
-            cost = previous[0] + words[piece] + 4.0  # each extra word costs
-            if best[end] is None or cost < best[end][0]:  # type: ignore[index]
-                best[end] = (cost, start)
-    if best[-1] is None:
-        return None
-    pieces = []
-    end = len(run)
-    while end > 0:
-        start = best[end][1]  # type: ignore[index]
-        pieces.append(run[start:end])
-        end = start
-    return pieces[::-1]
-
-
-def _digit_word(text: str) -> bool:
-    """A number run into a known word (``99SPEED``)."""
-    return any(word in vocabulary() for word in re.findall(r"(?<=\d)[A-Z]{3,}", text))
-
-
-def respace(line: OcrLine, gap_ratio: float = GAP_RATIO) -> str:
-    """The line's text with words apart: a run of letters that is a known word stays
-    whole, one that splits into known words is split there, any other is split where two
-    characters stand further apart than ``gap_ratio`` times the median character width
-    (when the engine gave edges); then a space after a full stop that ends a word of two
-    or more letters and around brackets."""
-    text = line.text
-    edges = line.char_edges
-    gap_space = [False] * len(text)
-    if len(edges) == len(text) and len(edges) >= 2:
-        width = median(max(right - left, 1.0) for left, right in edges)
-        for i in range(1, len(text)):
-            gap_space[i] = edges[i][0] - edges[i - 1][1] > gap_ratio * width
-    out: list[str] = []
-    for m in re.finditer(r"[A-Za-z]+|[^A-Za-z]", text):
-        piece, at = m.group(0), m.start()
-        if len(piece) > 1 and piece.isalpha():
-            upper = piece.upper()
-            known = upper in vocabulary()
-            split = None if known else segment(upper)
-            if at > 0 and gap_space[at]:
-                out.append(" ")
-            if known or (split is None and not any(gap_space[at + 1 : m.end()])):
-                out.append(piece)
-            elif split is not None:
-                cursor = at
-                for index, word in enumerate(split):
-                    if index:
-                        out.append(" ")
-                    out.append(text[cursor : cursor + len(word)])
-                    cursor += len(word)
-            else:
-                for i in range(at, m.end()):
-                    if i > at and gap_space[i]:
-                        out.append(" ")
-                    out.append(text[i])
-        else:
-            if at > 0 and gap_space[at] and piece != " ":
-                out.append(" ")
-            out.append(piece)
-    spaced = "".join(out)
-    spaced = (
-        re.sub(r"(?<=\d)(?=[A-Z]{3,})", lambda m: " ", spaced) if _digit_word(spaced) else spaced
-    )
-    spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
-    spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
-    spaced = re.sub(r"\)(?=\w)", ") ", spaced)
+def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
+    """The line's text with words apart (``spacing.respace``), then, with ``tidy``, a space
+    after a full stop that ends a word of two or more letters and around brackets."""
+    model = model or default_model()
+    spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=model.gap_weight)
+    if model.tidy:
+        spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
+        spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
+        spaced = re.sub(r"\)(?=\w)", ") ", spaced)
     return re.sub(r"\s+", " ", spaced).strip()
 
 
-def rows_of(lines: Iterable[OcrLine], gap_ratio: float = GAP_RATIO) -> list[Row]:
+def rows_of(lines: Iterable[OcrLine], model: ReaderModel | None = None) -> list[Row]:
     """Group lines into printed rows (vertical overlap of half the smaller height)."""
     groups: list[list[OcrLine]] = []
     lines = [replace(line, text=unicodedata.normalize("NFKC", line.text)) for line in lines]
@@ -265,10 +241,11 @@ def rows_of(lines: Iterable[OcrLine], gap_ratio: float = GAP_RATIO) -> list[Row]
         rows.append(
             Row(
                 text=" ".join(item.text for item in ordered),
-                spaced=" ".join(respace(item, gap_ratio) for item in ordered),
                 top=min(item.box[1] for item in ordered),
                 bottom=max(item.box[3] for item in ordered),
                 score=min(item.score for item in ordered),
+                lines=tuple(ordered),
+                model=model,
             )
         )
     return rows
@@ -536,10 +513,11 @@ def read(
     known_shops: Sequence[str] = (),
     default_currency: str = "MYR",
     engine: str = "",
-    gap_ratio: float = GAP_RATIO,
+    model: ReaderModel | None = None,
 ) -> Extraction:
-    """The bill's fields from its OCR lines."""
-    rows = rows_of(lines, gap_ratio)
+    """The bill's fields from its OCR lines (``model``: what the reader learned; the
+    shipped one by default)."""
+    rows = rows_of(lines, model)
     company, company_conf = find_company(rows, known_shops)
     iso, date_conf = find_date(rows)
     total, total_conf = find_total(rows)

@@ -107,7 +107,8 @@ def _decide(post: Post) -> Post:
 
     model = authenticity.model(settings.bills_model_version)
     shop = catalog_shops.get_shop(post.shop_id) if post.shop_id else None
-    extraction = ocr.reader().read(data, known_shops=[shop.name] if shop else [])
+    reader = ocr.reader(ocr.reader_model(settings.bills_reader_version))
+    extraction = reader.read(data, known_shops=[shop.name] if shop else [])
     scored = authenticity.score(model, data)
     phash = forensics.perceptual_hash(data)
     duplicate_of = next(
