@@ -284,6 +284,7 @@ def parse_dates(text: str) -> list[str]:
 def parse_amounts(text: str) -> list[int]:
     """Every amount with two decimals in ``text``, in minor units (``1,234.50`` → 123450)."""
     out = []
+    text = re.sub(r"(?<=[A-Za-z])\.(?=\d)", " ", text)  # "RM.34.80"
     for m in _AMOUNT.finditer(text):
         whole = int(m.group(1).replace(",", ""))
         minor = whole * 100 + int(m.group(2))
@@ -335,8 +336,23 @@ def find_date(rows: Sequence[Row]) -> tuple[str | None, float]:
     return best[1], best[2]
 
 
+_TOTAL_LIKE = re.compile(r"[TIL17][O0UQD][TIL17][A4][LI1]")
+_CASH_LIKE = re.compile(r"(?<![A-Z])[CL]ASH(?![A-Z])")
+_CHANGE_LIKE = re.compile(r"(?<![A-Z])[CL]HAN[GC]E")
+_CARD = ("VISA", "MASTER", "CARD", "DEBIT", "CREDIT", "AMEX")
+
+
+def keywords(upper: str) -> str:
+    """The row's text with the OCR's usual misreadings of TOTAL, CASH and CHANGE
+    (``IUIAL``, ``lotal``, ``LASH``, ``LHANGE``) read as the word: for finding keywords,
+    never for amounts."""
+    upper = _TOTAL_LIKE.sub("TOTAL", upper)
+    upper = _CASH_LIKE.sub("CASH", upper)
+    return _CHANGE_LIKE.sub("CHANGE", upper)
+
+
 def _is_total_row(upper: str) -> bool:
-    upper = upper.replace(" ", "")
+    upper = keywords(upper).replace(" ", "")
     if "TOTAL" not in upper and "AMOUNT DUE" not in upper and "JUMLAH" not in upper:
         return False
     head = upper.split("TOTAL", 1)[0] if "TOTAL" in upper else ""
@@ -352,13 +368,23 @@ def _is_total_row(upper: str) -> bool:
     return not any(word in tail for word in _NOT_TOTAL if word != "SUB")
 
 
+def _bare_total(text: str) -> int | None:
+    """A total the OCR read without its decimal point (``TOTAL 700``): the last number of
+    three or more digits, as minor units."""
+    numbers = re.findall(r"(?<![\d.,])\d{3,}(?![\d.,])", text)
+    return int(numbers[-1]) if numbers else None
+
+
 def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
+    """The total: amounts on total rows (the strong ones first, later ones winning ties),
+    the payment cross-checked (cash minus change, a card payment equal to a total)."""
     candidates: dict[int, float] = {}
     scores: dict[int, float] = {}
     cash: int | None = None
     change: int | None = None
+    card: set[int] = set()
     for index, row in enumerate(rows):
-        upper = row.upper
+        upper = keywords(row.upper)
         if ("CHANGE" in upper or "BAKI" in upper) and parse_amounts(row.text):
             change = abs(parse_amounts(row.text)[-1])  # often 0.00
             continue
@@ -370,19 +396,34 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
                 scores[abs(signed[-1])] = row.score
             continue
         amounts = [a for a in parse_amounts(row.text) if a > 0]
+        bare = False
+        if not amounts and _is_total_row(upper) and cash is None:
+            found = _bare_total(row.text)
+            amounts, bare = ([found], True) if found else ([], False)
         if not amounts and index + 1 < len(rows) and _is_total_row(upper):
-            amounts = [a for a in parse_amounts(rows[index + 1].text) if a > 0][-1:]
+            following = keywords(rows[index + 1].upper)
+            if not any(word in following for word in _PAYMENT):
+                amounts = [a for a in parse_amounts(rows[index + 1].text) if a > 0][-1:]
         if not amounts:
             continue
         value = amounts[-1]
-        if "CASH" in upper or "TENDER" in upper:
+        if (
+            "CASH" in upper
+            or "TENDER" in upper
+            or "ACCEPTED" in upper
+            or re.match(r"^\s*PAY(MENT)?\b", upper)
+        ):
             cash = value if cash is None else cash
+            continue
+        if any(word in upper for word in _CARD):
+            card.add(value)
             continue
         if any(word in upper for word in _PAYMENT):
             continue
         weight = 0.0
         if _is_total_row(upper):
             weight = 3.0 + (1.5 if any(w in upper for w in _STRONG_TOTAL) else 0.0)
+            weight -= 1.0 if bare else 0.0
         elif len(upper.split()) <= 3 and re.match(r"^\s*R[MHN]\b", upper):
             weight = 2.5  # a bare "RM 60.30" row: the rounded total printed on its own
         if weight and cash is not None:
@@ -391,6 +432,8 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
             weight += index / (10 * max(len(rows), 1))  # later totals are the final ones
             candidates[value] = max(candidates.get(value, 0.0), weight)
             scores[value] = row.score
+    for value in card & set(candidates):
+        candidates[value] += 2.0  # paid by card: exactly the total
     if cash is not None and change is None and cash in candidates:
         change = 0  # paid exactly: cash is the total
     if cash is not None and change is not None and cash - change > 0:
