@@ -39,7 +39,7 @@ GENERAL_WORDS = "general_words.txt"
 # Chosen by the development part's cross-validation (ml/bills/cv_extraction.py --grid);
 # train_reader writes them into the manifest.
 GAP_WEIGHT = 2.0
-LEXICON = {"unknown": 8.0, "per_char": 3.0, "split": 3.0, "receipt_share": 0.5}
+LEXICON = {"unknown": 6.0, "per_char": 3.0, "split": 3.0, "receipt_share": 0.5}
 
 MONTHS = {
     m: i + 1
@@ -134,6 +134,9 @@ _NOT_COMPANY = (
 )
 _LEGAL_END = re.compile(r"(SDN\.?\s*BHD|\bBHD\b|\bS/B\b|\bPLT\b)")
 _AFTER_BHD = re.compile(r"(\bBHD\b\.?)(?!\s*\()\s+\S.*$")
+_REGISTRATION_ROW = re.compile(
+    r"^[(\[]?\s*(CO\.?\s*(NO|REG)\.?\s*:?\s*)?\d{4,}\s*-\s*[A-Z]\s*[)\]]?$", re.IGNORECASE
+)
 _REGISTRATION = re.compile(r"\(?\s*[A-Z]{0,3}\d{4,}[\d\s\-]*[A-Z]?\s*\)?\s*$")
 _NOT_TOTAL = ("SUB", "QTY", "QUANTITY", "ITEM", "GST", "TAX", "EXCL", "SAVING", "DISC", "POINT")
 _STRONG_TOTAL = ("ROUND", "GRAND", "NETT", "NET TOTAL", "INCL", "TOTAL AMOUNT", "AMOUNT DUE")
@@ -217,6 +220,7 @@ def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
         spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
         spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
         spaced = re.sub(r"\)(?=\w)", ") ", spaced)
+        spaced = re.sub(r"\s*&\s*", " & ", spaced)
     return re.sub(r"\s+", " ", spaced).strip()
 
 
@@ -460,6 +464,44 @@ def _name_like(upper: str) -> bool:
     return letters >= 3 and digits <= letters / 3
 
 
+def _company_row(row: Row) -> bool:
+    upper = f" {_company_name(row.spaced).upper()} "
+    return (
+        _capitals(row.spaced)
+        and _name_like(upper)
+        and not any(word in upper for word in _NOT_COMPANY)
+        and not any(word in upper for word in _ADDRESS_WORDS)
+    )
+
+
+def _registered_name(top: Sequence[Row]) -> tuple[str, float] | None:
+    """The name printed right above the company's registration number ("(1365663-P)"),
+    with the row above it when the name goes on from there (``CO. (M) SDN BHD`` under
+    ``POPULAR BOOK``; a row of the same type size right above)."""
+    for index, row in enumerate(top[1:9], 1):
+        if not _REGISTRATION_ROW.match(row.text.strip()):
+            continue
+        above = top[index - 1]
+        if not _company_row(above):
+            return None
+        name = _company_name(above.spaced)
+        if (
+            index > 1
+            and _company_row(top[index - 2])
+            and len(_squash(_company_name(top[index - 2].spaced))) >= 5
+        ):
+            before = top[index - 2]
+            height, before_height = above.bottom - above.top, before.bottom - before.top
+            continues = re.match(r"^(CO\b|\(M\)|SDN|BHD|S/B|&)", name.upper()) is not None
+            same_size = abs(height - before_height) <= 0.2 * max(height, before_height) and (
+                above.top - before.bottom < 0.6 * height
+            )
+            if continues or same_size:
+                name = f"{_company_name(before.spaced)} {name}"
+        return company_key(name), above.score
+    return None
+
+
 def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[str | None, float]:
     top = list(rows[:12])
     if known_shops:
@@ -474,6 +516,9 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
                     best_shop, best_ratio = shop, ratio
         if best_shop is not None and best_ratio >= 0.86:
             return company_key(best_shop), best_ratio
+    registered = _registered_name(top)
+    if registered is not None:
+        return registered
     top = [row for row in top if _capitals(row.spaced)]
     names = [_company_name(row.spaced) for row in top]
     for index, (row, name) in enumerate(zip(top[:6], names, strict=False)):
@@ -502,6 +547,47 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
     return None, 0.0
 
 
+_TRADE_WORDS = (
+    "ENTERPRISE",
+    "TRADING",
+    "HARDWARE",
+    "RESTAURANT",
+    "RESTORAN",
+    "STATIONERY",
+    "MARKETING",
+    "SUPERMARKET",
+    "HYPERMARKET",
+    "INTERNATIONAL",
+    "INDUSTRIES",
+    "CORPORATION",
+    "HOLDINGS",
+    "SERVICES",
+    "BAKERY",
+    "BAKERIES",
+    "CONFECTIONERY",
+    "PERNIAGAAN",
+    "SYARIKAT",
+    "MACHINERY",
+    "ELECTRICAL",
+    "PHARMACY",
+    "FURNITURE",
+    "BOOKSTORE",
+)
+
+
+def _trade_word(word: str) -> str:
+    """A company's trade word the OCR misread one letter of (``ENTERFRISE``) as printed."""
+    if len(word) < 6 or not word.isalpha() or word.upper() in _TRADE_WORDS:
+        return word
+    upper = word.upper()
+    for known in _TRADE_WORDS:
+        if len(known) == len(upper) and sum(a != b for a, b in zip(known, upper, strict=True)) <= (
+            1 if len(known) < 9 else 2
+        ):
+            return known
+    return word
+
+
 def _company_name(text: str) -> str:
     """The name without a registration number or anything after it, nor junk after BHD."""
     text = re.sub(r"\s*\((CO|COMPANY|REG|GST)\b.*$", "", text, flags=re.IGNORECASE)
@@ -509,7 +595,8 @@ def _company_name(text: str) -> str:
     text = re.sub(r"\s+\(?[A-Z]{0,3}\d{5,}-?[A-Z]?\)?(\s.*)?$", "", text)
     text = _REGISTRATION.sub("", text).strip()
     text = _AFTER_BHD.sub(r"\1", text.upper()) if "BHD" in text.upper() else text
-    return _letters_not_digits(text)
+    text = _letters_not_digits(text)
+    return re.sub(r"[A-Za-z]+", lambda m: _trade_word(m.group(0)), text)
 
 
 def _capitals(text: str) -> bool:

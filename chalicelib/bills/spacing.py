@@ -57,7 +57,7 @@ class Lexicon:
     """Word → cost (-log probability) for the segmentation."""
 
     costs: Mapping[str, float]
-    unknown: float = 8.0  # a piece that is no word: this much
+    unknown: float = 6.0  # a piece that is no word: this much
     per_char: float = 3.0  # plus this much per letter
     split: float = 3.0  # each extra word costs this much
     longest: int = field(default=24)
@@ -91,7 +91,7 @@ class Lexicon:
 
 
 def _surprise(p: float | None, cut: bool, prior: float) -> float:
-    q = prior if p is None else min(0.98, max(0.02, p))
+    q = prior if p is None else min(0.995, max(0.005, p))
     return -math.log(q if cut else 1.0 - q)
 
 

@@ -85,6 +85,22 @@ def run(
     return rows
 
 
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy per field and method, overall and for seen / unseen vendors."""
+    out: dict[str, Any] = {}
+    for name, part in (
+        ("all", rows),
+        ("seen_vendor", [r for r in rows if r["seen"]]),
+        ("unseen_vendor", [r for r in rows if not r["seen"]]),
+    ):
+        out[name] = {"receipts": len(part)}
+        for key in ("ours", "no_shops", "baseline"):
+            acc = {f: round(sum(r[key][f] for r in part) / max(len(part), 1), 4) for f in FIELDS}
+            acc["mean"] = round(sum(acc.values()) / 3, 4)
+            out[name][key] = acc
+    return out
+
+
 def table(rows: list[dict[str, Any]], title: str) -> str:
     out = [f"{title} ({len(rows)} receipts)"]
     if not rows:

@@ -154,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    from ml.bills import cv_extraction  # it fits the gap model per fold with fit_gaps
+
+    report = cv_extraction.summary(cv_extraction.run(args.data, 5, cache))
+    manifest["cross_validation"] = {"folds": 5, "part": "development", **report}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"5-fold CV on the development part: {report['all']['ours']}")
     print(f"wrote {out}: {len(counts)} receipt words, {len(general)} general words")
     return 0
 
