@@ -1,8 +1,9 @@
-"""Build the word list the reader re-spaces run-together OCR words with
-(``chalicelib/bills/words.txt``) and the known shops the eval matches vendors against
-(``ml/bills/known_shops.txt``, standing in for the catalog's shops): every word of the
-development part's ground-truth OCR lines (``boxes/``) and labels (company, address),
-with its count. Held-out receipts never contribute. Usage: python -m ml.bills.vocabulary DATA
+"""What the reader learns from the development receipts' labels: the receipt words (every
+word of the ground-truth OCR lines, ``boxes/``, and of the labels' company and address,
+counted; ``train_reader`` writes them into the reader model) and the known shops the eval
+matches vendors against (``ml/bills/known_shops.txt``, standing in for the catalog's
+shops). Held-out receipts never contribute.
+Usage: python -m ml.bills.vocabulary DATA (writes known_shops.txt)
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 
 from ml.bills.split import is_held_out
 
-OUT = Path(__file__).resolve().parents[2] / "chalicelib" / "bills" / "words.txt"
 SHOPS = Path(__file__).with_name("known_shops.txt")
 
 
@@ -56,11 +56,6 @@ def shops_of(data: Path, stems: Iterable[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     data = Path(argv[0])
     stems = development_stems(data)
-    counts = count_words(data, stems)
-    lines = ["# word count: the development part's receipts (ml/bills/vocabulary.py)"]
-    lines += [f"{word} {count}" for word, count in sorted(counts.items())]
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(counts)} words -> {OUT}")
     shops = shops_of(data, stems)
     header = "# shops the catalog would know: the development part's vendors (eval only)"
     SHOPS.write_text("\n".join([header, *shops]) + "\n", encoding="utf-8")
