@@ -132,7 +132,7 @@ authenticity-set: $(STAMP)
 train-authenticity: $(ML_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_authenticity $(RECEIPTS)
 
-## ml-bills-layer: the bill-verification layer (onnxruntime, rapidocr, numpy, textractor) in out/ml-bills-layer/
+## ml-bills-layer: the bill-verification layer (onnxruntime, numpy, textractor; no OCR engine, no OpenCV) in out/ml-bills-layer/, its size and a probe
 ml-bills-layer: $(STAMP)
 	$(PY) -m scripts.ml_layer $(OUT)
 
