@@ -65,6 +65,19 @@ def size_of(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def prune(target: Path) -> None:
+    """Leave out what inference never imports (tests, caches, stubs, tools, headers);
+    ``make package`` prunes the layer it builds the same way."""
+    for pattern in PRUNE:
+        for found in list(target.rglob(pattern)):
+            if found.is_dir() and "site-packages" not in found.parts:
+                shutil.rmtree(found, ignore_errors=True)
+    for relative in DROP:
+        shutil.rmtree(target / relative, ignore_errors=True)
+    for stub in target.rglob("*.pyi"):
+        stub.unlink()
+
+
 def build(out: Path) -> tuple[Path, int]:
     target = out / "ml-bills-layer" / "python"
     if target.exists():
@@ -93,14 +106,7 @@ def build(out: Path) -> tuple[Path, int]:
         ],
         check=True,
     )
-    for pattern in PRUNE:
-        for found in list(target.rglob(pattern)):
-            if found.is_dir() and "site-packages" not in found.parts:
-                shutil.rmtree(found, ignore_errors=True)
-    for relative in DROP:
-        shutil.rmtree(target / relative, ignore_errors=True)
-    for stub in target.rglob("*.pyi"):
-        stub.unlink()
+    prune(target)
     archive = out / "ml-bills-layer.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
         for file in sorted(target.parent.rglob("*")):
