@@ -8,7 +8,7 @@ FN         ?=
 EVENT      ?=
 
 .PHONY: dev test lint fmt package invoke bench clean localstack-test routes \
-	eval-bills eval-authenticity train-authenticity authenticity-set ml-bills-layer \
+	eval-bills cv-bills train-reader eval-authenticity train-authenticity authenticity-set ml-bills-layer \
 	train-sentiment eval-sentiment eval-categories check-ml-layer
 
 ML_STAMP   := $(VENV)/.installed-ml
@@ -110,6 +110,14 @@ localstack-test: $(STAMP)
 eval-bills: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.eval_bills $(RECEIPTS)
 
+## cv-bills: 5-fold cross-validation of the reader on DATA's development part (seen/unseen vendors)
+cv-bills: $(ML_STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m ml.bills.cv_extraction $(RECEIPTS)
+
+## train-reader: the bill reader's gap model and word lists (DATA's development part) → models/bill-reader/v1/
+train-reader: $(ML_STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_reader $(RECEIPTS)
+
 ## eval-authenticity: ROC AUC, precision/recall at the shipped threshold, confusion matrix
 ## + baseline on DATA (images/ + authenticity.csv); never trains
 eval-authenticity: $(STAMP)
@@ -120,11 +128,11 @@ OUT_SET ?= out/bills-authenticity-heldout
 authenticity-set: $(STAMP)
 	$(PY) -m ml.bills.tamper $(RECEIPTS) $(OUT_SET) --part held-out
 
-## train-authenticity: the bill authenticity model (DATA's development part) → models/bills/
+## train-authenticity: the bill authenticity model (DATA's development part) → models/bill-authenticity/v1/
 train-authenticity: $(ML_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_authenticity $(RECEIPTS)
 
-## ml-bills-layer: the bill-verification layer (onnxruntime, rapidocr, numpy, textractor) in out/ml-bills-layer/
+## ml-bills-layer: the bill-verification layer (onnxruntime, numpy, textractor; no OCR engine, no OpenCV) in out/ml-bills-layer/, its size and a probe
 ml-bills-layer: $(STAMP)
 	$(PY) -m scripts.ml_layer $(OUT)
 

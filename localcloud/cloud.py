@@ -142,10 +142,6 @@ class LocalCloud:
         )
         self.timings["deployed_s"] = time.perf_counter() - started
         self._apply_function_environment(self.deployment, management_url)
-        from chalicelib.bills import models_store  # the trained models, as a deploy copies them
-
-        models_store.publish_all()
-        self.timings["models_published_s"] = time.perf_counter() - started
         self._publish_models()
         for spec in self.deployment.functions.values():
             self.runtime.register(spec)

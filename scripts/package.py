@@ -11,7 +11,8 @@
 3. State machine ``DefinitionUri`` files are inlined as ``Definition``.
 4. Each layer of ``layers/<name>/requirements.txt`` is installed for the Lambda platform
    (manylinux2014 x86_64, CPython 3.11, wheels only, ``--no-deps``: the file lists every
-   package) into ``out/<name>-layer/python`` (the template's ``ContentUri``).
+   package) into ``out/<name>-layer/python`` (the template's ``ContentUri``); the bill
+   layer is pruned like ``make ml-bills-layer`` prunes it (``scripts/ml_layer.prune``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def package(out: Path, stage: str = "dev") -> Path:
     _repack(out / "deployment.zip")
     for requirements in sorted((ROOT / "layers").glob("*/requirements.txt")):
         _build_layer(requirements, out / f"{requirements.parent.name}-layer")
+    from scripts.ml_layer import prune  # the bill layer as `make ml-bills-layer` builds it
+
+    prune(out / "ml-bills-layer" / "python")
     # With a YAML merge template Chalice writes sam.yaml; the artefact we ship is JSON.
     generated = out / "sam.yaml"
     template = load_template(generated)

@@ -1,21 +1,64 @@
 """Scoring a bill's pixels for signs of editing with the trained ONNX model.
 
 The model (``ml/bills/train_authenticity.py``) takes ``forensics.FEATURES`` and gives the
-probability that the image was edited; its card carries the threshold chosen in
-cross-validation. onnxruntime only: scikit-learn never enters a Lambda.
+probability that the image was edited. It is shipped as ``models/bill-authenticity/<version>/``
+(``model.onnx`` + ``manifest.json``: the files with their sha256, the features, the
+threshold chosen in cross-validation) and loaded from the models bucket only through
+``chalicelib.core.model_store`` (one onnxruntime session per container).
+onnxruntime only: scikit-learn never enters a Lambda.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from chalicelib.bills import forensics
-from chalicelib.bills.models_store import LoadedModel
 
 MODEL_NAME = "bill-authenticity"
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
+
+
+class AuthenticityModel:
+    """One loaded model directory: its onnxruntime session and its manifest (``card``)."""
+
+    def __init__(self, directory: Path) -> None:
+        import onnxruntime  # the ML layer
+
+        self.directory = directory
+        self.card: dict[str, Any] = json.loads((directory / "manifest.json").read_text())
+        self.version = str(self.card["version"])
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session: Any = onnxruntime.InferenceSession(
+            str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+
+
+@lru_cache(maxsize=2)
+def model(version: str) -> AuthenticityModel:
+    """The model at ``version`` from the models bucket, once per container
+    (``core.model_store.ModelUnavailableError`` when it is missing or corrupt)."""
+    from chalicelib.core.model_store import load_model
+
+    return AuthenticityModel(load_model(MODEL_NAME, version))
+
+
+def shipped(version: str) -> AuthenticityModel:
+    """The model as committed under ``models/`` (the evaluation command; no AWS)."""
+    return AuthenticityModel(SHIPPED / version)
+
+
+def forget() -> None:
+    """Drop the cached sessions (tests)."""
+    model.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -26,7 +69,7 @@ class Scored:
     features: dict[str, float]
 
 
-def score_features(model: LoadedModel, values: NDArray[np.float32]) -> NDArray[np.float64]:
+def score_features(model: AuthenticityModel, values: NDArray[np.float32]) -> NDArray[np.float64]:
     """Edit probabilities of feature rows (n x len(FEATURES))."""
     expected = model.card.get("features")
     if expected is not None and list(expected) != list(forensics.FEATURES):
@@ -36,7 +79,7 @@ def score_features(model: LoadedModel, values: NDArray[np.float32]) -> NDArray[n
     return np.asarray(probabilities, dtype=np.float64)[:, 1]
 
 
-def score(model: LoadedModel, image: bytes) -> Scored:
+def score(model: AuthenticityModel, image: bytes) -> Scored:
     values = forensics.features(image)
     probability = float(score_features(model, values[None, :])[0])
     return Scored(

@@ -239,7 +239,7 @@ def _blockiness8(gray: Array) -> Array:
 
 def _glyphs(gray: Array) -> tuple[Array, Array, Array]:
     """Robust z of each printed mark's ink level, edge sharpness and surrounding paper."""
-    import cv2  # opencv ships with the OCR engine in the ML layer
+    from chalicelib.bills import imaging as cv2  # OpenCV's calls in numpy: no OpenCV on AWS
 
     image = np.clip(gray, 0, 255).astype(np.uint8)
     _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, Protocol
 
 from chalicelib.bills import reading
@@ -45,11 +46,24 @@ def lines_from_rapidocr(result: Sequence[Sequence[Any]] | None) -> list[OcrLine]
     return lines
 
 
+@lru_cache(maxsize=2)
+def reader_model(version: str) -> reading.ReaderModel:
+    """The reader model (``models/bill-reader/<version>/``: the gap model and word lists
+    names are re-spaced with) from the models bucket, once per container
+    (``core.model_store.ModelUnavailableError`` when missing or corrupt)."""
+    from chalicelib.core.model_store import load_model
+
+    return reading.model_from(load_model(reading.MODEL_NAME, version))
+
+
 class LocalReader:
     """RapidOCR (ONNX models shipped in the package), one engine per container."""
 
     _engine: Any = None
     _lock = threading.Lock()
+
+    def __init__(self, model: reading.ReaderModel | None = None) -> None:
+        self.model = model
 
     @classmethod
     def engine(cls) -> Any:
@@ -65,7 +79,9 @@ class LocalReader:
         return lines_from_rapidocr(result)
 
     def read(self, image: bytes, *, known_shops: Sequence[str] = ()) -> Extraction:
-        return reading.read(self.ocr(image), known_shops=known_shops, engine="rapidocr")
+        return reading.read(
+            self.ocr(image), known_shops=known_shops, engine="rapidocr", model=self.model
+        )
 
 
 _TEXTRACT_FIELDS = {
@@ -76,7 +92,10 @@ _TEXTRACT_FIELDS = {
 
 
 def extraction_from_expense(
-    response: dict[str, Any], *, known_shops: Sequence[str] = ()
+    response: dict[str, Any],
+    *,
+    known_shops: Sequence[str] = (),
+    model: reading.ReaderModel | None = None,
 ) -> Extraction:
     """An ``Extraction`` from an AnalyzeExpense response (parsed by textractor)."""
     from textractor.parsers import response_parser  # the ML layer
@@ -114,7 +133,7 @@ def extraction_from_expense(
                         amount = reading.parse_total(text)
                 if description and amount is not None:
                     items.append(LineItem(description=description, amount=amount))
-    fallback = reading.read(lines, known_shops=known_shops, engine="textract")
+    fallback = reading.read(lines, known_shops=known_shops, engine="textract", model=model)
 
     def pick(name: str) -> tuple[str, float] | None:
         for kind in _TEXTRACT_FIELDS[name]:
@@ -150,21 +169,22 @@ def extraction_from_expense(
 class TextractReader:
     """Textract AnalyzeExpense on the image bytes (up to 5 MB, JPEG or PNG)."""
 
-    def __init__(self, client: Any = None) -> None:
+    def __init__(self, client: Any = None, model: reading.ReaderModel | None = None) -> None:
         self._client = client
+        self.model = model
 
     def read(self, image: bytes, *, known_shops: Sequence[str] = ()) -> Extraction:
         from chalicelib.core import aws
 
         client = self._client or aws.client("textract")
         response = client.analyze_expense(Document={"Bytes": image})
-        return extraction_from_expense(response, known_shops=known_shops)
+        return extraction_from_expense(response, known_shops=known_shops, model=self.model)
 
 
-def reader() -> BillReader:
+def reader(model: reading.ReaderModel | None = None) -> BillReader:
     """The engine the ``bills_ocr_engine`` setting names (``local`` or ``textract``)."""
     from chalicelib.core.settings import get_settings
 
     if get_settings().bills_ocr_engine == "textract":
-        return TextractReader()
-    return LocalReader()
+        return TextractReader(model=model)
+    return LocalReader(model)

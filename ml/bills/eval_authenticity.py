@@ -5,7 +5,8 @@ DATA has ``images/`` and ``authenticity.csv`` (columns ``stem,label``, label ``g
 adds recall per method). Prints ROC AUC, precision and recall at the shipped threshold
 and the confusion matrix, beside a baseline that needs no training: the image's mean
 error level (ELA at JPEG quality 90) as the score, thresholded at the same share of
-flagged images. Reads only DATA and the shipped model (``models/bills/``); trains nothing.
+flagged images. Reads only DATA and the shipped model (``models/bill-authenticity/``);
+trains nothing.
 A DATA without ``authenticity.csv`` (e.g. the genuine receipts) is scored as all genuine:
 only the share flagged is meaningful there.
 
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from chalicelib.bills import authenticity, forensics, models_store
+from chalicelib.bills import authenticity, forensics
 from ml.bills.features import load
 
 ELA_MEAN = forensics.FEATURES.index("ela_mean")
@@ -78,9 +79,9 @@ def report(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
-    parser.add_argument("--version", type=int, default=1)
+    parser.add_argument("--version", default="v1")
     args = parser.parse_args(argv)
-    model = models_store.packaged("bills", authenticity.MODEL_NAME, args.version)
+    model = authenticity.shipped(args.version)
     threshold = float(model.card["threshold"])
     data_dir = args.data
     with tempfile.TemporaryDirectory(prefix="bills-eval-") as scratch:

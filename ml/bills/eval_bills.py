@@ -113,6 +113,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def evaluate(data: Path, known_shops: list[str], cache: Path | None) -> dict[str, Any]:
     images = sorted((data / "images").glob("*.jpg")) + sorted((data / "images").glob("*.png"))
+    known_keys = {reading.company_key(shop) for shop in known_shops}
     rows: list[dict[str, Any]] = []
     for number, image in enumerate(images, 1):
         label_file = data / "labels" / f"{image.stem}.json"
@@ -135,6 +136,7 @@ def evaluate(data: Path, known_shops: list[str], cache: Path | None) -> dict[str
                 "found": {"company": ours.company, "date": ours.date, "total": ours.total},
                 "found_no_shops": {"company": plain.company},
                 "expected": expected,
+                "seen": expected["company"] in known_keys,
             }
         )
         print(f"\r{number}/{len(images)} receipts read", end="", file=sys.stderr, flush=True)
@@ -191,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     if held and len(held) != len(rows):
         print(table(held, "of which held-out part (hash split, never tuned on)"))
         print(table([r for r in rows if r["part"] != "held-out"], "of which development part"))
+    for name, flag in (("seen", True), ("unseen", False)):
+        part_rows = [r for r in rows if r["seen"] is flag]
+        print(table(part_rows, f"of all: vendor {name} among the known shops"))
     seconds = [r["seconds"] for r in rows]
     if seconds:
         print(

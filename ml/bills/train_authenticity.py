@@ -8,7 +8,8 @@
    held-out method against held-out genuine images; report AUC per held-out method.
 4. The best candidate on the held-out-method AUC is fitted on everything, its threshold
    set where the cross-validated genuine images are flagged at most ``--fpr`` of the time,
-   exported to ONNX (skl2onnx) and written with its card to ``models/bills/``.
+   exported to ONNX (skl2onnx) and written to ``models/bill-authenticity/v<N>/``
+   (``model.onnx`` + ``manifest.json``: the card and the files' sha256).
 
 Usage: python -m ml.bills.train_authenticity DATA [--set DIR] [--version N]
 """
@@ -16,6 +17,7 @@ Usage: python -m ml.bills.train_authenticity DATA [--set DIR] [--version N]
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -36,7 +38,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from chalicelib.bills import forensics
 from ml.bills.features import LabelledSet, load
 
-MODELS = Path(__file__).resolve().parents[2] / "models" / "bills"
+MODELS = Path(__file__).resolve().parents[2] / "models" / "bill-authenticity"
 NAME = "bill-authenticity"
 
 
@@ -169,12 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         f"tampered caught at it in CV: {float((tampered >= threshold).mean()):.3f})"
     )
     fitted = model.fit(data.features, data.labels)
-    MODELS.mkdir(parents=True, exist_ok=True)
-    onnx_path = MODELS / f"{NAME}-v{args.version}.onnx"
+    out = MODELS / f"v{args.version}"
+    out.mkdir(parents=True, exist_ok=True)
+    onnx_path = out / "model.onnx"
     export(fitted, onnx_path)
     card = {
         "name": NAME,
-        "version": args.version,
+        "version": f"v{args.version}",
         "features": list(forensics.FEATURES),
         "threshold": round(threshold, 4),
         "model": best,
@@ -187,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "cross_validation": report,
     }
-    (MODELS / f"{NAME}-v{args.version}.json").write_text(json.dumps(card, indent=1) + "\n")
-    print(f"wrote {onnx_path} ({onnx_path.stat().st_size} bytes) and its card")
+    digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+    card["files"] = {"model.onnx": {"sha256": digest, "bytes": onnx_path.stat().st_size}}
+    (out / "manifest.json").write_text(json.dumps(card, indent=1) + "\n")
+    print(f"wrote {onnx_path} ({onnx_path.stat().st_size} bytes) and its manifest")
     return 0
 
 

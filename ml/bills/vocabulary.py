@@ -1,8 +1,9 @@
-"""Build the word list the reader re-spaces run-together OCR words with
-(``chalicelib/bills/words.txt``) and the known shops the eval matches vendors against
-(``ml/bills/known_shops.txt``, standing in for the catalog's shops): every word of the
-development part's ground-truth OCR lines (``boxes/``) and labels (company, address),
-with its count. Held-out receipts never contribute. Usage: python -m ml.bills.vocabulary DATA
+"""What the reader learns from the development receipts' labels: the receipt words (every
+word of the ground-truth OCR lines, ``boxes/``, and of the labels' company and address,
+counted; ``train_reader`` writes them into the reader model) and the known shops the eval
+matches vendors against (``ml/bills/known_shops.txt``, standing in for the catalog's
+shops). Held-out receipts never contribute.
+Usage: python -m ml.bills.vocabulary DATA (writes known_shops.txt)
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from ml.bills.split import is_held_out
 
-OUT = Path(__file__).resolve().parents[2] / "chalicelib" / "bills" / "words.txt"
 SHOPS = Path(__file__).with_name("known_shops.txt")
 
 
@@ -24,28 +25,40 @@ def words_of(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Z]+", text.upper()) if len(w) >= 2]
 
 
-def main(argv: list[str]) -> int:
-    data = Path(argv[0])
+def development_stems(data: Path) -> list[str]:
+    return sorted(f.stem for f in (data / "labels").glob("*.json") if not is_held_out(f.stem))
+
+
+def count_words(data: Path, stems: Iterable[str]) -> Counter[str]:
+    """Words of these receipts' labels (company, address) and ground-truth OCR lines."""
     counts: Counter[str] = Counter()
-    shops: set[str] = set()
-    for label in sorted((data / "labels").glob("*.json")):
-        if is_held_out(label.stem):
-            continue
-        fields = json.loads(label.read_text(encoding="utf-8"))
-        shops.add(" ".join(fields.get("company", "").upper().split()))
+    for stem in stems:
+        fields = json.loads((data / "labels" / f"{stem}.json").read_text(encoding="utf-8"))
         for key in ("company", "address"):
             counts.update(words_of(fields.get(key, "")))
-        boxes = data / "boxes" / f"{label.stem}.csv"
+        boxes = data / "boxes" / f"{stem}.csv"
         if boxes.exists():
             with boxes.open(encoding="utf-8", errors="replace") as handle:
                 for row in csv.reader(handle):
                     counts.update(words_of(",".join(row[8:])))
-    lines = ["# word count: the development part's receipts (ml/bills/vocabulary.py)"]
-    lines += [f"{word} {count}" for word, count in sorted(counts.items())]
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(counts)} words -> {OUT}")
+    return counts
+
+
+def shops_of(data: Path, stems: Iterable[str]) -> list[str]:
+    """These receipts' vendors (label company, upper case, whitespace collapsed)."""
+    shops = set()
+    for stem in stems:
+        fields = json.loads((data / "labels" / f"{stem}.json").read_text(encoding="utf-8"))
+        shops.add(" ".join(fields.get("company", "").upper().split()))
+    return sorted(s for s in shops if s)
+
+
+def main(argv: list[str]) -> int:
+    data = Path(argv[0])
+    stems = development_stems(data)
+    shops = shops_of(data, stems)
     header = "# shops the catalog would know: the development part's vendors (eval only)"
-    SHOPS.write_text("\n".join([header, *sorted(s for s in shops if s)]) + "\n", encoding="utf-8")
+    SHOPS.write_text("\n".join([header, *shops]) + "\n", encoding="utf-8")
     print(f"{len(shops)} known shops -> {SHOPS}")
     return 0
 

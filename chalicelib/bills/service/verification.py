@@ -103,11 +103,12 @@ def _decide(post: Post) -> Post:
     if image.format not in ALLOWED:
         return _reject(post, f"image format {image.format} is not allowed (JPEG or PNG)")
 
-    from chalicelib.bills import authenticity, forensics, models_store  # the ML layer
+    from chalicelib.bills import authenticity, forensics  # the ML layer
 
-    model = models_store.load_model(authenticity.MODEL_NAME, settings.bills_model_version)
+    model = authenticity.model(settings.bills_model_version)
     shop = catalog_shops.get_shop(post.shop_id) if post.shop_id else None
-    extraction = ocr.reader().read(data, known_shops=[shop.name] if shop else [])
+    reader = ocr.reader(ocr.reader_model(settings.bills_reader_version))
+    extraction = reader.read(data, known_shops=[shop.name] if shop else [])
     scored = authenticity.score(model, data)
     phash = forensics.perceptual_hash(data)
     duplicate_of = next(

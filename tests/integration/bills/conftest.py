@@ -34,10 +34,13 @@ def receipt(stem: str) -> bytes:
 
 class BillWorld(World):
     def publish_models(self) -> None:
-        from chalicelib.bills import models_store
+        from chalicelib.bills import authenticity
+        from chalicelib.core import model_store
 
-        models_store.forget()
-        assert models_store.publish_all(), "no shipped model in models/ (make train-authenticity)"
+        authenticity.forget()
+        model_store.forget_cache()
+        published = model_store.publish_all(authenticity.SHIPPED.parent)
+        assert f"{authenticity.MODEL_NAME}/v1" in published, "no model (make train-authenticity)"
 
     def post(self, author: Any, **fields: Any) -> Any:
         from chalicelib.bills.service import posts

@@ -94,15 +94,17 @@ def test_an_oversized_file_is_refused_with_a_reason(
 def test_a_failing_step_leaves_the_post_failed_for_an_admin_to_retry(
     world: BillWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.bills import models_store
+    from chalicelib.bills import authenticity
     from chalicelib.bills.service import posts
+    from chalicelib.core import model_store
 
     # Given the models bucket lost the model (a broken deploy)
-    monkeypatch.setenv("BAZAAR_BILLS_MODEL_VERSION", "99")
+    monkeypatch.setenv("BAZAAR_BILLS_MODEL_VERSION", "v99")
     from chalicelib.core.settings import reset_settings
 
     reset_settings()
-    models_store.forget()
+    authenticity.forget()
+    model_store.forget_cache()
     post = world.post(world.person())
     # When the bill is verified, Then the post is FAILED with the error, not stuck
     failed = world.upload(post, receipt(GENUINE))
@@ -112,7 +114,7 @@ def test_a_failing_step_leaves_the_post_failed_for_an_admin_to_retry(
     listed = posts.for_review(admin.caller, PostStatus.FAILED, limit=10, cursor=None).items
     assert [p.post_id for p in listed] == [post.post_id]
     # And once the model is back, an admin's retry verifies it
-    monkeypatch.setenv("BAZAAR_BILLS_MODEL_VERSION", "1")
+    monkeypatch.setenv("BAZAAR_BILLS_MODEL_VERSION", "v1")
     reset_settings()
     posts.retry(admin.caller, post.post_id)
     world.pump("BillUploadsQueue", "bill-verify")

@@ -131,3 +131,65 @@ def test_textract_missing_fields_fall_back_to_the_rules() -> None:
     ]
     found = extraction_from_expense(response)
     assert found.total == 900  # "Total: 9.00" read from the LINE blocks
+
+
+def spaced_line(words: list[str], *, gap: float) -> OcrLine:
+    """A line the OCR ran together: characters 10 px apart inside a word, ``gap`` px more
+    between words (what the engine's character boxes look like)."""
+    text, edges, x = "", [], 0.0
+    for index, word in enumerate(words):
+        if index:
+            x += gap
+        for char in word:
+            text += char
+            edges.append((x, x + 8.0))
+            x += 10.0
+    return OcrLine(text=text, score=0.9, box=(0, 0, x, 20), char_edges=tuple(edges))
+
+
+def test_a_name_of_unknown_words_is_cut_where_the_characters_stand_apart() -> None:
+    # Given a name of words no lexicon knows, printed with wider gaps between the words
+    ocr = spaced_line(["ZORVAK", "QUIBLE", "ENTERPRISE"], gap=9.0)
+    # When it is re-spaced, Then the gaps cut it and the known trade word stays whole
+    assert reading.respace(ocr) == "ZORVAK QUIBLE ENTERPRISE"
+
+
+def test_where_the_gaps_are_unclear_the_lexicon_cuts() -> None:
+    # Given known words the OCR ran together with barely wider gaps between them
+    ocr = spaced_line(["KEDAI", "PAPAN", "SDN", "BHD"], gap=3.0)
+    # When it is re-spaced, Then the lexicon cuts them
+    assert reading.respace(ocr) == "KEDAI PAPAN SDN BHD"
+
+
+def test_the_name_above_the_registration_number_is_the_company() -> None:
+    # Given a receipt whose name has no trade suffix, under a greeting
+    lines = receipt("THANK YOU AND DO VISIT US AGAIN", "FIVE STAR CASH& CARRY", "(1365663-P)")
+    # When it is read, Then the row above the registration number is the company
+    assert reading.read(lines).company == "FIVE STAR CASH & CARRY"
+
+
+def test_a_trade_word_misread_by_one_letter_is_read_as_printed() -> None:
+    lines = receipt("FY EAGLE ENTERFRISE", "NO.42, JALAN PBS 14/11", "TOTAL 9.00")
+    assert reading.read(lines).company == "FY EAGLE ENTERPRISE"
+
+
+@pytest.mark.parametrize(
+    ("rows", "total"),
+    [
+        # TOTAL misread, then paid in cash: the total row still counts
+        (("IUIAL (GSI INUL) 2.28", "LASH 5.00", "LHANGE DUE 2.72"), 228),
+        # "RM." before the amount
+        (("Total Incl.GST@6% RM.34.80", "CASH RM100.00", "CHANGE RM 65.20"), 3480),
+        # the decimal point lost, the cash row after it is not the total
+        (("SUB-TOTAL(GST) 7.00", "TOTAL 700", "CASH 10.00"), 700),
+        # what was accepted minus the change is the total
+        (("Amount Incl. GST 5.00 RM", "Accepted total 10.00RM", "Change 5.00RM"), 500),
+        # paid by card exactly the rounded total, not the total before rounding
+        (
+            ("Total (Inclusive of GST): 67.98", "Rounding Adj: 0.02", "TOTAL: 68.00", "VISA 68.00"),
+            6800,
+        ),
+    ],
+)
+def test_the_total_is_the_amount_the_payment_confirms(rows: tuple[str, ...], total: int) -> None:
+    assert reading.read(receipt("SHOP SDN BHD", *rows)).total == total

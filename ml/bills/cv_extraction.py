@@ -1,0 +1,136 @@
+"""Cross-validation of the bill reader on the DEVELOPMENT part only (never the held-out).
+
+``python -m ml.bills.cv_extraction DATA [--folds 5]`` (``make cv-bills``): the development
+receipts are cut into folds (by a hash of the stem); for each fold, everything the reader
+learns from labelled receipts — the receipt words, the gap model, the known vendors — is
+built from the OTHER folds only (the general word list is not learned from receipts), then
+the fold is read and scored like ``eval_bills`` does. Reported per field, overall and split
+by whether the receipt's vendor was among the other folds' vendors (seen) or not (unseen:
+a shop the reader never met).
+OCR output is cached on disk (``BILLS_OCR_CACHE``, default ``/tmp/ocr-cache``): the first
+run reads every development image once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from chalicelib.bills import reading, spacing
+from ml.bills import eval_bills
+from ml.bills.train_reader import fit_gaps
+from ml.bills.vocabulary import count_words, development_stems, shops_of
+
+FIELDS = ("company", "date", "total")
+
+
+def fold_of(stem: str, folds: int) -> int:
+    return hashlib.sha256(f"bills-cv:{stem}".encode()).digest()[0] % folds
+
+
+def cached(data: Path, stem: str, cache: Path) -> bool:
+    image = (data / "images" / f"{stem}.jpg").read_bytes()
+    return (cache / f"{hashlib.sha256(image).hexdigest()}.json").exists()
+
+
+def run(
+    data: Path, folds: int, cache: Path, *, verbose: bool = False, cached_only: bool = False
+) -> list[dict[str, Any]]:
+    stems = development_stems(data)
+    if cached_only:
+        stems = [stem for stem in stems if cached(data, stem, cache)]
+    lines = {}
+    for number, stem in enumerate(stems, 1):
+        lines[stem] = eval_bills.ocr_lines(data / "images" / f"{stem}.jpg", cache)
+        print(f"\r{number}/{len(stems)} development receipts read", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    general = reading.general_words(reading.SHIPPED / "v1")
+    rows: list[dict[str, Any]] = []
+    for fold in range(folds):
+        train = [s for s in stems if fold_of(s, folds) != fold]
+        test = [s for s in stems if fold_of(s, folds) == fold]
+        model = replace(
+            reading.default_model(),
+            lexicon=spacing.Lexicon.of(count_words(data, train), general, **reading.LEXICON),
+            gaps=fit_gaps(data, {stem: lines[stem][0] for stem in train}),
+        )
+        shops = shops_of(data, train)
+        known = set(shops)
+        for stem in test:
+            label = json.loads((data / "labels" / f"{stem}.json").read_text(encoding="utf-8"))
+            expected = eval_bills.truth(label)
+            ocr, _ = lines[stem]
+            ours = reading.read(ocr, known_shops=shops, model=model, engine="rapidocr")
+            plain = reading.read(ocr, model=model, engine="rapidocr")
+            row: dict[str, Any] = {
+                "stem": stem,
+                "fold": fold,
+                "seen": expected["company"] in known,
+                "ours": eval_bills.score(ours, expected),
+                "no_shops": eval_bills.score(plain, expected),
+                "baseline": eval_bills.score(eval_bills.baseline(ocr), expected),
+            }
+            rows.append(row)
+            if verbose:
+                for field in FIELDS:
+                    if not row["ours"][field]:
+                        found = getattr(ours, field)
+                        print(f"{stem} {field:<8} {found!r:<45} want {expected[field]!r}")
+    return rows
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy per field and method, overall and for seen / unseen vendors."""
+    out: dict[str, Any] = {}
+    for name, part in (
+        ("all", rows),
+        ("seen_vendor", [r for r in rows if r["seen"]]),
+        ("unseen_vendor", [r for r in rows if not r["seen"]]),
+    ):
+        out[name] = {"receipts": len(part)}
+        for key in ("ours", "no_shops", "baseline"):
+            acc = {f: round(sum(r[key][f] for r in part) / max(len(part), 1), 4) for f in FIELDS}
+            acc["mean"] = round(sum(acc.values()) / 3, 4)
+            out[name][key] = acc
+    return out
+
+
+def table(rows: list[dict[str, Any]], title: str) -> str:
+    out = [f"{title} ({len(rows)} receipts)"]
+    if not rows:
+        return out[0]
+    out.append(f"  {'method':<30}{'company':>9}{'date':>8}{'total':>8}{'mean':>8}{'co-loose':>10}")
+    for key in ("ours", "no_shops", "baseline"):
+        acc = {f: sum(r[key][f] for r in rows) / len(rows) for f in (*FIELDS, "company_loose")}
+        mean = sum(acc[f] for f in FIELDS) / 3
+        out.append(
+            f"  {key:<30}{acc['company']:>9.3f}{acc['date']:>8.3f}{acc['total']:>8.3f}"
+            f"{mean:>8.3f}{acc['company_loose']:>10.3f}"
+        )
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--verbose", action="store_true", help="print every miss")
+    parser.add_argument("--cached-only", action="store_true", help="skip receipts not read yet")
+    args = parser.parse_args(argv)
+    cache = Path(os.environ.get("BILLS_OCR_CACHE", "/tmp/ocr-cache"))  # noqa: S108
+    rows = run(args.data, args.folds, cache, verbose=args.verbose, cached_only=args.cached_only)
+    print(f"{args.folds}-fold cross-validation on the development part")
+    print(table(rows, "all development receipts"))
+    print(table([r for r in rows if r["seen"]], "vendor seen in the other folds"))
+    print(table([r for r in rows if not r["seen"]], "vendor unseen in the other folds"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
