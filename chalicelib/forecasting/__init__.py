@@ -1,0 +1,1 @@
+"""Sales forecasting (S9): daily and monthly forecasts with intervals, demand analysis, stock-out risk."""
