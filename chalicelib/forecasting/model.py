@@ -223,14 +223,35 @@ class ForecastModel:
         return cls.from_json(json.loads((directory / "model.json").read_text()))
 
 
-def trading_days(start: date, end: date, closed: Sequence[int] = (5,)) -> list[date]:
-    """Days from ``start`` to ``end`` inclusive except the closed weekdays (Saturday) and
-    the Christmas closure (24 Dec - 3 Jan): the calendar a shop's future is forecast on."""
+def trading_days(
+    start: date, end: date, closed: Sequence[int] = (5,), christmas_closed: bool = True
+) -> list[date]:
+    """Days from ``start`` to ``end`` inclusive except the closed weekdays (Saturday) and,
+    if ``christmas_closed``, the Christmas closure (24 Dec - 3 Jan, as the UCI retailer's):
+    the calendar a future is forecast on."""
     days = []
     day = start
     while day <= end:
-        closure = (day.month == 12 and day.day >= 24) or (day.month == 1 and day.day <= 3)
+        closure = christmas_closed and (
+            (day.month == 12 and day.day >= 24) or (day.month == 1 and day.day <= 3)
+        )
         if day.weekday() not in closed and not closure:
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+def yearly_index(model: ForecastModel) -> list[tuple[int, float]]:
+    """The model's yearly shape: per month, the mean multiplicative effect of its Fourier
+    terms (1.0 = an average month), as learned on the platform's history."""
+    names = feature_names(model.config)
+    terms = [i for i, name in enumerate(names) if name.startswith("year_")]
+    effects: dict[int, list[float]] = {m: [] for m in range(1, 13)}
+    day = date(2021, 1, 1)
+    while day.year == 2021:
+        row = features([day], model.config, model.epoch)[0]
+        effects[day.month].append(float(sum(row[i] * model.weights[i] for i in terms)))
+        day += timedelta(days=1)
+    means = {m: float(np.mean(v)) for m, v in effects.items()}
+    centre = float(np.mean(list(means.values())))
+    return [(m, math.exp(means[m] - centre)) for m in range(1, 13)]

@@ -46,7 +46,8 @@ def test_shipped_onnx_equals_numpy_on_fixed_inputs() -> None:
     # Then the numbers are the same (float64 both ways)
     for onnx_out, numpy_out in zip(got, want, strict=True):
         np.testing.assert_allclose(onnx_out, numpy_out, rtol=1e-12)
-    assert np.all(want[1] < want[0]) and np.all(want[0] < want[2])
+    assert np.all(want[1] < want[0])
+    assert np.all(want[0] < want[2])
 
 
 def test_exported_graph_of_a_fresh_fit_equals_numpy(tmp_path: Path) -> None:
@@ -73,4 +74,5 @@ def test_forecast_follows_the_series_level_and_weekdays() -> None:
     forecast = model.forecast(history.days, history.values, days)
     # Then the forecast sits at the shop's level, not the platform's, with the interval around it
     assert 1000 < float(np.median(forecast.median)) < 4000
-    assert np.all(forecast.lower < forecast.median) and np.all(forecast.median < forecast.upper)
+    assert np.all(forecast.lower < forecast.median)
+    assert np.all(forecast.median < forecast.upper)
