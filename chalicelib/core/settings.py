@@ -408,6 +408,8 @@ class ForecastingSettings(ModelsSettings):
     forecast_upload_ttl_days: int = Field(default=30, ge=1, le=365)
     # Stock-out risk: the days a restock takes to arrive (the risk is running out before).
     forecast_lead_days: int = Field(default=14, ge=1, le=90)
+    # The retraining workflow (its scheduled start names it).
+    forecast_retrain_state_machine_arn: str = ""
 
 
 class Settings(

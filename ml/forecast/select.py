@@ -17,9 +17,7 @@ import numpy as np
 from chalicelib.forecasting.model import (
     BUCKET_EDGES,
     Config,
-    Floats,
     ForecastModel,
-    bucket_of,
     fit_weights,
 )
 from ml.forecast import protocol
@@ -63,24 +61,6 @@ def run_fold(dev: Series, ship: date, config: Config) -> FoldResult:
     ]
     errors += [(h, float(np.log(a / f))) for h, a, f in zip(hr, ar, fr, strict=True)]
     return FoldResult(protocol.scores(f45, a45).wape, protocol.scores(fr, ar).wape, errors)
-
-
-def quantiles(errors: list[tuple[int, float]], coverage: float = 0.8) -> Floats:
-    """Lower/upper log-error quantiles per horizon bucket; a bucket with under 30 errors
-    borrows its nearest shorter bucket's spread, widened by sqrt of the horizon ratio."""
-    lo_q, hi_q = (1 - coverage) / 2, 1 - (1 - coverage) / 2
-    buckets = len(BUCKET_EDGES) - 1
-    out = np.zeros((buckets, 2))
-    last: tuple[float, float, int] | None = None
-    for b in range(buckets):
-        errs = [e for h, e in errors if bucket_of(h) == b]
-        if len(errs) >= 30:
-            out[b] = (np.quantile(errs, lo_q), np.quantile(errs, hi_q))
-            last = (out[b, 0], out[b, 1], BUCKET_EDGES[b])
-        elif last is not None:
-            scale = float(np.sqrt(BUCKET_EDGES[b] / last[2]))
-            out[b] = (last[0] * scale, last[1] * scale)
-    return out
 
 
 def folds_for(series: Series) -> list[date]:

@@ -15,7 +15,6 @@ dev data, export ONNX, write ``models/forecast/<version>/``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import time
 from datetime import UTC, datetime
@@ -25,23 +24,12 @@ from typing import Any
 import numpy as np
 
 from chalicelib.forecasting.model import Config, ForecastModel
+from chalicelib.forecasting.training import quantiles as interval_quantiles
+from chalicelib.forecasting.training import write_manifest
 from ml.forecast import onnx_export, report, select
 from ml.forecast.data import Series, dev_dir, read_totals
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def write_manifest(directory: Path, meta: dict[str, Any]) -> None:
-    files = {
-        p.name: {"sha256": sha256(p), "bytes": p.stat().st_size}
-        for p in sorted(directory.iterdir())
-        if p.is_file() and p.name != "manifest.json"
-    }
-    (directory / "manifest.json").write_text(json.dumps({**meta, "files": files}, indent=1) + "\n")
 
 
 def onnx_matches(model: ForecastModel, path: Path, series: Series) -> float:
@@ -71,7 +59,7 @@ def train(
         config, cv_wape, errors = select.choose(series, select.grid(), progress)
     else:
         _, cv_wape, errors = select.choose(series, [config], progress=False)
-    quantiles = select.quantiles(errors)
+    quantiles = interval_quantiles(errors)
     final = select.fit(series, config, version)
     model = ForecastModel(final.config, final.epoch, final.weights, quantiles, 0.8, version)
 

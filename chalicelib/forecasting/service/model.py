@@ -18,12 +18,13 @@ from chalicelib.forecasting.model import ForecastModel
 
 NAME = "forecast"
 CURRENT = "current"
-RECHECK_SECONDS = 60.0
+RECHECK_SECONDS = 10.0
 _lock = threading.Lock()
 _cached: tuple[float, bytes, ForecastModel] | None = None
 
 
-def _directory() -> Path:
+def directory() -> Path:
+    """The local directory of the model to serve (downloaded and checked once)."""
     try:
         return model_store.load_model(NAME, CURRENT)
     except model_store.ModelUnavailableError:
@@ -41,12 +42,12 @@ def served() -> ForecastModel:
         now = time.monotonic()
         if _cached is not None and now - _cached[0] < RECHECK_SECONDS:
             return _cached[2]
-        directory = _directory()
-        manifest = (directory / model_store.MANIFEST).read_bytes()
+        found = directory()
+        manifest = (found / model_store.MANIFEST).read_bytes()
         if _cached is not None and _cached[1] == manifest:
             _cached = (now, manifest, _cached[2])
         else:
-            _cached = (now, manifest, ForecastModel.load(directory))
+            _cached = (now, manifest, ForecastModel.load(found))
         return _cached[2]
 
 

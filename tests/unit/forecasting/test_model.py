@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+import pytest
 
-from chalicelib.forecasting.model import ForecastModel, trading_days
+from chalicelib.forecasting.model import Config, ForecastModel, trading_days
 from ml.forecast import onnx_export, select
 from ml.forecast.data import Series
 
@@ -76,3 +77,25 @@ def test_forecast_follows_the_series_level_and_weekdays() -> None:
     assert 1000 < float(np.median(forecast.median)) < 4000
     assert np.all(forecast.lower < forecast.median)
     assert np.all(forecast.median < forecast.upper)
+
+
+def test_a_retrained_models_graph_is_the_shipped_one_reparameterised(tmp_path: Path) -> None:
+    # Given the shipped model and a refit of its configuration on another series
+    from chalicelib.forecasting import training
+
+    shipped = ForecastModel.load(SHIPPED)
+    series = _series(level=500.0, seed=11)
+    refit = training.fit(
+        series.days, series.values, shipped.config, shipped.quantiles * 1.5, "r1", shipped.epoch
+    )
+    # When the retraining writes its graph without the onnx package
+    graph = training.reparameterised_onnx((SHIPPED / "model.onnx").read_bytes(), shipped, refit)
+    (tmp_path / "model.onnx").write_bytes(graph)
+    # Then onnxruntime scores it exactly as numpy scores the refit
+    assert (
+        training.onnx_difference(tmp_path / "model.onnx", refit, series.days, series.values) < 1e-12
+    )
+    # …and a graph of another shape is refused
+    other = training.fit(series.days, series.values, Config(fourier=1), None, "x", shipped.epoch)
+    with pytest.raises(ValueError, match="shape"):
+        training.reparameterised_onnx((SHIPPED / "model.onnx").read_bytes(), shipped, other)
