@@ -34,7 +34,6 @@ from chalicelib.core import aws, clock, model_store
 from chalicelib.core.observability import logger, tracer
 from chalicelib.core.settings import get_settings
 from chalicelib.forecasting import training
-from chalicelib.forecasting.domain import PLATFORM
 from chalicelib.forecasting.model import Config, Floats, ForecastModel
 from chalicelib.forecasting.service import model as served
 
@@ -59,7 +58,8 @@ def _series(run_id: str) -> tuple[list[date], Floats]:
     return [date.fromisoformat(d) for d, _ in rows], np.asarray([v for _, v in rows], dtype=float)
 
 
-def extract(run_id: str, scope: str = PLATFORM) -> dict[str, Any]:
+def extract(run_id: str, scope: str | None = None) -> dict[str, Any]:
+    scope = scope or dashboards.platform_scope()
     end = clock.now().date() - timedelta(days=1)
     rows = dashboards.sales_by_day(scope, end - timedelta(days=HISTORY_DAYS - 1), end)
     days = [[day.isoformat(), revenue] for day, revenue, _ in rows if revenue > 0]
@@ -180,7 +180,11 @@ def publish(run_id: str) -> dict[str, Any]:
 def start(scope: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Start one retraining run (the schedule's target)."""
     run_id = uuid.uuid4().hex
-    payload = {"run_id": run_id, "scope": scope or PLATFORM, "overrides": overrides or {}}
+    payload = {
+        "run_id": run_id,
+        "scope": scope or dashboards.platform_scope(),
+        "overrides": overrides or {},
+    }
     started = aws.client("stepfunctions").start_execution(
         stateMachineArn=get_settings().forecast_retrain_state_machine_arn,
         name=f"forecast-{run_id}",
@@ -202,7 +206,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return start(event.get("scope"), event.get("overrides"))
     run_id = str(event["run_id"])
     if task == "extract":
-        return extract(run_id, str(event.get("scope") or PLATFORM))
+        return extract(run_id, event.get("scope") or None)
     if task == "train":
         return train(run_id, event.get("overrides"))
     if task == "evaluate":

@@ -10,7 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib.core.caller import Caller
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import validate_model
-from chalicelib.forecasting.domain import PLATFORM, SalesHistory
+from chalicelib.forecasting.domain import SalesHistory
 from chalicelib.forecasting.schemas import (
     DemandQuery,
     DemandView,
@@ -163,7 +163,7 @@ def forecasting_shop_stockouts(shop_id: str, caller: Caller) -> StockoutsView:
     errors=[503],
 )
 def forecasting_platform_sales() -> SalesForecastView:
-    return _forecast(sales.history(PLATFORM))
+    return _forecast(sales.platform_history())
 
 
 @api_route(
@@ -177,7 +177,7 @@ def forecasting_platform_sales() -> SalesForecastView:
     errors=[503],
 )
 def forecasting_platform_plot() -> Response:
-    return _plot(sales.history(PLATFORM))
+    return _plot(sales.platform_history())
 
 
 @api_route(
@@ -191,7 +191,7 @@ def forecasting_platform_plot() -> Response:
     errors=[503],
 )
 def forecasting_platform_demand() -> DemandView:
-    return _demand(sales.history(PLATFORM))
+    return _demand(sales.platform_history())
 
 
 # ---------- a seller's own sales CSV ----------

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-PLATFORM = "platform"
-
 
 class Horizon(StrEnum):
     SHORT = "short"  # daily, up to 45 days

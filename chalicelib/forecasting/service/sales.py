@@ -14,7 +14,6 @@ from chalicelib.core import clock
 from chalicelib.core.caller import Caller
 from chalicelib.forecasting import plot
 from chalicelib.forecasting.domain import (
-    PLATFORM,
     DaySales,
     DemandAnalysis,
     ForecastPoint,
@@ -58,7 +57,8 @@ def history(scope: str) -> SalesHistory:
 
 
 def platform_history() -> SalesHistory:
-    return history(PLATFORM)
+    """The whole platform's daily sales (analytics' platform scope)."""
+    return history(dashboards.platform_scope())
 
 
 # ---------- forecasting ----------
