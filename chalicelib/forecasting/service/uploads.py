@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -33,6 +34,7 @@ MAX_PROBLEMS = 100
 MAX_UNITS = 1_000_000
 MAX_REVENUE = Decimal("100000000")
 MAX_PRODUCT_CHARS = 64
+UPLOAD_ID = re.compile(r"[0-9a-f]{32}")  # core.dynamo.new_id
 
 
 def _shop_of(caller: Caller) -> str:
@@ -64,6 +66,8 @@ def _row_problems(
         problems.append(RowProblem(line, "product", "must not be empty"))
     elif len(product) > MAX_PRODUCT_CHARS:
         problems.append(RowProblem(line, "product", f"at most {MAX_PRODUCT_CHARS} characters"))
+    elif any(ord(c) < 32 or ord(c) == 127 for c in product):
+        problems.append(RowProblem(line, "product", "must not contain control characters"))
     raw_units = (row.get("units") or "").strip()
     units = 0
     if not raw_units.isdigit():
@@ -97,6 +101,13 @@ def _row_problems(
     return [], (day, product, units, revenue)
 
 
+def _unreadable(line: int, error: csv.Error) -> UploadRejectedError:
+    return UploadRejectedError(
+        "The CSV cannot be read; nothing was stored",
+        details=[{"row": line, "field": "row", "message": str(error)[:200], "type": "row"}],
+    )
+
+
 def parse(text: str) -> tuple[SalesHistory, int]:
     """The aggregated history of a CSV text and its row count; UploadRejectedError with
     every problem (up to 100) when any row is bad."""
@@ -106,7 +117,11 @@ def parse(text: str) -> tuple[SalesHistory, int]:
             f"A sales CSV is at most {settings.forecast_upload_max_bytes} bytes"
         )
     reader = csv.DictReader(io.StringIO(text))
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as error:
+        raise _unreadable(1, error) from error
+    header = [(name or "").strip().lower() for name in (fieldnames or [])]
     if sorted(header) != sorted(COLUMNS):
         raise UploadRejectedError(
             "The CSV's header must be the columns date, product, units, revenue",
@@ -126,7 +141,13 @@ def parse(text: str) -> tuple[SalesHistory, int]:
     daily: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     products: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     rows = 0
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise _unreadable(reader.line_num, error) from error
         rows += 1
         line = reader.line_num
         if rows > settings.forecast_upload_max_rows:
@@ -198,6 +219,8 @@ def upload(caller: Caller, name: str, text: str) -> Upload:
 def get_upload(caller: Caller, upload_id: str) -> Upload:
     """The caller's shop's upload; another shop's (or none) is 404."""
     shop_id = _shop_of(caller)
+    if not UPLOAD_ID.fullmatch(upload_id):
+        raise UploadNotFoundError("No such upload")
     found = repository.get().upload(shop_id, upload_id)
     if found is None:
         raise UploadNotFoundError("No such upload")
