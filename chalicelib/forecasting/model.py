@@ -61,6 +61,9 @@ class Config:
     long_window: int = 40
     decay: float = 0.95
     christmas: bool = True
+    # Damped local trend of the level (0: none): the slope of the last ``long_window``
+    # residuals, carried forward with this damping per trading day.
+    trend_damping: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +74,7 @@ class Config:
             "long_window": self.long_window,
             "decay": self.decay,
             "christmas": self.christmas,
+            "trend_damping": self.trend_damping,
         }
 
 
@@ -147,10 +151,12 @@ class ForecastModel:
         x = features(days, self.config, self.epoch)
         return np.asarray(np.log(np.maximum(values, 1e-9)) - x @ self.weights, dtype=np.float64)
 
-    def level(self, days: Sequence[date], values: Floats) -> tuple[float, float]:
-        """(short, long) level corrections from a history (trading days, positive values)."""
+    def level(self, days: Sequence[date], values: Floats) -> tuple[float, float, float, float]:
+        """(short, long, slope, lag) of a history (trading days, positive values): the
+        level corrections, the residuals' slope per trading day over the long window (0
+        without a local trend) and the short level's mean age in trading days."""
         if len(days) == 0:
-            return 0.0, 0.0
+            return 0.0, 0.0, 0.0, 0.0
         resid = self.residuals(days, values)
         tail = resid[-self.config.long_window :]
         long = float(np.median(tail))
@@ -158,11 +164,28 @@ class ForecastModel:
         ages = np.arange(len(resid) - 1, -1, -1, dtype=np.float64)
         weights = (1.0 - alpha) ** ages
         short = float(np.sum(weights * resid) / np.sum(weights))
-        return short, long
+        slope = 0.0
+        lag = float(np.sum(weights * ages) / np.sum(weights))
+        if self.config.trend_damping > 0 and len(tail) >= 10:
+            t = np.arange(len(tail), dtype=np.float64)
+            slope = float(np.polyfit(t, tail, 1)[0])
+        return short, long, slope, lag
 
-    def corrections(self, short: float, long: float, horizons: Sequence[int]) -> Floats:
+    def corrections(
+        self,
+        short: float,
+        long: float,
+        horizons: Sequence[int],
+        slope: float = 0.0,
+        lag: float = 0.0,
+    ) -> Floats:
         h = np.asarray(horizons, dtype=np.float64)
-        return np.asarray(long + (short - long) * self.config.decay ** (h - 1.0), dtype=np.float64)
+        base = long + (short - long) * self.config.decay ** (h - 1.0)
+        phi = self.config.trend_damping
+        if phi > 0 and slope != 0.0:
+            carried = phi * (1 - phi**h) / (1 - phi) if phi < 1 else h
+            base = base + slope * (lag + carried)
+        return np.asarray(base, dtype=np.float64)
 
     # ---- forecasting ------------------------------------------------------------------
     def predict_parts(
@@ -170,10 +193,10 @@ class ForecastModel:
     ) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
         """The ONNX graph's inputs for a forecast of ``days``: features, level correction
         and horizon bucket (horizon = position among the forecast trading days)."""
-        short, long = self.level(history_days, history_values)
+        short, long, slope, lag = self.level(history_days, history_values)
         horizons = list(range(1, len(days) + 1))
         x = features(days, self.config, self.epoch)
-        correction = self.corrections(short, long, horizons)
+        correction = self.corrections(short, long, horizons, slope, lag)
         buckets = np.asarray([bucket_of(h) for h in horizons], dtype=np.int64)
         return x, correction, buckets
 

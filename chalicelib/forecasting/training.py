@@ -31,7 +31,7 @@ from chalicelib.forecasting.model import (
 )
 
 # Hyperparameters a retraining run may change (the graph's shape stays the same).
-TUNABLE = ("ridge", "halflife", "long_window", "decay")
+TUNABLE = ("ridge", "halflife", "long_window", "decay", "trend_damping")
 
 
 def fit(

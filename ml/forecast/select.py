@@ -28,10 +28,18 @@ FOLDS = (date(2011, 6, 1), date(2011, 7, 1), date(2011, 8, 1), date(2011, 8, 16)
 
 def grid() -> list[Config]:
     configs = []
-    for fourier, trend, ridge, halflife, long_window, decay in itertools.product(
-        (1, 2, 3), (False, True), (1.0, 3.0, 10.0), (7.0, 14.0, 28.0), (60,), (0.9, 1.0)
+    for fourier, trend, ridge, halflife, long_window, decay, damping in itertools.product(
+        (1, 2, 3),
+        (False, True),
+        (1.0, 3.0, 10.0),
+        (7.0, 14.0, 28.0),
+        (60,),
+        (0.9, 1.0),
+        (0.0, 0.95, 0.99),
     ):
-        configs.append(Config(fourier, trend, ridge, halflife, long_window, decay))
+        configs.append(
+            Config(fourier, trend, ridge, halflife, long_window, decay, trend_damping=damping)
+        )
     return configs
 
 
