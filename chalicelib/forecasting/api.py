@@ -142,7 +142,7 @@ def forecasting_shop_stockouts(shop_id: str, caller: Caller) -> StockoutsView:
     query: StockoutQuery = _query(StockoutQuery)
     scope = sales.shop_scope(caller, shop_id)
     lead = query.lead_days or get_settings().forecast_lead_days
-    found = stock.risks(scope, sales.history(scope), lead)
+    found = stock.risks(scope, sales.history(scope, with_products=True), lead)
     return StockoutsView(
         shop_id=scope,
         lead_days=lead,

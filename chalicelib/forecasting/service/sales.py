@@ -40,12 +40,17 @@ def shop_scope(caller: Caller, shop_id: str) -> str:
     return dashboards.shop_scope(caller, shop_id)
 
 
-def history(scope: str) -> SalesHistory:
-    """A scope's daily sales up to yesterday (today is not over) from analytics."""
+def history(scope: str, *, with_products: bool = False) -> SalesHistory:
+    """A scope's daily sales up to yesterday (today is not over) from analytics; with its
+    products' units of the last 28 days when asked (stock-out risk needs them)."""
     today = clock.now().date()
     end = today - timedelta(days=1)
     rows = dashboards.sales_by_day(scope, end - timedelta(days=HISTORY_DAYS - 1), end)
-    products = dashboards.units_by_product(scope, end - timedelta(days=PRODUCT_DAYS - 1), end)
+    products = (
+        dashboards.units_by_product(scope, end - timedelta(days=PRODUCT_DAYS - 1), end)
+        if with_products
+        else {}
+    )
     return SalesHistory(
         scope=scope,
         source="analytics",
