@@ -9,7 +9,8 @@ EVENT      ?=
 
 .PHONY: dev test lint fmt package invoke bench clean localstack-test routes \
 	eval-bills cv-bills train-reader eval-authenticity train-authenticity authenticity-set ml-bills-layer \
-	train-sentiment eval-sentiment eval-categories check-ml-layer
+	train-sentiment eval-sentiment eval-categories check-ml-layer \
+	train-forecast eval-forecast
 
 ML_STAMP   := $(VENV)/.installed-ml
 # The bill commands' data (DATA=<dir>; the shared receipts by default).
@@ -86,6 +87,17 @@ train-sentiment: $(TRAIN_STAMP)
 ## like ../shared/data/reviews (reads only DATA and the model; never trains)
 eval-sentiment: $(STAMP)
 	$(PY) -m ml.sentiment_eval $(if $(DATA),--data $(DATA))
+
+## train-forecast: choose the sales forecast model on dev hold-outs (../shared/data/interactions
+## or DATA=<dir>), fit it on all of it, export ONNX → models/forecast/v1/ (docs/forecasting.md)
+train-forecast: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m ml.forecast.train $(if $(DATA),--data $(DATA))
+
+## eval-forecast DATA=<dir>: the shipped forecast model and two baselines on a later period
+## (<dir>/online_retail_invoice_totals.csv); reads only DATA, the dev data and the model
+eval-forecast: $(STAMP)
+	@test -n "$(DATA)" || { echo "usage: make eval-forecast DATA=<dir with online_retail_invoice_totals.csv>"; exit 2; }
+	OMP_NUM_THREADS=1 $(PY) -m ml.forecast.eval $(DATA)
 
 ## eval-categories: the problem-category method on the hand-labelled sample (ml/)
 eval-categories: $(STAMP)

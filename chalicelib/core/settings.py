@@ -403,7 +403,23 @@ class BillsSettings(ModelsSettings):
     bills_min_ocr_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
+class ForecastingSettings(ModelsSettings):
+    """Sales forecasting (S9): the shipped model, uploads, the stock-out horizon."""
+
+    forecast_table: str = "bazaar-local-forecast"
+    # The shipped version served until the retraining workflow publishes forecast/current.
+    forecast_model_version: str = "v1"
+    forecast_upload_max_bytes: int = Field(default=1_048_576, ge=1_024, le=5_000_000)
+    forecast_upload_max_rows: int = Field(default=50_000, ge=10, le=500_000)
+    forecast_upload_ttl_days: int = Field(default=30, ge=1, le=365)
+    # Stock-out risk: the days a restock takes to arrive (the risk is running out before).
+    forecast_lead_days: int = Field(default=14, ge=1, le=90)
+    # The retraining workflow (its scheduled start names it).
+    forecast_retrain_state_machine_arn: str = ""
+
+
 class Settings(
+    ForecastingSettings,
     ReviewsSettings,
     BillsSettings,
     AnalyticsSettings,
@@ -418,8 +434,9 @@ class Settings(
 
     Each capability reads the part it owns (``IdentitySettings``, ``CatalogSettings``,
     ``OrdersSettings``, ``ChatSettings``, ``NotificationsSettings``, ``LogsSettings``,
-    ``AnalyticsSettings``, ``BillsSettings``, ``ReviewsSettings``, on top of
-    ``PlatformSettings``); the environment names stay flat (``BAZAAR_<FIELD>``).
+    ``AnalyticsSettings``, ``BillsSettings``, ``ReviewsSettings``,
+    ``ForecastingSettings``, on top of ``PlatformSettings``); the environment names stay
+    flat (``BAZAAR_<FIELD>``).
     """
 
 

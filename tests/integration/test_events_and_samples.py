@@ -43,6 +43,9 @@ SAMPLES = {
     # Reviews (S5)
     "review-sentiment": "review_sentiment_sqs.json",
     "review-aggregates": "review_aggregates_sqs.json",
+    # Sales forecasting (S9): a retraining run's first step (the schedule sends
+    # {"task": "start"}; the system test runs every step)
+    "forecast-retrain": "forecast_retrain_task.json",
 }
 
 

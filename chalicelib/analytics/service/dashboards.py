@@ -331,3 +331,30 @@ def export_csv(scope: str, table: str, query: RangeQuery, sort: ProductSort, lim
         for term, count in searches_without_results(scope, query, limit):
             writer.writerow([term, count])
     return out.getvalue()
+
+
+# ---------- for other capabilities (forecasting) ----------
+def sales_by_day(scope: str, start: date, end: date) -> list[tuple[date, int, int]]:
+    """(day, revenue in minor units, units) of every day from ``start`` to ``end`` with
+    sales, oldest first (at most ``analytics_max_range_days`` days: a longer range is cut
+    to its last ones)."""
+    limit = get_settings().analytics_max_range_days
+    start = max(start, end - timedelta(days=limit - 1))
+    days = repository.get().days(scope, start.isoformat(), end.isoformat())
+    found = [
+        (
+            date.fromisoformat(item.day),
+            item.counters.get("revenue", 0),
+            item.counters.get("units", 0),
+        )
+        for item in days
+    ]
+    return sorted(row for row in found if row[1] > 0 or row[2] > 0)
+
+
+def units_by_product(scope: str, start: date, end: date) -> dict[str, tuple[int, int]]:
+    """Units and revenue per product with sales from ``start`` to ``end`` (inclusive)."""
+    query = RangeQuery.model_validate({"from": start, "to": end})
+    return {
+        p.product_id: (p.units, p.revenue) for p in product_figures(scope, query) if p.units > 0
+    }

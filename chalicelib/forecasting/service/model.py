@@ -1,0 +1,58 @@
+"""The served forecast model: ``forecast/current`` (what the retraining workflow publishes)
+when the models bucket has it, else the shipped version (``forecast_model_version``).
+
+Loaded through ``core.model_store`` and kept per container; the manifest is checked again
+at most every ``RECHECK_SECONDS``, so a newly published version is served without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from chalicelib.core import model_store
+from chalicelib.core.settings import get_settings
+from chalicelib.forecasting.errors import ModelUnavailableError
+from chalicelib.forecasting.model import ForecastModel
+
+NAME = "forecast"
+CURRENT = "current"
+RECHECK_SECONDS = 10.0
+_lock = threading.Lock()
+_cached: tuple[float, bytes, ForecastModel] | None = None
+
+
+def directory() -> Path:
+    """The local directory of the model to serve (downloaded and checked once)."""
+    try:
+        return model_store.load_model(NAME, CURRENT)
+    except model_store.ModelUnavailableError:
+        pass
+    try:
+        return model_store.load_model(NAME, get_settings().forecast_model_version)
+    except model_store.ModelUnavailableError as error:
+        raise ModelUnavailableError("The forecast model is not available") from error
+
+
+def served() -> ForecastModel:
+    """The model to forecast with (the same object until a new version is published)."""
+    global _cached
+    with _lock:
+        now = time.monotonic()
+        if _cached is not None and now - _cached[0] < RECHECK_SECONDS:
+            return _cached[2]
+        found = directory()
+        manifest = (found / model_store.MANIFEST).read_bytes()
+        if _cached is not None and _cached[1] == manifest:
+            _cached = (now, manifest, _cached[2])
+        else:
+            _cached = (now, manifest, ForecastModel.load(found))
+        return _cached[2]
+
+
+def forget() -> None:
+    """Drop the cached model (tests)."""
+    global _cached
+    with _lock:
+        _cached = None
