@@ -15,6 +15,7 @@ API_MODULES = [
     "chalicelib.analytics.api",
     "chalicelib.bills.api",
     "chalicelib.reviews.api",
+    "chalicelib.recommendations.api",
 ]
 # Development scaffolding (mailbox, payment simulator): local and test stages only.
 DEV_MODULES = ["chalicelib.dev.mailbox", "chalicelib.dev.payments"]
