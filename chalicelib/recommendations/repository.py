@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -118,6 +119,20 @@ class S3RunStore:
             name = entry["Key"][len(prefix) + 1 :]
             if name and "/" not in name:
                 s3.download_file(self._bucket(), entry["Key"], str(directory / name))
+
+
+def start_training(run_id: str, params: dict[str, Any]) -> str:
+    """Start the training workflow (the state machine in settings) as ``run_id``; its
+    execution ARN. ValueError when no state machine is configured."""
+    arn = get_settings().recs_training_state_machine_arn
+    if not arn:
+        raise ValueError("BAZAAR_RECS_TRAINING_STATE_MACHINE_ARN is not configured")
+    started = aws.client("stepfunctions").start_execution(
+        stateMachineArn=arn,
+        name=run_id,
+        input=json.dumps({"run_id": run_id, "params": params}),
+    )
+    return str(started["executionArn"])
 
 
 _repository: RecsRepository | None = None

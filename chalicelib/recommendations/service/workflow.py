@@ -25,6 +25,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -51,6 +52,19 @@ ORDER_PAGES = 1000
 PROFILE_ITEMS = 200  # a profile keeps a user's strongest engagements
 TARGET_KINDS = {Engagement.WISHLIST, Engagement.CART, Engagement.PURCHASE}
 K = 10
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id (it becomes the published version)."""
+    return f"r{clock.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def start(params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Start one training run; its id and execution ARN."""
+    run_id = new_run_id()
+    arn = repository.start_training(run_id, dict(params or {}))
+    logger.info("Recommendations training started", extra={"run_id": run_id})
+    return {"run_id": run_id, "execution_arn": arn}
 
 
 def _run_prefix(run_id: str) -> str:

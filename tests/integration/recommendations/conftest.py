@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import random
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any

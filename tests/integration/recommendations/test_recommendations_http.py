@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core import model_store
-from functions.recs_training import new_run_id, run_task
+from chalicelib.recommendations.service.workflow import new_run_id
+from functions.recs_training import run_task
 from tests.integration.recommendations.conftest import World, write_lake
 
 

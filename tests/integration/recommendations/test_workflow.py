@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.recs_training import new_run_id, run_task
+from chalicelib.recommendations.service.workflow import new_run_id
+from functions.recs_training import run_task
 from tests.integration.recommendations.conftest import World, write_lake
 
 GOOD = {"l2": 5.0, "prior_weight": 0.01}
