@@ -43,6 +43,9 @@ SAMPLES = {
     # Reviews (S5)
     "review-sentiment": "review_sentiment_sqs.json",
     "review-aggregates": "review_aggregates_sqs.json",
+    # Recommendations (S9): the schedule starts a run; a step (extract, on an empty lake)
+    "recs-training-start": "recs_training_start_scheduled.json",
+    "recs-training-task": "recs_training_task.json",
 }
 
 
