@@ -98,3 +98,50 @@ class RecsModel:
             },
         )
         return Ranked(np.asarray(items), np.asarray(scores), np.asarray(reasons))
+
+
+class NumpyModel:
+    """A model directory scored in numpy (the training step's evaluation: it has onnx and
+    numpy, not onnxruntime). Same interface and scores as ``RecsModel``."""
+
+    def __init__(self, directory: Path) -> None:
+        import onnx
+        from onnx import numpy_helper
+
+        self.directory = directory
+        self.manifest: dict[str, Any] = json.loads((directory / "manifest.json").read_text())
+        self.version = str(self.manifest["version"])
+        items = json.loads((directory / "items.json").read_text())
+        self.keys = list(items["keys"])
+        self.index = {key: n for n, key in enumerate(self.keys)}
+        graph = onnx.load(str(directory / "model.onnx")).graph
+        tables = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+        self._neighbours = np.asarray(tables["neighbours"], dtype=np.int64)
+        self._weights = np.asarray(tables["weights_table"], dtype=np.float32)
+        self._prior = np.asarray(tables["prior"], dtype=np.float32)
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+    def rank(
+        self,
+        history: list[tuple[int, float]],
+        exclude: list[int],
+        k: int,
+        *,
+        prior_scale: float = 1.0,
+    ) -> Ranked:
+        """The top ``k`` items (ties: lower index first); reasons are not computed (-1)."""
+        k = max(1, min(k, self.size))
+        scores = reference_scores(
+            self._neighbours,
+            self._weights,
+            self._prior,
+            np.asarray([h for h, _ in history], dtype=np.int64),
+            np.asarray([w for _, w in history], dtype=np.float32),
+            np.asarray(exclude, dtype=np.int64),
+            prior_scale,
+        )
+        top = np.argsort(-scores, kind="stable")[:k].astype(np.int64)
+        return Ranked(top, scores[top], np.full(k, -1, dtype=np.int64))

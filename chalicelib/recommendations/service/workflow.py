@@ -14,6 +14,9 @@ Each step reads what the previous one left under the run's prefix of the models 
   published model's recipe (its parameters from its manifest) fitted on the same rows
   (the published model itself saw the slice, which would favour it), popularity beside;
   the decision.
+Scoring here is numpy's (``ranking.NumpyModel``, equal to the ONNX graph's: tested), so
+the task function needs numpy and onnx only (its layer), not onnxruntime.
+
 - publish: the final model as a new version with its evaluation report, every user's
   profile, and the version named current (served without restart).
 """
@@ -232,7 +235,7 @@ def evaluate(run_id: str) -> dict[str, Any]:
     """The candidate against the published model on the held-out slice; ``publish`` is
     true unless the candidate's HR@10 is below the published one's by more than the
     tolerance (or there is no final model)."""
-    from chalicelib.recommendations.ranking import RecsModel
+    from chalicelib.recommendations.ranking import NumpyModel
 
     settings = get_settings()
     body = _interactions(run_id)
@@ -245,7 +248,7 @@ def evaluate(run_id: str) -> dict[str, Any]:
         candidate = None
         if runs.exists(f"{_run_prefix(run_id)}/candidate/manifest.json"):
             runs.get_directory(f"{_run_prefix(run_id)}/candidate", Path(tmp) / "candidate")
-            candidate = RecsModel(Path(tmp) / "candidate")
+            candidate = NumpyModel(Path(tmp) / "candidate")
         published_version = model_store.current_version(settings.recs_model_name)
         published = _published_recipe(published_version, body, Path(tmp) / "published")
         report["candidate"] = _score(candidate, histories, targets) if candidate else None
@@ -273,7 +276,7 @@ def _published_recipe(version: str | None, body: Mapping[str, Any], directory: P
     the same rows before the slice as the candidate, so both are scored on data neither
     saw (the published model itself was trained on the slice). None if nothing is
     published."""
-    from chalicelib.recommendations.ranking import RecsModel
+    from chalicelib.recommendations.ranking import NumpyModel
     from chalicelib.recommendations.training import Params, fit, write_model
 
     if not version:
@@ -289,7 +292,7 @@ def _published_recipe(version: str | None, body: Mapping[str, Any], directory: P
     if len({r["item"] for r in before}) < 2:
         return None
     write_model(fit(_weighted(before), params), directory, name="recs", version=version, extra={})
-    return RecsModel(directory)
+    return NumpyModel(directory)
 
 
 def publish(run_id: str) -> dict[str, Any]:

@@ -105,3 +105,15 @@ def test_an_empty_history_ranks_by_the_prior(tmp_path: Path) -> None:
     ranked = RecsModel(tmp_path).rank([], [], 5)
     assert ranked.items.tolist() == np.argsort(-trained.prior, kind="stable")[:5].tolist()
     assert ranked.reasons.tolist() == [-1] * 5
+
+
+def test_the_numpy_scorer_ranks_as_the_graph(tmp_path: Path) -> None:
+    from chalicelib.recommendations.ranking import NumpyModel
+
+    trained = fit(_interactions(), Params(neighbours=8))
+    write_model(trained, tmp_path, name="recs", version="t", extra={})
+    graph, plain = RecsModel(tmp_path), NumpyModel(tmp_path)
+    for history in ([(0, 1.0)], [(3, 0.5), (9, 1.0)]):
+        exclude = [h for h, _ in history]
+        a, b = graph.rank(history, exclude, 6), plain.rank(history, exclude, 6)
+        np.testing.assert_allclose(a.scores, b.scores, rtol=1e-5, atol=1e-6)
