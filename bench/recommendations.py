@@ -10,9 +10,9 @@ Method:
   item) over 100,000 items.
 - Training: ``fit`` on every cleaned line of ``../shared/data/interactions`` (numpy, one
   thread) plus writing the ONNX graph.
-- Requests: real HTTP against the local cloud once its demo training run has published a
-  model (the demo shopper's list, and a product's related list), 100 requests each after 10
-  warm-up ones.
+- Requests: the make dev demo data seeded into the bench's local cloud, then real HTTP
+  once its demo training run has published a model (the demo shopper's list, and a
+  product's related list), 100 requests each after 10 warm-up ones.
 
 ``python -m bench.recommendations`` runs it alone (on a local cloud of its own).
 """
@@ -64,6 +64,12 @@ def bench_model() -> dict[str, Any]:
 
 
 def bench_requests(cloud: Any, rounds: int = 100) -> dict[str, Any]:
+    catalog.point_at(cloud)
+    from localcloud.seed import seed_demo_data
+
+    # The demo data as make dev seeds it (accounts, 240 products, the lake history and
+    # a training run), written through the services into the cloud's tables.
+    seeded = seed_demo_data()
     with httpx.Client(base_url=cloud.rest, timeout=30) as http:
         login = http.post("/auth/login", json={"email": SHOPPER[0], "password": SHOPPER[1]})
         token = login.json()["access_token"]
@@ -86,6 +92,7 @@ def bench_requests(cloud: Any, rounds: int = 100) -> dict[str, Any]:
         catalog._timed(http, related[:10])
         related_ms = catalog._timed(http, related)
     return {
+        "seed": seeded.get("recommendations"),
         "demo_model_published_after_s": round(waited, 2),
         "me_recommendations_10": catalog._summary(mine_ms),
         "related_10": catalog._summary(related_ms),
