@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 MAX_HISTORY = 50  # the strongest engagements scored per request
 MAX_ROUNDS = 4  # candidate rounds (each asks the model for 4x more) before giving up
 CATALOG_CHUNK = 100
+MARGIN = 4  # candidates asked about beyond what the page still needs
 
 
 @dataclass
@@ -207,18 +208,26 @@ def _filtered(
     category: str | None = None,
 ) -> tuple[list[Recommended], dict[str, catalog.ProductCard], bool]:
     """The first ``want`` + 1 ranked products the catalog still offers (listed, in stock,
-    of ``category`` if given), not in ``skip``; their cards; whether more may follow."""
+    of ``category`` if given), not in ``skip``; their cards; whether more may follow.
+
+    The catalog is asked about as few candidates as can fill the page (what is missing,
+    plus a small margin, per batch read): its product reads are the request's main cost.
+    """
     skipped = set(skip)
     k = min(size, max(2 * want + 20, 40))
     kept: list[Recommended] = []
     cards: dict[str, catalog.ProductCard] = {}
+    checked: set[str] = set()
     for _ in range(MAX_ROUNDS):
-        ranked = [r for r in rank(k) if r.product_id not in skipped]
-        kept, cards = [], {}
-        for start in range(0, len(ranked), CATALOG_CHUNK):
-            chunk = ranked[start : start + CATALOG_CHUNK]
+        ranked = [r for r in rank(k) if r.product_id not in skipped | checked]
+        start = 0
+        while start < len(ranked):
+            batch = min(CATALOG_CHUNK, max(want + 1 - len(kept) + MARGIN, MARGIN))
+            chunk = ranked[start : start + batch]
+            start += batch
             found = catalog.recommendable(r.product_id for r in chunk)
             for r in chunk:
+                checked.add(r.product_id)
                 card = found.get(r.product_id)
                 if card is not None and (category is None or card.category == category):
                     kept.append(r)
