@@ -32,6 +32,7 @@ from bench import chat as chat_bench
 from bench import checkout as checkout_bench
 from bench import forecast as forecast_bench
 from bench import notifications as notifications_bench
+from bench import recommendations as recommendations_bench
 from bench import reviews as reviews_bench
 from chalicelib.core.settings import Settings
 from localcloud import process
@@ -290,6 +291,7 @@ def main() -> None:
         results["analytics"] = analytics_bench.bench_analytics(cloud)  # Analytics (S9)
         results["reviews"] = reviews_bench.bench_reviews(cloud)  # Reviews (S5)
         results["forecast"] = forecast_bench.bench_forecast(cloud)  # Forecasting (S9)
+        results["recommendations"] = recommendations_bench.bench_recommendations(cloud)  # S9
     finally:
         cloud.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

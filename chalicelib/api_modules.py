@@ -16,6 +16,7 @@ API_MODULES = [
     "chalicelib.bills.api",
     "chalicelib.reviews.api",
     "chalicelib.forecasting.api",
+    "chalicelib.recommendations.api",
 ]
 # Development scaffolding (mailbox, payment simulator): local and test stages only.
 DEV_MODULES = ["chalicelib.dev.mailbox", "chalicelib.dev.payments"]

@@ -193,13 +193,19 @@ def _seed_variant_product(seller: Any) -> None:
 
 def seed_demo_data() -> dict[str, Any]:
     """Create demo data through the services (never raw table writes); returns counts."""
-    from chalicelib.dev import analytics_demo
+    from chalicelib.dev import analytics_demo, recommendations_demo
+    from chalicelib.identity.service import accounts as identity_accounts
 
     accounts = seed_identity()
     catalog = _seed_catalog()
+    shops = demo_shops()
+    shopper = identity_accounts.account_id_for_email("shopper@bazaar.example.com")
     # Analytics (S9): engagement from the UCI history, as whole counter items (see the
     # module); before the demo purchase, whose own figures would make it skip as seeded.
-    analytics = analytics_demo.seed(demo_shops())
+    analytics = analytics_demo.seed(shops)
+    # Recommendations (S9): the same history in the lake, and a training run started (it
+    # publishes a model of the demo products a few seconds after "ready").
+    recommendations = recommendations_demo.seed(shops, shopper)
     purchase: dict[str, Any] = {}
     buying = time.perf_counter()
     if catalog["products"]:  # a fresh catalog: buy first (a checkout buys the whole cart)
@@ -213,6 +219,7 @@ def seed_demo_data() -> dict[str, Any]:
             "seconds": round(time.perf_counter() - buying, 1),
         },
         "analytics": analytics,
+        "recommendations": recommendations,
     }
 
 

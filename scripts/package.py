@@ -87,6 +87,11 @@ def _left_out(name: str) -> bool:
     )
 
 
+# Never imported at run time, and big: onnx's backend test data (54 MB of the recs-train
+# layer, which with deployment.zip must stay under Lambda's 250 MB unzipped).
+LAYER_PRUNED = ("onnx/backend/test/data",)
+
+
 def _build_layer(requirements: Path, target: Path) -> None:
     """Install a layer's pinned packages for the Lambda platform into ``target/python``."""
     if target.exists():
@@ -113,6 +118,8 @@ def _build_layer(requirements: Path, target: Path) -> None:
         ],
         check=True,
     )
+    for pruned in LAYER_PRUNED:
+        shutil.rmtree(target / "python" / pruned, ignore_errors=True)
 
 
 def _repack(bundle_path: Path) -> None:

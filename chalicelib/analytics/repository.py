@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Protocol
@@ -91,6 +91,10 @@ class Lake(Protocol):
     ) -> str:
         """Store a batch's facts as one gzip NDJSON object (the same key for the same
         batch, so a redelivery rewrites it, never adds one); returns the key."""
+        ...
+
+    def read_day(self, day: str) -> Iterator[dict[str, Any]]:
+        """Every line of the objects that arrived on ``day`` (YYYY-MM-DD), in key order."""
         ...
 
 
@@ -334,6 +338,17 @@ class S3Lake:
             ContentType="application/gzip",
         )
         return key
+
+    def read_day(self, day: str) -> Iterator[dict[str, Any]]:
+        s3 = aws.client("s3")
+        bucket = get_settings().analytics_lake_bucket
+        paginator = s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=f"events/dt={day}/"):
+            for entry in page.get("Contents", []):
+                body = s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read()
+                for line in gzip.decompress(body).decode().splitlines():
+                    if line.strip():
+                        yield json.loads(line)
 
 
 _repository: AnalyticsRepository | None = None

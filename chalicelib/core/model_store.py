@@ -115,3 +115,32 @@ def publish_all(root: Path, *, bucket: str | None = None) -> dict[str, int]:
         name, version = directory.parent.name, directory.name
         published[f"{name}/{version}"] = publish_model(directory, name, version, bucket=bucket)
     return published
+
+
+# ---------- the published ("current") version of a model ----------
+# A model retrained on a schedule is published as a new version and then named current in
+# ``<name>/current.json`` ({"version": ...}); containers read that small object at most
+# every few seconds (their setting) and load a version they have not seen.
+CURRENT = "current.json"
+
+
+def current_version(name: str) -> str | None:
+    """The version of ``name`` published as current, or None (never published, or the
+    pointer is unreadable)."""
+    s3 = aws.client("s3")
+    try:
+        body = s3.get_object(Bucket=get_settings().models_bucket, Key=f"{name}/{CURRENT}")["Body"]
+        version = json.loads(body.read()).get("version")
+    except Exception:  # noqa: BLE001  no pointer (or an unreadable one) is "none published"
+        return None
+    return str(version) if version else None
+
+
+def set_current_version(name: str, version: str, **details: Any) -> None:
+    """Name ``version`` (already published) the current one of ``name``."""
+    aws.client("s3").put_object(
+        Bucket=get_settings().models_bucket,
+        Key=f"{name}/{CURRENT}",
+        Body=json.dumps({"version": version, **details}).encode(),
+        ContentType="application/json",
+    )

@@ -319,6 +319,35 @@ class ReviewsSettings(ModelsSettings):
     review_suggestions_provider: Literal["offline", "bedrock"] = "offline"
 
 
+class RecommendationsSettings(ModelsSettings):
+    """Recommendations (S9): engagement weights, the model, its scheduled retraining."""
+
+    recommendations_table: str = "bazaar-local-recommendations"
+    recs_model_name: str = "recs"
+    # Served until a trained version is published as current (models/recs/<version>/).
+    recs_model_version: str = "v1"
+    # How often a container looks for a newly published version (seconds; 0: every request).
+    recs_model_check_seconds: int = Field(default=60, ge=0, le=86_400)
+    # Engagement weights (view < wishlist < cart < purchase); a user's history is weighted
+    # by them, relative to a purchase.
+    recs_weight_view: float = Field(default=1.0, gt=0)
+    recs_weight_wishlist: float = Field(default=2.0, gt=0)
+    recs_weight_cart: float = Field(default=3.0, gt=0)
+    recs_weight_purchase: float = Field(default=5.0, gt=0)
+    # The training window read from the lake and the orders, and the most recent days of it
+    # held out to compare a new model with the published one.
+    recs_history_days: int = Field(default=400, ge=7, le=3650)
+    recs_holdout_days: int = Field(default=14, ge=1, le=90)
+    # A new model is published unless its HR@10 on the held-out slice is lower than the
+    # published model's by more than this.
+    recs_publish_tolerance: float = Field(default=0.0, ge=0.0, le=1.0)
+    recs_min_interactions: int = Field(default=20, ge=1)
+    # A user's own purchases looked up live (orders) at each request.
+    recs_recent_orders: int = Field(default=20, ge=1, le=100)
+    recs_max_results: int = Field(default=100, ge=10, le=500)
+    recs_training_state_machine_arn: str = ""
+
+
 class ChatSettings(PlatformSettings):
     """Conversations between shoppers and shops (S7)."""
 
@@ -420,6 +449,7 @@ class ForecastingSettings(ModelsSettings):
 
 class Settings(
     ForecastingSettings,
+    RecommendationsSettings,
     ReviewsSettings,
     BillsSettings,
     AnalyticsSettings,

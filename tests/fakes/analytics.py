@@ -123,6 +123,12 @@ class FakeLake:
         self.objects[key] = gzip.compress(text.encode(), mtime=0)
         return key
 
+    def read_day(self, day: str) -> Iterator[dict[str, Any]]:
+        for key in sorted(self.objects):
+            if key.startswith(f"events/dt={day}/"):
+                for line in gzip.decompress(self.objects[key]).decode().splitlines():
+                    yield json.loads(line)
+
     def lines(self) -> list[dict[str, Any]]:
         return [
             json.loads(line)

@@ -46,6 +46,9 @@ SAMPLES = {
     # Sales forecasting (S9): a retraining run's first step (the schedule sends
     # {"task": "start"}; the system test runs every step)
     "forecast-retrain": "forecast_retrain_task.json",
+    # Recommendations (S9): the schedule starts a run; a step (extract, on an empty lake)
+    "recs-training-start": "recs_training_start_scheduled.json",
+    "recs-training-task": "recs_training_task.json",
 }
 
 

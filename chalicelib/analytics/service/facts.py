@@ -9,9 +9,11 @@ The lake's line schema (docs/analytics.md has the Athena table): ``batch_id``, `
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.analytics import repository
 from chalicelib.analytics.domain import Device, DeviceType, Fact, FactBatch, FactKind
 from chalicelib.cart.events import CartAbandoned
 from chalicelib.core import clock
@@ -134,3 +136,17 @@ def from_bus(event_id: str, occurred_at: datetime, event: DomainEvent) -> FactBa
     elif isinstance(event, PaymentFailed):
         facts.append(Fact(FactKind.PAYMENT_FAILED, user_id=event.user_id, quantity=1, **common))
     return FactBatch(batch_id=event_id, received_at=occurred_at, facts=tuple(facts))
+
+
+def read_lake(first_day: date, last_day: date) -> Iterator[Fact]:
+    """The lake's facts that arrived from ``first_day`` to ``last_day`` (UTC days,
+    inclusive), day by day: what the recommendations and forecasting jobs read. A line
+    that is not a fact is skipped."""
+    day = first_day
+    while day <= last_day:
+        for line in repository.lake().read_day(day.isoformat()):
+            try:
+                yield from_line(line)
+            except (KeyError, ValueError):
+                continue
+        day += timedelta(days=1)

@@ -29,6 +29,8 @@ Chat and notifications
     ``images.accept_upload(key, rendition_key)`` (``images.ImageRejectedError``).
 Analytics
     ``cards(ids)`` (a product's shop and title), ``shops.get_shop(shop_id)``.
+Recommendations
+    ``recommendable(ids) -> dict[id, ProductCard]`` (listed and in stock only).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from chalicelib.catalog.service.products import (
     get_product,
     media_url,
     products_for_cart,
+    recommendable,
     set_rating,
 )
 
@@ -70,6 +73,7 @@ __all__ = [
     "media_url",
     "prepare_redemption",
     "products_for_cart",
+    "recommendable",
     "release_code",
     "set_rating",
     "split_stock_key",

@@ -433,6 +433,23 @@ def cards(product_ids: Iterable[str], *, now: datetime | None = None) -> dict[st
     }
 
 
+def recommendable(
+    product_ids: Iterable[str], *, now: datetime | None = None
+) -> dict[str, ProductCard]:
+    """The cards of those of ``product_ids`` a shopper may find and buy now: active (not
+    deleted), in a visible shop (not deleted, seller not banned) and in stock; by id (one
+    batch read of the products and one of their shops)."""
+    now = now or clock.now()
+    repo = repository.get()
+    found = repo.products(product_ids)
+    shops_by_id = repo.shops({product.shop_id for product in found.values()})
+    return {
+        product_id: ProductCard.of_product(product, now)
+        for product_id, product in found.items()
+        if is_listed(product, shops_by_id.get(product.shop_id)) and product.stock > 0
+    }
+
+
 def media_url(key: str | None) -> str | None:
     """A time-limited URL for a catalog media key (a thumbnail), or None."""
     return media.url_for(key)

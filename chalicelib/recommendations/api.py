@@ -1,0 +1,59 @@
+"""Recommendation routes: the caller's recommendations and a product's related products."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.core.caller import Caller
+from chalicelib.core.pagination import page_limit
+from chalicelib.recommendations.schemas import RecommendationPage
+from chalicelib.recommendations.service import serving
+from chalicelib.web.access import SIGNED_IN
+from chalicelib.web.routing import QueryParam, api_route, query_of
+
+bp = Blueprint(__name__)
+TAGS = ["recommendations"]
+PAGE_QUERY = (
+    QueryParam("limit", "Page size"),
+    QueryParam("cursor", "Cursor from the previous page"),
+)
+
+
+def _query(name: str) -> str | None:
+    return query_of(bp).get(name) or None
+
+
+@api_route(
+    bp,
+    "/me/recommendations",
+    summary="Products for you, from what you viewed, saved, carted and bought (popular "
+    "products until you have a history; ?category= narrows those)",
+    tags=TAGS,
+    response_model=RecommendationPage,
+    access=SIGNED_IN,
+    query=[*PAGE_QUERY, QueryParam("category", "Popular products of this category (cold start)")],
+    errors=[400],
+)
+def my_recommendations(caller: Caller) -> RecommendationPage:
+    limit, cursor = page_limit(_query("limit")), _query("cursor")
+    offset = serving.offset_of(cursor)
+    result, cards = serving.for_user(
+        caller, offset=offset, limit=limit, category=_query("category")
+    )
+    return RecommendationPage.of(result, cards, serving.cursor_of(result.next_offset))
+
+
+@api_route(
+    bp,
+    "/products/{product_id}/related",
+    summary="Products bought and viewed together with this one, then popular ones of its category",
+    tags=TAGS,
+    response_model=RecommendationPage,
+    query=PAGE_QUERY,
+    errors=[400, 404],
+)
+def related_products(product_id: str) -> RecommendationPage:
+    limit, cursor = page_limit(_query("limit")), _query("cursor")
+    offset = serving.offset_of(cursor)
+    result, cards = serving.related(product_id, offset=offset, limit=limit)
+    return RecommendationPage.of(result, cards, serving.cursor_of(result.next_offset))

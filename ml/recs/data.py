@@ -1,0 +1,81 @@
+"""UCI Online Retail lines, cleaned as the issue's protocol fixes, and the protocol's split.
+
+Clean: a CustomerID, InvoiceNo not starting with ``C``, Quantity > 0, UnitPrice > 0, and a
+StockCode starting with 5 digits. Test users of a later period: customers with purchases in
+both periods; their targets: items bought in the later period and never in training.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+LINES_FILE = "online_retail_lines.csv"
+STOCK_CODE = re.compile(r"^\d{5}")
+
+
+@dataclass(frozen=True)
+class Line:
+    customer: str
+    item: str
+    at: datetime
+    quantity: int
+
+
+def read_lines(path: Path) -> list[Line]:
+    """The cleaned purchase lines of one ``online_retail_lines.csv`` (file or its folder)."""
+    if path.is_dir():
+        path = path / LINES_FILE
+    out = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            customer = (row["CustomerID"] or "").strip()
+            if not customer or row["InvoiceNo"].startswith("C"):
+                continue
+            if float(row["Quantity"]) <= 0 or float(row["UnitPrice"]) <= 0:
+                continue
+            if not STOCK_CODE.match(row["StockCode"]):
+                continue
+            customer = customer.removesuffix(".0")
+            out.append(
+                Line(
+                    customer,
+                    row["StockCode"],
+                    datetime.fromisoformat(row["InvoiceDate"]),
+                    int(float(row["Quantity"])),
+                )
+            )
+    return out
+
+
+def split_at(lines: list[Line], cut: datetime) -> tuple[list[Line], list[Line]]:
+    """Lines before ``cut`` and from it on (the dev split: train before, evaluate after)."""
+    return [line for line in lines if line.at < cut], [line for line in lines if line.at >= cut]
+
+
+@dataclass(frozen=True)
+class TestCase:
+    user: str
+    targets: frozenset[str]
+
+
+def test_cases(train: list[Line], later: list[Line]) -> list[TestCase]:
+    """The protocol's test users and targets (items bought later and never in training)."""
+    bought: dict[str, set[str]] = defaultdict(set)
+    for line in train:
+        bought[line.customer].add(line.item)
+    later_items: dict[str, set[str]] = defaultdict(set)
+    for line in later:
+        later_items[line.customer].add(line.item)
+    cases = []
+    for user in sorted(later_items):
+        if user not in bought:
+            continue
+        targets = later_items[user] - bought[user]
+        if targets:
+            cases.append(TestCase(user, frozenset(targets)))
+    return cases
