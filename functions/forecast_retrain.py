@@ -11,8 +11,8 @@ and its scheduled start.
 3. ``evaluate``: the candidate (fitted before the slice) and the served model, by the
    rolling-origin protocol (horizons 1-7 trading days) on the slice: publish only if the
    candidate's WAPE is not worse; also checks the candidate's ONNX scores equal numpy's.
-4. ``publish``: the candidate as ``forecast/<version>`` and ``forecast/current`` (served
-   from then on, without a restart: the API re-reads the manifest every few seconds).
+4. ``publish``: the candidate as ``forecast/<version>``, then named current (served
+   from then on, without a restart: the API re-reads the pointer every few seconds).
 """
 
 from __future__ import annotations
@@ -171,8 +171,8 @@ def publish(run_id: str) -> dict[str, Any]:
         meta = {k: v for k, v in manifest.items() if k != "files"}
         training.write_manifest(out, meta)
         version = str(meta["version"])
-        model_store.publish_model(out, "forecast", version)
-        model_store.publish_model(out, "forecast", served.CURRENT)
+        model_store.publish_model(out, served.NAME, version)
+        model_store.set_current_version(served.NAME, version)
     logger.info("Forecast model published", extra={"version": version})
     return {"version": version}
 

@@ -92,10 +92,13 @@ def test_retraining_publishes_a_better_model_and_never_a_worse_one(cloud: Runnin
             evaluation = better["output"]["evaluation"]
             assert evaluation["candidate"]["wape"] < evaluation["served"]["wape"]
             version = better["output"]["version"]
-            manifest = json.loads(
-                s3.get_object(Bucket=bucket, Key="forecast/current/manifest.json")["Body"].read()
+            pointer = json.loads(
+                s3.get_object(Bucket=bucket, Key="forecast/current.json")["Body"].read()
             )
-            assert manifest["version"] == version
+            assert pointer["version"] == version
+            manifest = json.loads(
+                s3.get_object(Bucket=bucket, Key=f"forecast/{version}/manifest.json")["Body"].read()
+            )
             assert "evaluation.json" in manifest["files"]
             # …and the running API serves it without a restart (it re-reads the manifest)
             wait_for(
@@ -117,15 +120,13 @@ def test_retraining_publishes_a_better_model_and_never_a_worse_one(cloud: Runnin
             kept = worse["output"]["evaluation"]
             assert kept["candidate"]["wape"] > kept["served"]["wape"]
             assert kept["served"]["version"] == version
-            manifest = json.loads(
-                s3.get_object(Bucket=bucket, Key="forecast/current/manifest.json")["Body"].read()
+            pointer = json.loads(
+                s3.get_object(Bucket=bucket, Key="forecast/current.json")["Body"].read()
             )
-            assert manifest["version"] == version
+            assert pointer["version"] == version
         finally:
             # The session's cloud serves the shipped model again
-            listed = s3.list_objects_v2(Bucket=bucket, Prefix="forecast/current/")
-            for item in listed.get("Contents", []):
-                s3.delete_object(Bucket=bucket, Key=item["Key"])
+            s3.delete_object(Bucket=bucket, Key="forecast/current.json")
         wait_for(
             lambda: served_version(http, admin) == before,
             timeout=30,

@@ -1,8 +1,9 @@
-"""The served forecast model: ``forecast/current`` (what the retraining workflow publishes)
-when the models bucket has it, else the shipped version (``forecast_model_version``).
+"""The served forecast model: the version the retraining workflow named current
+(``model_store.current_version``) when there is one, else the shipped version
+(``forecast_model_version``).
 
-Loaded through ``core.model_store`` and kept per container; the manifest is checked again
-at most every ``RECHECK_SECONDS``, so a newly published version is served without a restart.
+Loaded through ``core.model_store`` and kept per container; the pointer is read again at
+most every ``RECHECK_SECONDS``, so a newly published version is served without a restart.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from chalicelib.forecasting.errors import ModelUnavailableError
 from chalicelib.forecasting.model import ForecastModel
 
 NAME = "forecast"
-CURRENT = "current"
 RECHECK_SECONDS = 10.0
 _lock = threading.Lock()
 _cached: tuple[float, bytes, ForecastModel] | None = None
@@ -25,10 +25,12 @@ _cached: tuple[float, bytes, ForecastModel] | None = None
 
 def directory() -> Path:
     """The local directory of the model to serve (downloaded and checked once)."""
-    try:
-        return model_store.load_model(NAME, CURRENT)
-    except model_store.ModelUnavailableError:
-        pass
+    current = model_store.current_version(NAME)
+    if current is not None:
+        try:
+            return model_store.load_model(NAME, current)
+        except model_store.ModelUnavailableError:
+            pass  # a pointer to a missing version: serve the shipped one
     try:
         return model_store.load_model(NAME, get_settings().forecast_model_version)
     except model_store.ModelUnavailableError as error:
