@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,14 +33,40 @@ def vader(texts: Sequence[str]) -> list[str]:
     return out
 
 
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+
+
+def _terms(text: str) -> list[str]:
+    words = TOKEN.findall(text.lower())
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
 def tfidf(model_dir: Path, texts: Sequence[str]) -> list[str]:
     """The shipped TF-IDF + LR baseline's labels for ``texts`` (numpy: what scikit-learn's
-    TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True) and the linear model compute;
-    the runtime's own reader, which v2's stack also uses)."""
-    from chalicelib.reviews.sentiment import TfidfReader
+    TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True) and the linear model compute)."""
+    import numpy as np
 
-    reader = TfidfReader(model_dir / BASELINE_FILE)
-    return [reader.classes[int(reader.scores(text).argmax())] for text in texts]
+    weights = json.loads((model_dir / BASELINE_FILE).read_text())
+    vocabulary: dict[str, int] = weights["vocabulary"]
+    idf = np.asarray(weights["idf"], dtype=np.float64)
+    coef = np.asarray(weights["coef"], dtype=np.float64)
+    intercept = np.asarray(weights["intercept"], dtype=np.float64)
+    classes: list[str] = weights["classes"]
+    out = []
+    for text in texts:
+        counts: dict[int, int] = {}
+        for term in _terms(text):
+            index = vocabulary.get(term)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        vector = np.zeros(len(idf))
+        for index, count in counts.items():
+            vector[index] = (1 + np.log(count)) * idf[index]
+        norm = np.linalg.norm(vector)
+        if norm:
+            vector /= norm
+        out.append(classes[int(np.argmax(coef @ vector + intercept))])
+    return out
 
 
 def fit_tfidf(texts: Sequence[str], labels: Sequence[str], target: Path, seed: int) -> None:

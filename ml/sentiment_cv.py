@@ -4,7 +4,8 @@
 into K folds by a hash of their text (a duplicated text stays in one fold); for each fold the
 encoder is fine-tuned on the other folds with the train command's own loop and scores the
 fold: after every epoch (float32 logits) and, after the last one, through its int8 ONNX
-export, as the runtime would. The out-of-fold (OOF) scores go to ``--out`` as ``<name>.npz``.
+export, as the runtime would. The out-of-fold (OOF) scores go to ``--out``/``<name>/fold<k>.npz``
+(one file per fold: ``--folds k`` runs one fold, so folds can run as parallel processes).
 
 ``python -m ml.sentiment_cv analyse`` reads those and compares, by the same folds, what can
 be chosen on top of them (a neutral bias, a stack with TF-IDF + LR, length features); every
@@ -301,121 +302,6 @@ def analyse(args: argparse.Namespace) -> None:
     (args.out / "analysis.json").write_text(json.dumps(results, indent=1) + "\n")
 
 
-def _features(run: dict[str, Array], texts: list[str], names: list[str]) -> Array:
-    """The stack's OOF features: the encoder's int8 log-probabilities, TF-IDF + LR's
-    (fit on the other folds) and log(1 + tokens), in ``names`` order."""
-    gold, folds = run["labels"], run["folds"]
-    columns: list[Array] = []
-    for name in names:
-        if name == "encoder":
-            columns.append(_log(run["oof_int8"]))
-        elif name == "tfidf":
-            columns.append(_log(_tfidf_oof(texts, gold, folds, 4.0)))
-        elif name == "length":
-            columns.append(np.log1p(run["tokens"].astype(float))[:, None])
-        else:
-            raise ValueError(f"unknown feature {name}")
-    return np.hstack(columns)
-
-
-def stack(args: argparse.Namespace) -> None:
-    """Write ``models/sentiment/<version>/``: the encoder of ``--encoder`` (its neutral bias
-    taken out), TF-IDF + LR fit on every dev row, and the meta LR fit on the OOF features
-    of ``--run`` with the neutral bias chosen on its own OOF predictions; then the one
-    evaluation on the held-out TEST rows."""
-    import shutil
-
-    from chalicelib.reviews.sentiment import SentimentModel
-    from ml import baselines
-    from ml.sentiment_eval import evaluate
-    from ml.sentiment_train import CHECK_TEXTS, ROOT, SEED, _shift_neutral_bias, sha256, text_key
-
-    run = _merged(args.out / args.run)
-    gold, folds, sources = run["labels"], run["folds"], run["sources"]
-    rows = dev_rows(Path(args.data))[: len(gold)]  # all of them (fewer: a --smoke run)
-    texts = [r.text for r in rows]
-    assert not np.isnan(run["oof_int8"]).any(), "the CV run is not complete"
-    x = _features(run, texts, args.features)
-    estimate = _summary(
-        "stack", _stack_oof(x, gold, folds, args.c, biased=True), gold, folds, sources
-    )
-    encoder_only = _summary(
-        "encoder +bias", _biased_oof(_log(run["oof_int8"]), gold, folds), gold, folds, sources
-    )
-    meta = _meta(x, gold, args.c)
-    bias = _bias(_stack_oof(x, gold, folds, args.c, biased=False), gold)
-    intercept = meta.intercept_.copy()
-    intercept[1] += bias
-    print(f"CV estimate (nested): {estimate}\nencoder alone: {encoder_only}\nneutral bias {bias}")
-
-    encoder_dir = Path(args.encoder)
-    encoder_manifest = json.loads((encoder_dir / "manifest.json").read_text())
-    out = ROOT / "models" / "sentiment" / args.version
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    shutil.copy(encoder_dir / "model.onnx", out / "model.onnx")
-    shutil.copy(encoder_dir / "tokenizer.json", out / "tokenizer.json")
-    folded = float(encoder_manifest["training"]["neutral_bias_after_quantization"])
-    if folded:
-        _shift_neutral_bias(out / "model.onnx", -folded)  # the raw encoder: the stack calibrates
-    baselines.fit_tfidf(texts, [r.label for r in rows], out / baselines.BASELINE_FILE, SEED)
-    files = ("model.onnx", "tokenizer.json", baselines.BASELINE_FILE)
-    manifest: dict[str, Any] = {
-        "name": "sentiment",
-        "version": args.version,
-        "labels": list(data.LABELS),
-        "max_length": encoder_manifest["max_length"],
-        "encoder": encoder_manifest["encoder"],
-        "stack": {
-            "features": args.features,
-            "tfidf": baselines.BASELINE_FILE,
-            "coef": meta.coef_.round(8).tolist(),
-            "intercept": intercept.round(8).tolist(),
-            "neutral_bias": bias,
-            "C": args.c,
-        },
-        "files": {
-            name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
-            for name in files
-        },
-        "trained_texts": sorted(text_key(t) for t in texts),
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    model = SentimentModel(out)
-    manifest["checks"] = [
-        {"text": text, "probabilities": model.score(text).probabilities} for text in CHECK_TEXTS
-    ]
-    manifest["training"] = {
-        "encoder_from": f"{encoder_dir.name} (fine-tuned on TRAIN+VALIDATION, "
-        f"{encoder_manifest['training']['epochs']} epochs; its neutral bias {folded} taken out)",
-        "encoder_training": {
-            k: v for k, v in encoder_manifest["training"].items() if k != "history"
-        },
-        "cross_validation": {
-            "run": args.run,
-            "folds": int(folds.max()) + 1,
-            "config": json.loads(str(run["config"])),
-            "stack_estimate": estimate,
-            "encoder_with_neutral_bias_estimate": encoder_only,
-        },
-    }
-    if not args.no_test:
-        result = evaluate(Path(args.data), out)  # the TEST rows: every row not trained on
-        res = result["results"]
-        manifest["evaluation"] = {
-            "held_out": "the TEST part of the fixed hash split (20 % of rows, never trained "
-            "on or tuned on; evaluated once)",
-            "model": res["model"],
-            "baselines": {"vader": res["vader"], "tfidf_logreg": res["tfidf_logreg"]},
-            "latency_ms_per_review": result["latency_ms"],
-        }
-        (out / "evaluation.json").write_text(json.dumps(manifest["evaluation"], indent=2) + "\n")
-        m = res["model"]
-        print(f"held-out: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}")
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(required=True)
@@ -438,16 +324,6 @@ def main() -> None:
     study.add_argument("runs", type=Path, nargs="*")
     study.add_argument("--out", type=Path, default=OUT)
     study.set_defaults(func=analyse)
-    build = sub.add_parser("stack")
-    build.add_argument("--data", default=str(data.default_directory()))
-    build.add_argument("--run", required=True)
-    build.add_argument("--encoder", required=True, help="a model directory (its model.onnx)")
-    build.add_argument("--version", default="v2")
-    build.add_argument("--features", nargs="+", default=["encoder", "tfidf"])
-    build.add_argument("--c", type=float, default=1.0)
-    build.add_argument("--no-test", action="store_true")
-    build.add_argument("--out", type=Path, default=OUT)
-    build.set_defaults(func=stack)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     args.func(args)

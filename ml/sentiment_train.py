@@ -286,21 +286,16 @@ def train(args: argparse.Namespace) -> Path:
     limit = args.smoke or None  # a quick end-to-end check of the pipeline, not a model
     train_rows = parts[data.Part.TRAIN][:limit]
     val_rows = parts[data.Part.VALIDATION][:limit]
-    # A refit is the final fit: TRAIN and VALIDATION together, with the epochs and the
-    # neutral bias the train-only run (its checkpoint) chose on VALIDATION (or both given
-    # on the command line: no checkpoint); nothing is chosen in this run.
-    if args.refit and (args.neutral_bias is None or args.epochs is None):
+    if args.refit:
+        # The final fit: TRAIN and VALIDATION together, with the epochs and the neutral
+        # bias the train-only run (its checkpoint) chose on VALIDATION; nothing is chosen
+        # in this run.
         chosen = torch.load(args.checkpoint, weights_only=False)
         if args.neutral_bias is None:
             args.neutral_bias = float(chosen["bias"])
-        if args.epochs is None:
-            args.epochs = int(chosen["epoch"])
-    if args.refit:
+        args.epochs = int(chosen["epoch"])
         train_rows = train_rows + val_rows
-    if args.epochs is None:
-        args.epochs = 3
-    # --no-test: an encoder for the stack (ml.sentiment_cv stack evaluates the whole model).
-    test_rows = [] if args.no_test else parts[data.Part.TEST][:limit]
+    test_rows = parts[data.Part.TEST][:limit]
     train_texts = [r.text for r in train_rows]
     train_y = torch.tensor([data.LABELS.index(r.label) for r in train_rows])
     counts = np.bincount(train_y.numpy(), minlength=len(data.LABELS))
@@ -406,8 +401,8 @@ def train(args: argparse.Namespace) -> Path:
         },
         "validation_macro_f1_int8": metrics.macro_f1([r.label for r in val_rows], val_pred),
         "latency_ms_per_review": {
-            "median": float(np.median(test_ms)) if test_ms else None,
-            "p95": float(np.percentile(test_ms, 95)) if test_ms else None,
+            "median": float(np.median(test_ms)),
+            "p95": float(np.percentile(test_ms, 95)),
         },
     }
     manifest.update(
@@ -457,9 +452,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(data.default_directory()))
     parser.add_argument("--version", default="v1")
-    parser.add_argument(
-        "--epochs", type=int, default=None, help="3 (with --refit: the checkpoint's)"
-    )
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=5e-5)
     # One thread: on a busy 2-core machine two threads mostly wait for each other.
@@ -469,7 +462,6 @@ def main() -> None:
     parser.add_argument(
         "--neutral-bias", type=float, default=None, help="with --refit (default: the checkpoint's)"
     )
-    parser.add_argument("--no-test", action="store_true", help="score no TEST row")
     parser.add_argument("--smoke", type=int, default=0, help="use only N rows of each part")
     parser.add_argument("--checkpoint", default="/tmp/bazaar-sentiment-checkpoint.pt")  # noqa: S108
     train(parser.parse_args())
