@@ -2,7 +2,7 @@
 review list page and rating summary read latency with the DynamoDB calls per request.
 
 Method:
-- Sentiment: the shipped model (``models/sentiment/v1``) loaded as the consumer loads it
+- Sentiment: the shipped model (``models/sentiment/v2``) loaded as the consumer loads it
   (one onnxruntime session, one thread), scoring the first 300 held-out review texts of
   ``../shared/data/reviews`` one at a time, after 20 warm-up runs. Session build time too.
 - Reads: a product with 60 reviews in the running local cloud (created through the
@@ -29,7 +29,7 @@ import httpx
 from bench import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "sentiment" / "v1"
+MODEL = ROOT / "models" / "sentiment" / "v2"
 REVIEWS = 60
 
 

