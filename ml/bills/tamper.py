@@ -365,6 +365,8 @@ FONTS = (
 
 
 def font_digit(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: object) -> bool:
+    import numpy as np
+
     digits = digit_boxes(lines)
     if not digits:
         return False
@@ -373,7 +375,9 @@ def font_digit(image: Image.Image, lines: list[TextLine], rng: random.Random, **
     if box[2] - box[0] < 2 or box[3] - box[1] < 4:
         return False
     ring = image.crop((box[0], box[1], box[2] + 30, box[3])).convert("RGB")
-    ink: tuple[int, ...] = sorted(ring.getdata(), key=sum)[max(0, len(ring.getdata()) // 20)]
+    pixels = np.asarray(ring).reshape(-1, 3)
+    darkest = pixels[np.argsort(pixels.sum(axis=1), kind="stable")]
+    ink = tuple(int(v) for v in darkest[max(0, len(darkest) // 20)])
     draw = ImageDraw.Draw(image)
     draw.rectangle(box, fill=paper_colour(image, box))
     size = max(8, int((box[3] - box[1]) * rng.uniform(0.9, 1.15)))
