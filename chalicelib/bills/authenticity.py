@@ -41,7 +41,7 @@ def score_features(model: LoadedModel, values: NDArray[np.float32]) -> NDArray[n
 
 
 def score(model: LoadedModel, image: bytes) -> Scored:
-    values = forensics.features(image)
+    values = forensics.features(image, model.card.get("features"))
     probability = float(score_features(model, values[None, :])[0])
     used = set(model.card.get("features") or forensics.FEATURES)
     return Scored(

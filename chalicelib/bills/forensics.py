@@ -22,6 +22,7 @@ locally, so that it carries over to edits the generator never made:
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -465,8 +466,14 @@ def _jpeg_quality(image: Image.Image) -> float:
     return float(np.clip(200.0 - scale if scale <= 100 else 5000.0 / scale, 1, 100) / 100.0)
 
 
-def features(data: bytes) -> NDArray[np.float32]:
-    """The feature vector (``FEATURES`` order) of an image file's bytes."""
+def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.float32]:
+    """The feature vector (``FEATURES`` order) of an image file's bytes. With ``wanted``
+    (a model's features), the costlier groups no name asks for are skipped and left 0."""
+    asked = set(FEATURES if wanted is None else wanted)
+
+    def needed(prefix: str) -> bool:
+        return any(name.startswith(prefix) for name in asked)
+
     opened = Image.open(io.BytesIO(data))
     opened.load()
     fmt = opened.format or ""
@@ -498,10 +505,19 @@ def features(data: bytes) -> NDArray[np.float32]:
     ela8q75 = _binned_z(_blocks(np.abs(gray - _resaved(image, 75)), 8), texture8)
     blocky = _binned_z(_blockiness8(gray), texture8)
     glyph_ink, glyph_sharp, glyph_paper = _glyphs(gray)
-    dup_cluster, dup_ratio, dup_min = _duplicates(gray)
-    noise8 = _binned_z(_blocks(np.abs(gray - _median3(gray)), 8), texture8)
-    ghost = _ghost(gray, image, texture8)
-    glyph_ela, glyph_noise, glyph_grid = _glyph_local(gray, ela, residual)
+    empty = np.zeros((0,), np.float32)
+    dup_cluster, dup_ratio, dup_min = _duplicates(gray) if needed("dup_") else (0.0, 0.0, 0.0)
+    noise8 = (
+        _binned_z(_blocks(np.abs(gray - _median3(gray)), 8), texture8)
+        if needed("noise8_")
+        else empty
+    )
+    ghost = _ghost(gray, image, texture8) if needed("ghost_") else empty
+    glyph_ela, glyph_noise, glyph_grid = (
+        _glyph_local(gray, ela, residual)
+        if needed("glyph_ela") or needed("glyph_noise") or needed("glyph_grid")
+        else (empty, empty, empty)
+    )
     values = [
         float(ela.mean()),
         float(np.percentile(ela, 99)),
