@@ -70,21 +70,28 @@ class Scored:
 
 
 def score_features(model: AuthenticityModel, values: NDArray[np.float32]) -> NDArray[np.float64]:
-    """Edit probabilities of feature rows (n x len(FEATURES))."""
-    expected = model.card.get("features")
-    if expected is not None and list(expected) != list(forensics.FEATURES):
-        raise ValueError("the model was trained on other features than this code computes")
-    outputs = model.session.run(None, {"features": values.astype(np.float32)})
+    """Edit probabilities of feature rows (n x len(FEATURES)). The model's card names the
+    features it was trained on, in its order; this code may compute more (a newer model's)
+    and passes the model only its own."""
+    expected = list(model.card.get("features") or forensics.FEATURES)
+    unknown = [name for name in expected if name not in forensics.FEATURES]
+    if unknown:
+        raise ValueError(f"the model needs features this code does not compute: {unknown}")
+    columns = [forensics.FEATURES.index(name) for name in expected]
+    outputs = model.session.run(None, {"features": values[:, columns].astype(np.float32)})
     probabilities = outputs[1]
     return np.asarray(probabilities, dtype=np.float64)[:, 1]
 
 
 def score(model: AuthenticityModel, image: bytes) -> Scored:
-    values = forensics.features(image)
+    values = forensics.features(image, model.card.get("features"))
     probability = float(score_features(model, values[None, :])[0])
+    used = set(model.card.get("features") or forensics.FEATURES)
     return Scored(
         probability=probability,
         features={
-            name: round(float(v), 4) for name, v in zip(forensics.FEATURES, values, strict=True)
+            name: round(float(v), 4)
+            for name, v in zip(forensics.FEATURES, values, strict=True)
+            if name in used
         },
     )

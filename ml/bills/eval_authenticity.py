@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import tempfile
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chalicelib.bills import authenticity, forensics
-from ml.bills.features import load
+from ml.bills.features import image_of, load
 
 ELA_MEAN = forensics.FEATURES.index("ela_mean")
 
@@ -76,10 +77,30 @@ def report(
     )
 
 
+def latency(
+    model: authenticity.AuthenticityModel, data: Path, stems: list[str], count: int
+) -> list[float]:
+    """Seconds to score each of ``count`` images spread over the set, as the pipeline
+    does (features from the file's bytes, then the ONNX session)."""
+    if count <= 0 or not stems:
+        return []
+    picked = sorted({int(i) for i in np.linspace(0, len(stems) - 1, num=min(count, len(stems)))})
+    seconds = []
+    for index in picked:
+        image = image_of(data, stems[index]).read_bytes()
+        start = time.perf_counter()
+        authenticity.score(model, image)
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--version", default="v1")
+    parser.add_argument(
+        "--latency", type=int, default=30, help="images timed end to end (features + ONNX)"
+    )
     args = parser.parse_args(argv)
     model = authenticity.shipped(args.version)
     threshold = float(model.card["threshold"])
@@ -98,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{data_dir} has no authenticity.csv: every image taken as genuine")
             data_dir = Path(scratch)
         data = load(data_dir, "features")
+        seconds = latency(model, data_dir, data.stems, args.latency)
     scores = authenticity.score_features(model, data.features)
     baseline = data.features[:, ELA_MEAN].astype(np.float64)
     share = float((scores >= threshold).mean())
@@ -121,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
             baseline_threshold,
         )
     )
+    if seconds:
+        print(
+            f"seconds per bill (pixel features + ONNX, {len(seconds)} images, no cache): "
+            f"median {np.median(seconds):.3f}  p95 {np.quantile(seconds, 0.95):.3f}"
+        )
     methods: dict[str, list[int]] = defaultdict(list)
     for index, method in enumerate(data.methods):
         methods[method].append(index)

@@ -15,6 +15,9 @@ from tqdm import tqdm
 
 from chalicelib.bills import forensics
 
+# the cache is keyed by the feature code too: a change to forensics.py invalidates it
+CODE = hashlib.sha256(Path(forensics.__file__).read_bytes()).hexdigest()[:12]
+
 
 @dataclass(frozen=True)
 class LabelledSet:
@@ -41,7 +44,7 @@ def image_of(data: Path, stem: str) -> Path:
 def features_of(path: Path, cache: Path | None) -> NDArray[np.float32]:
     data = path.read_bytes()
     key = hashlib.sha256(data).hexdigest()
-    entry = cache / f"{key}-{len(forensics.FEATURES)}.npy" if cache else None
+    entry = cache / f"{key}-{CODE}.npy" if cache else None
     if entry is not None and entry.exists():
         loaded: NDArray[np.float32] = np.load(entry).astype(np.float32)
         return loaded

@@ -8,13 +8,26 @@ Tampering methods (each a whole group in the cross-validation that holds methods
 - ``copy_move``: a word-sized region copied to another place on the same receipt;
 - ``splice``: a digit or word pasted in from another receipt;
 - ``erase``: a digit or word painted over with the paper's colour;
-- ``retype``: an amount painted over and typed anew with a font.
+- ``retype``: an amount painted over and typed anew with a font;
+- ``digit_copy``: one to three digits copied pixel for pixel (no resampling) from another
+  amount or date of the same receipt onto a digit, off the 8x8 JPEG grid;
+- ``scaled_paste``: a digit or two from the same receipt, scaled by 0.8-1.25 (the
+  resampling leaves interpolation traces), pasted onto a digit;
+- ``requantized``: a digit patch taken from a copy of the same receipt saved at JPEG
+  quality 30-60 and shifted a few pixels (another compression history and grid);
+- ``inpaint``: a digit removed by inpainting its strokes from the paper around them;
+- ``font_digit``: one digit painted over and drawn again with a TrueType font in the
+  receipt's ink colour, antialiased.
 Benign variants, labelled genuine (a bill photographed, cropped or re-saved is still the
 same bill; the model must not learn "was re-saved" as "was edited"): ``resave`` (JPEG at
 quality 70-95), ``crop`` (margins trimmed). ``duplicate`` (a small rotation and scale of
 another genuine receipt, re-saved) is labelled genuine too: duplicates are caught by the
 perceptual-hash lookup, not by the pixels. Every tampered image is saved as JPEG at a
 quality drawn from the same range as ``resave``, so the saving alone tells nothing.
+Whole-image processing is not editing either: ``rescale`` (down to 60-90 %, as a phone
+app or a messenger does), ``enhance`` (contrast, brightness, gamma, sometimes sharpened)
+and ``resave_twice`` (two JPEG generations) are genuine too, so that the model learns
+"one region differs from the rest", not "the image was processed".
 
 Line positions come from the receipts' ground-truth OCR boxes (``boxes/``).
 Usage: python -m ml.bills.tamper DATA OUT [--part development|held-out|all]
@@ -32,12 +45,25 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 
 from ml.bills.split import part
 
-TAMPERED = ("digit_paste", "copy_move", "splice", "erase", "retype")
+TAMPERED = (
+    "digit_paste",
+    "copy_move",
+    "splice",
+    "erase",
+    "retype",
+    "digit_copy",
+    "scaled_paste",
+    "requantized",
+    "inpaint",
+    "font_digit",
+)
 BENIGN = ("resave", "crop", "duplicate")
+# drawn from their own random stream, after the tampered variants (older sets keep theirs)
+PROCESSED = ("rescale", "enhance", "resave_twice")
 QUALITIES = (70, 75, 80, 85, 90, 95)
 
 
@@ -206,12 +232,178 @@ def retype(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: o
     return True
 
 
+def _digit_run(
+    digits: list[tuple[TextLine, int]], rng: random.Random, most: int
+) -> tuple[TextLine, int, int]:
+    """A line, its first digit index and a count of consecutive digits (1..most)."""
+    line, index = rng.choice(digits)
+    count = 1
+    while (
+        count < most
+        and index + count < len(line.text)
+        and line.text[index + count].isdigit()
+        and rng.random() < 0.5
+    ):
+        count += 1
+    return line, index, count
+
+
+def _run_box(line: TextLine, index: int, count: int) -> tuple[int, int, int, int]:
+    x0, y0, _x1, y1 = line.char_box(index)
+    return (x0, y0, line.char_box(index + count - 1)[2], y1)
+
+
+def glyph_box(image: Image.Image, line: TextLine, index: int) -> tuple[int, int, int, int]:
+    """The ink columns of the ``index``-th character of ``line``, when the line's ink splits
+    into as many column runs as it has printed characters; else the even-width estimate."""
+    box = _fit((line.x0, line.y0, line.x1, line.y1), image.size)
+    crop = image.crop(box).convert("L")
+    values = list(crop.getdata())
+    width = crop.size[0]
+    if not values or width < 2:
+        return line.char_box(index)
+    cut = (min(values) + max(values)) / 2
+    inked = [
+        any(values[row * width + col] < cut for row in range(crop.size[1])) for col in range(width)
+    ]
+    runs: list[tuple[int, int]] = []
+    for col, on in enumerate(inked):
+        if on and (not runs or runs[-1][1] != col):
+            runs.append((col, col + 1))
+        elif on:
+            runs[-1] = (runs[-1][0], col + 1)
+    printed = [i for i, ch in enumerate(line.text) if not ch.isspace()]
+    if len(runs) != len(printed) or index not in printed:
+        return line.char_box(index)
+    start, end = runs[printed.index(index)]
+    return (box[0] + start, box[1], box[0] + end, box[3])
+
+
+def digit_copy(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: object) -> bool:
+    """A digit's pixels copied over another digit (of another line), the target glyph
+    painted out first: the forgery the ICDAR 2023 study found most often."""
+    digits = digit_boxes(lines)
+    if len(digits) < 2:
+        return False
+    line, index = rng.choice(digits)
+    wanted = line.text[index]
+    targets = [(t, i) for t, i in digits if t is not line and t.text[i] != wanted]
+    if not targets:
+        return False
+    source = _fit(glyph_box(image, line, index), image.size)
+    source = (max(0, source[0] - 1), source[1], min(image.size[0], source[2] + 1), source[3])
+    target_line, target = rng.choice(targets)
+    goal = _fit(glyph_box(image, target_line, target), image.size)
+    if source[2] - source[0] < 2 or goal[2] - goal[0] < 1:
+        return False
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(goal, fill=paper_colour(image, goal))
+    x = (goal[0] + goal[2]) // 2 - (source[2] - source[0]) // 2
+    y = goal[1] + (goal[3] - goal[1]) // 2 - (source[3] - source[1]) // 2
+    image.paste(image.crop(source), (max(0, x), max(0, y)))
+    return True
+
+
+def scaled_paste(
+    image: Image.Image, lines: list[TextLine], rng: random.Random, **_: object
+) -> bool:
+    digits = digit_boxes(lines)
+    if len(digits) < 2:
+        return False
+    line, index, count = _digit_run(digits, rng, 2)
+    source = _fit(_run_box(line, index, count), image.size)
+    patch = image.crop(source)
+    scale = rng.choice((rng.uniform(0.8, 0.93), rng.uniform(1.08, 1.25)))
+    size = (max(2, round(patch.size[0] * scale)), max(2, round(patch.size[1] * scale)))
+    patch = patch.resize(size, rng.choice((Image.Resampling.BILINEAR, Image.Resampling.BICUBIC)))
+    target_line, target = rng.choice([d for d in digits if d[0] is not line] or digits)
+    box = target_line.char_box(target)
+    image.paste(patch, (box[0], max(0, box[1] - (size[1] - (box[3] - box[1])) // 2)))
+    return True
+
+
+def requantized(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: object) -> bool:
+    digits = digit_boxes(lines)
+    if len(digits) < 2:
+        return False
+    donor = Image.open(io.BytesIO(save_jpeg(image, rng.randint(30, 60)))).convert("RGB")
+    line, index, count = _digit_run(digits, rng, 2)
+    source = _fit(_run_box(line, index, count), image.size)
+    target_line, target = rng.choice([d for d in digits if d[0] is not line] or digits)
+    x, y = target_line.char_box(target)[0] + rng.randint(1, 5), target_line.y0 + rng.randint(0, 2)
+    image.paste(donor.crop(source), (x, y))
+    return True
+
+
+def inpaint(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: object) -> bool:
+    import cv2  # opencv-python (requirements-ml.txt, which training installs)
+    import numpy as np
+
+    digits = digit_boxes(lines)
+    if not digits:
+        return False
+    line, index, count = _digit_run(digits, rng, 2)
+    x0, y0, x1, y1 = _fit(_run_box(line, index, count), image.size)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return False
+    pixels = np.asarray(image.convert("RGB"))
+    gray = pixels[y0:y1, x0:x1].mean(axis=2)
+    mask = np.zeros(pixels.shape[:2], np.uint8)
+    mask[y0:y1, x0:x1] = (gray < (gray.max() + gray.min()) / 2).astype(np.uint8) * 255
+    grown = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=rng.randint(1, 2))
+    method = rng.choice((cv2.INPAINT_TELEA, cv2.INPAINT_NS))
+    filled = cv2.inpaint(pixels, grown, rng.choice((2, 3, 5)), method)
+    image.paste(Image.fromarray(filled))
+    return True
+
+
+FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf",
+)
+
+
+def font_digit(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: object) -> bool:
+    import numpy as np
+
+    digits = digit_boxes(lines)
+    if not digits:
+        return False
+    line, index = rng.choice(digits)
+    box = _fit(line.char_box(index), image.size)
+    if box[2] - box[0] < 2 or box[3] - box[1] < 4:
+        return False
+    ring = image.crop((box[0], box[1], box[2] + 30, box[3])).convert("RGB")
+    pixels = np.asarray(ring).reshape(-1, 3)
+    darkest = pixels[np.argsort(pixels.sum(axis=1), kind="stable")]
+    ink = tuple(int(v) for v in darkest[max(0, len(darkest) // 20)])
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(box, fill=paper_colour(image, box))
+    size = max(8, int((box[3] - box[1]) * rng.uniform(0.9, 1.15)))
+    fonts = [path for path in FONTS if Path(path).exists()]
+    try:
+        font: ImageFont.ImageFont | ImageFont.FreeTypeFont = (
+            ImageFont.truetype(rng.choice(fonts), size) if fonts else ImageFont.load_default(size)
+        )
+    except (OSError, TypeError):
+        font = ImageFont.load_default()
+    new = rng.choice([d for d in "0123456789" if d != line.text[index]])
+    draw.text((box[0], box[1] - size // 8), new, fill=ink, font=font)
+    return True
+
+
 METHODS = {
     "digit_paste": digit_paste,
     "copy_move": copy_move,
     "splice": splice,
     "erase": erase,
     "retype": retype,
+    "digit_copy": digit_copy,
+    "scaled_paste": scaled_paste,
+    "requantized": requantized,
+    "inpaint": inpaint,
+    "font_digit": font_digit,
 }
 
 
@@ -227,6 +419,26 @@ def benign(image: Image.Image, method: str, rng: random.Random) -> Image.Image:
         turned = image.convert("RGB").rotate(angle, expand=True, fillcolor=(255, 255, 255))
         return turned.resize((int(turned.size[0] * scale), int(turned.size[1] * scale)))
     return image
+
+
+def processed(image: Image.Image, method: str, rng: random.Random) -> Image.Image:
+    """A genuine receipt processed as a whole (still genuine: nothing local changed)."""
+    rgb = image.convert("RGB")
+    if method == "rescale":
+        scale = rng.uniform(0.6, 0.9)
+        size = (max(8, int(rgb.size[0] * scale)), max(8, int(rgb.size[1] * scale)))
+        return rgb.resize(size, rng.choice((Image.Resampling.BILINEAR, Image.Resampling.LANCZOS)))
+    if method == "enhance":
+        rgb = ImageEnhance.Contrast(rgb).enhance(rng.uniform(0.8, 1.3))
+        rgb = ImageEnhance.Brightness(rgb).enhance(rng.uniform(0.9, 1.1))
+        gamma = rng.uniform(0.8, 1.25)
+        rgb = rgb.point([min(255, int(255 * (v / 255) ** gamma)) for v in range(256)] * 3)
+        if rng.random() < 0.5:
+            rgb = rgb.filter(ImageFilter.UnsharpMask(radius=1.5, percent=rng.randint(40, 120)))
+        return rgb
+    if method == "resave_twice":
+        return Image.open(io.BytesIO(save_jpeg(rgb, rng.choice(QUALITIES)))).convert("RGB")
+    return rgb
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,6 +476,12 @@ def main(argv: list[str] | None = None) -> int:
             stem = f"{path.stem}__{method}"
             (out_images / f"{stem}.jpg").write_bytes(save_jpeg(image, rng.choice(QUALITIES)))
             rows.append((stem, "tampered", method, path.stem))
+        extra = random.Random(f"{args.seed}:{path.stem}:processed")
+        for method in PROCESSED:
+            variant = processed(original.copy(), method, extra)
+            stem = f"{path.stem}__{method}"
+            (out_images / f"{stem}.jpg").write_bytes(save_jpeg(variant, extra.choice(QUALITIES)))
+            rows.append((stem, "genuine", method, path.stem))
         print(f"\r{number}/{len(images)} receipts", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     with (args.out / "authenticity.csv").open("w", newline="") as handle:

@@ -1,0 +1,104 @@
+"""The authenticity model's pixel features and its ONNX export: an exported candidate
+gives scikit-learn's probabilities, the shipped model gets the features its card names,
+and the copy-move feature finds a copied digit."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from chalicelib.bills import authenticity, forensics
+
+
+def _jpeg(pixels: NDArray[np.float64], quality: int = 95) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _gray_of_jpeg(pixels: NDArray[np.float64]) -> NDArray[np.float32]:
+    return np.asarray(Image.open(io.BytesIO(_jpeg(pixels))).convert("L"), np.float32)
+
+
+def _printed_page(seed: int) -> NDArray[np.float64]:
+    """Lines of printed digits on paper, with the grain of a scan (each printed mark has
+    its own noise, as print has)."""
+    rng = np.random.default_rng(seed)
+    page = Image.new("L", (220, 240), 235)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=16)
+    for row in range(10, 230, 24):
+        text = " ".join(f"{rng.integers(10, 999)}.{rng.integers(0, 99):02d}" for _ in range(2))
+        draw.text((8, row), text, fill=30, font=font)
+    pixels = np.asarray(page.filter(ImageFilter.GaussianBlur(0.7)), np.float64)
+    return np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255)
+
+
+def test_the_shipped_model_is_given_only_the_features_its_card_names() -> None:
+    # Given the shipped model and feature rows of everything this code computes, where
+    # the features the model was not trained on are garbage
+    model = authenticity.shipped("v1")
+    named = list(model.card["features"])
+    rng = np.random.default_rng(5)
+    rows = np.full((4, len(forensics.FEATURES)), np.nan, np.float32)
+    own = rng.normal(size=(4, len(named))).astype(np.float32)
+    for column, name in enumerate(named):
+        rows[:, forensics.FEATURES.index(name)] = own[:, column]
+    # When the rows are scored
+    scores = authenticity.score_features(model, rows)
+    # Then the model saw its own features, in its order
+    direct = np.asarray(model.session.run(None, {"features": own})[1])[:, 1]
+    assert np.isfinite(scores).all()
+    assert np.allclose(scores, direct)
+
+
+def test_an_exported_candidate_model_equals_scikit_learn(tmp_path: Path) -> None:
+    pytest.importorskip("skl2onnx")
+    from sklearn.base import clone
+
+    from ml.bills import train_authenticity
+
+    # Given a candidate fitted on fixed rows
+    rng = np.random.default_rng(14)
+    features = rng.normal(size=(120, len(forensics.FEATURES))).astype(np.float32)
+    labels = (features[:, 0] + 0.5 * features[:, 3] > 0).astype(np.int64)
+    for name, candidate in train_authenticity.candidates().items():
+        model = clone(candidate)
+        if hasattr(model, "n_estimators"):
+            model.set_params(n_estimators=20)
+        fitted = model.fit(features, labels)
+        # When it is exported to ONNX and checked
+        path = tmp_path / f"{name}.onnx"
+        train_authenticity.export(fitted, path)
+        check = train_authenticity.onnx_check(fitted, path, features)
+        # Then onnxruntime agrees with scikit-learn on every row
+        assert check["max_abs"] < 1e-4, name
+
+
+def test_a_mark_copied_elsewhere_on_the_page_is_a_near_exact_repeat() -> None:
+    # Given a page of distinct marks, and the same page with one mark copied off the grid
+    page = _printed_page(7)
+    edited = page.copy()
+    edited[107:125, 61:71] = page[10:28, 8:18]
+    # When both are saved as JPEG and searched for repeated blocks
+    clean_cluster, clean_ratio, _ = forensics._duplicates(_gray_of_jpeg(page))
+    copied_cluster, copied_ratio, _ = forensics._duplicates(_gray_of_jpeg(edited))
+    # Then only the edited page has a cluster of close repeats at one displacement
+    assert copied_cluster >= 4
+    assert copied_cluster > clean_cluster
+    assert copied_ratio > clean_ratio
+
+
+def test_features_of_a_receipt_are_finite_and_in_the_models_order() -> None:
+    # Given an image of a printed page
+    data = _jpeg(_printed_page(3))
+    # When its features are computed
+    values = forensics.features(data)
+    # Then there is one finite value per named feature
+    assert values.shape == (len(forensics.FEATURES),)
+    assert np.isfinite(values).all()
