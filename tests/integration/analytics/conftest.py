@@ -15,6 +15,7 @@ from chalicelib.analytics import repository
 from localcloud.deploy import Deployment
 from localcloud.lambdas import LambdaRuntime
 from tests.fixtures.http import ApiClient
+from tests.fixtures.products import fresh_products
 
 PASSWORD = "Analytics-Pass-2026"
 CONSUMER = "bazaar-test-analytics-events"
@@ -51,8 +52,7 @@ class Http(ApiClient):
         account = admin.provision_account(email, PASSWORD, role="seller")
         demo.ensure_categories()
         shop = demo.ensure_shop(account.account_id, f"Shop {email[:14]}", "home")
-        made = demo.generate([shop], products, seed=int(uuid.uuid4().int % 90) + 10)
-        demo.load(made)
+        made = fresh_products(shop, products)
         return Seller(
             account.account_id,
             self.sign_in(email, PASSWORD),

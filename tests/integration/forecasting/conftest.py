@@ -16,6 +16,7 @@ from chalicelib.forecasting.service import model as served
 from localcloud.deploy import Deployment
 from tests.fixtures.aws import ROOT
 from tests.fixtures.http import ApiClient
+from tests.fixtures.products import fresh_products
 
 PASSWORD = "Forecast-Pass-2026"
 MODEL_DIR = ROOT / "models" / "forecast" / "v1"
@@ -57,8 +58,7 @@ class Http(ApiClient):
         account = admin.provision_account(email, PASSWORD, role="seller")
         demo.ensure_categories()
         shop = demo.ensure_shop(account.account_id, f"Shop {email[:14]}", "home")
-        made = demo.generate([shop], products, seed=int(uuid.uuid4().int % 90) + 10)
-        demo.load(made)
+        made = fresh_products(shop, products, stocks=[20] * products)  # cover from sales alone
         return Seller(self.sign_in(email, PASSWORD), shop.shop_id, [p.product_id for p in made])
 
 

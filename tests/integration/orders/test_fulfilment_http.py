@@ -24,6 +24,7 @@ from localcloud.lambdas import LambdaRuntime
 from tests.fakes.orders import FakeWorkflow
 from tests.fixtures.aws import load_event
 from tests.fixtures.http import ApiClient
+from tests.fixtures.products import fresh_products
 
 PASSWORD = "Fulfil-Http-Pass-2026"
 VISA = "4242 4242 4242 4242"
@@ -77,14 +78,11 @@ class Shop:
 
 def a_shop(http: Http, *stocks: int) -> Shop:
     """A seller with a shop and one product per stock figure."""
-    from dataclasses import replace
 
     seller = http.person("seller")
     demo.ensure_categories()
     shop = demo.ensure_shop(seller.account_id, f"Shop {uuid.uuid4().hex[:6]}", "home")
-    made = demo.generate([shop], len(stocks), seed=int(uuid.uuid4().int % 90) + 10)
-    made = [replace(product, stock=stock) for product, stock in zip(made, stocks, strict=True)]
-    demo.load(made)
+    made = fresh_products(shop, len(stocks), stocks=list(stocks))
     return Shop(seller, shop.shop_id, [product.product_id for product in made])
 
 
