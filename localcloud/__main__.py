@@ -39,7 +39,7 @@ def serve(config: LocalCloudConfig) -> int:
 
             print("seeding demo data (the APIs answer 503 until it is done)", flush=True)
             seeding = time.perf_counter()
-            counts = seed.seed_demo_data()
+            counts = seed.seed_demo_data(history=config.seed_history)
             cloud.timings["seed_s"] = time.perf_counter() - seeding
             print(f"seeded in {cloud.timings['seed_s']:.2f}s: {json.dumps(counts)}", flush=True)
         cloud.open()

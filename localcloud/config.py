@@ -27,6 +27,9 @@ class LocalCloudConfig(BaseSettings):
     # Seconds an SQS poller long-polls before checking for shutdown.
     poll_wait_seconds: int = Field(default=1, ge=0, le=20)
     seed: bool = False
+    # With seed: false seeds the demo accounts, catalog and cart only (no analytics history,
+    # recommendations lake or demo purchase); the API fuzz test's cloud.
+    seed_history: bool = True
     # Template parameter overrides, as JSON (what `sam deploy --parameter-overrides` does),
     # e.g. LOCALCLOUD_PARAMETERS='{"StripeApiKey": "sk_test_..."}'. Stage comes from `stage`.
     parameters: dict[str, str] = Field(default_factory=dict)

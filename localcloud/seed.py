@@ -191,13 +191,20 @@ def _seed_variant_product(seller: Any) -> None:
     indexer.reindex_product(made.product_id)  # searchable at once, not when the bus delivers
 
 
-def seed_demo_data() -> dict[str, Any]:
-    """Create demo data through the services (never raw table writes); returns counts."""
+def seed_demo_data(*, history: bool = True) -> dict[str, Any]:
+    """Create demo data through the services (never raw table writes); returns counts.
+    ``history=False`` seeds accounts, catalog and the demo cart only (no analytics history,
+    recommendations lake or demo purchase): for clouds that need the demo people, not
+    their past, such as the API fuzz test's."""
     from chalicelib.dev import analytics_demo, recommendations_demo
     from chalicelib.identity.service import accounts as identity_accounts
 
     accounts = seed_identity()
     catalog = _seed_catalog()
+    if not history:
+        if catalog["products"]:
+            _seed_cart()
+        return {"accounts": accounts, "catalog": catalog}
     shops = demo_shops()
     shopper = identity_accounts.account_id_for_email("shopper@bazaar.example.com")
     # Analytics (S9): engagement from the UCI history, as whole counter items (see the
