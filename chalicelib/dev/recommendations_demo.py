@@ -38,9 +38,8 @@ def seed(
     shop_ids: list[str], shopper_id: str | None, *, today: date | None = None
 ) -> dict[str, Any]:
     """Write the lake history once and start a training run; counts."""
-    from chalicelib.analytics.domain import Fact, FactKind
-    from chalicelib.analytics.repository import lake
-    from chalicelib.analytics.service.facts import to_line
+    from chalicelib.analytics.domain import Fact, FactBatch, FactKind
+    from chalicelib.analytics.service.facts import write_lake
     from chalicelib.catalog.service import products
     from chalicelib.core import model_store
     from chalicelib.core.settings import get_settings
@@ -99,7 +98,7 @@ def seed(
     for day, facts in sorted(by_day.items()):
         batch = f"demo-recs-{day.isoformat()}"
         received = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23)
-        lake().write(batch, received, [to_line(batch, fact) for fact in facts])
+        write_lake(FactBatch(batch, received, tuple(facts)))
     run = start()
     return {
         "lake_days": len(by_day),

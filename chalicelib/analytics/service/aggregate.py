@@ -174,11 +174,7 @@ def record(batches: Sequence[FactBatch]) -> Recorded:
     unique = list({batch.batch_id: batch for batch in batches}.values())  # SQS may repeat one
     for batch in with_shops(unique):
         try:
-            repository.lake().write(
-                batch.batch_id,
-                batch.received_at,
-                [lines.to_line(batch.batch_id, f) for f in batch.facts],
-            )
+            lines.write_lake(batch)
             ready.append(batch)
         except Exception as error:  # noqa: BLE001 - reported per batch, retried by SQS
             logger.exception(

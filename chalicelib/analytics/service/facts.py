@@ -138,6 +138,14 @@ def from_bus(event_id: str, occurred_at: datetime, event: DomainEvent) -> FactBa
     return FactBatch(batch_id=event_id, received_at=occurred_at, facts=tuple(facts))
 
 
+def write_lake(batch: FactBatch) -> str:
+    """Store ``batch`` in the lake as one object (the same key for the same batch, so a
+    redelivery rewrites it); returns the key."""
+    return repository.lake().write(
+        batch.batch_id, batch.received_at, [to_line(batch.batch_id, f) for f in batch.facts]
+    )
+
+
 def read_lake(first_day: date, last_day: date) -> Iterator[Fact]:
     """The lake's facts that arrived from ``first_day`` to ``last_day`` (UTC days,
     inclusive), day by day: what the recommendations and forecasting jobs read. A line
