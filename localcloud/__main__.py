@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import signal
@@ -25,6 +26,8 @@ def serve(config: LocalCloudConfig) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    # `kill -USR1 <pid>` prints every thread's stack: why a stop or a request hangs.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     cloud = LocalCloud(config)
     try:
         # The REST and WebSocket ports answer 503 until the demo data is in; "ready" (the
@@ -47,8 +50,9 @@ def serve(config: LocalCloudConfig) -> int:
         stop.wait()
     finally:
         print("localcloud stopping", flush=True)
+        stopping = time.perf_counter()
         cloud.stop()
-        print("localcloud stopped", flush=True)
+        print(f"localcloud stopped in {time.perf_counter() - stopping:.2f}s", flush=True)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import threading
 import time
 import urllib.request
@@ -97,6 +98,7 @@ class LocalCloud:
         self.endpoints: Endpoints | None = None
         self.timings: dict[str, float] = {}
         self.environment: dict[str, str] = {}
+        self._model_cache = tempfile.TemporaryDirectory(prefix="bazaar-models-")
         # The REST and WebSocket gateways answer 503 until this is set (``open``).
         self.accepting = threading.Event()
         self._started = time.perf_counter()
@@ -253,6 +255,9 @@ class LocalCloud:
         merged["BAZAAR_WEBSOCKET_MANAGEMENT_URL"] = management_url
         os.environ.update(merged)
         self.environment = merged
+        # Like a Lambda container's /tmp, the models this cloud downloads are its own (not
+        # in ``environment``: a process pointed at the cloud keeps its own cache too).
+        os.environ["BAZAAR_MODEL_CACHE_DIR"] = self._model_cache.name
         from chalicelib.core import aws as aws_clients
         from chalicelib.core.dynamo import rebind_tables
         from chalicelib.core.settings import reset_settings
@@ -318,6 +323,7 @@ class LocalCloud:
             poller.join(timeout=max(0.0, deadline - time.monotonic()))
         for server in reversed(self._servers):
             server.stop()
+        self._model_cache.cleanup()
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -34,13 +35,24 @@ class CloudProcess:
     output: list[str] = field(default_factory=list)
 
     def stop(self, timeout: float = 30) -> int:
-        """Ctrl-C it and wait; returns its exit code (0 = clean stop)."""
+        """Ctrl-C it and wait; returns its exit code (0 = clean stop).
+
+        A cloud that does not stop in time is asked for every thread's stack (``serve``
+        dumps them on SIGUSR1) before it is killed, and the error carries its last output.
+        """
         self.process.send_signal(signal.SIGINT)
         try:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=3)
             self.process.kill()
-            raise
+            self.process.wait(timeout=10)
+            raise RuntimeError(
+                f"local cloud did not stop within {timeout:.0f}s; its last output:\n"
+                + "".join(self.output[-150:])
+            ) from None
 
 
 def start(extra_env: dict[str, str] | None = None, timeout: float = 60) -> CloudProcess:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
+import shutil
+import tempfile
 
 import botocore.loaders
 import botocore.session
@@ -20,6 +23,9 @@ os.environ.update(
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Bazaar",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # Downloaded models are this test process's own, like a Lambda container's /tmp
+        # (a local cloud or another test process never shares the directory).
+        "BAZAAR_MODEL_CACHE_DIR": tempfile.mkdtemp(prefix="bazaar-test-models-"),
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -29,6 +35,7 @@ os.environ.pop("AWS_PROFILE", None)
 from localcloud import dynamodb
 
 dynamodb.install()
+atexit.register(shutil.rmtree, os.environ["BAZAAR_MODEL_CACHE_DIR"], ignore_errors=True)
 
 # botocore parses each service's JSON model once per botocore session, and every test makes
 # new sessions (reset_app_state drops chalicelib's clients; each pynamodb connection has a

@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,9 @@ def load_model(name: str, version: str) -> Path:
         # A cache of the same manifest is reused (a re-published version is fetched again).
         if (target / ".complete").is_file() and (target / MANIFEST).read_bytes() == raw:
             return target
-        partial = target.with_name(f"{version}.partial")
-        shutil.rmtree(partial, ignore_errors=True)
+        # A download directory of this call's own: two processes sharing the cache (the
+        # local cloud and a test, two test workers) never write into each other's.
+        partial = target.with_name(f".{version}.{uuid.uuid4().hex}.partial")
         partial.mkdir(parents=True)
         try:
             (partial / MANIFEST).write_bytes(raw)
@@ -82,10 +84,22 @@ def load_model(name: str, version: str) -> Path:
         if not _verified(partial):
             shutil.rmtree(partial, ignore_errors=True)
             raise ModelUnavailableError(f"model {name}/{version} does not match its manifest")
-        shutil.rmtree(target, ignore_errors=True)
+        (partial / ".complete").touch()
+        return _install(partial, target, raw)
+
+
+def _install(partial: Path, target: Path, manifest: bytes) -> Path:
+    """Move a verified download into place; another process's identical copy is kept."""
+    try:
         partial.rename(target)
-        (target / ".complete").touch()
         return target
+    except OSError:  # the target exists: a concurrent download won, or an older publication
+        if (target / ".complete").is_file() and (target / MANIFEST).read_bytes() == manifest:
+            shutil.rmtree(partial, ignore_errors=True)
+            return target
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return target
 
 
 def publish_model(directory: Path, name: str, version: str, *, bucket: str | None = None) -> int:

@@ -14,8 +14,7 @@ import pytest
 import websockets
 from botocore.exceptions import ClientError
 
-from localcloud import process
-from tests.fixtures.cloud import RunningCloud, wait_for
+from tests.fixtures.cloud import DEMO_SHOPPER, RunningCloud, wait_for
 
 pytestmark = pytest.mark.system
 
@@ -80,16 +79,15 @@ def test_an_encoded_path_segment_is_a_product_id_not_the_list(
     assert body["error"]["details"] == {"product_id": product_id}
 
 
-def test_a_fresh_seeded_cloud_signs_in_the_demo_shopper_on_its_first_request() -> None:
-    # Given a fresh local cloud that seeds the demo data
-    started = process.start({"LOCALCLOUD_SEED": "true"}, timeout=180)
-    try:
-        output = "".join(started.output)
-        # When the first request after "ready" signs in as the demo shopper
-        response = httpx.post(f"{started.endpoints['rest']}/auth/login", json=DEMO_SHOPPER)
-    finally:
-        assert started.stop() == 0
+def test_a_fresh_seeded_cloud_signs_in_the_demo_shopper_on_its_first_request(
+    cloud: RunningCloud,
+) -> None:
+    # Given the session's fresh local cloud, which seeds the demo data
+    # When its first request after "ready" signs in as the demo shopper (the fixture made it)
+    response = cloud.first_login
+    output = "".join(cloud.output)
     # Then it succeeds: seeding finished before the ports served anything
+    assert response is not None
     assert response.status_code == 200, response.text
     assert response.json()["access_token"]
     # and the banner's time covers the seeding and is no more than what we measured outside
@@ -98,7 +96,7 @@ def test_a_fresh_seeded_cloud_signs_in_the_demo_shopper_on_its_first_request() -
     assert seeded, output
     assert ready, output
     assert output.index("seeded in") < output.index("localcloud ready")
-    assert float(seeded.group(1)) <= float(ready.group(1)) <= started.startup_s
+    assert float(seeded.group(1)) <= float(ready.group(1)) <= cloud.startup_s
 
 
 def test_openapi_and_docs_are_served(cloud: RunningCloud) -> None:
@@ -113,7 +111,6 @@ def test_openapi_and_docs_are_served(cloud: RunningCloud) -> None:
 
 # ---------- WebSocket ----------
 # $connect needs an access token (issue 3): the seeded demo shopper signs in over HTTP.
-DEMO_SHOPPER = {"email": "shopper@bazaar.example.com", "password": "Demo-Buyer-Pass-2026"}
 
 
 @pytest.fixture(scope="module")
