@@ -32,9 +32,12 @@ $(ML_STAMP): $(STAMP) requirements-train-bills.txt
 dev: $(STAMP)
 	LOCALCLOUD_SEED=true $(PY) -m localcloud serve
 
-## test: the whole test suite (unit, integration on moto, system on the local cloud)
+## test: the whole test suite (unit, integration on moto, system on the local cloud), in
+## TEST_WORKERS processes (one per core, at most 4; each starts its own seeded local cloud
+## once and runs whole test files)
+TEST_WORKERS ?= logical
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses=4 --dist loadfile
 
 ## lint: ruff, mypy, import contracts (pyproject.toml), and cfn-lint on the packaged template
 lint: $(STAMP)
