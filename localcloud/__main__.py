@@ -47,7 +47,11 @@ def serve(config: LocalCloudConfig) -> int:
             print(f"seeded in {cloud.timings['seed_s']:.2f}s: {json.dumps(counts)}", flush=True)
         cloud.open()
         print(f"localcloud ready in {cloud.timings['ready_s']:.2f}s (Ctrl-C stops)", flush=True)
-        stop.wait()
+        # Never a wait without a timeout: the kernel may hand SIGINT to any thread, and the
+        # Python handler runs only when the main thread runs; blocked on a lock for good, it
+        # would never see Ctrl-C (the cloud then did not stop, once in a while under load).
+        while not stop.wait(timeout=0.5):
+            pass
     finally:
         print("localcloud stopping", flush=True)
         stopping = time.perf_counter()
