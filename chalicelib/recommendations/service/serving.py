@@ -156,36 +156,49 @@ def related(
     product_id: str, *, offset: int, limit: int
 ) -> tuple[Recommendations, dict[str, catalog.ProductCard]]:
     """Products related to ``product_id`` (bought and viewed together), then popular ones
-    of its category; NotFoundError for a product shoppers cannot see."""
+    of its category; NotFoundError for a product shoppers cannot see.
+
+    The one related list there is (the catalog's product view links here). A product the
+    model does not know (newer than the last training run, or no model yet) gets the
+    catalog's similar products (its (sub)category's most popular, strategy ``similar``)
+    instead of neighbours.
+    """
     product = catalog.cards([product_id]).get(product_id)
     if product is None:
         raise NotFoundError("No such product", details={"product_id": product_id})
     model = current_model()
-    if model is None:
-        return Recommendations([], Strategy.RELATED, None), {}
-    index = model.index.get(product_id)
-
-    def neighbours(k: int) -> list[Recommended]:
-        if index is None:
-            return []
-        ranked = model.rank([(index, 1.0)], [index], k, prior_scale=0.0)
-        return [
-            Recommended(model.keys[int(i)], float(s))
-            for i, s in zip(ranked.items, ranked.scores, strict=True)
-            if float(s) > 0
-        ]
-
-    def popular(k: int) -> list[Recommended]:
-        ranked = model.rank([], [], k)
-        return [
-            Recommended(model.keys[int(i)], float(s))
-            for i, s in zip(ranked.items, ranked.scores, strict=True)
-        ]
-
+    index = model.index.get(product_id) if model is not None else None
     want = offset + limit
-    first, cards, _ = _filtered(neighbours, model.size, want, skip={product_id})
-    items = list(first)
-    if len(items) < want + 1:
+    items: list[Recommended]
+    if model is not None and index is not None:
+        strategy = Strategy.RELATED
+
+        def neighbours(k: int) -> list[Recommended]:
+            ranked = model.rank([(index, 1.0)], [index], k, prior_scale=0.0)
+            return [
+                Recommended(model.keys[int(i)], float(s))
+                for i, s in zip(ranked.items, ranked.scores, strict=True)
+                if float(s) > 0
+            ]
+
+        items, cards, _ = _filtered(neighbours, model.size, want, skip={product_id})
+    else:
+        strategy = Strategy.SIMILAR
+
+        def similar(k: int) -> list[Recommended]:
+            return [Recommended(pid, 0.0) for pid in catalog.similar(product_id, limit=k)]
+
+        most = get_settings().recs_max_results + 1
+        items, cards, _ = _filtered(similar, most, want, skip={product_id})
+    if model is not None and len(items) < want + 1:
+
+        def popular(k: int) -> list[Recommended]:
+            ranked = model.rank([], [], k)
+            return [
+                Recommended(model.keys[int(i)], float(s))
+                for i, s in zip(ranked.items, ranked.scores, strict=True)
+            ]
+
         seen = {product_id, *(r.product_id for r in items)}
         rest, more_cards, _ = _filtered(
             popular, model.size, want + 1 - len(items), skip=seen, category=product.category
@@ -194,9 +207,8 @@ def related(
         cards.update(more_cards)
     page = items[offset : offset + limit]
     next_offset = offset + limit if len(items) > offset + limit else None
-    return Recommendations(page, Strategy.RELATED, model.version, next_offset), _with_reasons(
-        page, cards
-    )
+    version = model.version if model is not None else None
+    return Recommendations(page, strategy, version, next_offset), _with_reasons(page, cards)
 
 
 def _filtered(
