@@ -10,18 +10,15 @@ is recommended back.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, model_store
 from chalicelib.core.caller import Caller
 from chalicelib.core.errors import BadRequestError, NotFoundError
-from chalicelib.core.observability import logger
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
 from chalicelib.orders.service import orders
@@ -43,48 +40,32 @@ CATALOG_CHUNK = 100
 MARGIN = 4  # candidates asked about beyond what the page still needs
 
 
-@dataclass
-class _Loaded:
-    model: RecsModel | None
-    version: str | None
-    checked_at: float
+def _load(directory: Path, version: str) -> RecsModel:
+    from chalicelib.recommendations.ranking import RecsModel  # onnxruntime: on first use
+
+    return RecsModel(directory)
 
 
-_lock = threading.Lock()
-_loaded: _Loaded | None = None
+_published: model_store.Published[RecsModel] = model_store.Published(
+    lambda: get_settings().recs_model_name,
+    lambda: get_settings().recs_model_version,
+    _load,
+    lambda: get_settings().recs_model_check_seconds,
+)
 
 
 def current_model() -> RecsModel | None:
     """The model in use (None when none can be loaded), reloaded when a newer version is
-    published as current."""
-    global _loaded
-    settings = get_settings()
-    now = time.monotonic()
-    with _lock:
-        if _loaded is not None and now - _loaded.checked_at < settings.recs_model_check_seconds:
-            return _loaded.model
-        name = settings.recs_model_name
-        wanted = model_store.current_version(name) or settings.recs_model_version
-        if _loaded is not None and _loaded.version == wanted and _loaded.model is not None:
-            _loaded.checked_at = now
-            return _loaded.model
-        version: str | None = wanted
-        try:
-            from chalicelib.recommendations.ranking import RecsModel
-
-            model: RecsModel | None = RecsModel(model_store.load_model(name, wanted))
-        except model_store.ModelUnavailableError as error:
-            logger.warning("Recommendation model unavailable", extra={"error": str(error)})
-            model, version = (_loaded.model, _loaded.version) if _loaded else (None, None)
-        _loaded = _Loaded(model, version, now)
-        return model
+    published as current (``core.model_store.Published``)."""
+    try:
+        return _published.get()[1]
+    except model_store.ModelUnavailableError:  # logged by the check that failed
+        return None
 
 
 def forget_model() -> None:
     """Drop the cached model (tests)."""
-    global _loaded
-    with _lock:
-        _loaded = None
+    _published.forget()
 
 
 def engagement_weight(kind: Engagement) -> float:
