@@ -357,14 +357,14 @@ def create_product(body: ProductInput, caller: Caller) -> ProductView:
 @api_route(
     bp,
     "/products/{product_id}",
-    summary="A product, its shop and related products",
+    summary="A product and its shop (its related products: related_url)",
     tags=TAGS,
     response_model=ProductDetail,
     errors=[404],
 )
 def get_product(product_id: str) -> ProductDetail:
     found = browse.detail(product_id)
-    return ProductDetail.of_detail(found.product, found.shop, found.related, clock.now())
+    return ProductDetail.of_detail(found.product, found.shop, clock.now())
 
 
 @api_route(

@@ -702,17 +702,20 @@ def _product_fields(product: Product, now: datetime) -> dict[str, Any]:
 
 class ProductDetail(ProductView):
     shop: ShopView
-    related: list[ProductCard]
+    related_url: str = Field(
+        description="where its related products are: the recommender's paginated list "
+        "(bought and viewed together; for a product too new for the model, popular ones of "
+        "its category)",
+        examples=["/products/0f8fad5bf8a94c6f8c1e2b8b9a6c7d10/related"],
+    )
 
     @classmethod
-    def of_detail(
-        cls, product: Product, shop: Shop, related: list[Listing], now: datetime
-    ) -> ProductDetail:
+    def of_detail(cls, product: Product, shop: Shop, now: datetime) -> ProductDetail:
         return cls.model_validate(
             {
                 **_product_fields(product, now),
                 "shop": ShopView.of(shop),
-                "related": [ProductCard.of(listing, now) for listing in related],
+                "related_url": f"/products/{product.product_id}/related",
             }
         )
 

@@ -5,6 +5,8 @@ lists with their sha256). A container downloads a version once into its cache di
 (``/tmp`` on Lambda), checks every file's sha256 against the manifest, and reuses it for
 its lifetime; callers cache their onnxruntime session on top (one per container).
 ``publish_model`` uploads a local model directory (the local cloud's deploy, a release).
+``Published`` is the one cache of "the version this container serves" (the pointer
+``<name>/current.json``, checked every few seconds; a new version loaded without a restart).
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import hashlib
 import json
 import shutil
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from chalicelib.core import aws
+from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 
 MANIFEST = "manifest.json"
@@ -158,3 +163,86 @@ def set_current_version(name: str, version: str, **details: Any) -> None:
         Body=json.dumps({"version": version, **details}).encode(),
         ContentType="application/json",
     )
+
+
+# ---------- the model a container serves ----------
+T = TypeVar("T")
+V = TypeVar("V")
+
+
+def _value(source: Callable[[], V] | V) -> V:
+    return source() if callable(source) else source
+
+
+class Published(Generic[T]):
+    """The version of a model a container serves, loaded once and kept: the one named in
+    ``<name>/current.json`` (read at most every ``check_seconds``), else
+    ``default_version``. ``load(directory, version)`` turns a downloaded version into
+    what is served (an onnxruntime session, arrays), once per version.
+
+    A new current version is loaded on the first ``get()`` after the check that sees it
+    (no restart); a version that cannot be downloaded or loaded leaves the loaded one in
+    service (tried again at the next check), and with nothing loaded yet the default
+    version is tried instead. The manifest is read only when a version is loaded (the
+    pointer, a few bytes, is the only read per check). ``name``, ``default_version`` and
+    ``check_seconds`` may be callables (read from settings at each check).
+    """
+
+    def __init__(
+        self,
+        name: str | Callable[[], str],
+        default_version: str | Callable[[], str],
+        load: Callable[[Path, str], T],
+        check_seconds: float | Callable[[], float],
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._monotonic = monotonic
+        self._name = name
+        self._default = default_version
+        self._load = load
+        self._check = check_seconds
+        self._lock = threading.Lock()
+        self._loaded: tuple[str, T] | None = None
+        self._checked_at: float | None = None
+        self._error: str | None = None
+
+    def get(self) -> tuple[str, T]:
+        """The served (version, model); ModelUnavailableError when no version has ever
+        been loaded and none can be (asked again only after ``check_seconds``)."""
+        with self._lock:
+            now = self._monotonic()
+            fresh = self._checked_at is not None and now - self._checked_at < _value(self._check)
+            if not fresh:
+                self._checked_at = now
+                self._refresh()
+            if self._loaded is None:
+                raise ModelUnavailableError(
+                    self._error or f"model {_value(self._name)} unavailable"
+                )
+            return self._loaded
+
+    def _refresh(self) -> None:
+        name, default = _value(self._name), _value(self._default)
+        wanted = current_version(name) or default
+        if self._loaded is not None and self._loaded[0] == wanted:
+            return
+        candidates = (
+            [wanted] if self._loaded is not None or wanted == default else [wanted, default]
+        )
+        for version in candidates:
+            try:
+                self._loaded = (version, self._load(load_model(name, version), version))
+                self._error = None
+                return
+            except Exception as error:  # noqa: BLE001 - a bad version never ends serving
+                self._error = f"model {name}/{version} unavailable: {error}"
+                logger.warning(
+                    "Model version not loaded",
+                    extra={"model": name, "version": version, "error": str(error)[:300]},
+                )
+
+    def forget(self) -> None:
+        """Drop the loaded model and the last check (tests)."""
+        with self._lock:
+            self._loaded, self._checked_at, self._error = None, None, None

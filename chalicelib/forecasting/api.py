@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.core.caller import Caller
+from chalicelib.core.pagination import page_limit
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import validate_model
 from chalicelib.forecasting.domain import SalesHistory
@@ -19,6 +20,7 @@ from chalicelib.forecasting.schemas import (
     StockoutQuery,
     StockoutsView,
     StockoutView,
+    UploadPage,
     UploadRequest,
     UploadView,
 )
@@ -209,7 +211,40 @@ def forecasting_platform_demand() -> DemandView:
     errors=[403, 413],
 )
 def forecasting_upload(body: UploadRequest, caller: Caller) -> UploadView:
-    return UploadView.of(uploads.upload(caller, body.name, body.csv))
+    return UploadView.of(uploads.upload(caller, body.name, body.csv).summary)
+
+
+@api_route(
+    bp,
+    "/forecasting/uploads",
+    summary="Your shop's uploaded sales histories, newest first (kept 30 days)",
+    tags=TAGS,
+    response_model=UploadPage,
+    access=SELLER,
+    query=[
+        QueryParam("limit", "Page size"),
+        QueryParam("cursor", "Cursor from the previous page"),
+    ],
+    errors=[400, 403],
+)
+def forecasting_uploads(caller: Caller) -> UploadPage:
+    query = query_of(bp)
+    limit = page_limit(query.get("limit"))
+    return UploadPage.of(uploads.list_uploads(caller, limit=limit, cursor=query.get("cursor")))
+
+
+@api_route(
+    bp,
+    "/forecasting/uploads/{upload_id}",
+    methods=["DELETE"],
+    summary="Delete an uploaded sales history of your shop now (another shop's is not found)",
+    tags=TAGS,
+    access=SELLER,
+    status=204,
+    errors=[403, 404],
+)
+def forecasting_delete_upload(upload_id: str, caller: Caller) -> None:
+    uploads.delete_upload(caller, upload_id)
 
 
 @api_route(

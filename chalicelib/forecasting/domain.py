@@ -95,6 +95,21 @@ class StockoutRisk:
 
 
 @dataclass(frozen=True)
+class UploadSummary:
+    """An upload as its shop's list shows it: what it holds, without the history."""
+
+    upload_id: str
+    shop_id: str
+    name: str
+    created_at: datetime
+    rows: int
+    days: int
+    first_day: date
+    last_day: date
+    products: int
+
+
+@dataclass(frozen=True)
 class Upload:
     upload_id: str
     shop_id: str
@@ -102,6 +117,21 @@ class Upload:
     created_at: datetime
     rows: int
     history: SalesHistory
+
+    @property
+    def summary(self) -> UploadSummary:
+        days = self.history.days
+        return UploadSummary(
+            upload_id=self.upload_id,
+            shop_id=self.shop_id,
+            name=self.name,
+            created_at=self.created_at,
+            rows=self.rows,
+            days=len(days),
+            first_day=days[0].day,
+            last_day=days[-1].day,
+            products=len(self.history.products),
+        )
 
 
 @dataclass(frozen=True)

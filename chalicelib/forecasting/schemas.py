@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from chalicelib.core.pagination import Page
 from chalicelib.core.validation import RequestModel, ResponseModel
 from chalicelib.forecasting.domain import (
     DemandAnalysis,
@@ -14,7 +15,7 @@ from chalicelib.forecasting.domain import (
     Measure,
     SalesForecast,
     StockoutRisk,
-    Upload,
+    UploadSummary,
 )
 
 
@@ -183,15 +184,23 @@ class UploadView(ResponseModel):
     products: int
 
     @classmethod
-    def of(cls, upload: Upload) -> UploadView:
-        days = upload.history.days
+    def of(cls, upload: UploadSummary) -> UploadView:
         return cls(
             upload_id=upload.upload_id,
             name=upload.name,
             created_at=upload.created_at,
             rows=upload.rows,
-            days=len(days),
-            first_day=days[0].day,
-            last_day=days[-1].day,
-            products=len(upload.history.products),
+            days=upload.days,
+            first_day=upload.first_day,
+            last_day=upload.last_day,
+            products=upload.products,
         )
+
+
+class UploadPage(ResponseModel):
+    items: list[UploadView]
+    next_cursor: str | None = None
+
+    @classmethod
+    def of(cls, page: Page[UploadSummary]) -> UploadPage:
+        return cls(items=[UploadView.of(u) for u in page.items], next_cursor=page.next_cursor)

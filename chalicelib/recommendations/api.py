@@ -46,7 +46,9 @@ def my_recommendations(caller: Caller) -> RecommendationPage:
 @api_route(
     bp,
     "/products/{product_id}/related",
-    summary="Products bought and viewed together with this one, then popular ones of its category",
+    summary="Products bought and viewed together with this one, then popular ones of its "
+    "category (a product newer than the model: its category's most popular; the product "
+    "view's related_url)",
     tags=TAGS,
     response_model=RecommendationPage,
     query=PAGE_QUERY,

@@ -17,11 +17,14 @@ class Engagement(StrEnum):
 
 
 class Strategy(StrEnum):
-    """How a list was made: the model on the user's history, or popularity (cold start)."""
+    """How a list was made: the model on the user's history, or popularity (cold start);
+    for a product, its neighbours in the model, or the catalog's similar products when
+    the model does not know it yet (cold item)."""
 
     PERSONAL = "personal"
     POPULAR = "popular"
     RELATED = "related"
+    SIMILAR = "similar"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,11 @@ class RecommendationView(ResponseModel):
 class RecommendationPage(ResponseModel):
     items: list[RecommendationView]
     next_cursor: str | None = None
-    strategy: str = Field(description="personal, popular (no history yet) or related")
+    strategy: str = Field(
+        description="personal, popular (no history yet), related (a product's neighbours "
+        "in the model) or similar (a product the model does not know yet: its category's "
+        "most popular listed products, score 0)"
+    )
     model_version: str | None = Field(description="the model version that ranked the list")
 
     @classmethod

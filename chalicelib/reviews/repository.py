@@ -67,6 +67,15 @@ class ReviewsRepository(Protocol):
         """The author's checked photo, or None."""
         ...
 
+    def forget_photo(self, author_id: str, photo_id: str) -> None:
+        """Forget a checked photo (it can no longer be attached); idempotent."""
+        ...
+
+    def photos_in_use(self, author_id: str) -> set[str]:
+        """The ids of the photos the author's reviews show (every review they have not
+        deleted, hidden ones too: they may be restored)."""
+        ...
+
     def edit(
         self,
         review: Review,
@@ -83,7 +92,8 @@ class ReviewsRepository(Protocol):
         ...
 
     def delete(self, review: Review, *, now: datetime) -> Review:
-        """Mark deleted and free the author's claim (they may review the product again)."""
+        """Mark deleted (its photos dropped: their files go) and free the author's claim
+        (they may review the product again)."""
         ...
 
     def set_reply(self, review_id: str, reply: Reply) -> Review:
@@ -384,6 +394,27 @@ class DynamoReviewsRepository:
             return None
         return Photo(photo_id, item.key, int(item.width), int(item.height))
 
+    def forget_photo(self, author_id: str, photo_id: str) -> None:
+        m.CheckedPhoto(pk=m.claim_pk(author_id), sk=m.photo_sk(photo_id)).delete()
+
+    def photos_in_use(self, author_id: str) -> set[str]:
+        review_ids = [
+            claim.review_id
+            for kind in SubjectKind
+            for claim in m.Claim.query(
+                m.claim_pk(author_id),
+                m.Claim.sk.startswith(m.claim_sk(kind.value, "")),
+                consistent_read=True,
+            )
+        ]
+        keys = [(m.review_pk(review_id), m.REVIEW_SK) for review_id in review_ids]
+        return {
+            photo["photo_id"]
+            for item in m.Review.batch_get(keys, consistent_read=True)
+            if item.status != str(ReviewStatus.DELETED)
+            for photo in (item.photos or [])
+        }
+
     def _update(self, review_id: str, actions: list[Action], condition: Any) -> Review:
         item = _ref(review_id)
         try:
@@ -438,6 +469,7 @@ class DynamoReviewsRepository:
                     actions=[
                         m.Review.status.set(str(ReviewStatus.DELETED)),
                         m.Review.updated_at.set(now),
+                        m.Review.photos.remove(),
                         m.Review.gsi3pk.remove(),
                         m.Review.gsi3sk.remove(),
                     ],

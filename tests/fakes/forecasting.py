@@ -11,8 +11,11 @@ from datetime import datetime
 import pytest
 
 from chalicelib.core import clock
+from chalicelib.core.dynamo import time_key
+from chalicelib.core.errors import BadRequestError
+from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.forecasting import repository
-from chalicelib.forecasting.domain import Upload
+from chalicelib.forecasting.domain import Upload, UploadSummary
 from chalicelib.forecasting.repository import history_json, history_of
 
 
@@ -37,6 +40,33 @@ class FakeForecastRepository:
         return Upload(
             upload.upload_id, shop_id, upload.name, upload.created_at, upload.rows, history
         )
+
+    def shop_uploads(self, shop_id: str, *, limit: int, cursor: str | None) -> Page[UploadSummary]:
+        start = decode_cursor(cursor)
+        if start is not None and start.get("shop") != shop_id:
+            raise BadRequestError("Invalid pagination cursor")
+        now = clock.now()
+        listed = sorted(
+            (
+                (time_key(upload.created_at, upload.upload_id), upload.summary)
+                for (shop, _), (upload, _, expires) in self.uploads.items()
+                if shop == shop_id and expires > now
+            ),
+            reverse=True,
+        )
+        if start is not None:
+            listed = [entry for entry in listed if entry[0] < str(start["after"])]
+        page = listed[:limit]
+        more = len(listed) > limit
+        next_cursor = encode_cursor({"shop": shop_id, "after": page[-1][0]}) if more else None
+        return Page(items=[summary for _, summary in page], next_cursor=next_cursor)
+
+    def delete_upload(self, shop_id: str, upload_id: str) -> bool:
+        found = self.uploads.get((shop_id, upload_id))
+        if found is None or found[2] <= clock.now():
+            return False
+        del self.uploads[(shop_id, upload_id)]
+        return True
 
 
 @pytest.fixture

@@ -52,6 +52,17 @@ class InMemoryReviewsRepository:
     def photo(self, author_id: str, photo_id: str) -> Photo | None:
         return self.photos.get((author_id, photo_id))
 
+    def forget_photo(self, author_id: str, photo_id: str) -> None:
+        self.photos.pop((author_id, photo_id), None)
+
+    def photos_in_use(self, author_id: str) -> set[str]:
+        return {
+            photo.photo_id
+            for (author, _, _), review_id in self.claims.items()
+            if author == author_id and self.reviews[review_id].status is not ReviewStatus.DELETED
+            for photo in self.reviews[review_id].photos
+        }
+
     def add(self, new: NewReview) -> Review:
         claim = (new.author_id, new.subject.value, new.subject_id)
         if claim in self.claims:
@@ -117,7 +128,7 @@ class InMemoryReviewsRepository:
             raise ReviewChangedError("The review is already deleted")
         self.claims.pop((stored.author_id, stored.subject.value, stored.subject_id), None)
         self.queued_at.pop(review.review_id, None)
-        changed = replace(stored, status=ReviewStatus.DELETED, updated_at=now)
+        changed = replace(stored, status=ReviewStatus.DELETED, updated_at=now, photos=())
         self.reviews[review.review_id] = changed
         return changed
 

@@ -30,7 +30,10 @@ Chat and notifications
 Analytics
     ``cards(ids)`` (a product's shop and title), ``shops.get_shop(shop_id)``.
 Recommendations
-    ``recommendable(ids) -> dict[id, ProductCard]`` (listed and in stock only).
+    ``recommendable(ids) -> dict[id, ProductCard]`` (listed and in stock only),
+    ``similar(id, limit=) -> list[id]`` (its (sub)category's most popular listed products:
+    related products for an item the model does not know yet; the product view links to
+    the recommender's list instead of carrying one of its own).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from chalicelib.catalog.domain import (
     stock_key,
 )
 from chalicelib.catalog.schemas import ProductCard
+from chalicelib.catalog.service.browse import similar
 from chalicelib.catalog.service.discounts import Redemption, prepare_redemption
 from chalicelib.catalog.service.discounts import evaluate as evaluate_code
 from chalicelib.catalog.service.discounts import release as release_code
@@ -76,6 +80,7 @@ __all__ = [
     "recommendable",
     "release_code",
     "set_rating",
+    "similar",
     "split_stock_key",
     "stock_key",
 ]

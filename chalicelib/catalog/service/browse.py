@@ -6,23 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.catalog import repository
-from chalicelib.catalog.domain import Listing, Product, SearchPage, SearchQuery, Shop
+from chalicelib.catalog.domain import Product, SearchPage, SearchQuery, Shop
 from chalicelib.catalog.schemas import SearchParams
 from chalicelib.catalog.service import products, shops
 from chalicelib.catalog.service.site_config import require_category
 from chalicelib.core import clock
 from chalicelib.core.validation import validate_model
 
-RELATED = 6
-
 
 @dataclass(frozen=True)
 class ProductDetails:
-    """A visible product with its shop and related products."""
+    """A visible product with its shop (its related products are the recommender's:
+    ``GET /products/{id}/related``, which falls back on ``similar`` below)."""
 
     product: Product
     shop: Shop
-    related: list[Listing]
 
 
 def _values(raw: str | None) -> tuple[str, ...]:
@@ -80,6 +78,17 @@ def shop_search(shop_id: str, query: dict[str, str], *, now: datetime | None = N
 
 
 def detail(product_id: str) -> ProductDetails:
-    """A visible product with its shop and related products (NotFoundError otherwise)."""
+    """A visible product with its shop (NotFoundError otherwise)."""
     product, shop = products.visible_product(product_id)
-    return ProductDetails(product, shop, repository.get().related(product, limit=RELATED))
+    return ProductDetails(product, shop)
+
+
+def similar(product_id: str, *, limit: int) -> list[str]:
+    """Up to ``limit`` listed products of the same (sub)category as ``product_id``, most
+    popular first, without it (one Query of the search index; empty for an unknown or
+    deleted product). The recommender's fallback for products its model does not know
+    yet: it checks stock and visibility itself."""
+    product = products.get_product(product_id)
+    if product is None or not product.is_active or limit <= 0:
+        return []
+    return [listing.product_id for listing in repository.get().related(product, limit=limit)]

@@ -319,6 +319,14 @@ def accept_upload(key: str, rendition_key: str, *, side: int = 1600) -> tuple[in
     return image.width, image.height
 
 
+def discard(keys: list[str]) -> None:
+    """Delete files that ``grant_upload``/``accept_upload`` made for another capability
+    (an upload never accepted, a rendition no longer shown); a missing one is fine, so
+    discarding twice is harmless."""
+    for key in keys:
+        media.delete(key)
+
+
 def remove_image(caller: Caller, product_id: str, image_id: str) -> Product:
     """Detach one image from the caller's product and delete its files."""
     product = products.owned_product(caller, product_id)

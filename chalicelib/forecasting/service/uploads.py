@@ -3,7 +3,8 @@ these four columns in any order, then one line per product and day or per sale).
 
 Every row is checked; one bad row refuses the whole file with the problems per row (the
 first 100; line numbers count the header as line 1) and nothing is stored. A good file is
-stored aggregated (sales per day, units per product) for ``forecast_upload_ttl_days``.
+stored aggregated (sales per day, units per product) for ``forecast_upload_ttl_days``,
+listed (newest first) and deletable by its shop before then.
 Limits: ``forecast_upload_max_bytes``, ``forecast_upload_max_rows``, dates from 2000-01-01
 to today spanning at most ten years, units 0..1,000,000, revenue 0..100,000,000.00 with at
 most two decimals (returns and cancellations are left out: a negative row is refused).
@@ -22,9 +23,17 @@ from chalicelib.core import clock
 from chalicelib.core.caller import Caller
 from chalicelib.core.dynamo import new_id
 from chalicelib.core.errors import ForbiddenError, PayloadTooLargeError
+from chalicelib.core.pagination import Page
 from chalicelib.core.settings import get_settings
 from chalicelib.forecasting import repository
-from chalicelib.forecasting.domain import DaySales, ProductSales, RowProblem, SalesHistory, Upload
+from chalicelib.forecasting.domain import (
+    DaySales,
+    ProductSales,
+    RowProblem,
+    SalesHistory,
+    Upload,
+    UploadSummary,
+)
 from chalicelib.forecasting.errors import UploadNotFoundError, UploadRejectedError
 
 COLUMNS = ("date", "product", "units", "revenue")
@@ -225,3 +234,17 @@ def get_upload(caller: Caller, upload_id: str) -> Upload:
     if found is None:
         raise UploadNotFoundError("No such upload")
     return found
+
+
+def list_uploads(caller: Caller, *, limit: int, cursor: str | None) -> Page[UploadSummary]:
+    """A page of the caller's shop's uploads (unexpired), newest first."""
+    return repository.get().shop_uploads(_shop_of(caller), limit=limit, cursor=cursor)
+
+
+def delete_upload(caller: Caller, upload_id: str) -> None:
+    """Delete an upload of the caller's shop now (before its TTL). Another shop's, an
+    unknown or an already deleted one is 404 alike: whether an id exists elsewhere is not
+    told."""
+    shop_id = _shop_of(caller)
+    if not UPLOAD_ID.fullmatch(upload_id) or not repository.get().delete_upload(shop_id, upload_id):
+        raise UploadNotFoundError("No such upload")

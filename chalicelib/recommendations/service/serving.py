@@ -10,18 +10,15 @@ is recommended back.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, model_store
 from chalicelib.core.caller import Caller
 from chalicelib.core.errors import BadRequestError, NotFoundError
-from chalicelib.core.observability import logger
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
 from chalicelib.orders.service import orders
@@ -43,48 +40,32 @@ CATALOG_CHUNK = 100
 MARGIN = 4  # candidates asked about beyond what the page still needs
 
 
-@dataclass
-class _Loaded:
-    model: RecsModel | None
-    version: str | None
-    checked_at: float
+def _load(directory: Path, version: str) -> RecsModel:
+    from chalicelib.recommendations.ranking import RecsModel  # onnxruntime: on first use
+
+    return RecsModel(directory)
 
 
-_lock = threading.Lock()
-_loaded: _Loaded | None = None
+_published: model_store.Published[RecsModel] = model_store.Published(
+    lambda: get_settings().recs_model_name,
+    lambda: get_settings().recs_model_version,
+    _load,
+    lambda: get_settings().recs_model_check_seconds,
+)
 
 
 def current_model() -> RecsModel | None:
     """The model in use (None when none can be loaded), reloaded when a newer version is
-    published as current."""
-    global _loaded
-    settings = get_settings()
-    now = time.monotonic()
-    with _lock:
-        if _loaded is not None and now - _loaded.checked_at < settings.recs_model_check_seconds:
-            return _loaded.model
-        name = settings.recs_model_name
-        wanted = model_store.current_version(name) or settings.recs_model_version
-        if _loaded is not None and _loaded.version == wanted and _loaded.model is not None:
-            _loaded.checked_at = now
-            return _loaded.model
-        version: str | None = wanted
-        try:
-            from chalicelib.recommendations.ranking import RecsModel
-
-            model: RecsModel | None = RecsModel(model_store.load_model(name, wanted))
-        except model_store.ModelUnavailableError as error:
-            logger.warning("Recommendation model unavailable", extra={"error": str(error)})
-            model, version = (_loaded.model, _loaded.version) if _loaded else (None, None)
-        _loaded = _Loaded(model, version, now)
-        return model
+    published as current (``core.model_store.Published``)."""
+    try:
+        return _published.get()[1]
+    except model_store.ModelUnavailableError:  # logged by the check that failed
+        return None
 
 
 def forget_model() -> None:
     """Drop the cached model (tests)."""
-    global _loaded
-    with _lock:
-        _loaded = None
+    _published.forget()
 
 
 def engagement_weight(kind: Engagement) -> float:
@@ -156,36 +137,49 @@ def related(
     product_id: str, *, offset: int, limit: int
 ) -> tuple[Recommendations, dict[str, catalog.ProductCard]]:
     """Products related to ``product_id`` (bought and viewed together), then popular ones
-    of its category; NotFoundError for a product shoppers cannot see."""
+    of its category; NotFoundError for a product shoppers cannot see.
+
+    The one related list there is (the catalog's product view links here). A product the
+    model does not know (newer than the last training run, or no model yet) gets the
+    catalog's similar products (its (sub)category's most popular, strategy ``similar``)
+    instead of neighbours.
+    """
     product = catalog.cards([product_id]).get(product_id)
     if product is None:
         raise NotFoundError("No such product", details={"product_id": product_id})
     model = current_model()
-    if model is None:
-        return Recommendations([], Strategy.RELATED, None), {}
-    index = model.index.get(product_id)
-
-    def neighbours(k: int) -> list[Recommended]:
-        if index is None:
-            return []
-        ranked = model.rank([(index, 1.0)], [index], k, prior_scale=0.0)
-        return [
-            Recommended(model.keys[int(i)], float(s))
-            for i, s in zip(ranked.items, ranked.scores, strict=True)
-            if float(s) > 0
-        ]
-
-    def popular(k: int) -> list[Recommended]:
-        ranked = model.rank([], [], k)
-        return [
-            Recommended(model.keys[int(i)], float(s))
-            for i, s in zip(ranked.items, ranked.scores, strict=True)
-        ]
-
+    index = model.index.get(product_id) if model is not None else None
     want = offset + limit
-    first, cards, _ = _filtered(neighbours, model.size, want, skip={product_id})
-    items = list(first)
-    if len(items) < want + 1:
+    items: list[Recommended]
+    if model is not None and index is not None:
+        strategy = Strategy.RELATED
+
+        def neighbours(k: int) -> list[Recommended]:
+            ranked = model.rank([(index, 1.0)], [index], k, prior_scale=0.0)
+            return [
+                Recommended(model.keys[int(i)], float(s))
+                for i, s in zip(ranked.items, ranked.scores, strict=True)
+                if float(s) > 0
+            ]
+
+        items, cards, _ = _filtered(neighbours, model.size, want, skip={product_id})
+    else:
+        strategy = Strategy.SIMILAR
+
+        def similar(k: int) -> list[Recommended]:
+            return [Recommended(pid, 0.0) for pid in catalog.similar(product_id, limit=k)]
+
+        most = get_settings().recs_max_results + 1
+        items, cards, _ = _filtered(similar, most, want, skip={product_id})
+    if model is not None and len(items) < want + 1:
+
+        def popular(k: int) -> list[Recommended]:
+            ranked = model.rank([], [], k)
+            return [
+                Recommended(model.keys[int(i)], float(s))
+                for i, s in zip(ranked.items, ranked.scores, strict=True)
+            ]
+
         seen = {product_id, *(r.product_id for r in items)}
         rest, more_cards, _ = _filtered(
             popular, model.size, want + 1 - len(items), skip=seen, category=product.category
@@ -194,9 +188,8 @@ def related(
         cards.update(more_cards)
     page = items[offset : offset + limit]
     next_offset = offset + limit if len(items) > offset + limit else None
-    return Recommendations(page, Strategy.RELATED, model.version, next_offset), _with_reasons(
-        page, cards
-    )
+    version = model.version if model is not None else None
+    return Recommendations(page, strategy, version, next_offset), _with_reasons(page, cards)
 
 
 def _filtered(

@@ -26,6 +26,7 @@ from chalicelib.core.errors import (
     NotFoundError,
     ValidationFailedError,
 )
+from chalicelib.core.observability import logger
 from chalicelib.core.pagination import Page
 from chalicelib.core.settings import get_settings
 from chalicelib.orders.service import orders
@@ -304,14 +305,44 @@ def edit(
         keep=get_settings().review_edits_kept,
     )
     events.publish(ReviewUpdated.of(changed), best_effort=True)
+    kept = {photo.photo_id for photo in photos}
+    release_photos(caller.account_id, [p for p in review.photos if p.photo_id not in kept])
     return changed
 
 
 def delete(caller: Caller, review_id: str) -> None:
-    """The author deletes their review (it leaves the aggregates)."""
+    """The author deletes their review (it leaves the aggregates; its photos' files go)."""
     review = _own(caller, review_id)
     deleted = repository.get().delete(review, now=clock.now())
     events.publish(ReviewDeleted.of(deleted), best_effort=True)
+    release_photos(caller.account_id, list(review.photos))
+
+
+def release_photos(author_id: str, removed: list[Photo]) -> list[str]:
+    """Delete the files (the rendition, and an upload left behind) of photos taken off a
+    review, unless another review of the author still shows them (a checked photo can be
+    attached to several); the photo is forgotten first, so it cannot be attached again
+    meanwhile. Idempotent. The review's change is already stored: a storage failure here
+    is logged, not raised (the files are then orphans, named in the log). The ids of the
+    photos whose files went."""
+    if not removed:
+        return []
+    repo = repository.get()
+    gone: list[str] = []
+    try:
+        in_use = repo.photos_in_use(author_id)
+        for photo in removed:
+            if photo.photo_id in in_use:
+                continue
+            repo.forget_photo(author_id, photo.photo_id)
+            images.discard([photo.key, _photo_upload_key(author_id, photo.photo_id)])
+            gone.append(photo.photo_id)
+    except Exception:  # noqa: BLE001 - the review's change stands; the log names the files
+        logger.exception(
+            "Review photo files not deleted",
+            extra={"author_id": author_id, "keys": [p.key for p in removed], "deleted": gone},
+        )
+    return gone
 
 
 def reply(caller: Caller, review_id: str, text: str) -> Review:

@@ -85,7 +85,11 @@ def test_seller_lists_products_and_a_shopper_searches_and_fills_a_cart(
 
     detail = http.call("GET", f"/products/{ids[0]}").json_body
     assert detail["shop"]["name"] == "Sneaker Barn"
-    assert [item["product_id"] for item in detail["related"]] == [ids[1]]
+    assert detail["related_url"] == f"/products/{ids[0]}/related"
+    # its related products are the recommender's; new to the model, the catalog's similar
+    related = http.call("GET", detail["related_url"]).json_body
+    assert related["strategy"] == "similar"
+    assert [item["product"]["product_id"] for item in related["items"]] == [ids[1]]
 
     now = clock.now()
     code = http.call(

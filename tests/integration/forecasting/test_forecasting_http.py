@@ -119,3 +119,56 @@ def test_an_uploaded_history_is_forecast_for_its_shop_only(http: Http) -> None:
         http.call("GET", f"/forecasting/uploads/{upload_id}/sales", token=other.token).status_code
         == 404
     )
+
+
+def test_a_seller_lists_and_deletes_their_uploads_and_never_another_shops(http: Http) -> None:
+    # Given two uploads of one seller's shop and one of another's
+    seller, other = http.seller(), http.seller()
+    text = "date,product,units,revenue\n2025-03-03,mug,2,19.00\n2025-03-04,lamp,1,30.00\n"
+    ids = []
+    for name, token in (("a.csv", seller.token), ("b.csv", seller.token), ("c.csv", other.token)):
+        made = http.call("POST", "/forecasting/uploads", {"name": name, "csv": text}, token=token)
+        assert made.status_code == 201, made.body
+        ids.append(made.json_body["upload_id"])
+    # When the seller lists their uploads one per page
+    first = http.call("GET", "/forecasting/uploads?limit=1", token=seller.token)
+    assert first.status_code == 200, first.body
+    cursor = first.json_body["next_cursor"]
+    second = http.call("GET", f"/forecasting/uploads?limit=1&cursor={cursor}", token=seller.token)
+    # Then they see their two, newest first, and not the other shop's
+    listed = first.json_body["items"] + second.json_body["items"]
+    assert [u["name"] for u in listed] == ["b.csv", "a.csv"]
+    assert listed[0] == {
+        "upload_id": ids[1],
+        "name": "b.csv",
+        "created_at": listed[0]["created_at"],
+        "rows": 2,
+        "days": 2,
+        "first_day": "2025-03-03",
+        "last_day": "2025-03-04",
+        "products": 2,
+    }
+    # and their cursor means nothing in another shop's list
+    refused = http.call("GET", f"/forecasting/uploads?cursor={cursor}", token=other.token)
+    assert refused.status_code == 400
+    # When the seller deletes the other shop's upload: not found, as an unknown id is
+    theirs = http.call("DELETE", f"/forecasting/uploads/{ids[2]}", token=seller.token)
+    unknown = http.call("DELETE", f"/forecasting/uploads/{'0' * 32}", token=seller.token)
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.json_body == unknown.json_body
+    kept = http.call("GET", f"/forecasting/uploads/{ids[2]}/sales", token=other.token)
+    assert kept.status_code == 200
+    # When the seller deletes their own: it is gone, and a second delete is not found
+    gone = http.call("DELETE", f"/forecasting/uploads/{ids[0]}", token=seller.token)
+    assert gone.status_code == 204
+    after = http.call("GET", "/forecasting/uploads", token=seller.token).json_body
+    assert [u["upload_id"] for u in after["items"]] == [ids[1]]
+    assert (
+        http.call("GET", f"/forecasting/uploads/{ids[0]}/sales", token=seller.token).status_code
+        == 404
+    )
+    assert (
+        http.call("DELETE", f"/forecasting/uploads/{ids[0]}", token=seller.token).status_code == 404
+    )
+    # and a shopper has none
+    assert http.call("GET", "/forecasting/uploads").status_code == 401

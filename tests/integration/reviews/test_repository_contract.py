@@ -199,6 +199,27 @@ def test_photos_are_stored_with_the_review_and_replaced_by_an_edit(repo: Any) ->
     assert repo.get("r-1").photos == cleared.photos == ()
 
 
+def test_the_photos_in_use_are_those_of_the_authors_reviews_not_deleted(repo: Any) -> None:
+    shot = Photo("ph-1", "media/reviews/ann/ph-1.webp", 640, 480)
+    other = Photo("ph-2", "media/reviews/ann/ph-2.webp", 100, 200)
+    repo.save_photo("ann", shot)
+    repo.save_photo("ann", other)
+    assert repo.photos_in_use("ann") == set()
+    first = repo.add(replace(new("r-1"), photos=(shot, other)))
+    repo.add(replace(new("r-2", product="p-2"), photos=(other,)))
+    repo.add(replace(new("r-3", author="bob"), photos=(shot,)))
+    assert repo.photos_in_use("ann") == {"ph-1", "ph-2"}
+    deleted = repo.delete(first, now=clock.now())
+    assert deleted.photos == ()
+    assert repo.get("r-1").photos == ()
+    assert repo.photos_in_use("ann") == {"ph-2"}
+    assert repo.photos_in_use("bob") == {"ph-1"}
+    repo.forget_photo("ann", "ph-1")
+    repo.forget_photo("ann", "ph-1")  # idempotent
+    assert repo.photo("ann", "ph-1") is None
+    assert repo.photo("ann", "ph-2") == other
+
+
 def test_a_shop_review_claims_the_shop_and_counts_only_in_the_shops_aggregate(repo: Any) -> None:
     shop_review = replace(new("r-1"), product_id=None, order_id=None, post_id="post-1")
     made = repo.add(shop_review)

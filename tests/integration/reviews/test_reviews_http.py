@@ -326,9 +326,36 @@ def test_photos_are_checked_like_catalog_images_and_shown_on_the_review(
     assert photo["url"].startswith("http")
     shown = reviews_api.call("GET", f"/reviews/{made.json_body['review_id']}").json_body
     assert [p["photo_id"] for p in shown["photos"]] == [good]
-    # And an edit may remove it
+    # And an edit may remove it, which deletes its file from the media bucket
+    assert _media_keys(reviews_api, good)
     edited = reviews_api.call(
         "PATCH", f"/reviews/{made.json_body['review_id']}", {"photo_ids": []}, token
     )
     assert edited.status_code == 200
     assert edited.json_body["photos"] == []
+    assert _media_keys(reviews_api, good) == []
+    # and the photo is gone for good: naming it again is "nothing uploaded"
+    again = reviews_api.call(
+        "PATCH", f"/reviews/{made.json_body['review_id']}", {"photo_ids": [good]}, token
+    )
+    assert again.status_code == 404
+    # When the author deletes a review with a photo, Then its file goes too
+    newer = _photo(reviews_api, token, png_bytes(), "image/png")
+    with_photo = reviews_api.call(
+        "PATCH", f"/reviews/{made.json_body['review_id']}", {"photo_ids": [newer]}, token
+    )
+    assert with_photo.status_code == 200, with_photo.body
+    assert _media_keys(reviews_api, newer)
+    deleted = reviews_api.call("DELETE", f"/reviews/{made.json_body['review_id']}", None, token)
+    assert deleted.status_code == 204, deleted.body
+    assert _media_keys(reviews_api, newer) == []
+
+
+def _media_keys(reviews_api: Reviews, photo_id: str) -> list[str]:
+    """The media bucket's objects of a review photo (its upload and its rendition)."""
+    import boto3
+
+    listed = boto3.client("s3").list_objects_v2(
+        Bucket=reviews_api.deployment.physical["MediaBucket"]
+    )
+    return [o["Key"] for o in listed.get("Contents", []) if photo_id in o["Key"]]

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.core.caller import Caller, Role
-from chalicelib.core.errors import ForbiddenError, PayloadTooLargeError
+from chalicelib.core.errors import BadRequestError, ForbiddenError, PayloadTooLargeError
 from chalicelib.forecasting.domain import DaySales, Horizon, Measure, ProductSales, SalesHistory
 from chalicelib.forecasting.errors import UploadNotFoundError, UploadRejectedError
 from chalicelib.forecasting.model import ForecastModel
@@ -115,6 +115,69 @@ def test_another_shops_upload_is_not_found(fake_forecast_repo: FakeForecastRepos
         uploads.get_upload(OTHER, stored.upload_id)
     with pytest.raises(ForbiddenError):
         uploads.upload(Caller("shopper", Role.USER), "s.csv", _csv(30))
+
+
+def test_a_seller_lists_their_shops_uploads_newest_first_in_pages(
+    fake_forecast_repo: FakeForecastRepository, frozen: clock.ManualClock
+) -> None:
+    # Given three uploads of the seller's shop, a minute apart, and one of another shop
+    ids = []
+    for name in ("jan.csv", "feb.csv", "mar.csv"):
+        ids.append(uploads.upload(SELLER, name, _csv(30)).upload_id)
+        frozen.advance(minutes=1)
+    uploads.upload(OTHER, "theirs.csv", _csv(30))
+    # When the seller pages through their uploads, two at a time
+    first = uploads.list_uploads(SELLER, limit=2, cursor=None)
+    assert first.next_cursor is not None
+    second = uploads.list_uploads(SELLER, limit=2, cursor=first.next_cursor)
+    # Then they see their own three, newest first, each with what it holds
+    listed = first.items + second.items
+    assert [u.upload_id for u in listed] == ids[::-1]
+    assert [u.name for u in listed] == ["mar.csv", "feb.csv", "jan.csv"]
+    assert second.next_cursor is None
+    assert {(u.products, u.shop_id) for u in listed} == {(2, "shop-1")}
+    assert listed[0].days == len({line.split(",")[0] for line in _csv(30).split()[1:]})
+    # and the other shop's list holds only its own; my cursor is no good there
+    assert [u.name for u in uploads.list_uploads(OTHER, limit=5, cursor=None).items] == [
+        "theirs.csv"
+    ]
+    with pytest.raises(BadRequestError):
+        uploads.list_uploads(OTHER, limit=2, cursor=first.next_cursor)
+    # and expired uploads are no longer listed
+    frozen.advance(days=31)
+    assert uploads.list_uploads(SELLER, limit=5, cursor=None).items == []
+
+
+def test_a_seller_deletes_their_upload_and_another_shops_id_is_not_found(
+    fake_forecast_repo: FakeForecastRepository,
+) -> None:
+    # Given an upload of each shop
+    mine = uploads.upload(SELLER, "mine.csv", _csv(30))
+    theirs = uploads.upload(OTHER, "theirs.csv", _csv(30))
+    # When the seller tries to delete the other shop's upload
+    with pytest.raises(UploadNotFoundError) as refused:
+        uploads.delete_upload(SELLER, theirs.upload_id)
+    # Then it is not found, told exactly as an unknown id is, and it stays
+    with pytest.raises(UploadNotFoundError) as unknown:
+        uploads.delete_upload(SELLER, "0" * 32)
+    assert (refused.value.message, refused.value.details) == (
+        unknown.value.message,
+        unknown.value.details,
+    )
+    assert uploads.get_upload(OTHER, theirs.upload_id).name == "theirs.csv"
+    # When the seller deletes their own
+    uploads.delete_upload(SELLER, mine.upload_id)
+    # Then it is gone (listed no more, no forecast), and a second delete is not found
+    assert uploads.list_uploads(SELLER, limit=5, cursor=None).items == []
+    with pytest.raises(UploadNotFoundError):
+        uploads.get_upload(SELLER, mine.upload_id)
+    with pytest.raises(UploadNotFoundError):
+        uploads.delete_upload(SELLER, mine.upload_id)
+    with pytest.raises(UploadNotFoundError):
+        uploads.delete_upload(SELLER, "not-an-id")
+    # and a shopper has no uploads to list or delete
+    with pytest.raises(ForbiddenError):
+        uploads.list_uploads(Caller("shopper", Role.USER), limit=5, cursor=None)
 
 
 def test_stockout_risk_ranks_the_products_to_restock_first(

@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from chalicelib.core.caller import Caller, Role
+from chalicelib.core.errors import NotFoundError
 from chalicelib.recommendations.domain import Engagement, Profile, Recommendations, Strategy
 from chalicelib.recommendations.ranking import RecsModel
 from chalicelib.recommendations.service import serving
@@ -129,3 +132,55 @@ def test_related_products_are_bought_together_then_popular_in_the_category(
     assert "p-9" not in ids
     assert all(int(pid[2:]) >= 6 for pid in ids)  # its neighbours, then its category
     assert result.strategy is Strategy.RELATED
+
+
+def test_a_product_the_model_does_not_know_gets_its_categorys_popular_listed_products(
+    model: RecsModel,
+    catalog_repo: InMemoryCatalogRepository,
+    recs_repo: FakeRecsRepository,
+) -> None:
+    # Given a new shoe (p-new, unknown to the model) beside p-1..p-5, p-3 the most popular
+    # shoe in the catalog, p-2 out of stock and p-4 deleted
+    _stock(catalog_repo, **{"p-2": {"stock": 0}})
+    catalog_repo.product_items["p-3"] = replace(catalog_repo.product_items["p-3"], popularity=50)
+    catalog_repo.product_items["p-4"] = replace(
+        catalog_repo.product_items["p-4"],
+        status=type(catalog_repo.product_items["p-4"].status)("DELETED"),
+    )
+    shop = catalog_repo.shop_items["shop-1"]
+    catalog_repo.product_items["p-new"] = make_product("p-new", shop, category="shoes")
+    catalog_repo.post_many(catalog_repo.product_items.values())  # p-4 still in the index
+    # When its related products are asked for
+    result, cards = serving.related("p-new", offset=0, limit=3)
+    # Then the catalog's similar products stand in for neighbours: its category's listed,
+    # in-stock products, the most popular first, never itself
+    ids = _ids(result)
+    assert result.strategy is Strategy.SIMILAR
+    assert ids[0] == "p-3"
+    assert set(ids) <= {"p-1", "p-3", "p-5"}
+    assert len(ids) == 3
+    assert set(cards) == set(ids)
+    assert result.model_version == model.version
+
+
+def test_without_a_model_related_products_are_the_catalogs_similar_ones(
+    catalog_repo: InMemoryCatalogRepository,
+    recs_repo: FakeRecsRepository,
+    monkeypatch: Any,
+) -> None:
+    # Given no model can be loaded
+    monkeypatch.setattr(serving, "current_model", lambda: None)
+    _stock(catalog_repo)
+    catalog_repo.post_many(catalog_repo.product_items.values())
+    # When a product's related products are paged through
+    first, _ = serving.related("p-7", offset=0, limit=2)
+    second, _ = serving.related("p-7", offset=2, limit=2)
+    # Then they are the other home products, each once, and the list still ends
+    assert first.strategy is Strategy.SIMILAR
+    assert first.model_version is None
+    assert first.next_offset == 2
+    assert set(_ids(first)) | set(_ids(second)) == {"p-6", "p-8", "p-9"}
+    assert second.next_offset is None
+    # and a product shoppers cannot see is still not found
+    with pytest.raises(NotFoundError):
+        serving.related("p-nope", offset=0, limit=2)

@@ -10,12 +10,13 @@ from chalicelib.catalog.domain import Product, Shop
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ConflictError, ForbiddenError, NotFoundError
 from chalicelib.orders.domain import OrderStatus
-from chalicelib.reviews.domain import ReviewStatus, SubjectKind, VoteKind
+from chalicelib.reviews.domain import Photo, ReviewStatus, SubjectKind, VoteKind
 from chalicelib.reviews.errors import AlreadyReviewedError, NotABuyerError
 from chalicelib.reviews.service import aggregates, analytics, reviews
 from tests.fakes.bills import InMemoryBillRepository
-from tests.fakes.catalog import Bus, InMemoryCatalogRepository
+from tests.fakes.catalog import Bus, InMemoryCatalogRepository, make_product
 from tests.fakes.orders import InMemoryOrdersRepository
+from tests.fakes.reviews import InMemoryReviewsRepository
 from tests.unit.reviews.conftest import bill_post, bought
 
 pytestmark = pytest.mark.usefixtures("bus", "reviews_repo")
@@ -227,3 +228,70 @@ def test_a_shop_is_reviewed_only_with_ones_own_verified_bill_post_for_it(
     assert (counted.count, counted.total) == (1, 4)
     # And the seller may reply to it
     assert reviews.reply(SELLER, review.review_id, "Thank you!").reply is not None
+
+
+def _checked(repo: InMemoryReviewsRepository, author: str, *photo_ids: str) -> list[str]:
+    """Photos of ``author`` that passed the image checks (as an accepted upload leaves them)."""
+    for photo_id in photo_ids:
+        repo.save_photo(author, Photo(photo_id, f"media/reviews/{author}/{photo_id}.webp", 8, 6))
+    return list(photo_ids)
+
+
+def test_a_photo_taken_off_a_review_has_its_files_deleted_unless_another_review_shows_it(
+    shop_and_product: tuple[Shop, Product],
+    catalog_repo: InMemoryCatalogRepository,
+    orders_repo: InMemoryOrdersRepository,
+    reviews_repo: InMemoryReviewsRepository,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    discarded: list[str] = []
+    monkeypatch.setattr(reviews.images, "discard", discarded.extend)
+    # Given Ann reviewed two products she bought, with photos a, b on the first and b on
+    # the second (one checked photo may be attached to several of her reviews)
+    shop, product = shop_and_product
+    second = make_product("p-2", shop)
+    catalog_repo.product_items[second.product_id] = second
+    for pid in (product.product_id, second.product_id):
+        bought(orders_repo, "ann", pid)
+    a, b = _checked(reviews_repo, "ann", "a", "b")
+    first = reviews.write(
+        ANN, product.product_id, rating=4, title="Hi", text=TEXT, photo_ids=[a, b]
+    )
+    other = reviews.write(ANN, second.product_id, rating=5, title="Yo", text=TEXT, photo_ids=[b])
+    # When she takes both photos off the first review
+    reviews.edit(ANN, first.review_id, rating=None, title=None, text=None, photo_ids=[])
+    # Then a's rendition and any upload left of it are deleted, and a is forgotten;
+    # b stays, as the second review still shows it
+    assert discarded == ["media/reviews/ann/a.webp", "uploads/reviews/ann/a"]
+    assert reviews_repo.photo("ann", a) is None
+    assert reviews_repo.photo("ann", b) is not None
+    # When she deletes the second review, the last one showing b
+    reviews.delete(ANN, other.review_id)
+    # Then b's files go too, and the deleted review shows no photo
+    assert discarded[2:] == ["media/reviews/ann/b.webp", "uploads/reviews/ann/b"]
+    assert reviews_repo.photo("ann", b) is None
+    assert reviews_repo.get(other.review_id).photos == ()  # type: ignore[union-attr]
+    # And an edit that keeps its photos, or one of a review without any, deletes nothing
+    reviews.edit(ANN, first.review_id, rating=3, title=None, text=None)
+    assert len(discarded) == 4
+    # And releasing a photo again is harmless (idempotent: nothing left to delete)
+    assert reviews.release_photos("ann", [Photo(a, "media/reviews/ann/a.webp", 8, 6)]) == [a]
+
+
+def test_a_failing_media_bucket_does_not_undo_the_edit(
+    shop_and_product: tuple[Shop, Product],
+    orders_repo: InMemoryOrdersRepository,
+    reviews_repo: InMemoryReviewsRepository,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(keys: list[str]) -> None:
+        raise OSError("S3 is down")
+
+    monkeypatch.setattr(reviews.images, "discard", broken)
+    _, product = shop_and_product
+    bought(orders_repo, "ann", product.product_id)
+    [a] = _checked(reviews_repo, "ann", "a")
+    made = reviews.write(ANN, product.product_id, rating=4, title="Hi", text=TEXT, photo_ids=[a])
+    edited = reviews.edit(ANN, made.review_id, rating=None, title=None, text=None, photo_ids=[])
+    assert edited.photos == ()
+    assert reviews_repo.get(made.review_id).photos == ()  # type: ignore[union-attr]
