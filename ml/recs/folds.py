@@ -96,9 +96,7 @@ def table(folds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> str:
     head = f"{'fit before':<12}{'users':>6}" + "".join(f"{n + ' HR/NDCG':>22}" for n in names)
     rows = [head]
     for fold in folds:
-        cells = "".join(
-            f"{fold[n]['hr@10']:>13.4f}/{fold[n]['ndcg@10']:.4f}" for n in names
-        )
+        cells = "".join(f"{fold[n]['hr@10']:>13.4f}/{fold[n]['ndcg@10']:.4f}" for n in names)
         rows.append(f"{fold['fit_before']:<12}{fold['users']:>6}{cells}")
     stats = summary(folds, names)
     cells = "".join(
