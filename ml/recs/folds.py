@@ -13,6 +13,7 @@ import argparse
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -116,8 +117,6 @@ def main() -> None:
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--json", action="store_true", help="print the folds as JSON too")
     args = parser.parse_args()
-    from pathlib import Path
-
     lines = read_lines(Path(args.data))
     texts = read_descriptions(Path(args.data))
     folds = cross_validate(lines, texts, RECIPES)
