@@ -11,7 +11,7 @@ EVENT      ?=
 	eval-bills cv-bills train-reader eval-authenticity train-authenticity authenticity-set ml-bills-layer \
 	train-sentiment eval-sentiment eval-categories check-ml-layer \
 	train-forecast eval-forecast \
-	train-recs eval-recs
+	train-recs cv-recs eval-recs
 
 ML_STAMP   := $(VENV)/.installed-ml
 # The bill commands' data (DATA=<dir>; the shared receipts by default).
@@ -109,11 +109,16 @@ eval-forecast: $(STAMP)
 	@test -n "$(DATA)" || { echo "usage: make eval-forecast DATA=<dir with online_retail_invoice_totals.csv>"; exit 2; }
 	OMP_NUM_THREADS=1 $(PY) -m ml.forecast.eval $(DATA)
 
-## train-recs: the recommendation model (numpy + onnx, dev venv; ~20 s): the dev-split
-## evaluation (fit to 2011-07, evaluate 2011-08..09, popularity beside), then the final fit
-## on all of DATA (../shared/data/interactions by default) → models/recs/v1/
+## train-recs: the recommendation model (numpy + onnx, dev venv; ~2 min): six-fold rolling
+## cross-validation (beside v1's recipe and popularity), the dev-split evaluation through the
+## ONNX graph (fit to 2011-07, evaluate 2011-08..09), then the final fit on all of DATA
+## (../shared/data/interactions by default) → models/recs/v2/
 train-recs: $(STAMP)
 	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.recs.train $(if $(DATA),--data $(DATA))
+
+## cv-recs: only the cross-validation table of train-recs (how the recipe was chosen)
+cv-recs: $(STAMP)
+	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.recs.folds $(if $(DATA),--data $(DATA))
 
 ## eval-recs DATA=<dir>: the shipped model on <dir>/online_retail_lines.csv (a later period)
 ## with the issue's protocol: HR@10, Recall@10, NDCG@10 beside popularity, and per-user

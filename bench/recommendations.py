@@ -4,7 +4,7 @@ model size; request latency of ``GET /me/recommendations`` and
 ``GET /products/{id}/related`` on the running local cloud (its demo model, 240 products).
 
 Method:
-- Scoring: the shipped model (``models/recs/v1``) in one onnxruntime session (one
+- Scoring: the shipped model (``models/recs/v2``) in one onnxruntime session (one
   thread, as the API runs it), 300 users of 20 random history items each, top 10, after
   20 warm-up runs; the synthetic model has the shipped table shapes (100 neighbours an
   item) over 100,000 items.
@@ -30,7 +30,7 @@ import httpx
 from bench import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "recs" / "v1"
+MODEL = ROOT / "models" / "recs" / "v2"
 SHOPPER = ("shopper@bazaar.example.com", "Demo-Buyer-Pass-2026")
 
 

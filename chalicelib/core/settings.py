@@ -325,7 +325,7 @@ class RecommendationsSettings(ModelsSettings):
     recommendations_table: str = "bazaar-local-recommendations"
     recs_model_name: str = "recs"
     # Served until a trained version is published as current (models/recs/<version>/).
-    recs_model_version: str = "v1"
+    recs_model_version: str = "v2"
     # How often a container looks for a newly published version (seconds; 0: every request).
     recs_model_check_seconds: int = Field(default=60, ge=0, le=86_400)
     # Engagement weights (view < wishlist < cart < purchase); a user's history is weighted

@@ -1,12 +1,18 @@
 """Training the recommendation model in numpy and writing it as an ONNX graph.
 
-The model: EASE (Steck 2019, a closed-form item-item ridge regression on the user-by-item
-matrix) pruned to each item's top ``neighbours`` weights, plus a prior of recent popularity
-(distinct users per item, each weighted by ``exp(-age / prior_days)``), blended with
-``prior_weight``. Pruned tables keep the graph small and the scoring sparse (Gather +
-ScatterElements), so it scales to 100,000 items. Imports numpy; ``onnx`` only to export.
-Hyper-parameters were chosen on a validation split of the dev data (ml/recs/README in
-docs/recommendations.md).
+The model: an item-item table, each item's top ``neighbours`` of
+
+    (B + content_weight * S) * (recent popularity + 0.05) ** popularity_exponent
+
+where B is EASE (Steck 2019, a closed-form item-item ridge regression on the user-by-item
+matrix), S the cosine similarity of the items' texts (title words, TF-IDF weighted: an
+item-item kNN on content, which carries most of the signal on sparse histories) and the
+last factor scales each column (the candidate item) by its recent popularity; plus a prior
+of recent popularity (distinct users per item, each weighted by ``exp(-age / prior_days)``)
+blended with ``prior_weight``. Pruned tables keep the graph small and the scoring sparse
+(Gather + ScatterElements), so it scales to 100,000 items. Imports numpy; ``onnx`` only to
+export. Hyper-parameters were chosen by rolling-origin cross-validation on the dev data
+(``python -m ml.recs.folds``; docs/recommendations.md).
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,12 +44,26 @@ class Interaction:
     weight: float = 1.0
 
 
+POPULARITY_FLOOR = 0.05  # keeps unpopular items' columns from vanishing entirely
+STOP_WORDS = frozenset({"OF", "SET", "AND", "WITH", "IN", "THE", "A", "OR", "TO", "FOR"})
+
+
 @dataclass(frozen=True)
 class Params:
     l2: float = 200.0
     neighbours: int = 100
     prior_days: float = 60.0
-    prior_weight: float = 0.3
+    prior_weight: float = 0.1
+    content_weight: float = 0.2
+    popularity_exponent: float = 0.5
+
+    @classmethod
+    def of_manifest(cls, params: Mapping[str, Any]) -> Params:
+        """A published model's recipe from its manifest's ``params``; fields a manifest
+        lacks (written before they existed) are off, so an older recipe stays itself."""
+        legacy = {"prior_weight": 0.3, "content_weight": 0.0, "popularity_exponent": 0.0}
+        known = set(cls.__dataclass_fields__)
+        return cls(**{**legacy, **{k: v for k, v in params.items() if k in known}})
 
 
 @dataclass
@@ -59,8 +80,10 @@ def fit(
     interactions: Iterable[Interaction],
     params: Params = Params(),
     progress: Callable[[str], None] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> Trained:
-    """Fit the model on ``interactions`` (at least one)."""
+    """Fit the model on ``interactions`` (at least one); ``texts``: each item's title (and
+    any words describing it) for the content similarity (items without text get none)."""
     rows = list(interactions)
     if not rows:
         raise ValueError("no interactions to train on")
@@ -86,12 +109,18 @@ def fit(
     inverse = np.linalg.inv(gram)
     b = -inverse / np.diag(inverse)
     b[np.diag_indices(n_items)] = 0.0
+    popularity = recent.sum(axis=0)
+    top = popularity.max() or 1.0
+    if params.content_weight and texts:
+        if progress:
+            progress("content")
+        b += params.content_weight * content_similarity([texts.get(key, "") for key in keys])
+    if params.popularity_exponent:
+        b *= ((popularity / top + POPULARITY_FLOOR) ** params.popularity_exponent)[None, :]
     if progress:
         progress("prune")
     k = min(params.neighbours, max(n_items - 1, 1))
     neighbours, weights = prune(b, k)
-    popularity = recent.sum(axis=0)
-    top = popularity.max() or 1.0
     prior = (params.prior_weight * popularity / top).astype(np.float32)
     return Trained(
         keys,
@@ -101,6 +130,33 @@ def fit(
         params,
         {"users": len(users), "items": n_items, "interactions": len(rows), "end": end.isoformat()},
     )
+
+
+def words(text: str) -> set[str]:
+    """The distinct words of an item's text that count for similarity (letters only, two
+    or more, no stop words; case-folded)."""
+    return {w for w in re.findall(r"[A-Z]+", text.upper()) if len(w) > 1 and w not in STOP_WORDS}
+
+
+def content_similarity(texts: list[str]) -> npt.NDArray[np.float64]:
+    """Item-by-item cosine similarity of the texts' TF-IDF word vectors (binary term
+    frequency, ``log(n / df)``), zero on the diagonal and for items without words."""
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for n, text in enumerate(texts):
+        for word in sorted(words(text)):
+            rows.append(n)
+            cols.append(vocabulary.setdefault(word, len(vocabulary)))
+    vectors = np.zeros((len(texts), max(len(vocabulary), 1)), dtype=np.float64)
+    vectors[rows, cols] = 1.0
+    frequency = np.maximum(vectors.sum(axis=0), 1.0)
+    vectors *= np.log(len(texts) / frequency)[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors /= np.where(norms > 0, norms, 1.0)
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, 0.0)
+    return similarity
 
 
 def prune(
@@ -237,7 +293,12 @@ def write_model(
     manifest = {
         "name": name,
         "version": version,
-        "method": "EASE item-item (pruned neighbours) + recent popularity prior",
+        "method": (
+            "EASE + title-word cosine item-item, popularity-scaled (pruned neighbours)"
+            " + recent popularity prior"
+            if trained.params.content_weight
+            else "EASE item-item (pruned neighbours) + recent popularity prior"
+        ),
         "params": trained.params.__dict__,
         "training": trained.stats,
         "files": {

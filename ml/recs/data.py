@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +50,20 @@ def read_lines(path: Path) -> list[Line]:
                 )
             )
     return out
+
+
+def read_descriptions(path: Path) -> dict[str, str]:
+    """Each stock code's description in a lines file (its most frequent non-empty one): the
+    item texts of the model's content similarity."""
+    if path.is_dir():
+        path = path / LINES_FILE
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            text = " ".join((row.get("Description") or "").split())
+            if text:
+                seen[row["StockCode"]][text] += 1
+    return {code: texts.most_common(1)[0][0] for code, texts in seen.items()}
 
 
 def split_at(lines: list[Line], cut: datetime) -> tuple[list[Line], list[Line]]:

@@ -1,4 +1,4 @@
-"""``make eval-recs DATA=<dir>``: the shipped model (``models/recs/v1``) on a later period
+"""``make eval-recs DATA=<dir>``: the shipped model (``models/recs/v2``) on a later period
 ``<dir>/online_retail_lines.csv``, with the issue's protocol, popularity beside, and the
 per-user scoring latency at the shipped catalogue size and on a synthetic 100,000-item
 catalogue. Reads only DATA, the dev data (the training histories) and the model; never
@@ -21,21 +21,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data", type=Path, help="a folder with online_retail_lines.csv")
     parser.add_argument("--train-data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "recs" / "v1")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "recs" / "v2")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        default=ROOT / "models" / "recs" / "v1",
+        help="an earlier shipped model printed beside (skipped when absent)",
+    )
     args = parser.parse_args()
     train = read_lines(args.train_data)
     later = read_lines(args.data)
     model = RecsModel(args.model)
-    report = protocol.evaluate(
-        {
-            "model": protocol.model_ranker(model, train),
-            "popularity": protocol.popularity_ranker(train),
-        },
-        train,
-        later,
-    )
+    rankers = {"model": protocol.model_ranker(model, train)}
+    if args.previous.is_dir() and args.previous.resolve() != args.model.resolve():
+        previous = RecsModel(args.previous)
+        rankers[f"previous {previous.version}"] = protocol.model_ranker(previous, train)
+    rankers["popularity"] = protocol.popularity_ranker(train)
+    report = protocol.evaluate(rankers, train, later)
     print(f"recommendations {model.version} on {args.data} (train: {args.train_data})")
-    print(protocol.table(report, ["model", "popularity"]))
+    print(protocol.table(report, list(rankers)))
     dev = protocol.latency(model)
     with tempfile.TemporaryDirectory() as tmp:
         big = protocol.latency(RecsModel(protocol.synthetic(Path(tmp))))

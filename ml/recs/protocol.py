@@ -110,9 +110,9 @@ def rounded(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def table(report: dict[str, Any], names: Sequence[str]) -> str:
-    lines = [f"{'':<12}{'HR@10':>9}{'Recall@10':>11}{'NDCG@10':>9}"]
+    lines = [f"{'':<14}{'HR@10':>9}{'Recall@10':>11}{'NDCG@10':>9}"]
     for name in names:
         m = report[name]
-        lines.append(f"{name:<12}{m['hr@10']:>9.4f}{m['recall@10']:>11.4f}{m['ndcg@10']:>9.4f}")
+        lines.append(f"{name:<14}{m['hr@10']:>9.4f}{m['recall@10']:>11.4f}{m['ndcg@10']:>9.4f}")
     lines.append(f"({report['users']} test users, {report['targets']} targets)")
     return "\n".join(lines)

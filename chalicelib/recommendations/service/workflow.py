@@ -6,7 +6,8 @@ Each step reads what the previous one left under the run's prefix of the models 
 
 - extract: engagement from the analytics lake (views, wishlist adds, cart adds,
   purchases) and paid orders from the orders, over ``recs_history_days``, as weighted
-  interactions (``interactions.json.gz``).
+  interactions, and the titles of those products the catalog still has (the model's
+  content similarity) (``interactions.json.gz``).
 - train: the candidate fitted on everything before the held-out slice (the last
   ``recs_holdout_days``) and the final model fitted on everything (two model directories).
 - evaluate: HR@10 / NDCG@10 on the slice (users with a history before it; targets:
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.analytics.service import facts as lake
+from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, model_store
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
@@ -112,10 +114,16 @@ def extract(run_id: str, *, now: datetime | None = None) -> dict[str, Any]:
         if cursor is None:
             break
     rows.sort(key=lambda r: (r["at"], r["user"], r["item"]))
-    body = {"rows": rows, "signed_in": sorted(signed_in), "as_of": clock.iso(now)}
-    repository.runs().put(f"{_run_prefix(run_id)}/interactions.json.gz", _zip(body))
     users = {r["user"] for r in rows}
     items = {r["item"] for r in rows}
+    texts = {pid: card.title for pid, card in sorted(catalog.cards(items).items())}
+    body = {
+        "rows": rows,
+        "signed_in": sorted(signed_in),
+        "texts": texts,
+        "as_of": clock.iso(now),
+    }
+    repository.runs().put(f"{_run_prefix(run_id)}/interactions.json.gz", _zip(body))
     enough = len(rows) >= settings.recs_min_interactions and len(items) >= 2
     logger.info("Recommendations extract", extra={"rows": len(rows), "users": len(users)})
     return {
@@ -171,7 +179,7 @@ def train(run_id: str, params: Mapping[str, Any] | None = None) -> dict[str, Any
             if len({r["item"] for r in rows}) < 2:
                 fitted[name] = None
                 continue
-            trained = fit(_weighted(rows), chosen)
+            trained = fit(_weighted(rows), chosen, texts=body.get("texts"))
             directory = Path(tmp) / name
             write_model(trained, directory, name="recs", version=run_id, extra={})
             repository.runs().put_directory(f"{_run_prefix(run_id)}/{name}", directory)
@@ -286,12 +294,12 @@ def _published_recipe(version: str | None, body: Mapping[str, Any], directory: P
     except model_store.ModelUnavailableError:
         return None
     manifest = json.loads((manifest_dir / "manifest.json").read_text())
-    known = set(Params.__dataclass_fields__)
-    params = Params(**{k: v for k, v in dict(manifest.get("params") or {}).items() if k in known})
+    params = Params.of_manifest(dict(manifest.get("params") or {}))
     before, _, _ = _split(body)
     if len({r["item"] for r in before}) < 2:
         return None
-    write_model(fit(_weighted(before), params), directory, name="recs", version=version, extra={})
+    trained = fit(_weighted(before), params, texts=body.get("texts"))
+    write_model(trained, directory, name="recs", version=version, extra={})
     return NumpyModel(directory)
 
 

@@ -15,7 +15,7 @@ from chalicelib.recommendations.ranking import RecsModel, reference_scores
 from chalicelib.recommendations.training import Interaction, Params, fit, write_model
 
 ROOT = Path(__file__).resolve().parents[3]
-SHIPPED = ROOT / "models" / "recs" / "v1"
+SHIPPED = sorted((ROOT / "models" / "recs").glob("v*"))
 
 
 def _tables(directory: Path) -> dict[str, Any]:
@@ -79,10 +79,10 @@ def test_a_trained_graph_scores_as_numpy_on_fixed_inputs(tmp_path: Path) -> None
         _assert_same(model, tables, history)
 
 
-@pytest.mark.skipif(not SHIPPED.is_dir(), reason="no shipped model (make train-recs)")
-def test_the_shipped_graph_scores_as_numpy_on_fixed_inputs() -> None:
-    model = RecsModel(SHIPPED)
-    tables = _tables(SHIPPED)
+@pytest.mark.parametrize("shipped", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_the_shipped_graph_scores_as_numpy_on_fixed_inputs(shipped: Path) -> None:
+    model = RecsModel(shipped)
+    tables = _tables(shipped)
     for history in ([0], [10, 200, 1500], list(range(100, 130))):
         _assert_same(model, tables, history)
 
@@ -117,3 +117,36 @@ def test_the_numpy_scorer_ranks_as_the_graph(tmp_path: Path) -> None:
         exclude = [h for h, _ in history]
         a, b = graph.rank(history, exclude, 6), plain.rank(history, exclude, 6)
         np.testing.assert_allclose(a.scores, b.scores, rtol=1e-5, atol=1e-6)
+
+
+def test_items_with_shared_title_words_become_neighbours_without_co_purchases(
+    tmp_path: Path,
+) -> None:
+    # Given two items nobody bought together, whose titles share a rare word
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [Interaction(f"u{n}", "mug", start, 1.0) for n in range(5)]
+    rows += [Interaction(f"v{n}", "lamp", start, 1.0) for n in range(5)]
+    rows += [Interaction(f"w{n}", item, start, 1.0) for n in range(5) for item in ("cup", "pen")]
+    texts = {"mug": "RED RETROSPOT MUG", "lamp": "RED RETROSPOT LAMP", "cup": "BLUE CUP"}
+    plain = fit(rows, Params(neighbours=2, content_weight=0.0))
+    blended = fit(rows, Params(neighbours=2, content_weight=0.2), texts=texts)
+    mug, lamp = blended.keys.index("mug"), blended.keys.index("lamp")
+    # Then content puts the lamp first among the mug's neighbours (co-purchases alone do not)
+    assert plain.weights[mug].max() == 0.0
+    assert blended.neighbours[mug][0] == lamp
+    assert blended.weights[mug][0] > 0.0
+    # And related products for the mug (the graph, no prior) lead with the lamp
+    write_model(blended, tmp_path, name="recs", version="t", extra={})
+    ranked = RecsModel(tmp_path).rank([(mug, 1.0)], [mug], 1, prior_scale=0.0)
+    assert ranked.items.tolist() == [lamp]
+    assert ranked.reasons.tolist() == [0]
+
+
+def test_an_older_manifest_keeps_its_own_recipe() -> None:
+    # Given the parameters a v1 manifest recorded (before content similarity existed)
+    v1 = {"l2": 200.0, "neighbours": 100, "prior_days": 60.0, "prior_weight": 0.3}
+    # Then its recipe has content and popularity scaling off, and the new fields round-trip
+    assert Params.of_manifest(v1) == Params(
+        prior_weight=0.3, content_weight=0.0, popularity_exponent=0.0
+    )
+    assert Params.of_manifest(Params().__dict__) == Params()

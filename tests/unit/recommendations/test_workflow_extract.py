@@ -14,6 +14,7 @@ from chalicelib.orders.domain import OrderStatus
 from chalicelib.recommendations import repository
 from chalicelib.recommendations.service import workflow
 from tests.fakes.analytics import FakeLake, analytics_fakes
+from tests.fakes.catalog import InMemoryCatalogRepository, make_product
 from tests.fakes.orders import InMemoryOrdersRepository, new_checkout
 from tests.fakes.recommendations import FakeRecsRepository
 
@@ -24,6 +25,7 @@ def test_nothing_to_train_on_an_empty_lake(
     analytics_fakes: tuple[object, object, FakeLake],
     recs_repo: FakeRecsRepository,
     orders_repo: InMemoryOrdersRepository,
+    catalog_repo: InMemoryCatalogRepository,
 ) -> None:
     extracted = workflow.extract("r1")
     assert extracted["rows"] == 0
@@ -34,9 +36,12 @@ def test_extract_weighs_lake_engagement_and_paid_orders(
     analytics_fakes: tuple[object, object, FakeLake],
     recs_repo: FakeRecsRepository,
     orders_repo: InMemoryOrdersRepository,
+    catalog_repo: InMemoryCatalogRepository,
 ) -> None:
-    # Given a view, a cart add and a search in the lake, a paid and a cancelled order
+    # Given a view, a cart add and a search in the lake, a paid and a cancelled order, and
+    # the viewed product (alone) still in the catalog
     now = clock.now()
+    catalog_repo.product_items["p-1"] = make_product("p-1", title="Red Retrospot Lamp")
     lake = analytics_fakes[2]
     at = now - timedelta(days=2)
     facts = [
@@ -54,7 +59,8 @@ def test_extract_weighs_lake_engagement_and_paid_orders(
     # When the extract step runs
     extracted = workflow.extract("r1", now=now)
     # Then it keeps the engagement (anonymous visitors too: they teach the model) and the
-    # paid order, and knows who is signed in (profiles are written for them only)
+    # paid order, knows who is signed in (profiles are written for them only), and keeps
+    # the titles the catalog has (the model's content similarity)
     body = json.loads(gzip.decompress(repository.runs().get("runs/recs/r1/interactions.json.gz")))
     kinds = sorted((r["user"], r["item"], r["kind"]) for r in body["rows"])
     assert kinds == [
@@ -63,4 +69,5 @@ def test_extract_weighs_lake_engagement_and_paid_orders(
         ("bob", "p-PAID", "purchase"),
     ]
     assert body["signed_in"] == ["ann", "bob"]
+    assert body["texts"] == {"p-1": "Red Retrospot Lamp"}
     assert extracted["rows"] == 3
