@@ -36,9 +36,9 @@ MODEL_NAME = "bill-reader"
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
 RECEIPT_WORDS = "receipt_words.txt"
 GENERAL_WORDS = "general_words.txt"
-# Chosen by the development part's cross-validation (ml/bills/cv_extraction.py --grid);
+# Chosen by the development part's vendor-grouped cross-validation (cv_extraction --by-vendor);
 # train_reader writes them into the manifest.
-GAP_WEIGHT = 2.0
+GAP_WEIGHT = 4.0
 LEXICON = {"unknown": 6.0, "per_char": 3.0, "split": 3.0, "receipt_share": 0.5}
 
 MONTHS = {

@@ -53,7 +53,7 @@ def gap_pairs(
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """(gap / height, centre distance / pitch) of neighbouring characters, and whether
     the ground truth has a space between them."""
-    features: list[tuple[float, float]] = []
+    features: list[tuple[float, float, float, float]] = []
     labels: list[bool] = []
     for stem, found in lines.items():
         truth: dict[str, str] = {}
@@ -75,26 +75,25 @@ def gap_pairs(
                 else:
                     k += 1
             solid = [i for i, c in enumerate(text) if c != " "]
-            edges = line.char_edges
-            centres = [(a + b) / 2 for a, b in edges]
-            steps = [centres[b] - centres[a] for a, b in itertools.pairwise(solid)]
-            pitch = max(statistics.median(steps), 1.0)
-            height = max(line.box[3] - line.box[1], 1.0)
+            pairs = spacing.pair_features(line)
             for j in range(1, len(solid)):
-                a, b = solid[j - 1], solid[j]
-                gap = (edges[b][0] - edges[a][1]) / height
-                features.append((gap, (centres[b] - centres[a]) / pitch))
+                features.append(pairs[solid[j]])
                 labels.append(j in spaces)
     return np.asarray(features), np.asarray(labels)
 
 
-def fit_gaps(data: Path, lines: dict[str, list[OcrLine]]) -> spacing.GapModel:
-    """The gap model fitted on these receipts' lines."""
+def fit_gaps(data: Path, lines: dict[str, list[OcrLine]], *, ink: bool = True) -> spacing.GapModel:
+    """The gap model fitted on these receipts' lines (``ink``: with the blank-column terms)."""
     features, labels = gap_pairs(data, lines)
-    fitted = LogisticRegression(C=10.0).fit(features, labels)
+    if not ink:
+        features = features[:, :2]
+    fitted = LogisticRegression(C=10.0, max_iter=1000).fit(features, labels)
+    coef = [round(float(c), 4) for c in fitted.coef_[0]] + [0.0, 0.0]
     return spacing.GapModel(
-        gap=round(float(fitted.coef_[0][0]), 4),
-        pitch=round(float(fitted.coef_[0][1]), 4),
+        gap=coef[0],
+        pitch=coef[1],
+        ink=coef[2],
+        ink_rel=coef[3],
         bias=round(float(fitted.intercept_[0]), 4),
     )
 
