@@ -147,7 +147,7 @@ eval-bills: $(STAMP)
 cv-bills: $(ML_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.cv_extraction $(RECEIPTS)
 
-## train-reader: the bill reader's gap model and word lists (DATA's development part) → models/bill-reader/v1/
+## train-reader: the bill reader's gap model and word lists (DATA's development part) → models/bill-reader/v2/
 train-reader: $(ML_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_reader $(RECEIPTS)
 

@@ -33,6 +33,7 @@ from chalicelib.bills import spacing
 from chalicelib.bills.domain import Extraction, LineItem, OcrLine
 
 MODEL_NAME = "bill-reader"
+VERSION = "v2"  # the shipped version: models/bill-reader/<VERSION>/
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
 RECEIPT_WORDS = "receipt_words.txt"
 GENERAL_WORDS = "general_words.txt"
@@ -56,6 +57,10 @@ _ISO_DATE = re.compile(r"(?<!\d)(20\d{2})[/.\-]?(\d{2})[/.\-]?(\d{2})(?!\d)")
 _NAMED_DATE = re.compile(
     r"(?<![A-Z0-9])(\d{1,2})[\s\-/.]*(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*"
     r"[\s\-/.,]*((?:19|20)\d{2}(?=\d{1,2}:\d{2})|(?:\d{4}|\d{2})(?!\d))"
+)
+_MONTH_FIRST = re.compile(
+    r"(?<![A-Z0-9])(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[\s\-/]*"
+    r"(\d{1,2})(?:ST|ND|RD|TH)?[\s,\-/]+((?:19|20)\d{2})(?!\d)"
 )
 _TIME = re.compile(r"\d{1,2}:\d{2}")
 _AMOUNT = re.compile(r"(?<![\d.,])-?(\d{1,3}(?:,\d{3})+|\d+)\s?[.,]\s?(\d{2})(?![\d])")
@@ -186,7 +191,7 @@ def model_from(directory: Path) -> ReaderModel:
 def default_model() -> ReaderModel:
     """The model as committed under ``models/bill-reader/`` (tests and the evaluation;
     the verification function loads it from the models bucket: ``ocr.reader_model``)."""
-    return model_from(SHIPPED / "v1")
+    return model_from(SHIPPED / VERSION)
 
 
 @dataclass(frozen=True)
@@ -277,6 +282,15 @@ def parse_dates(text: str) -> list[str]:
         iso = _valid(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1)))
         if iso:
             found.append(iso)
+    if not found:
+        for m in _MONTH_FIRST.finditer(upper):  # "Mar 04, 2018"
+            iso = _valid(int(m.group(3)), MONTHS[m.group(1)], int(m.group(2)))
+            if iso:
+                found.append(iso)
+    if not found:  # the OCR put spaces round the separators: "25 / 12 / 2018"
+        spaced = re.sub(r"(?<=\d)\s+([/\-])\s+(?=\d)", r"\1", upper)
+        if spaced != upper:
+            return parse_dates(spaced)
     if not found:
         for m in _ISO_DATE.finditer(upper):
             iso = _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -458,6 +472,25 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
     return value, confidence
 
 
+_CONTINUES = re.compile(r"^(CO\b|\(M\)|SDN|BHD|S/B|&)")
+_BRANCH = re.compile(r"^\(\s*[A-Z][A-Z .&'-]*\)$")
+
+
+def _full_name(name: str) -> bool:
+    """A name of its own before its legal ending (``HAXINCONE RESOURCES SDN BHD``), not
+    only the ending (``CO. (M) SDN BHD``)."""
+    head = _LEGAL_END.split(name.upper(), maxsplit=1)[0]
+    return len(re.findall(r"[A-Z]{2,}", head)) >= 2 and not _CONTINUES.match(name.upper())
+
+
+def _with_branch(name: str, following: Sequence[str]) -> str:
+    """The name and, when the next row is only a branch in brackets (``(JALAN KLANG
+    LAMA)`` under ``CHECKERS HYPERMARKET SDN BHD``), that branch: SROIE's labels keep it."""
+    if following and _LEGAL_END.search(name.upper()) and _BRANCH.match(following[0].upper()):
+        return f"{name} {following[0]}"
+    return name
+
+
 def _name_like(upper: str) -> bool:
     letters = sum(c.isalpha() for c in upper)
     digits = sum(c.isdigit() for c in upper)
@@ -529,13 +562,22 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
             if _squash(name) in {"SDNBHD", "BHD", "SB"} and index > 0:
                 name = f"{names[index - 1]} {name}"
             elif not _LEGAL_END.search(name.upper()) and index + 1 < len(names):
-                # "POPULAR BOOK" / "CO. (M) SDN BHD": a name printed on two rows
+                # "POPULAR BOOK" / "CO. (M) SDN BHD": a name printed on two rows; but a
+                # brand over its company's own full name ("FamilyMart" over "Haxincone
+                # Resources Sdn Bhd") gives way to the registered name
                 following = names[index + 1]
                 if _LEGAL_END.search(following.upper()) and not any(
                     word in following.upper() for word in _ADDRESS_WORDS if word != "("
                 ):
-                    name = f"{name} {following}"
-            return company_key(name), row.score
+                    if _CONTINUES.match(following.upper()) or not _full_name(following):
+                        name = f"{name} {following}"
+                    else:
+                        row, name = top[index + 1], following
+            return company_key(_with_branch(name, names[index + 1 :])), row.score
+    for index, (row, name) in enumerate(zip(top[6:], names[6:], strict=False), 6):
+        # a registered name below a printed header ("THANK YOU", opening hours, ...)
+        if _LEGAL_END.search(name.upper()) and _full_name(name) and _company_row(row):
+            return company_key(_with_branch(name, names[index + 1 :])), row.score * 0.8
     for row, name in zip(top, names, strict=True):
         upper = name.upper()
         if any(word in upper for word in _NOT_COMPANY) or any(
@@ -585,6 +627,10 @@ def _trade_word(word: str) -> str:
             1 if len(known) < 9 else 2
         ):
             return known
+        if len(known) >= 8 and len(known) == len(upper) + 1:
+            # one letter the OCR dropped inside the word ("STATONERY"; not "SERVICE")
+            if any(known[:i] + known[i + 1 :] == upper for i in range(1, len(known) - 1)):
+                return known
     return word
 
 
@@ -596,6 +642,8 @@ def _company_name(text: str) -> str:
     text = _REGISTRATION.sub("", text).strip()
     text = _AFTER_BHD.sub(r"\1", text.upper()) if "BHD" in text.upper() else text
     text = _letters_not_digits(text)
+    # a legal ending the re-spacing cut ("PL T", "SDN BH D")
+    text = re.sub(r"\b(S ?D ?N|B ?H ?D|P ?L ?T)\b", lambda m: m.group(0).replace(" ", ""), text)
     return re.sub(r"[A-Za-z]+", lambda m: _trade_word(m.group(0)), text)
 
 

@@ -71,7 +71,7 @@ def run(
         lines[stem] = eval_bills.ocr_lines(data / "images" / f"{stem}.jpg", cache)
         print(f"\r{number}/{len(stems)} development receipts read", end="", file=sys.stderr)
     print(file=sys.stderr)
-    general = reading.general_words(reading.SHIPPED / "v1")
+    general = reading.general_words(reading.SHIPPED / reading.VERSION)
     rows: list[dict[str, Any]] = []
     fold_of_stem = {
         stem: vendor_fold_of(data, stem, folds) if by_vendor else fold_of(stem, folds)
@@ -84,6 +84,7 @@ def run(
             reading.default_model(),
             lexicon=spacing.Lexicon.of(count_words(data, train), general, **reading.LEXICON),
             gaps=fit_gaps(data, {stem: lines[stem][0] for stem in train}),
+            gap_weight=reading.GAP_WEIGHT,
         )
         shops = shops_of(data, train)
         known = set(shops)
