@@ -39,7 +39,8 @@ RECEIPT_WORDS = "receipt_words.txt"
 GENERAL_WORDS = "general_words.txt"
 # Chosen by the development part's vendor-grouped cross-validation (cv_extraction --by-vendor);
 # train_reader writes them into the manifest.
-GAP_WEIGHT = 4.0
+GAP_WEIGHT = 4.0  # lines with ink gaps (the local engine)
+PLAIN_GAP_WEIGHT = 2.0  # lines without (v1's weight, chosen by v1's CV)
 LEXICON = {"unknown": 6.0, "per_char": 3.0, "split": 3.0, "receipt_share": 0.5}
 
 MONTHS = {
@@ -151,11 +152,13 @@ _PAYMENT = ("CASH", "CHANGE", "TENDER", "PAID", "CARD", "VISA", "MASTER", "BALAN
 @dataclass(frozen=True)
 class ReaderModel:
     """What the reader learned from labelled receipts: the lexicon and gap model it
-    re-spaces names with (``spacing``), and how much the gaps weigh against the words."""
+    re-spaces names with (``spacing``), and how much the gaps weigh against the words
+    (``gap_weight`` on lines with ink gaps, ``plain_gap_weight`` on lines without)."""
 
     lexicon: spacing.Lexicon
     gaps: spacing.GapModel = field(default_factory=spacing.GapModel)
     gap_weight: float = 2.0
+    plain_gap_weight: float = 2.0
     tidy: bool = True
     version: str = ""
 
@@ -181,8 +184,11 @@ def model_from(directory: Path) -> ReaderModel:
     counts = {word: int(count) for word, count in _pairs(directory / RECEIPT_WORDS)}
     return ReaderModel(
         spacing.Lexicon.of(counts, general_words(directory), **manifest["lexicon"]),
-        gaps=spacing.GapModel(**manifest["gaps"]),
+        gaps=spacing.GapModel(
+            **{**manifest["gaps"], "with_ink": tuple(manifest["gaps"].get("with_ink", ()))}
+        ),
         gap_weight=float(manifest["gap_weight"]),
+        plain_gap_weight=float(manifest.get("plain_gap_weight", manifest["gap_weight"])),
         version=str(manifest["version"]),
     )
 
@@ -220,7 +226,8 @@ def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
     """The line's text with words apart (``spacing.respace``), then, with ``tidy``, a space
     after a full stop that ends a word of two or more letters and around brackets."""
     model = model or default_model()
-    spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=model.gap_weight)
+    weight = model.gap_weight if line.ink_gaps else model.plain_gap_weight
+    spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight)
     if model.tidy:
         spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
         spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)

@@ -28,24 +28,27 @@ from chalicelib.bills.domain import OcrLine
 
 @dataclass(frozen=True)
 class GapModel:
-    """P(space before a character) = sigmoid(gap * gap/height + pitch * centres/pitch
-    + ink * blank/height + ink_rel * blank/(line's median blank + 1) + bias), where
-    ``blank`` is the widest run of blank pixel columns between the two characters
-    (``OcrLine.ink_gaps``; a model without the ink terms has them at 0)."""
+    """P(space before a character) = sigmoid(gap * gap/height + pitch * centres/pitch + bias)
+    for a line without ``ink_gaps``; for a line with them, the ``with_ink`` coefficients
+    (gap, pitch, ink, ink_rel, bias) over (gap/height, centres/pitch, blank/height,
+    blank/(line's median blank + 1)), where ``blank`` is the widest run of blank pixel
+    columns between the two characters (``OcrLine.ink_gaps``)."""
 
     gap: float = 16.47
     pitch: float = 5.51
     bias: float = -12.36
-    ink: float = 0.0
-    ink_rel: float = 0.0
+    with_ink: tuple[float, ...] = ()
 
     def probabilities(self, line: OcrLine) -> list[float | None]:
         """For each character, the probability of a space before it (None: unknown)."""
-        text = line.text
-        out: list[float | None] = [None] * len(text)
-        for b, features in pair_features(line).items():
-            g, p, i, r = features
-            z = self.gap * g + self.pitch * p + self.ink * i + self.ink_rel * r + self.bias
+        out: list[float | None] = [None] * len(line.text)
+        inked = len(self.with_ink) == 5 and len(line.ink_gaps) == len(line.text)
+        for b, (g, p, i, r) in pair_features(line).items():
+            if inked:
+                cg, cp, ci, cr, bias = self.with_ink
+                z = cg * g + cp * p + ci * i + cr * r + bias
+            else:
+                z = self.gap * g + self.pitch * p + self.bias
             out[b] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         return out
 

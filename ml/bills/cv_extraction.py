@@ -85,6 +85,7 @@ def run(
             lexicon=spacing.Lexicon.of(count_words(data, train), general, **reading.LEXICON),
             gaps=fit_gaps(data, {stem: lines[stem][0] for stem in train}),
             gap_weight=reading.GAP_WEIGHT,
+            plain_gap_weight=reading.PLAIN_GAP_WEIGHT,
         )
         shops = shops_of(data, train)
         known = set(shops)

@@ -83,18 +83,22 @@ def gap_pairs(
 
 
 def fit_gaps(data: Path, lines: dict[str, list[OcrLine]], *, ink: bool = True) -> spacing.GapModel:
-    """The gap model fitted on these receipts' lines (``ink``: with the blank-column terms)."""
+    """The gap model fitted on these receipts' lines: the plain terms for lines without
+    ink gaps and (``ink``) the terms with the blank columns."""
     features, labels = gap_pairs(data, lines)
-    if not ink:
-        features = features[:, :2]
-    fitted = LogisticRegression(C=10.0, max_iter=1000).fit(features, labels)
-    coef = [round(float(c), 4) for c in fitted.coef_[0]] + [0.0, 0.0]
+    plain = LogisticRegression(C=10.0, max_iter=1000).fit(features[:, :2], labels)
+    with_ink: tuple[float, ...] = ()
+    if ink:
+        fitted = LogisticRegression(C=10.0, max_iter=1000).fit(features, labels)
+        with_ink = (
+            *(round(float(c), 4) for c in fitted.coef_[0]),
+            round(float(fitted.intercept_[0]), 4),
+        )
     return spacing.GapModel(
-        gap=coef[0],
-        pitch=coef[1],
-        ink=coef[2],
-        ink_rel=coef[3],
-        bias=round(float(fitted.intercept_[0]), 4),
+        gap=round(float(plain.coef_[0][0]), 4),
+        pitch=round(float(plain.coef_[0][1]), 4),
+        bias=round(float(plain.intercept_[0]), 4),
+        with_ink=with_ink,
     )
 
 
@@ -144,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         "version": f"v{args.version}",
         "gaps": gaps,
         "gap_weight": reading.GAP_WEIGHT,
+        "plain_gap_weight": reading.PLAIN_GAP_WEIGHT,
         "lexicon": reading.LEXICON,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_set": {"receipts": len(stems), "part": "development", "pairs": len(labels)},
