@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from difflib import SequenceMatcher
@@ -347,10 +347,31 @@ def _squash(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", text.upper())
 
 
+_DIGITISH = "0-9OoDIl|SBZ"
+_DATE_LIKE = re.compile(
+    rf"(?<![A-Za-z0-9])[{_DIGITISH}]{{1,2}}[/.\-][{_DIGITISH}]{{1,2}}[/.\-][{_DIGITISH}]{{2,4}}"
+    rf"(?![A-Za-z0-9])"
+)
+_AS_DIGIT = str.maketrans("OoDIl|SBZ", "000111582")
+
+
+def _digits_in_dates(text: str) -> str:
+    """Date-shaped tokens with the letters the OCR reads for digits read back
+    (``2O/O3/2Ol8`` → ``20/03/2018``); the rest of the text as it is."""
+    return _DATE_LIKE.sub(lambda m: m.group(0).translate(_AS_DIGIT), text)
+
+
 def find_date(rows: Sequence[Row]) -> tuple[str | None, float]:
+    found = _find_date(rows, lambda text: text)
+    if found[0] is None:  # no date as read: one with letters misread for digits
+        found = _find_date(rows, _digits_in_dates)
+    return found
+
+
+def _find_date(rows: Sequence[Row], fix: Callable[[str], str]) -> tuple[str | None, float]:
     best: tuple[int, str, float] | None = None
     for index, row in enumerate(rows):
-        for iso in parse_dates(row.text):
+        for iso in parse_dates(fix(row.text)):
             named = "DATE" in row.upper or "TARIKH" in row.upper
             timed = _TIME.search(row.text) is not None
             rank = (1 + 2 * named + timed) * 1000 - index

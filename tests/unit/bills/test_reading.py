@@ -242,3 +242,8 @@ def test_a_branch_in_brackets_under_the_name_belongs_to_it() -> None:
         "CHECKERS HYPERMARKET SDN BHD", "(JALAN KLANG LAMA)", "LOT 2942, JLN SERI SENTOSA 8"
     )
     assert reading.read(lines).company == "CHECKERS HYPERMARKET SDN BHD (JALAN KLANG LAMA)"
+
+
+def test_a_date_with_letters_misread_for_digits_is_read_when_no_other_is() -> None:
+    lines = receipt("KEDAI PAPAN YEW CHUAN", "Date: 2O/O3/2Ol8", "TOTAL 9.00")
+    assert reading.read(lines).date == "2018-03-20"
