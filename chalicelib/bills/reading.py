@@ -235,7 +235,33 @@ def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
         spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
         spaced = re.sub(r"\)(?=\w)", ") ", spaced)
         spaced = re.sub(r"\s*&\s*", " & ", spaced)
+    if CONFUSION_COST > 0:
+        spaced = re.sub(r"[A-Za-z]+", lambda m: _confusion(m.group(0), model.lexicon), spaced)
     return re.sub(r"\s+", " ", spaced).strip()
+
+
+# Letters the OCR takes for one another in printed capitals
+_CONFUSED = {"C": "O", "O": "CU", "H": "B", "B": "H", "I": "L", "L": "I", "U": "O", "M": "N", "N": "M"}
+CONFUSION_COST = 11.0  # a word this common (-log p in the lexicon) stands in for a misread one
+
+
+def _confusion(word: str, lexicon: spacing.Lexicon) -> str:
+    """A word the lexicon does not know that is one misread letter (``_CONFUSED``) from a
+    common word it knows (``CNE`` → ``ONE``, ``HEAUTY`` → ``BEAUTY``), as that word in the
+    same case; any other word as it is."""
+    upper = word.upper()
+    if len(upper) < 3 or upper in lexicon.costs:
+        return word
+    best: tuple[float, str] | None = None
+    for index, char in enumerate(upper):
+        for other in _CONFUSED.get(char, ""):
+            candidate = upper[:index] + other + upper[index + 1 :]
+            cost = lexicon.costs.get(candidate)
+            if cost is not None and cost <= CONFUSION_COST and (best is None or cost < best[0]):
+                best = (cost, candidate)
+    if best is None:
+        return word
+    return "".join(c if o.isupper() else c.lower() for c, o in zip(best[1], word, strict=True))
 
 
 def rows_of(lines: Iterable[OcrLine], model: ReaderModel | None = None) -> list[Row]:

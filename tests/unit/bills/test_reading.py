@@ -247,3 +247,10 @@ def test_a_branch_in_brackets_under_the_name_belongs_to_it() -> None:
 def test_a_date_with_letters_misread_for_digits_is_read_when_no_other_is() -> None:
     lines = receipt("KEDAI PAPAN YEW CHUAN", "Date: 2O/O3/2Ol8", "TOTAL 9.00")
     assert reading.read(lines).date == "2018-03-20"
+
+
+def test_a_word_one_misread_letter_from_a_common_word_is_read_as_that_word() -> None:
+    # Given a name where the OCR read O as C and B as H, and a name word no lexicon knows
+    lines = receipt("CNE HALIMZOR HEAUTY SDN BHD", "(1120908-M)", "NO.1, JALAN AIR HITAM")
+    # When it is read, Then the common words are restored and the unknown one stays
+    assert reading.read(lines).company == "ONE HALIMZOR BEAUTY SDN BHD"
