@@ -117,8 +117,11 @@ class Lexicon:
         return self.unknown + self.per_char * len(word)
 
 
+FLOOR = 0.005  # no gap is surer than this either way
+
+
 def _surprise(p: float | None, cut: bool, prior: float) -> float:
-    q = prior if p is None else min(0.995, max(0.005, p))
+    q = prior if p is None else min(1.0 - FLOOR, max(FLOOR, p))
     return -math.log(q if cut else 1.0 - q)
 
 
