@@ -60,7 +60,7 @@ def ink_gaps(gray: Any, line: OcrLine) -> tuple[float, ...]:
     text, edges = line.text, line.char_edges
     if len(edges) != len(text) or len(text) < 2:
         return ()
-    x0, y0, x1, y1 = (int(round(v)) for v in line.box)
+    x0, y0, x1, y1 = (round(v) for v in line.box)
     height = max(y1 - y0, 1)
     top, bottom = max(0, y0 + height // 6), min(gray.shape[0], y1 - height // 6)
     left, right = max(0, x0), min(gray.shape[1], x1)

@@ -241,7 +241,17 @@ def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
 
 
 # Letters the OCR takes for one another in printed capitals
-_CONFUSED = {"C": "O", "O": "CU", "H": "B", "B": "H", "I": "L", "L": "I", "U": "O", "M": "N", "N": "M"}
+_CONFUSED = {
+    "C": "O",
+    "O": "CU",
+    "H": "B",
+    "B": "H",
+    "I": "L",
+    "L": "I",
+    "U": "O",
+    "M": "N",
+    "N": "M",
+}
 CONFUSION_COST = 11.0  # a word this common (-log p in the lexicon) stands in for a misread one
 
 
@@ -683,10 +693,13 @@ def _trade_word(word: str) -> str:
             1 if len(known) < 9 else 2
         ):
             return known
-        if len(known) >= 8 and len(known) == len(upper) + 1:
-            # one letter the OCR dropped inside the word ("STATONERY"; not "SERVICE")
-            if any(known[:i] + known[i + 1 :] == upper for i in range(1, len(known) - 1)):
-                return known
+        # one letter the OCR dropped inside the word ("STATONERY"; not "SERVICE")
+        if (
+            len(known) >= 8
+            and len(known) == len(upper) + 1
+            and any(known[:i] + known[i + 1 :] == upper for i in range(1, len(known) - 1))
+        ):
+            return known
     return word
 
 

@@ -9,7 +9,8 @@ to ``models/bill-reader/v<N>/`` (``manifest.json`` + the word lists, sha256 in t
 3. The receipt words: every word of the development labels and ground-truth lines, counted.
 4. The general words: English and Malay word frequencies (wordfreq; top 30000 / 20000).
 5. The cross-validations of the whole reader on the development part
-   (``ml.bills.cv_extraction``: folds by receipt and folds by vendor), recorded in the manifest. Held-out receipts never enter.
+   (``ml.bills.cv_extraction``: folds by receipt and folds by vendor), recorded in the
+   manifest. Held-out receipts never enter.
 
 Usage: python -m ml.bills.train_reader DATA [--version N]
 """
@@ -19,11 +20,9 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import itertools
 import json
 import os
 import re
-import statistics
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
