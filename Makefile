@@ -151,11 +151,13 @@ localstack-test: $(STAMP)
 eval-bills: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.eval_bills $(RECEIPTS)
 
-## cv-bills: 5-fold cross-validation of the reader on DATA's development part (seen/unseen vendors)
+## cv-bills: 5-fold cross-validations of the reader on DATA's development part: folds by
+## receipt (seen/unseen vendors), then folds by vendor (every vendor unseen)
 cv-bills: $(ML_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.cv_extraction $(RECEIPTS)
+	OMP_NUM_THREADS=1 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor
 
-## train-reader: the bill reader's gap model and word lists (DATA's development part) → models/bill-reader/v1/
+## train-reader: the bill reader's gap model and word lists (DATA's development part) → models/bill-reader/v2/
 train-reader: $(ML_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_reader $(RECEIPTS)
 

@@ -9,12 +9,15 @@ from enum import StrEnum
 @dataclass(frozen=True)
 class OcrLine:
     """One line of text the OCR found: its box (x0, y0, x1, y1) in pixels, its confidence,
-    and, when the engine gives them, each character's left and right edge (for spacing)."""
+    and, when the engine gives them, each character's left and right edge and the widest
+    run of blank pixel columns between it and the character before (``ink_gaps``, pixels;
+    measured on the image, ``spacing.ink_gaps``) — both for spacing."""
 
     text: str
     score: float
     box: tuple[float, float, float, float]
     char_edges: tuple[tuple[float, float], ...] = ()
+    ink_gaps: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

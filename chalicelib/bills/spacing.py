@@ -28,28 +28,55 @@ from chalicelib.bills.domain import OcrLine
 
 @dataclass(frozen=True)
 class GapModel:
-    """P(space before a character) = sigmoid(gap * gap/height + pitch * centres/pitch + bias)."""
+    """P(space before a character) = sigmoid(gap * gap/height + pitch * centres/pitch + bias)
+    for a line without ``ink_gaps``; for a line with them, the ``with_ink`` coefficients
+    (gap, pitch, ink, ink_rel, bias) over (gap/height, centres/pitch, blank/height,
+    blank/(line's median blank + 1)), where ``blank`` is the widest run of blank pixel
+    columns between the two characters (``OcrLine.ink_gaps``)."""
 
     gap: float = 16.47
     pitch: float = 5.51
     bias: float = -12.36
+    with_ink: tuple[float, ...] = ()
 
     def probabilities(self, line: OcrLine) -> list[float | None]:
         """For each character, the probability of a space before it (None: unknown)."""
-        text, edges = line.text, line.char_edges
-        if len(edges) != len(text) or len(text) < 2:
-            return [None] * len(text)
-        height = max(line.box[3] - line.box[1], 1.0)
-        centres = [(left + right) / 2 for left, right in edges]
-        solid = [i for i, char in enumerate(text) if not char.isspace()]
-        steps = [centres[b] - centres[a] for a, b in itertools.pairwise(solid)]
-        pitch = max(median(steps), 1.0) if steps else 1.0
-        out: list[float | None] = [None] * len(text)
-        for a, b in itertools.pairwise(solid):
-            gap = (edges[b][0] - edges[a][1]) / height
-            z = self.gap * gap + self.pitch * (centres[b] - centres[a]) / pitch + self.bias
+        out: list[float | None] = [None] * len(line.text)
+        inked = len(self.with_ink) == 5 and len(line.ink_gaps) == len(line.text)
+        for b, (g, p, i, r) in pair_features(line).items():
+            if inked:
+                cg, cp, ci, cr, bias = self.with_ink
+                z = cg * g + cp * p + ci * i + cr * r + bias
+            else:
+                z = self.gap * g + self.pitch * p + self.bias
             out[b] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         return out
+
+
+def pair_features(line: OcrLine) -> dict[int, tuple[float, float, float, float]]:
+    """For each character after the first non-space one: (gap / height, centre distance /
+    pitch, blank columns / height, blank columns / (median blank + 1)); the ink terms are
+    0 when the line has no ``ink_gaps``."""
+    text, edges = line.text, line.char_edges
+    if len(edges) != len(text) or len(text) < 2:
+        return {}
+    height = max(line.box[3] - line.box[1], 1.0)
+    centres = [(left + right) / 2 for left, right in edges]
+    solid = [i for i, char in enumerate(text) if not char.isspace()]
+    steps = [centres[b] - centres[a] for a, b in itertools.pairwise(solid)]
+    pitch = max(median(steps), 1.0) if steps else 1.0
+    ink = line.ink_gaps if len(line.ink_gaps) == len(text) else None
+    typical = median(ink[b] for _, b in itertools.pairwise(solid)) if ink and steps else 0.0
+    out = {}
+    for a, b in itertools.pairwise(solid):
+        blank = ink[b] if ink else 0.0
+        out[b] = (
+            (edges[b][0] - edges[a][1]) / height,
+            (centres[b] - centres[a]) / pitch,
+            blank / height,
+            blank / (typical + 1.0),
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -90,8 +117,11 @@ class Lexicon:
         return self.unknown + self.per_char * len(word)
 
 
+FLOOR = 0.005  # no gap is surer than this either way
+
+
 def _surprise(p: float | None, cut: bool, prior: float) -> float:
-    q = prior if p is None else min(0.995, max(0.005, p))
+    q = prior if p is None else min(1.0 - FLOOR, max(FLOOR, p))
     return -math.log(q if cut else 1.0 - q)
 
 

@@ -8,8 +8,9 @@ to ``models/bill-reader/v<N>/`` (``manifest.json`` + the word lists, sha256 in t
    the ground truth; a logistic regression on (gap / line height, centre distance / pitch).
 3. The receipt words: every word of the development labels and ground-truth lines, counted.
 4. The general words: English and Malay word frequencies (wordfreq; top 30000 / 20000).
-5. The cross-validation of the whole reader on the development part
-   (``ml.bills.cv_extraction``), recorded in the manifest. Held-out receipts never enter.
+5. The cross-validations of the whole reader on the development part
+   (``ml.bills.cv_extraction``: folds by receipt and folds by vendor), recorded in the
+   manifest. Held-out receipts never enter.
 
 Usage: python -m ml.bills.train_reader DATA [--version N]
 """
@@ -19,11 +20,9 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import itertools
 import json
 import os
 import re
-import statistics
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +52,7 @@ def gap_pairs(
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """(gap / height, centre distance / pitch) of neighbouring characters, and whether
     the ground truth has a space between them."""
-    features: list[tuple[float, float]] = []
+    features: list[tuple[float, float, float, float]] = []
     labels: list[bool] = []
     for stem, found in lines.items():
         truth: dict[str, str] = {}
@@ -75,27 +74,30 @@ def gap_pairs(
                 else:
                     k += 1
             solid = [i for i, c in enumerate(text) if c != " "]
-            edges = line.char_edges
-            centres = [(a + b) / 2 for a, b in edges]
-            steps = [centres[b] - centres[a] for a, b in itertools.pairwise(solid)]
-            pitch = max(statistics.median(steps), 1.0)
-            height = max(line.box[3] - line.box[1], 1.0)
+            pairs = spacing.pair_features(line)
             for j in range(1, len(solid)):
-                a, b = solid[j - 1], solid[j]
-                gap = (edges[b][0] - edges[a][1]) / height
-                features.append((gap, (centres[b] - centres[a]) / pitch))
+                features.append(pairs[solid[j]])
                 labels.append(j in spaces)
     return np.asarray(features), np.asarray(labels)
 
 
-def fit_gaps(data: Path, lines: dict[str, list[OcrLine]]) -> spacing.GapModel:
-    """The gap model fitted on these receipts' lines."""
+def fit_gaps(data: Path, lines: dict[str, list[OcrLine]], *, ink: bool = True) -> spacing.GapModel:
+    """The gap model fitted on these receipts' lines: the plain terms for lines without
+    ink gaps and (``ink``) the terms with the blank columns."""
     features, labels = gap_pairs(data, lines)
-    fitted = LogisticRegression(C=10.0).fit(features, labels)
+    plain = LogisticRegression(C=10.0, max_iter=1000).fit(features[:, :2], labels)
+    with_ink: tuple[float, ...] = ()
+    if ink:
+        fitted = LogisticRegression(C=10.0, max_iter=1000).fit(features, labels)
+        with_ink = (
+            *(round(float(c), 4) for c in fitted.coef_[0]),
+            round(float(fitted.intercept_[0]), 4),
+        )
     return spacing.GapModel(
-        gap=round(float(fitted.coef_[0][0]), 4),
-        pitch=round(float(fitted.coef_[0][1]), 4),
-        bias=round(float(fitted.intercept_[0]), 4),
+        gap=round(float(plain.coef_[0][0]), 4),
+        pitch=round(float(plain.coef_[0][1]), 4),
+        bias=round(float(plain.intercept_[0]), 4),
+        with_ink=with_ink,
     )
 
 
@@ -118,7 +120,7 @@ def sha256(path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
-    parser.add_argument("--version", type=int, default=1)
+    parser.add_argument("--version", type=int, default=2)
     args = parser.parse_args(argv)
     cache = Path(os.environ.get("BILLS_OCR_CACHE", "/tmp/ocr-cache"))  # noqa: S108
     stems = development_stems(args.data)
@@ -145,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "version": f"v{args.version}",
         "gaps": gaps,
         "gap_weight": reading.GAP_WEIGHT,
+        "plain_gap_weight": reading.PLAIN_GAP_WEIGHT,
         "lexicon": reading.LEXICON,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_set": {"receipts": len(stems), "part": "development", "pairs": len(labels)},
@@ -157,9 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     from ml.bills import cv_extraction  # it fits the gap model per fold with fit_gaps
 
     report = cv_extraction.summary(cv_extraction.run(args.data, 5, cache))
+    grouped = cv_extraction.summary(cv_extraction.run(args.data, 5, cache, by_vendor=True))
     manifest["cross_validation"] = {"folds": 5, "part": "development", **report}
+    manifest["vendor_grouped_cross_validation"] = {"folds": 5, "part": "development", **grouped}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"5-fold CV on the development part: {report['all']['ours']}")
+    print(f"5-fold vendor-grouped CV (every vendor unseen): {grouped['all']['no_shops']}")
     print(f"wrote {out}: {len(counts)} receipt words, {len(general)} general words")
     return 0
 

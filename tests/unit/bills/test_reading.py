@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.bills import reading
+from chalicelib.bills import ocr, reading
 from chalicelib.bills.domain import OcrLine
 from chalicelib.bills.ocr import TextractReader, extraction_from_expense, lines_from_rapidocr
 
@@ -193,3 +194,63 @@ def test_a_trade_word_misread_by_one_letter_is_read_as_printed() -> None:
 )
 def test_the_total_is_the_amount_the_payment_confirms(rows: tuple[str, ...], total: int) -> None:
     assert reading.read(receipt("SHOP SDN BHD", *rows)).total == total
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [("Date: Mar 04, 2018 10:11", "2018-03-04"), ("25 / 12 / 2018", "2018-12-25")],
+)
+def test_month_first_and_spaced_out_dates_are_read(text: str, iso: str) -> None:
+    assert reading.parse_dates(text) == [iso]
+
+
+def test_blank_columns_between_characters_are_measured_on_the_image() -> None:
+    # Given a white strip with two black blocks of "letters", 4 px apart inside a word
+    # and 14 px apart between words, and the engine's character edges over them
+    import numpy as np
+
+    gray = np.full((20, 100), 255, dtype=np.uint8)
+    edges = []
+    for left in (2, 14, 40, 52):
+        gray[4:16, left : left + 8] = 0
+        edges.append((float(left), float(left + 8)))
+    line = OcrLine(text="ABCD", score=0.9, box=(0, 0, 100, 20), char_edges=tuple(edges))
+    # When the ink gaps are measured, Then each is the widest blank run before the character
+    assert ocr.ink_gaps(gray, line) == (0.0, 4.0, 18.0, 4.0)
+
+
+def test_a_wide_blank_between_letters_is_a_space_even_where_the_engine_saw_none() -> None:
+    # Given unknown words run together with even character edges, but a wide blank on paper
+    line = spaced_line(["ZORVAK", "QUIBLE"], gap=0.0)
+    blank = tuple(12.0 if i == 6 else 2.0 for i in range(len(line.text)))
+    # When it is re-spaced with and without the ink gaps
+    with_ink = reading.respace(replace(line, ink_gaps=blank))
+    without = reading.respace(line)
+    # Then the blank cuts it, which the character edges alone do not
+    assert (with_ink, without) == ("ZORVAK QUIBLE", "ZORVAKQUIBLE")
+
+
+def test_a_registered_name_under_a_brand_is_the_company() -> None:
+    lines = receipt(
+        "FamilyMart", "Haxincone Resources Sdn Bhd (383322-D)", "16A, Jalan Astaka U8/83"
+    )
+    assert reading.read(lines).company == "HAXINCONE RESOURCES SDN BHD"
+
+
+def test_a_branch_in_brackets_under_the_name_belongs_to_it() -> None:
+    lines = receipt(
+        "CHECKERS HYPERMARKET SDN BHD", "(JALAN KLANG LAMA)", "LOT 2942, JLN SERI SENTOSA 8"
+    )
+    assert reading.read(lines).company == "CHECKERS HYPERMARKET SDN BHD (JALAN KLANG LAMA)"
+
+
+def test_a_date_with_letters_misread_for_digits_is_read_when_no_other_is() -> None:
+    lines = receipt("KEDAI PAPAN YEW CHUAN", "Date: 2O/O3/2Ol8", "TOTAL 9.00")
+    assert reading.read(lines).date == "2018-03-20"
+
+
+def test_a_word_one_misread_letter_from_a_common_word_is_read_as_that_word() -> None:
+    # Given a name where the OCR read O as C and B as H, and a name word no lexicon knows
+    lines = receipt("CNE HALIMZOR HEAUTY SDN BHD", "(1120908-M)", "NO.1, JALAN AIR HITAM")
+    # When it is read, Then the common words are restored and the unknown one stays
+    assert reading.read(lines).company == "ONE HALIMZOR BEAUTY SDN BHD"
