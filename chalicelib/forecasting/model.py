@@ -167,9 +167,7 @@ def fit_weights(days: Sequence[date], values: Floats, config: Config, epoch: dat
             resid = np.abs(y - x @ weights)
             w = np.where(resid <= config.huber, 1.0, config.huber / np.maximum(resid, 1e-12))
             xw = x * w[:, None]
-            weights = np.asarray(
-                np.linalg.solve(xw.T @ x + penalty, xw.T @ y), dtype=np.float64
-            )
+            weights = np.asarray(np.linalg.solve(xw.T @ x + penalty, xw.T @ y), dtype=np.float64)
     return weights
 
 

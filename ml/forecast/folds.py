@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from chalicelib.forecasting.model import Floats
 from ml.forecast import protocol
 from ml.forecast.data import Series
 
@@ -58,11 +59,13 @@ class Result:
         out = {}
         for name, table in (("45_day", self.forty_five), ("rolling_1_7", self.rolling)):
             rows = [s.row() for s in table.values()]
-            out[name] = {k: float(np.mean([r[k] for r in rows])) for k in ("MAE", "sMAPE", "WAPE", "bias")}
+            out[name] = {
+                k: float(np.mean([r[k] for r in rows])) for k in ("MAE", "sMAPE", "WAPE", "bias")
+            }
         return out
 
 
-def _errors(forecast: np.ndarray, actual: np.ndarray, horizons: list[int]) -> list[tuple[int, float]]:
+def _errors(forecast: Floats, actual: Floats, horizons: list[int]) -> list[tuple[int, float]]:
     return [(h, float(np.log(a / f))) for h, a, f in zip(horizons, actual, forecast, strict=True)]
 
 

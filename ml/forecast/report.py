@@ -56,7 +56,9 @@ def plot_ahead(model: ForecastModel, series: Series, days: int, title: str) -> s
     from chalicelib.forecasting.model import trading_days
 
     end = series.days[-1]
-    future = trading_days(date.fromordinal(end.toordinal() + 1), date.fromordinal(end.toordinal() + days))
+    future = trading_days(
+        date.fromordinal(end.toordinal() + 1), date.fromordinal(end.toordinal() + days)
+    )
     fc = model.forecast(series.days, series.values, future)
     shown = series.between(date.fromordinal(end.toordinal() - 300), end)
     return forecast_svg(

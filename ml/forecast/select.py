@@ -29,18 +29,16 @@ def grid() -> list[Config]:
     """Structure (yearly Fourier pairs, a trend, the peak-season step), fit (ridge, Huber)
     and level state (half-life, long window, decay, winsorising)."""
     configs = []
-    for fourier, trend, peak, ridge, huber, halflife, long_window, decay, clip in (
-        itertools.product(
-            (0, 2),
-            (False, True),
-            ("", "09-01", "09-15"),
-            (1.0, 3.0),
-            (0.0, 0.3),
-            (14.0, 28.0),
-            (120, 250),
-            (0.95, 1.0),
-            (0.0, 0.5),
-        )
+    for fourier, trend, peak, ridge, huber, halflife, long_window, decay, clip in itertools.product(
+        (0, 2),
+        (False, True),
+        ("", "09-01", "09-15"),
+        (1.0, 3.0),
+        (0.0, 0.3),
+        (14.0, 28.0),
+        (120, 250),
+        (0.95, 1.0),
+        (0.0, 0.5),
     ):
         configs.append(
             Config(

@@ -3,8 +3,8 @@ dev data, export ONNX, write ``models/forecast/<version>/``.
 
 1. Choose: every configuration of ``select.grid()`` is fitted at each emulated ship date
    inside the dev series (``folds.SHIPS_45``, ``folds.SHIPS_ROLLING``) and scored by both
-   protocols there; the lowest mean WAPE wins (``--config-from model.json`` skips this and reuses a shipped model's
-   configuration: the scheduled retraining does that).
+   protocols there; the lowest mean WAPE wins (``--config-from model.json`` skips this
+   and reuses a shipped model's configuration: the scheduled retraining does that).
 2. Interval quantiles: the winner's out-of-sample log errors per horizon bucket.
 3. Fit the winner on the whole series; export ``model.json`` (numpy twin) and
    ``model.onnx``; check both score the same; write ``evaluation.json`` (the hold-out
@@ -63,11 +63,11 @@ def _tables(series: Series, config: Config, quantiles: Any) -> dict[str, Any]:
     if V1.is_dir():
         methods["v1_config"] = select.factory(ForecastModel.load(V1).config)
     out: dict[str, Any] = {}
-    for fold_set, runner in (
-        ("folds", lambda f: select.run(series, f)),
-        ("v1_folds", lambda f: folds.v1_protocol(series, f)),
-    ):
-        results = {name: runner(f) for name, f in methods.items()}
+    for fold_set in ("folds", "v1_folds"):
+        results = {
+            name: select.run(series, f) if fold_set == "folds" else folds.v1_protocol(series, f)
+            for name, f in methods.items()
+        }
         mean = {
             proto: {name: r.mean()[proto] for name, r in results.items()}
             for proto in ("45_day", "rolling_1_7")
@@ -172,7 +172,8 @@ def main() -> None:
     for fold_set in ("folds", "v1_folds"):
         print(f"dev hold-outs ({fold_set}), mean over folds:")
         print(report.table(evaluation[fold_set]["mean_over_folds"]))
-        print("selection score:", {k: round(v, 4) for k, v in evaluation[fold_set]["selection_score"].items()})
+        scores = evaluation[fold_set]["selection_score"]
+        print("selection score:", {k: round(v, 4) for k, v in scores.items()})
     print(
         f"ONNX vs numpy max relative difference: {evaluation['onnx_max_relative_difference']:.2e}"
     )
