@@ -316,16 +316,20 @@ def trading_days(
 
 
 def yearly_index(model: ForecastModel) -> list[tuple[int, float]]:
-    """The model's yearly shape: per month, the mean multiplicative effect of its Fourier
-    terms (1.0 = an average month), as learned on the platform's history."""
+    """The model's yearly shape: per month, the mean multiplicative effect of its calendar
+    terms of the year (Fourier terms, the peak season, the Christmas week) over the
+    month's trading days (1.0 = an average month), as learned on the platform's history."""
     names = feature_names(model.config)
-    terms = [i for i, name in enumerate(names) if name.startswith("year_")]
+    terms = [
+        i
+        for i, name in enumerate(names)
+        if name.startswith("year_") or name in ("peak_season", "christmas_week")
+    ]
     effects: dict[int, list[float]] = {m: [] for m in range(1, 13)}
-    day = date(2021, 1, 1)
-    while day.year == 2021:
-        row = features([day], model.config, model.epoch)[0]
+    days = trading_days(date(2021, 1, 1), date(2021, 12, 31))
+    rows = features(days, model.config, model.epoch)
+    for day, row in zip(days, rows, strict=True):
         effects[day.month].append(float(sum(row[i] * model.weights[i] for i in terms)))
-        day += timedelta(days=1)
     means = {m: float(np.mean(v)) for m, v in effects.items()}
     centre = float(np.mean(list(means.values())))
     return [(m, math.exp(means[m] - centre)) for m in range(1, 13)]

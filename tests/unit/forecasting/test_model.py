@@ -18,6 +18,7 @@ from chalicelib.forecasting.model import (
     fit_weights,
     peak_season,
     trading_days,
+    yearly_index,
 )
 from ml.forecast import onnx_export, select
 from ml.forecast.data import Series
@@ -160,3 +161,15 @@ def test_winsorised_residuals_limit_a_spikes_pull_on_the_short_level() -> None:
     # Then the spike lifts the winsorised level by at most 0.5 log units times its weight
     assert short_clipped < short_plain
     assert short_clipped < 0.1
+
+
+def test_the_yearly_shape_holds_the_peak_season() -> None:
+    # Given the shipped model (its year is the peak-season step and the Christmas week)
+    model = ForecastModel.load(SHIPPED)
+    # When its yearly shape is read per month
+    index = dict(yearly_index(model))
+    # Then October and November stand above the months before September, the Christmas
+    # week pulls December below them, and an average month is 1
+    assert index[10] > 1.2 * index[6]
+    assert index[11] > index[12] > index[6]
+    assert abs(float(np.mean(np.log(list(index.values()))))) < 1e-9
