@@ -99,7 +99,7 @@ eval-sentiment: $(STAMP)
 	$(PY) -m ml.sentiment_eval $(if $(DATA),--data $(DATA))
 
 ## train-forecast: choose the sales forecast model on dev hold-outs (../shared/data/interactions
-## or DATA=<dir>), fit it on all of it, export ONNX → models/forecast/v1/ (docs/forecasting.md)
+## or DATA=<dir>), fit it on all of it, export ONNX → models/forecast/v2/ (docs/forecasting.md)
 train-forecast: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.forecast.train $(if $(DATA),--data $(DATA))
 

@@ -29,7 +29,7 @@ import numpy as np
 from bench import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "forecast" / "v1"
+MODEL = ROOT / "models" / "forecast" / "v2"
 PASSWORD = "Bench-Store-Pass-2026"  # noqa: S105  a bench account on a local cloud
 
 

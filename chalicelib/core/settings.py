@@ -437,7 +437,7 @@ class ForecastingSettings(ModelsSettings):
 
     forecast_table: str = "bazaar-local-forecast"
     # The shipped version served until the retraining workflow publishes forecast/current.
-    forecast_model_version: str = "v1"
+    forecast_model_version: str = "v2"
     forecast_upload_max_bytes: int = Field(default=1_048_576, ge=1_024, le=5_000_000)
     forecast_upload_max_rows: int = Field(default=50_000, ge=10, le=500_000)
     forecast_upload_ttl_days: int = Field(default=30, ge=1, le=365)

@@ -5,11 +5,15 @@ level state — a structural model in two parts:
 
 - **Fixed part** (trained once, shipped in ``model.json`` and ``model.onnx``): log y_t =
   x_t · w with x_t = [1, trend (years since the model's epoch), weekday dummies, yearly
-  Fourier terms (sin/cos of 2π·k·day-of-year/365.25), a Christmas-week flag].
+  Fourier terms (sin/cos of 2π·k·day-of-year/365.25), a Christmas-week flag, a
+  peak-season step (from a calendar day in autumn to the year's end: the pre-Christmas
+  wholesale season, one multiplicative factor)], each part optional in ``Config``; fitted
+  by ridge, optionally with Huber weights (big wholesale invoices weigh less).
 - **Level state** (recomputed from the history before each forecast origin, never
   trained): the residuals r = log y - x·w of the history give a short level (an
-  exponentially weighted mean, half-life in trading days) and a long level (the median of
-  the last ``long_window`` trading days, robust to spikes). The forecast h trading days
+  exponentially weighted mean, half-life in trading days, of residuals optionally
+  winsorised around their recent median) and a long level (the median of the last
+  ``long_window`` trading days, robust to spikes). The forecast h trading days
   ahead adds long + (short - long)·decay^(h-1) to x·w. The long level also carries the
   scale of a series the model never saw (a shop's sales, a seller's CSV), so the shape
   learned on the platform (weekday, yearly, trend) is applied at that series' own level.
@@ -64,6 +68,16 @@ class Config:
     # Damped local trend of the level (0: none): the slope of the last ``long_window``
     # residuals, carried forward with this damping per trading day.
     trend_damping: float = 0.0
+    # The pre-Christmas peak season ("" : none): a feature 0 before ``peak_start`` (month-
+    # day), rising linearly over ``peak_ramp`` days to 1, 1 until the year's end (the
+    # Christmas-week flag adds the last week's drop on top).
+    peak_start: str = ""
+    peak_ramp: int = 1
+    # Level state: residuals winsorised at their median ± ``clip`` (log units; 0: none)
+    # before the short level's weighted mean, so one wholesale invoice moves it less.
+    clip: float = 0.0
+    # Fit: Huber weights at ``huber`` log units (iteratively reweighted ridge; 0: plain).
+    huber: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +89,10 @@ class Config:
             "decay": self.decay,
             "christmas": self.christmas,
             "trend_damping": self.trend_damping,
+            "peak_start": self.peak_start,
+            "peak_ramp": self.peak_ramp,
+            "clip": self.clip,
+            "huber": self.huber,
         }
 
 
@@ -87,41 +105,70 @@ def feature_names(config: Config) -> list[str]:
         names += [f"year_sin_{k}", f"year_cos_{k}"]
     if config.christmas:
         names.append("christmas_week")
+    if config.peak_start:
+        names.append("peak_season")
     return names
+
+
+def peak_season(days: Sequence[date], start: str, ramp: int) -> Floats:
+    """The peak-season feature of ``days``: 0 before ``start`` ("MM-DD") in the day's
+    year, then (days since start + 1) / ramp up to 1, 1 until 31 December."""
+    month, day_of_month = (int(part) for part in start.split("-"))
+    out = np.zeros(len(days), dtype=np.float64)
+    for i, day in enumerate(days):
+        since = (day - date(day.year, month, day_of_month)).days
+        if since >= 0:
+            out[i] = min(1.0, (since + 1) / max(ramp, 1))
+    return out
 
 
 def features(days: Sequence[date], config: Config, epoch: date) -> Floats:
     """The fixed part's design matrix of ``days`` (one row a day)."""
-    rows = np.zeros((len(days), len(feature_names(config))), dtype=np.float64)
-    for i, day in enumerate(days):
-        col = 0
-        rows[i, col] = 1.0
+    n = len(days)
+    rows = np.zeros((n, len(feature_names(config))), dtype=np.float64)
+    if n == 0:
+        return rows
+    ordinal = np.fromiter((d.toordinal() for d in days), dtype=np.int64, count=n)
+    weekday = (ordinal - 1) % 7  # date.weekday(): Monday 0
+    doy = np.fromiter((d.timetuple().tm_yday for d in days), dtype=np.float64, count=n)
+    col = 0
+    rows[:, col] = 1.0
+    col += 1
+    if config.trend:
+        rows[:, col] = (ordinal - epoch.toordinal()) / 365.25
         col += 1
-        if config.trend:
-            rows[i, col] = (day - epoch).days / 365.25
-            col += 1
-        weekday = day.weekday()
-        if weekday >= 1:
-            rows[i, col + weekday - 1] = 1.0
-        col += 6
-        doy = day.timetuple().tm_yday
-        for k in range(1, config.fourier + 1):
-            angle = 2.0 * math.pi * k * doy / 365.25
-            rows[i, col] = math.sin(angle)
-            rows[i, col + 1] = math.cos(angle)
-            col += 2
-        if config.christmas:
-            rows[i, col] = 1.0 if (day.month == 12 and day.day >= 18) else 0.0
+    for wd in range(1, 7):
+        rows[:, col + wd - 1] = weekday == wd
+    col += 6
+    for k in range(1, config.fourier + 1):
+        angle = 2.0 * math.pi * k * doy / 365.25
+        rows[:, col] = np.sin(angle)
+        rows[:, col + 1] = np.cos(angle)
+        col += 2
+    if config.christmas:
+        rows[:, col] = [1.0 if (d.month == 12 and d.day >= 18) else 0.0 for d in days]
+        col += 1
+    if config.peak_start:
+        rows[:, col] = peak_season(days, config.peak_start, config.peak_ramp)
     return rows
 
 
 def fit_weights(days: Sequence[date], values: Floats, config: Config, epoch: date) -> Floats:
-    """Ridge regression of log values on the features (the intercept is not penalised)."""
+    """Ridge regression of log values on the features (the intercept is not penalised);
+    with ``config.huber``, iteratively reweighted so days far off the fit (a wholesale
+    invoice, a half-closed day) weigh as in a Huber loss."""
     x = features(days, config, epoch)
     y = np.log(np.maximum(values, 1e-9))
     penalty = np.eye(x.shape[1]) * config.ridge
     penalty[0, 0] = 0.0
-    return np.asarray(np.linalg.solve(x.T @ x + penalty, x.T @ y), dtype=np.float64)
+    weights = np.asarray(np.linalg.solve(x.T @ x + penalty, x.T @ y), dtype=np.float64)
+    if config.huber > 0:
+        for _ in range(20):
+            resid = np.abs(y - x @ weights)
+            w = np.where(resid <= config.huber, 1.0, config.huber / np.maximum(resid, 1e-12))
+            xw = x * w[:, None]
+            weights = np.asarray(np.linalg.solve(xw.T @ x + penalty, xw.T @ y), dtype=np.float64)
+    return weights
 
 
 @dataclass(frozen=True)
@@ -163,7 +210,11 @@ class ForecastModel:
         alpha = 1.0 - 0.5 ** (1.0 / self.config.halflife)
         ages = np.arange(len(resid) - 1, -1, -1, dtype=np.float64)
         weights = (1.0 - alpha) ** ages
-        short = float(np.sum(weights * resid) / np.sum(weights))
+        clipped = resid
+        if self.config.clip > 0:
+            centre = float(np.median(tail))
+            clipped = np.clip(resid, centre - self.config.clip, centre + self.config.clip)
+        short = float(np.sum(weights * clipped) / np.sum(weights))
         slope = 0.0
         lag = float(np.sum(weights * ages) / np.sum(weights))
         if self.config.trend_damping > 0 and len(tail) >= 10:
@@ -265,16 +316,20 @@ def trading_days(
 
 
 def yearly_index(model: ForecastModel) -> list[tuple[int, float]]:
-    """The model's yearly shape: per month, the mean multiplicative effect of its Fourier
-    terms (1.0 = an average month), as learned on the platform's history."""
+    """The model's yearly shape: per month, the mean multiplicative effect of its calendar
+    terms of the year (Fourier terms, the peak season, the Christmas week) over the
+    month's trading days (1.0 = an average month), as learned on the platform's history."""
     names = feature_names(model.config)
-    terms = [i for i, name in enumerate(names) if name.startswith("year_")]
+    terms = [
+        i
+        for i, name in enumerate(names)
+        if name.startswith("year_") or name in ("peak_season", "christmas_week")
+    ]
     effects: dict[int, list[float]] = {m: [] for m in range(1, 13)}
-    day = date(2021, 1, 1)
-    while day.year == 2021:
-        row = features([day], model.config, model.epoch)[0]
+    days = trading_days(date(2021, 1, 1), date(2021, 12, 31))
+    rows = features(days, model.config, model.epoch)
+    for day, row in zip(days, rows, strict=True):
         effects[day.month].append(float(sum(row[i] * model.weights[i] for i in terms)))
-        day += timedelta(days=1)
     means = {m: float(np.mean(v)) for m, v in effects.items()}
     centre = float(np.mean(list(means.values())))
     return [(m, math.exp(means[m] - centre)) for m in range(1, 13)]

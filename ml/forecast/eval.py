@@ -1,4 +1,4 @@
-"""``make eval-forecast DATA=<dir>``: the shipped model (models/forecast/v1) and the two
+"""``make eval-forecast DATA=<dir>``: the shipped model (models/forecast/v2) and the two
 baselines on ``<dir>/online_retail_invoice_totals.csv``, a period continuing the dev
 series. Reads only DATA, the shared dev data and the shipped model; never trains: the
 model's weights are fixed, only its level state follows the actuals before each origin.
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "forecast" / "v1")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "forecast" / "v2")
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "forecast-eval")
     args = parser.parse_args()
     model = ForecastModel.load(args.model)

@@ -50,6 +50,27 @@ def plot(model: ForecastModel, history: Series, period: Series, title: str) -> s
     )
 
 
+def plot_ahead(model: ForecastModel, series: Series, days: int, title: str) -> str:
+    """The forecast of the ``days`` calendar days after ``series`` (the trading calendar),
+    beside the series' last 300 days: no actuals (the dev data's future)."""
+    from chalicelib.forecasting.model import trading_days
+
+    end = series.days[-1]
+    future = trading_days(
+        date.fromordinal(end.toordinal() + 1), date.fromordinal(end.toordinal() + days)
+    )
+    fc = model.forecast(series.days, series.values, future)
+    shown = series.between(date.fromordinal(end.toordinal() - 300), end)
+    return forecast_svg(
+        title,
+        list(zip(shown.days, shown.values.tolist(), strict=True)),
+        [
+            (d, float(m), float(lo), float(hi))
+            for d, m, lo, hi in zip(future, fc.median, fc.lower, fc.upper, strict=True)
+        ],
+    )
+
+
 def table(result: dict[str, Any]) -> str:
     lines = []
     for protocol_name in ("45_day", "rolling_1_7"):

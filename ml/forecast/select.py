@@ -1,15 +1,14 @@
-"""Choosing the method on the dev data only: emulated shipping dates inside the dev series.
+"""Choosing the method on the dev data only, at the emulated ship dates of ``folds``.
 
-At each dev "ship date" S (the fold), the model is fitted on the dev days before S and
-scored by both protocols as if the period started at S (45-day forecast made at S; rolling
-origins S..end of dev). The configuration with the lowest mean WAPE over folds and both
-protocols wins. The interval quantiles come from the winner's out-of-sample log errors.
+At each ship date S the model is fitted on the dev days before S and scored by both
+protocols after it (``folds.run``); the configuration with the lowest selection score
+(the mean of both protocols' mean fold WAPE) wins. The interval quantiles come from the
+winner's out-of-sample log errors.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -20,25 +19,39 @@ from chalicelib.forecasting.model import (
     ForecastModel,
     fit_weights,
 )
-from ml.forecast import protocol
+from ml.forecast import folds, protocol
 from ml.forecast.data import Series
 
-FOLDS = (date(2011, 6, 1), date(2011, 7, 1), date(2011, 8, 1), date(2011, 8, 16))
+DEV_END = date(2011, 9, 30)
 
 
 def grid() -> list[Config]:
+    """Structure (yearly Fourier pairs, a trend, the peak-season step), fit (ridge, Huber)
+    and level state (half-life, long window, decay, winsorising)."""
     configs = []
-    for fourier, trend, ridge, halflife, long_window, decay, damping in itertools.product(
-        (1, 2, 3),
+    for fourier, trend, peak, ridge, huber, halflife, long_window, decay, clip in itertools.product(
+        (0, 2),
         (False, True),
-        (1.0, 3.0, 10.0),
-        (7.0, 14.0, 28.0),
-        (60,),
-        (0.9, 1.0),
-        (0.0, 0.95, 0.99),
+        ("", "09-01", "09-15"),
+        (1.0, 3.0),
+        (0.0, 0.3),
+        (14.0, 28.0),
+        (120, 250),
+        (0.95, 1.0),
+        (0.0, 0.5),
     ):
         configs.append(
-            Config(fourier, trend, ridge, halflife, long_window, decay, trend_damping=damping)
+            Config(
+                fourier=fourier,
+                trend=trend,
+                ridge=ridge,
+                halflife=halflife,
+                long_window=long_window,
+                decay=decay,
+                peak_start=peak,
+                clip=clip,
+                huber=huber,
+            )
         )
     return configs
 
@@ -50,51 +63,37 @@ def fit(series: Series, config: Config, version: str = "dev") -> ForecastModel:
     return ForecastModel(config, epoch, weights, zero, version=version)
 
 
-@dataclass
-class FoldResult:
-    wape_45: float
-    wape_rolling: float
-    log_errors: list[tuple[int, float]]
+def factory(config: Config) -> folds.Factory:
+    return lambda history: protocol.model_method(fit(history, config))
 
 
-def run_fold(dev: Series, ship: date, config: Config) -> FoldResult:
-    history = dev.before(ship)
-    period = dev.between(ship, dev.days[-1])
-    model = fit(history, config)
-    method = protocol.model_method(model)
-    days, f45, a45 = protocol.forty_five(method, history, period)
-    fr, ar, hr = protocol.rolling(method, history, period, ship, dev.days[-1])
-    errors = [
-        (h, float(np.log(a / f))) for h, a, f in zip(range(1, len(days) + 1), a45, f45, strict=True)
-    ]
-    errors += [(h, float(np.log(a / f))) for h, a, f in zip(hr, ar, fr, strict=True)]
-    return FoldResult(protocol.scores(f45, a45).wape, protocol.scores(fr, ar).wape, errors)
+def shift(ships: list[date] | tuple[date, ...], series: Series) -> list[date]:
+    """The ship dates at the same distance before ``series``' end as before the dev
+    data's end (a training series other than the dev data)."""
+    back = series.days[-1].toordinal() - DEV_END.toordinal()
+    return [date.fromordinal(s.toordinal() + back) for s in ships]
 
 
-def folds_for(series: Series) -> list[date]:
-    """The emulated ship dates: FOLDS when the series is the dev data, else the same
-    offsets (122, 92, 61, 46 days) before the series' end."""
-    end = series.days[-1]
-    if end == date(2011, 9, 30):
-        return list(FOLDS)
-    return [date.fromordinal(end.toordinal() - back) for back in (122, 92, 61, 46)]
+def run(series: Series, factory_: folds.Factory) -> folds.Result:
+    return folds.run(
+        series, factory_, shift(folds.SHIPS_45, series), shift(folds.SHIPS_ROLLING, series)
+    )
 
 
 def choose(
     series: Series, configs: list[Config], progress: bool = True
 ) -> tuple[Config, float, list[tuple[int, float]]]:
-    """The configuration with the lowest mean hold-out WAPE (both protocols, every fold),
-    its score and its out-of-sample log errors (for the interval quantiles)."""
+    """The configuration with the lowest selection score, its score and its
+    out-of-sample log errors (for the interval quantiles)."""
     from tqdm import tqdm
 
-    ships = folds_for(series)
     best: tuple[float, Config, list[tuple[int, float]]] | None = None
     for config in tqdm(
-        configs, desc="choosing on dev hold-out", disable=not progress, mininterval=1.0
+        configs, desc="choosing on dev hold-outs", disable=not progress, mininterval=1.0
     ):
-        folds = [run_fold(series, ship, config) for ship in ships]
-        score = float(np.mean([(f.wape_45 + f.wape_rolling) / 2 for f in folds]))
+        result = run(series, factory(config))
+        score = result.score()
         if best is None or score < best[0]:
-            best = (score, config, [e for f in folds for e in f.log_errors])
+            best = (score, config, result.log_errors)
     assert best is not None
     return best[1], best[0], best[2]

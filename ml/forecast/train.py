@@ -2,9 +2,9 @@
 dev data, export ONNX, write ``models/forecast/<version>/``.
 
 1. Choose: every configuration of ``select.grid()`` is fitted at each emulated ship date
-   inside the dev series (``select.FOLDS``) and scored by both protocols there; the lowest
-   mean WAPE wins (``--config-from model.json`` skips this and reuses a shipped model's
-   configuration: the scheduled retraining does that).
+   inside the dev series (``folds.SHIPS_45``, ``folds.SHIPS_ROLLING``) and scored by both
+   protocols there; the lowest mean WAPE wins (``--config-from model.json`` skips this
+   and reuses a shipped model's configuration: the scheduled retraining does that).
 2. Interval quantiles: the winner's out-of-sample log errors per horizon bucket.
 3. Fit the winner on the whole series; export ``model.json`` (numpy twin) and
    ``model.onnx``; check both score the same; write ``evaluation.json`` (the hold-out
@@ -26,10 +26,11 @@ import numpy as np
 from chalicelib.forecasting.model import Config, ForecastModel
 from chalicelib.forecasting.training import quantiles as interval_quantiles
 from chalicelib.forecasting.training import write_manifest
-from ml.forecast import onnx_export, report, select
+from ml.forecast import folds, onnx_export, protocol, report, select
 from ml.forecast.data import Series, dev_dir, read_totals
 
 ROOT = Path(__file__).resolve().parents[2]
+V1 = ROOT / "models" / "forecast" / "v1"
 
 
 def onnx_matches(model: ForecastModel, path: Path, series: Series) -> float:
@@ -51,6 +52,44 @@ def date_after(day: Any, days: int = 1) -> Any:
     return day.fromordinal(day.toordinal() + days)
 
 
+def _tables(series: Series, config: Config, quantiles: Any) -> dict[str, Any]:
+    """Every fold's scores of the model, v1's configuration refitted at each fold and both
+    baselines, on the new folds and on v1's four."""
+    methods: dict[str, folds.Factory] = {
+        "model": select.factory(config),
+        "seasonal_naive": folds.baseline(protocol.seasonal_naive),
+        "moving_average_28": folds.baseline(protocol.moving_average_28),
+    }
+    if V1.is_dir():
+        methods["v1_config"] = select.factory(ForecastModel.load(V1).config)
+    out: dict[str, Any] = {}
+    for fold_set in ("folds", "v1_folds"):
+        results = {
+            name: select.run(series, f) if fold_set == "folds" else folds.v1_protocol(series, f)
+            for name, f in methods.items()
+        }
+        mean = {
+            proto: {name: r.mean()[proto] for name, r in results.items()}
+            for proto in ("45_day", "rolling_1_7")
+        }
+        per_fold = {
+            proto: {
+                name: {
+                    ship: s.row()
+                    for ship, s in (r.forty_five if proto == "45_day" else r.rolling).items()
+                }
+                for name, r in results.items()
+            }
+            for proto in ("45_day", "rolling_1_7")
+        }
+        out[fold_set] = {
+            "selection_score": {name: r.score() for name, r in results.items()},
+            "mean_over_folds": mean,
+            "per_fold": per_fold,
+        }
+    return out
+
+
 def train(
     series: Series, out: Path, version: str, config: Config | None, progress: bool = True
 ) -> dict[str, Any]:
@@ -62,25 +101,9 @@ def train(
     quantiles = interval_quantiles(errors)
     final = select.fit(series, config, version)
     model = ForecastModel(final.config, final.epoch, final.weights, quantiles, 0.8, version)
+    tables = _tables(series, config, quantiles)
 
-    folds = {}
-    for ship in select.folds_for(series):
-        history, period = series.before(ship), series.between(ship, series.days[-1])
-        fold_model = select.fit(history, config)
-        fold_model = ForecastModel(config, fold_model.epoch, fold_model.weights, quantiles)
-        folds[ship.isoformat()] = report.evaluate(
-            fold_model, history, period, ship, series.days[-1]
-        )
-    mean: dict[str, Any] = {}
-    for proto in ("45_day", "rolling_1_7"):
-        mean[proto] = {
-            name: {
-                metric: float(np.mean([f[proto][name][metric] for f in folds.values()]))
-                for metric in ("MAE", "sMAPE", "WAPE", "bias")
-            }
-            for name in ("model", "seasonal_naive", "moving_average_28")
-        }
-    last_ship = select.folds_for(series)[-1]
+    last_ship = select.shift(folds.SHIPS_45, series)[-1]
     last_model = select.fit(series.before(last_ship), config)
     last_model = ForecastModel(config, last_model.epoch, last_model.weights, quantiles)
 
@@ -96,13 +119,19 @@ def train(
             f"dev hold-out: 45-day forecast made {last_ship} (fit on the days before)",
         )
     )
+    (out / "plot_ahead.svg").write_text(
+        report.plot_ahead(model, series, 75, f"{version}: the 75 days after the dev data")
+    )
     evaluation = {
-        "protocol": "dev hold-out: at each ship date the model is fit on the days before it; "
-        "45-day forecast at the ship date, rolling origins ship date..end (horizons 1-7)",
+        "protocol": "dev hold-outs (ml/forecast/folds.py): at each ship date the model is fit "
+        "on the days before it; 45-day forecast at the ship date (9 folds); rolling origins "
+        "over the 45 days from the ship date, horizons 1-7, weights fixed (11 folds). "
+        "v1_folds: v1's four ship dates, rolling origins to the end of the dev data. "
+        "v1_config: v1's configuration refitted at each fold.",
         "config": config.as_dict(),
-        "selection_mean_wape": cv_wape,
-        "mean_over_folds": mean,
-        "folds": folds,
+        "selection_score": cv_wape,
+        "mean_over_folds": tables["folds"]["mean_over_folds"],
+        **tables,
         "onnx_max_relative_difference": difference,
     }
     (out / "evaluation.json").write_text(json.dumps(evaluation, indent=1) + "\n")
@@ -130,8 +159,8 @@ def main() -> None:
     parser.add_argument(
         "--data", type=Path, default=None, help="a directory with online_retail_invoice_totals.csv"
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "models" / "forecast" / "v1")
-    parser.add_argument("--version", default="v1")
+    parser.add_argument("--out", type=Path, default=ROOT / "models" / "forecast" / "v2")
+    parser.add_argument("--version", default="v2")
     parser.add_argument("--config-from", type=Path, default=None)
     args = parser.parse_args()
     series = read_totals(args.data or dev_dir())
@@ -140,8 +169,11 @@ def main() -> None:
         config = ForecastModel.load(args.config_from).config
     evaluation = train(series, args.out, args.version, config)
     print("chosen:", evaluation["config"])
-    print("dev hold-out, mean over folds:")
-    print(report.table(evaluation["mean_over_folds"]))
+    for fold_set in ("folds", "v1_folds"):
+        print(f"dev hold-outs ({fold_set}), mean over folds:")
+        print(report.table(evaluation[fold_set]["mean_over_folds"]))
+        scores = evaluation[fold_set]["selection_score"]
+        print("selection score:", {k: round(v, 4) for k, v in scores.items()})
     print(
         f"ONNX vs numpy max relative difference: {evaluation['onnx_max_relative_difference']:.2e}"
     )

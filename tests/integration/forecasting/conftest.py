@@ -19,7 +19,7 @@ from tests.fixtures.http import ApiClient
 from tests.fixtures.products import fresh_products
 
 PASSWORD = "Forecast-Pass-2026"
-MODEL_DIR = ROOT / "models" / "forecast" / "v1"
+MODEL_DIR = ROOT / "models" / "forecast" / "v2"
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +95,7 @@ def forecast_model(aws_env: Deployment) -> Iterator[None]:
     """The shipped model, published to the deployment's models bucket (as deploys do)."""
     from chalicelib.core import model_store
 
-    model_store.publish_model(MODEL_DIR, "forecast", "v1")
+    model_store.publish_model(MODEL_DIR, "forecast", "v2")
     served.forget()
     yield
     served.forget()

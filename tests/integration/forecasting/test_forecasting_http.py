@@ -38,7 +38,7 @@ def test_a_seller_reads_their_shops_forecast_and_never_another_shops(http: Http)
     assert got.status_code == 200, got.body
     body = got.json_body
     assert body["closed_weekdays"] == [5]
-    assert body["model_version"] == "v1"
+    assert body["model_version"] == "v2"
     today = clock.now().date()
     open_days = [today + timedelta(days=k) for k in range(30)]
     assert [p["period"] for p in body["forecast"]] == [

@@ -18,7 +18,7 @@ from chalicelib.forecasting.service import sales, stock, uploads
 from tests.fakes.catalog import InMemoryCatalogRepository, make_product, make_shop
 from tests.fakes.forecasting import FakeForecastRepository
 
-MODEL = ForecastModel.load(Path(__file__).resolve().parents[3] / "models" / "forecast" / "v1")
+MODEL = ForecastModel.load(Path(__file__).resolve().parents[3] / "models" / "forecast" / "v2")
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 SELLER = Caller("seller-1", Role.SELLER, shop_id="shop-1")
 OTHER = Caller("seller-2", Role.SELLER, shop_id="shop-2")
