@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from chalicelib.forecasting.model import ForecastModel
 from ml.forecast import report
 from ml.forecast.data import dev_dir, read_totals
+from ml.forecast.train import DEV_HOLDOUT
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def dev_holdout(model_dir: Path) -> tuple[ForecastModel, date]:
+    """The shipped model's dev hold-out twin and the day it was fitted before."""
+    holdout = model_dir / DEV_HOLDOUT
+    if not (holdout / "holdout.json").is_file():
+        raise SystemExit(f"{holdout} is missing: make train-forecast writes it")
+    cutoff = date.fromisoformat(json.loads((holdout / "holdout.json").read_text())["fitted_before"])
+    return ForecastModel.load(holdout), cutoff
 
 
 def main() -> None:
@@ -28,9 +40,22 @@ def main() -> None:
     history = read_totals(dev_dir())
     period = read_totals(args.data)
     if period.days and history.days and period.days[0] <= history.days[-1]:
-        # DATA overlapping the dev series (e.g. DATA = the dev directory itself): the
-        # history is what lies before DATA's first day.
-        history = history.before(period.days[0])
+        # DATA overlaps the dev series the shipped model was fitted on (e.g. DATA = the dev
+        # directory itself): its days are scored by the same recipe fitted before the last
+        # dev ship date (shipped in dev-holdout/), from that date on; never trained here.
+        model, cutoff = dev_holdout(args.model)
+        print(
+            f"DATA overlaps the dev series {model.version.removesuffix('-dev-holdout')} was "
+            f"fitted on: scoring DATA from {cutoff} with its dev hold-out model (fitted on "
+            f"the days before {cutoff})"
+        )
+        history = history.before(cutoff)
+        if period.days:
+            period = replace(
+                period.between(cutoff, period.days[-1]),
+                cancelled_invoices=period.cancelled_invoices,
+                cancelled_total=period.cancelled_total,
+            )
     if not history.days or not period.days:
         raise SystemExit(f"no history before {args.data} or no sales in it")
     result = report.evaluate(model, history, period, period.days[0], period.days[-1])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from ml.forecast.data import Series, dev_dir, read_totals
 
 ROOT = Path(__file__).resolve().parents[2]
 V1 = ROOT / "models" / "forecast" / "v1"
+DEV_HOLDOUT = "dev-holdout"
 
 
 def onnx_matches(model: ForecastModel, path: Path, series: Series) -> float:
@@ -90,6 +91,25 @@ def _tables(series: Series, config: Config, quantiles: Any) -> dict[str, Any]:
     return out
 
 
+def write_dev_holdout(
+    series: Series, out: Path, config: Config, quantiles: Any, ship: date, version: str
+) -> ForecastModel:
+    """The shipped recipe fitted on the days before the last dev ship date, kept beside the
+    model in ``dev-holdout/`` (not in the manifest: never published or served) so that
+    ``make eval-forecast`` on the dev data itself scores a model that never saw its days."""
+    fitted = select.fit(series.before(ship), config)
+    model = ForecastModel(
+        config, fitted.epoch, fitted.weights, quantiles, 0.8, f"{version}-dev-holdout"
+    )
+    holdout = out / DEV_HOLDOUT
+    holdout.mkdir(parents=True, exist_ok=True)
+    (holdout / "model.json").write_text(json.dumps(model.to_json(), indent=1) + "\n")
+    (holdout / "holdout.json").write_text(
+        json.dumps({"fitted_before": ship.isoformat(), "version": model.version}) + "\n"
+    )
+    return model
+
+
 def train(
     series: Series, out: Path, version: str, config: Config | None, progress: bool = True
 ) -> dict[str, Any]:
@@ -104,8 +124,7 @@ def train(
     tables = _tables(series, config, quantiles)
 
     last_ship = select.shift(folds.SHIPS_45, series)[-1]
-    last_model = select.fit(series.before(last_ship), config)
-    last_model = ForecastModel(config, last_model.epoch, last_model.weights, quantiles)
+    last_model = write_dev_holdout(series, out, config, quantiles, last_ship, version)
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "model.json").write_text(json.dumps(model.to_json(), indent=1) + "\n")
