@@ -400,17 +400,21 @@ def rebias(args: argparse.Namespace) -> None:
     print(f"held-out: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} -> {out}")
 
 
-def _ensemble_oof(runs: list[Path]) -> tuple[Array, dict[str, Array]]:
-    """The mean of the runs' int8 out-of-fold probabilities (same rows, same folds)."""
+def _ensemble_oof(runs: list[Path], partial: bool = False) -> tuple[Array, dict[str, Array]]:
+    """The mean of the runs' int8 out-of-fold probabilities (same rows, same folds); with
+    ``partial``, only the folds every run has scored (the others are left out)."""
     merged = [_merged(path) for path in runs]
-    first = merged[0]
+    first = dict(merged[0])
     for run in merged[1:]:
         if not np.array_equal(run["folds"], first["folds"]):
             raise SystemExit("the runs were cut into other folds")
-    for path, run in zip(runs, merged, strict=True):
-        if np.isnan(run["oof_int8"]).any():
-            raise SystemExit(f"{path.name}: not every fold is scored")
-    return np.mean([run["oof_int8"] for run in merged], axis=0), first
+    scored = np.all([~np.isnan(run["oof_int8"][:, 0]) for run in merged], axis=0)
+    if not scored.all() and not partial:
+        raise SystemExit("not every fold is scored in every run (--partial: the scored ones)")
+    mean = np.mean([run["oof_int8"][scored] for run in merged], axis=0)
+    for key in ("labels", "folds", "sources"):
+        first[key] = first[key][scored]
+    return mean, first
 
 
 def ensembles(args: argparse.Namespace) -> None:
@@ -422,7 +426,7 @@ def ensembles(args: argparse.Namespace) -> None:
     names = args.runs
     for size in range(1, len(names) + 1):
         for subset in itertools.combinations(names, size):
-            mean, run = _ensemble_oof([args.out / name for name in subset])
+            mean, run = _ensemble_oof([args.out / name for name in subset], args.partial)
             gold, folds, sources = run["labels"], run["folds"], run["sources"]
             scores = _log(mean)
             label = " + ".join(subset)
@@ -520,7 +524,7 @@ def build(args: argparse.Namespace) -> None:
     from ml.sentiment_eval import evaluate
     from ml.sentiment_train import CHECK_TEXTS, ROOT, _shift_neutral_bias, sha256
 
-    mean, run = _ensemble_oof([args.out / name for name in args.runs])
+    mean, run = _ensemble_oof([args.out / name for name in args.runs], args.partial)
     gold, folds, sources = run["labels"], run["folds"], run["sources"]
     scores = _log(mean)
     chosen = _bias(scores, gold)
@@ -640,6 +644,7 @@ def main() -> None:
     group = sub.add_parser("ensembles")
     group.add_argument("runs", nargs="+")
     group.add_argument("--out", type=Path, default=OUT)
+    group.add_argument("--partial", action="store_true", help="only the folds scored by all")
     group.set_defaults(func=ensembles)
     ship = sub.add_parser("build")
     ship.add_argument("--data", default=str(data.default_directory()))
@@ -650,6 +655,7 @@ def main() -> None:
     ship.add_argument("--like", required=True, help="the model directory to take the rest from")
     ship.add_argument("--version", default="v3")
     ship.add_argument("--out", type=Path, default=OUT)
+    ship.add_argument("--partial", action="store_true", help="only the folds scored by all")
     ship.set_defaults(func=build)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
