@@ -481,8 +481,8 @@ def _members_graph(members: list[Path], bias: float) -> Any:
     shift[0, data.LABELS.index("neutral")] = bias
     graph.initializer.extend(
         [
-            numpy_helper.from_array(np.float32(len(members)).reshape(()), "ensemble_count"),
-            numpy_helper.from_array(np.float32(1e-7).reshape(()), "ensemble_floor"),
+            numpy_helper.from_array(np.asarray(len(members), np.float32), "ensemble_count"),
+            numpy_helper.from_array(np.asarray(1e-7, np.float32), "ensemble_floor"),
             numpy_helper.from_array(shift, "ensemble_neutral_bias"),
         ]
     )
