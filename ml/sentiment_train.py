@@ -203,7 +203,7 @@ def fine_tune(
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
     )
-    generator = random.Random(SEED)
+    generator = random.Random(getattr(args, "seed", SEED))
     lengths = [len(e.ids) for e in tokenizer.encode_batch(train_texts)]
     progress = tqdm(total=total, desc="fine-tuning", unit="batch")
     for epoch in range(args.epochs):
