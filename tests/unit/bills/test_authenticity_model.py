@@ -39,10 +39,11 @@ def _printed_page(seed: int) -> NDArray[np.float64]:
     return np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255)
 
 
-def test_the_shipped_model_is_given_only_the_features_its_card_names() -> None:
-    # Given the shipped model and feature rows of everything this code computes, where
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_the_shipped_model_is_given_only_the_features_its_card_names(version: str) -> None:
+    # Given a shipped model and feature rows of everything this code computes, where
     # the features the model was not trained on are garbage
-    model = authenticity.shipped("v1")
+    model = authenticity.shipped(version)
     named = list(model.card["features"])
     rng = np.random.default_rng(5)
     rows = np.full((4, len(forensics.FEATURES)), np.nan, np.float32)
@@ -55,6 +56,17 @@ def test_the_shipped_model_is_given_only_the_features_its_card_names() -> None:
     direct = np.asarray(model.session.run(None, {"features": own})[1])[:, 1]
     assert np.isfinite(scores).all()
     assert np.allclose(scores, direct)
+
+
+def test_the_shipped_v2_onnx_file_gives_the_probabilities_scikit_learn_gave() -> None:
+    # Given the shipped v2 model and the rows its card recorded at training time
+    model = authenticity.shipped("v2")
+    check = model.card["onnx_check"]
+    rows = np.asarray(check["rows"], np.float32)
+    # When onnxruntime scores them
+    scores = np.asarray(model.session.run(None, {"features": rows})[1])[:, 1]
+    # Then they are scikit-learn's probabilities for the same rows
+    assert np.allclose(scores, check["sklearn_probability"], atol=1e-4)
 
 
 def test_an_exported_candidate_model_equals_scikit_learn(tmp_path: Path) -> None:
