@@ -89,9 +89,7 @@ def nearest(gray: Array) -> tuple[Array, Array]:
         contrast = np.maximum(high - low, 20.0)
         squares = (patches**2).sum(axis=1)
         d2 = np.maximum(squares[:, None] + squares[None, :] - 2.0 * patches @ patches.T, 0.0)
-        distance = np.sqrt(d2 / patches.shape[1]) / np.minimum(
-            contrast[:, None], contrast[None, :]
-        )
+        distance = np.sqrt(d2 / patches.shape[1]) / np.minimum(contrast[:, None], contrast[None, :])
         np.fill_diagonal(distance, np.inf)
         anywhere[members] = distance.min(axis=1)
         ys = y[members]

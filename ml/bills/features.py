@@ -20,7 +20,7 @@ from chalicelib.bills import forensics, imaging, twins
 
 # the cache is keyed by the feature code too: a change to it invalidates the cache
 CODE = hashlib.sha256(
-    b"".join(Path(m.__file__).read_bytes() for m in (forensics, twins, imaging))
+    b"".join(Path(str(m.__file__)).read_bytes() for m in (forensics, twins, imaging))
 ).hexdigest()[:12]
 
 
