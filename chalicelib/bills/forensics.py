@@ -16,6 +16,8 @@ locally, so that it carries over to edits the generator never made:
   of the same texture (a patch with another compression history has another curve);
 - per printed mark (character-sized): its error level, the noise of the paper around it
   and its 8x8 blockiness, each against the other marks;
+- glyph twins (``twins``): a body-text mark whose nearest same-size mark on another line
+  is far closer than the receipt's print repeats itself (a digit copied pixel for pixel);
 - the file: EXIF software tags of editors, JPEG quality from its tables, PNG.
 """
 
@@ -28,6 +30,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter, ImageOps
+
+from chalicelib.bills import twins
 
 FEATURES = (
     "ela_mean",
@@ -72,6 +76,7 @@ FEATURES = (
     "glyph_ela_top3",
     "glyph_noise_z",
     "glyph_grid_z",
+    *twins.NAMES,
 )
 EDITORS = (
     "photoshop",
@@ -518,6 +523,7 @@ def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.flo
         if needed("glyph_ela") or needed("glyph_noise") or needed("glyph_grid")
         else (empty, empty, empty)
     )
+    twin_values = twins.features(gray) if needed("twin_") else [0.0] * len(twins.NAMES)
     values = [
         float(ela.mean()),
         float(np.percentile(ela, 99)),
@@ -561,6 +567,7 @@ def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.flo
         _top(glyph_ela, 3),
         float(glyph_noise.max()) if glyph_noise.size else 0.0,
         float(glyph_grid.max()) if glyph_grid.size else 0.0,
+        *twin_values,
     ]
     return np.asarray(values, dtype=np.float32)
 

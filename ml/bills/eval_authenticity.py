@@ -10,7 +10,10 @@ trains nothing.
 A DATA without ``authenticity.csv`` (e.g. the genuine receipts) is scored as all genuine:
 only the share flagged is meaningful there.
 
-Usage: python -m ml.bills.eval_authenticity DATA [--version N]
+Only the features the model's card names (and the baseline's) are computed, as at run
+time. The version is the runtime's (the ``bills_model_version`` setting) unless given.
+
+Usage: python -m ml.bills.eval_authenticity DATA [--version vN]
 """
 
 from __future__ import annotations
@@ -97,12 +100,17 @@ def latency(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
-    parser.add_argument("--version", default="v1")
+    parser.add_argument("--version", default=None, help="default: the runtime's version")
     parser.add_argument(
         "--latency", type=int, default=30, help="images timed end to end (features + ONNX)"
     )
     args = parser.parse_args(argv)
+    if args.version is None:
+        from chalicelib.core.settings import get_settings
+
+        args.version = get_settings().bills_model_version
     model = authenticity.shipped(args.version)
+    wanted = [*model.card.get("features", forensics.FEATURES), "ela_mean"]
     threshold = float(model.card["threshold"])
     data_dir = args.data
     with tempfile.TemporaryDirectory(prefix="bills-eval-") as scratch:
@@ -118,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             (Path(scratch) / "images").symlink_to((data_dir / "images").resolve())
             print(f"{data_dir} has no authenticity.csv: every image taken as genuine")
             data_dir = Path(scratch)
-        data = load(data_dir, "features")
+        data = load(data_dir, "features", wanted=wanted)
         seconds = latency(model, data_dir, data.stems, args.latency)
     scores = authenticity.score_features(model, data.features)
     baseline = data.features[:, ELA_MEAN].astype(np.float64)
@@ -129,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"DATA={args.data}: {len(data.labels)} images, {int(data.labels.sum())} tampered")
     print(
         report(
-            f"shipped model v{args.version} ({model.card.get('model')})",
+            f"shipped model {args.version} ({model.card.get('model')})",
             data.labels,
             scores,
             threshold,

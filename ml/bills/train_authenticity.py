@@ -2,7 +2,8 @@
 
 1. Make the training set from DATA's development part (``ml.bills.tamper``; the held-out
    part is never used here), unless ``--set`` names one already made.
-2. Features with a progress bar (``ml.bills.features``; ``BILLS_FEATURE_CACHE`` caches them).
+2. Features with a progress bar (``ml.bills.features``; ``BILLS_FEATURE_CACHE`` caches them),
+   only those of the feature set (``--features``, ``FEATURE_SETS``), as at run time.
 3. Candidates compared by a cross-validation that holds out whole tampering methods: for
    each method, train on the others (and on genuine images of other receipts), score the
    held-out method against held-out genuine images; report AUC per held-out method.
@@ -14,7 +15,7 @@
    command fails); a few fixed rows and scikit-learn's probabilities for them go in the
    card, so a test checks the shipped ONNX file without scikit-learn.
 
-Usage: python -m ml.bills.train_authenticity DATA [--set DIR] [--version N]
+Usage: python -m ml.bills.train_authenticity DATA [--set DIR] [--version N] [--features SET]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,11 +40,18 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PowerTransformer
 
-from chalicelib.bills import forensics
+from chalicelib.bills import forensics, twins
 from ml.bills.features import LabelledSet, load
 
 MODELS = Path(__file__).resolve().parents[2] / "models" / "bill-authenticity"
 NAME = "bill-authenticity"
+V1 = forensics.FEATURES[:31]  # the first model's features (whole-image and per-mark statistics)
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "v1": V1,
+    # v1's plus the glyph twins (a digit copied from elsewhere on the receipt)
+    "v1+twins": V1 + twins.NAMES,
+    "all": forensics.FEATURES,
+}
 
 
 def candidates() -> dict[str, Any]:
@@ -108,13 +117,13 @@ def genuine_scores_cv(model: Any, data: LabelledSet) -> NDArray[np.float64]:
     return scores
 
 
-def export(model: Any, path: Path) -> None:
+def export(model: Any, path: Path, width: int = len(forensics.FEATURES)) -> None:
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
 
     onx = to_onnx(
         model,
-        initial_types=[("features", FloatTensorType([None, len(forensics.FEATURES)]))],
+        initial_types=[("features", FloatTensorType([None, width]))],
         options={id(model): {"zipmap": False}}
         if not isinstance(model, Pipeline)
         else {id(model.steps[-1][1]): {"zipmap": False}},
@@ -149,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--set", type=Path, help="an authenticity set already made")
-    parser.add_argument("--version", type=int, default=1)
+    parser.add_argument("--version", type=int, default=2)
+    parser.add_argument("--features", choices=sorted(FEATURE_SETS), default="v1+twins")
     parser.add_argument("--fpr", type=float, default=0.05)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bills-train-") as scratch:
@@ -168,8 +178,14 @@ def main(argv: list[str] | None = None) -> int:
                 ],
                 check=True,
             )
-        data = load(train_dir, "features (training set)")
-    print(f"training set: {len(data.labels)} images, {int(data.labels.sum())} tampered")
+        names = FEATURE_SETS[args.features]
+        every = load(train_dir, "features (training set)", wanted=names)
+    columns = [forensics.FEATURES.index(name) for name in names]
+    data = replace(every, features=every.features[:, columns])
+    print(
+        f"training set: {len(data.labels)} images, {int(data.labels.sum())} tampered; "
+        f"features: {args.features} ({len(names)})"
+    )
     report: dict[str, Any] = {}
     for name, model in candidates().items():
         per_method = held_out_methods_cv(model, data)
@@ -193,13 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     out = MODELS / f"v{args.version}"
     out.mkdir(parents=True, exist_ok=True)
     onnx_path = out / "model.onnx"
-    export(fitted, onnx_path)
+    export(fitted, onnx_path, len(names))
     check = onnx_check(fitted, onnx_path, data.features)
     print(f"ONNX vs scikit-learn on {len(data.labels)} rows: max |diff| {check['max_abs']:.2e}")
     card = {
         "name": NAME,
         "version": f"v{args.version}",
-        "features": list(forensics.FEATURES),
+        "features": list(names),
+        "feature_set": args.features,
         "threshold": round(threshold, 4),
         "model": best,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -39,8 +39,11 @@ class BillWorld(World):
 
         authenticity.forget()
         model_store.forget_cache()
+        from chalicelib.core.settings import get_settings
+
         published = model_store.publish_all(authenticity.SHIPPED.parent)
-        assert f"{authenticity.MODEL_NAME}/v1" in published, "no model (make train-authenticity)"
+        version = get_settings().bills_model_version
+        assert f"{authenticity.MODEL_NAME}/{version}" in published, "no model (train-authenticity)"
 
     def post(self, author: Any, **fields: Any) -> Any:
         from chalicelib.bills.service import posts

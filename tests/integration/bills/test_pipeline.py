@@ -114,7 +114,7 @@ def test_a_failing_step_leaves_the_post_failed_for_an_admin_to_retry(
     listed = posts.for_review(admin.caller, PostStatus.FAILED, limit=10, cursor=None).items
     assert [p.post_id for p in listed] == [post.post_id]
     # And once the model is back, an admin's retry verifies it
-    monkeypatch.setenv("BAZAAR_BILLS_MODEL_VERSION", "v1")
+    monkeypatch.delenv("BAZAAR_BILLS_MODEL_VERSION")
     reset_settings()
     posts.retry(admin.caller, post.post_id)
     world.pump("BillUploadsQueue", "bill-verify")

@@ -39,10 +39,11 @@ def _printed_page(seed: int) -> NDArray[np.float64]:
     return np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255)
 
 
-def test_the_shipped_model_is_given_only_the_features_its_card_names() -> None:
-    # Given the shipped model and feature rows of everything this code computes, where
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_the_shipped_model_is_given_only_the_features_its_card_names(version: str) -> None:
+    # Given a shipped model and feature rows of everything this code computes, where
     # the features the model was not trained on are garbage
-    model = authenticity.shipped("v1")
+    model = authenticity.shipped(version)
     named = list(model.card["features"])
     rng = np.random.default_rng(5)
     rows = np.full((4, len(forensics.FEATURES)), np.nan, np.float32)
@@ -55,6 +56,17 @@ def test_the_shipped_model_is_given_only_the_features_its_card_names() -> None:
     direct = np.asarray(model.session.run(None, {"features": own})[1])[:, 1]
     assert np.isfinite(scores).all()
     assert np.allclose(scores, direct)
+
+
+def test_the_shipped_v2_onnx_file_gives_the_probabilities_scikit_learn_gave() -> None:
+    # Given the shipped v2 model and the rows its card recorded at training time
+    model = authenticity.shipped("v2")
+    check = model.card["onnx_check"]
+    rows = np.asarray(check["rows"], np.float32)
+    # When onnxruntime scores them
+    scores = np.asarray(model.session.run(None, {"features": rows})[1])[:, 1]
+    # Then they are scikit-learn's probabilities for the same rows
+    assert np.allclose(scores, check["sklearn_probability"], atol=1e-4)
 
 
 def test_an_exported_candidate_model_equals_scikit_learn(tmp_path: Path) -> None:
@@ -102,3 +114,30 @@ def test_features_of_a_receipt_are_finite_and_in_the_models_order() -> None:
     # Then there is one finite value per named feature
     assert values.shape == (len(forensics.FEATURES),)
     assert np.isfinite(values).all()
+
+
+def test_a_digit_copied_onto_another_line_is_a_glyph_twin() -> None:
+    from chalicelib.bills import twins
+
+    # Given a printed page (each mark with its own grain), and the same page with one
+    # digit's pixels copied over a digit of another line, on the grid's wrong phase
+    page = _printed_page(11)
+    gray = _gray_of_jpeg(page)
+    image = np.clip(gray, 0, 255).astype(np.uint8)
+    ink = image < 128
+    cols = np.flatnonzero(ink[10:30].any(axis=0))
+    first = cols[0]
+    last = first
+    while last + 1 < ink.shape[1] and ink[10:30, last + 1].any():
+        last += 1
+    source = page[8:32, first - 2 : last + 3]
+    edited = page.copy()
+    edited[131 : 131 + source.shape[0], first - 1 : first - 1 + source.shape[1]] = source
+    # When the glyph twins of both are measured (after a JPEG save)
+    clean = dict(zip(twins.NAMES, twins.features(_gray_of_jpeg(page)), strict=True))
+    copied = dict(zip(twins.NAMES, twins.features(_gray_of_jpeg(edited)), strict=True))
+    # Then the edited page has a twin on another line far closer than its print repeats
+    assert copied["twin_min_xline"] < 0.6 * clean["twin_min_xline"]
+    assert copied["twin_z_xline"] > clean["twin_z_xline"] + 1.5
+    # (the copy and its source: each other's close twin)
+    assert copied["twin_close_xline"] >= 2 > clean["twin_close_xline"]
