@@ -112,7 +112,8 @@ eval-forecast: $(STAMP)
 ## train-recs: the recommendation model (numpy + onnx, dev venv; ~2 min): six-fold rolling
 ## cross-validation (beside v1's recipe and popularity), the dev-split evaluation through the
 ## ONNX graph (fit to 2011-07, evaluate 2011-08..09), then the final fit on all of DATA
-## (../shared/data/interactions by default) → models/recs/v2/
+## (../shared/data/interactions by default) → models/recs/v2/ (+ dev-holdout/: the dev-split
+## model eval-recs scores when DATA is the dev data)
 train-recs: $(STAMP)
 	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.recs.train $(if $(DATA),--data $(DATA))
 
@@ -123,7 +124,8 @@ cv-recs: $(STAMP)
 ## eval-recs DATA=<dir>: the shipped model on <dir>/online_retail_lines.csv (a later period)
 ## with the issue's protocol: HR@10, Recall@10, NDCG@10 beside popularity, and per-user
 ## scoring latency at the shipped size and 100,000 items; reads only DATA, the dev data and
-## the model, never trains
+## the model, never trains. A DATA inside the model's training period (the dev data itself):
+## a notice, then the dev split scored with the model's dev-holdout companion
 eval-recs: $(STAMP)
 	@test -n "$(DATA)" || { echo "usage: make eval-recs DATA=<dir with online_retail_lines.csv>"; exit 2; }
 	OMP_NUM_THREADS=1 $(PY) -m ml.recs.evaluate $(DATA)
