@@ -146,12 +146,21 @@ CURRENT = "current.json"
 def current_version(name: str) -> str | None:
     """The version of ``name`` published as current, or None (never published, or the
     pointer is unreadable)."""
+    try:
+        return _pointer(name)
+    except Exception:  # noqa: BLE001  an unreadable pointer is "none published" here
+        return None
+
+
+def _pointer(name: str) -> str | None:
+    """The version ``<name>/current.json`` names; None when there is no pointer. Any other
+    failure (S3 unreachable, a broken pointer) raises."""
     s3 = aws.client("s3")
     try:
         body = s3.get_object(Bucket=get_settings().models_bucket, Key=f"{name}/{CURRENT}")["Body"]
-        version = json.loads(body.read()).get("version")
-    except Exception:  # noqa: BLE001  no pointer (or an unreadable one) is "none published"
+    except s3.exceptions.NoSuchKey:
         return None
+    version = json.loads(body.read()).get("version")
     return str(version) if version else None
 
 
@@ -224,7 +233,15 @@ class Published(Generic[T]):
 
     def _refresh(self) -> None:
         name, default = _value(self._name), _value(self._default)
-        wanted = current_version(name) or default
+        try:
+            wanted = _pointer(name) or default
+        except Exception as error:  # noqa: BLE001 - a failed check keeps what is served
+            logger.warning(
+                "Model pointer not read", extra={"model": name, "error": str(error)[:300]}
+            )
+            if self._loaded is not None:
+                return
+            wanted = default
         if self._loaded is not None and self._loaded[0] == wanted:
             return
         candidates = (

@@ -99,3 +99,14 @@ def test_a_file_that_does_not_match_its_manifest_is_refused_and_nothing_is_left(
         model_store.load_model("toy", "v1")
     # Then no copy and no download directory stay in the cache
     assert sorted(path.name for path in (cache / "toy").iterdir()) == []
+
+
+def test_the_pointer_names_the_current_version_and_none_before_any(
+    aws_env: Deployment, cache: Path
+) -> None:
+    # Given no pointer, Then none is current (and the check does not count as a failure)
+    assert model_store._pointer("toy") is None
+    # When v2 is named current, Then the pointer says so
+    model_store.set_current_version("toy", "v2")
+    assert model_store._pointer("toy") == "v2"
+    assert model_store.current_version("toy") == "v2"

@@ -16,12 +16,15 @@ class Bucket:
 
     def __init__(self) -> None:
         self.current: str | None = None
+        self.unreachable = False  # S3 failing: the pointer cannot be read
         self.versions: set[str] = {"v1"}
         self.pointer_reads = 0
         self.downloads: list[str] = []
 
-    def current_version(self, name: str) -> str | None:
+    def pointer(self, name: str) -> str | None:
         self.pointer_reads += 1
+        if self.unreachable:
+            raise ConnectionError("S3 unreachable")
         return self.current
 
     def load_model(self, name: str, version: str) -> Path:
@@ -42,7 +45,7 @@ class Clock:
 @pytest.fixture
 def bucket(monkeypatch: pytest.MonkeyPatch) -> Bucket:
     fake = Bucket()
-    monkeypatch.setattr(model_store, "current_version", fake.current_version)
+    monkeypatch.setattr(model_store, "_pointer", fake.pointer)
     monkeypatch.setattr(model_store, "load_model", fake.load_model)
     return fake
 
@@ -129,3 +132,21 @@ def test_nothing_loadable_is_unavailable_and_asked_again_only_at_the_next_check(
     published.forget()
     assert published.get()[0] == "v1"
     assert bucket.downloads == ["v1", "v1", "v1"]
+
+
+def test_an_unreadable_pointer_keeps_the_published_version_in_service(bucket: Bucket) -> None:
+    # Given a published v2 being served
+    bucket.versions.add("v2")
+    bucket.current = "v2"
+    clock = Clock()
+    published = _published(clock)
+    assert published.get()[0] == "v2"
+    # When the next check cannot read the pointer (S3 failing)
+    bucket.unreachable = True
+    clock.now += 61
+    # Then v2 stays in service: no fall back to the default version, nothing downloaded
+    assert published.get()[0] == "v2"
+    assert bucket.downloads == ["v2"]
+    # and with nothing loaded yet, an unreadable pointer serves the default
+    fresh = _published(clock)
+    assert fresh.get()[0] == "v1"
