@@ -340,9 +340,7 @@ def rebias(args: argparse.Namespace) -> None:
     the held-out TEST rows."""
     import shutil
 
-    from chalicelib.reviews.sentiment import SentimentModel
-    from ml.sentiment_eval import evaluate
-    from ml.sentiment_train import CHECK_TEXTS, ROOT, _shift_neutral_bias, sha256
+    from ml.sentiment_train import ROOT, _shift_neutral_bias
 
     run = _merged(args.out / args.run)
     gold, folds, sources = run["labels"], run["folds"], run["sources"]
@@ -376,28 +374,9 @@ def rebias(args: argparse.Namespace) -> None:
         f"folds' int8 models; {source.name} had {folded}, chosen on VALIDATION alone"
     )
     manifest["training"]["cross_validation"] = {"neutral_bias_by_cv": nested, "v1_bias": at_folded}
-    manifest["files"] = {
-        name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
-        for name in manifest["files"]
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    model = SentimentModel(out)
-    manifest["checks"] = [
-        {"text": text, "probabilities": model.score(text).probabilities} for text in CHECK_TEXTS
-    ]
-    result = evaluate(Path(args.data), out)  # the TEST rows: every row not trained on
-    res = result["results"]
-    manifest["evaluation"] = {
-        "held_out": "the TEST part of the fixed hash split (20 % of rows, never trained on "
-        "or tuned on; evaluated once, after the bias was chosen)",
-        "model": res["model"],
-        "baselines": {"vader": res["vader"], "tfidf_logreg": res["tfidf_logreg"]},
-        "latency_ms_per_review": result["latency_ms"],
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    (out / "evaluation.json").write_text(json.dumps(manifest["evaluation"], indent=2) + "\n")
-    m = res["model"]
-    print(f"held-out: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} -> {out}")
+    _write_manifest_and_evaluate(
+        out, manifest, list(manifest["files"]), args.data, "the bias was chosen"
+    )
 
 
 def _ensemble_oof(runs: list[Path], partial: bool = False) -> tuple[Array, dict[str, Array]]:
@@ -520,9 +499,7 @@ def build(args: argparse.Namespace) -> None:
 
     import onnx
 
-    from chalicelib.reviews.sentiment import SentimentModel
-    from ml.sentiment_eval import evaluate
-    from ml.sentiment_train import CHECK_TEXTS, ROOT, _shift_neutral_bias, sha256
+    from ml.sentiment_train import ROOT, _shift_neutral_bias
 
     mean, run = _ensemble_oof([args.out / name for name in args.runs], args.partial)
     gold, folds, sources = run["labels"], run["folds"], run["sources"]
@@ -576,20 +553,38 @@ def build(args: argparse.Namespace) -> None:
     manifest["training"]["neutral_bias_after_quantization"] = chosen
     manifest.pop("evaluation", None)
     manifest.pop("checks", None)
+    _write_manifest_and_evaluate(
+        out,
+        manifest,
+        ["model.onnx", "tokenizer.json", "baseline_tfidf.json"],
+        args.data,
+        "the ensemble and its bias were chosen by CV",
+    )
+
+
+def _write_manifest_and_evaluate(
+    out: Path, manifest: dict[str, Any], files: list[str], data_dir: str, chosen: str
+) -> None:
+    """Write ``out``'s manifest (``files`` with sha256), its check scores, then the one
+    evaluation on the TEST rows (every row not trained on) into the manifest and
+    ``evaluation.json``; ``chosen`` says what was chosen before it."""
+    from chalicelib.reviews.sentiment import SentimentModel
+    from ml.sentiment_eval import evaluate
+    from ml.sentiment_train import CHECK_TEXTS, sha256
+
     manifest["files"] = {
-        name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
-        for name in ("model.onnx", "tokenizer.json", "baseline_tfidf.json")
+        name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size} for name in files
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     model = SentimentModel(out)
     manifest["checks"] = [
         {"text": text, "probabilities": model.score(text).probabilities} for text in CHECK_TEXTS
     ]
-    result = evaluate(Path(args.data), out)  # the TEST rows: every row not trained on
+    result = evaluate(Path(data_dir), out)
     res = result["results"]
     manifest["evaluation"] = {
         "held_out": "the TEST part of the fixed hash split (20 % of rows, never trained on "
-        "or tuned on; evaluated once, after the ensemble and its bias were chosen by CV)",
+        f"or tuned on; evaluated once, after {chosen})",
         "model": res["model"],
         "baselines": {"vader": res["vader"], "tfidf_logreg": res["tfidf_logreg"]},
         "latency_ms_per_review": result["latency_ms"],
