@@ -211,6 +211,7 @@ def test_a_post_right_after_connect_waits_for_the_handshake_and_arrives() -> Non
     )
     statuses: list[int] = []
     opened: list[str] = []
+    posters: list[threading.Thread] = []
 
     async def connect_ok(route_key: str, event: dict[str, Any]) -> tuple[bool, Any]:
         opened.append(event["requestContext"]["connectionId"])
@@ -222,6 +223,7 @@ def test_a_post_right_after_connect_waits_for_the_handshake_and_arrives() -> Non
         poster = threading.Thread(
             target=lambda: statuses.append(gateway.post(opened[0], b'{"type": "early"}'))
         )
+        posters.append(poster)
         poster.start()
         # the post either answers at once (gone) or waits for the socket to be served
         await asyncio.to_thread(poster.join, 0.5)
@@ -238,6 +240,8 @@ def test_a_post_right_after_connect_waits_for_the_handshake_and_arrives() -> Non
     try:
         # When a client connects
         received = asyncio.run(client())
+        # (the frame can reach the client before the poster thread records its status)
+        posters[0].join(timeout=10)
         # Then the post was delivered (200), not refused as gone
         assert statuses == [200]
         assert received == {"type": "early"}
