@@ -21,16 +21,11 @@ from chalicelib.bills.schemas import (
 from chalicelib.bills.service import posts
 from chalicelib.core.caller import Caller
 from chalicelib.core.errors import ValidationFailedError
-from chalicelib.core.pagination import page_limit
 from chalicelib.web.access import SIGNED_IN, roles
-from chalicelib.web.routing import QueryParam, api_route, query_of
+from chalicelib.web.routing import PAGE_QUERY, QueryParam, api_route, page_of, query_of
 
 bp = Blueprint(__name__)
 TAGS = ["bills"]
-PAGING = (
-    QueryParam("limit", "page size", schema={"type": "string", "pattern": "^[0-9]+$"}),
-    QueryParam("cursor", "the previous page's next_cursor"),
-)
 
 
 def _query() -> dict[str, str]:
@@ -136,7 +131,7 @@ def retry(post_id: str, caller: Caller) -> PostView:
             "NEEDS_REVIEW (default) or FAILED",
             schema={"type": "string", "enum": ["NEEDS_REVIEW", "FAILED"]},
         ),
-        *PAGING,
+        *PAGE_QUERY,
     ),
 )
 def for_review(caller: Caller) -> PostPage:
@@ -144,14 +139,8 @@ def for_review(caller: Caller) -> PostPage:
     status = query.get("status") or "NEEDS_REVIEW"
     if status not in ("NEEDS_REVIEW", "FAILED"):
         raise ValidationFailedError("status must be NEEDS_REVIEW or FAILED")
-    return PostPage.of(
-        posts.for_review(
-            caller,
-            PostStatus(status),
-            limit=page_limit(query.get("limit")),
-            cursor=query.get("cursor"),
-        )
-    )
+    limit, cursor = page_of(bp)
+    return PostPage.of(posts.for_review(caller, PostStatus(status), limit=limit, cursor=cursor))
 
 
 @api_route(
@@ -168,7 +157,7 @@ def for_review(caller: Caller) -> PostPage:
             schema={"type": "string", "enum": ["recent", "trending"]},
         ),
         QueryParam("shop_id", "only this shop's posts"),
-        *PAGING,
+        *PAGE_QUERY,
     ),
 )
 def feed() -> FeedPage:
@@ -176,12 +165,12 @@ def feed() -> FeedPage:
     sort = query.get("sort") or "recent"
     if sort not in ("recent", "trending"):
         raise ValidationFailedError("sort must be recent or trending")
-    limit = page_limit(query.get("limit"))
+    limit, cursor = page_of(bp)
     shop_id = query.get("shop_id") or None
     if sort == "trending":
         items = posts.feed_trending(shop_id, limit=limit)
         return FeedPage(items=[PublicPost.of(p, posts.public_url(p)) for p in items])
-    page = posts.feed_recent(shop_id, limit=limit, cursor=query.get("cursor"))
+    page = posts.feed_recent(shop_id, limit=limit, cursor=cursor)
     return FeedPage(
         items=[PublicPost.of(p, posts.public_url(p)) for p in page.items],
         next_cursor=page.next_cursor,

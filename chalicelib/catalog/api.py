@@ -49,10 +49,9 @@ from chalicelib.catalog.service import (
 )
 from chalicelib.core import clock
 from chalicelib.core.caller import Caller
-from chalicelib.core.pagination import page_limit
 from chalicelib.core.validation import validate_model
 from chalicelib.web.access import SIGNED_IN, roles
-from chalicelib.web.routing import QueryParam, api_route, query_of
+from chalicelib.web.routing import PAGE_QUERY, QueryParam, api_route, page_of, query_of
 
 bp = Blueprint(__name__)
 SELLER = roles("seller")
@@ -63,10 +62,6 @@ TAGS = ["catalog"]
 
 def _query() -> dict[str, str]:
     return query_of(bp)
-
-
-def _limit() -> int:
-    return page_limit(_query().get("limit"))
 
 
 # ---------- site configuration ----------
@@ -163,10 +158,11 @@ def create_shop(body: ShopInput, caller: Caller) -> ShopView:
     summary="Shops, newest first",
     tags=TAGS,
     response_model=ShopPage,
-    query=[QueryParam("limit", "page size"), QueryParam("cursor", "from the previous page")],
+    query=PAGE_QUERY,
 )
 def list_shops() -> ShopPage:
-    page = shops.list_shops(limit=_limit(), cursor=_query().get("cursor"))
+    limit, cursor = page_of(bp)
+    page = shops.list_shops(limit=limit, cursor=cursor)
     return ShopPage(items=[ShopView.of(shop) for shop in page.items], next_cursor=page.next_cursor)
 
 
@@ -273,10 +269,11 @@ def unfollow_shop(shop_id: str, caller: Caller) -> ShopView:
     tags=TAGS,
     response_model=FollowsPage,
     access=SIGNED_IN,
-    query=[QueryParam("limit", "page size"), QueryParam("cursor", "from the previous page")],
+    query=PAGE_QUERY,
 )
 def my_follows(caller: Caller) -> FollowsPage:
-    page = shops.followed_shops(caller, limit=_limit(), cursor=_query().get("cursor"))
+    limit, cursor = page_of(bp)
+    page = shops.followed_shops(caller, limit=limit, cursor=cursor)
     return FollowsPage(items=page.items, next_cursor=page.next_cursor)
 
 
@@ -319,8 +316,7 @@ SEARCH_PARAMS = [
             "enum": ["newest", "price_asc", "price_desc", "popularity", "rating"],
         },
     ),
-    QueryParam("limit", "page size (1-100)", schema={"type": "integer"}),
-    QueryParam("cursor", "from the previous page"),
+    *PAGE_QUERY,
 ]
 
 
@@ -376,16 +372,13 @@ def get_product(product_id: str) -> ProductDetail:
     access=SELLER,
     query=[
         QueryParam("deleted", "include deleted products", schema={"type": "boolean"}),
-        *[p for p in SEARCH_PARAMS if p.name in ("limit", "cursor")],
+        *PAGE_QUERY,
     ],
 )
 def my_products(caller: Caller) -> SellerProductPage:
-    query = _query()
+    limit, cursor = page_of(bp)
     page = products.seller_products(
-        caller,
-        limit=_limit(),
-        cursor=query.get("cursor"),
-        include_deleted=query.get("deleted") == "true",
+        caller, limit=limit, cursor=cursor, include_deleted=_query().get("deleted") == "true"
     )
     now = clock.now()
     return SellerProductPage(

@@ -24,24 +24,14 @@ from chalicelib.chat.schemas import (
     UploadGrantView,
 )
 from chalicelib.core.caller import Caller
-from chalicelib.core.pagination import page_limit
 from chalicelib.core.validation import RequestModel, validate_model
 from chalicelib.realtime import service as realtime
 from chalicelib.realtime.service import ClientMessage
 from chalicelib.web.access import SIGNED_IN, roles
-from chalicelib.web.routing import QueryParam, api_route, query_of
+from chalicelib.web.routing import PAGE_QUERY, api_route, page_of
 
 bp = Blueprint(__name__)
 TAGS = ["chat"]
-PAGE = (
-    QueryParam("limit", "Page size"),
-    QueryParam("cursor", "Cursor from the previous page"),
-)
-
-
-def _page() -> tuple[int, str | None]:
-    query = query_of(bp)
-    return page_limit(query.get("limit")), query.get("cursor") or None
 
 
 def _view(
@@ -79,11 +69,11 @@ def start_conversation(body: StartConversation, caller: Caller) -> ConversationV
     tags=TAGS,
     response_model=InboxView,
     access=roles("user", "seller"),
-    query=PAGE,
+    query=PAGE_QUERY,
     errors=[400, 404],
 )
 def inbox(caller: Caller) -> InboxView:
-    limit, cursor = _page()
+    limit, cursor = page_of(bp)
     side, page, total = service.inbox(caller, limit=limit, cursor=cursor)
     return InboxView(
         side=side.value,
@@ -114,11 +104,11 @@ def get_conversation(conversation_id: str, caller: Caller) -> ConversationView:
     tags=TAGS,
     response_model=MessagePage,
     access=SIGNED_IN,
-    query=PAGE,
+    query=PAGE_QUERY,
     errors=[400, 404],
 )
 def get_messages(conversation_id: str, caller: Caller) -> MessagePage:
-    limit, cursor = _page()
+    limit, cursor = page_of(bp)
     page = service.history(caller, conversation_id, limit=limit, cursor=cursor)
     return MessagePage(
         items=[MessageView.of(message) for message in page.items], next_cursor=page.next_cursor
@@ -194,11 +184,11 @@ def report(conversation_id: str, body: ReportRequest, caller: Caller) -> Convers
     tags=TAGS,
     response_model=ConversationPage,
     access=roles("admin"),
-    query=PAGE,
+    query=PAGE_QUERY,
     errors=[400],
 )
 def reported(caller: Caller) -> ConversationPage:
-    limit, cursor = _page()
+    limit, cursor = page_of(bp)
     page = service.reported(limit=limit, cursor=cursor)
     return ConversationPage(
         items=[

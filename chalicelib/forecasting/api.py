@@ -8,7 +8,6 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.core.caller import Caller
-from chalicelib.core.pagination import page_limit
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import validate_model
 from chalicelib.forecasting.domain import SalesHistory
@@ -26,7 +25,7 @@ from chalicelib.forecasting.schemas import (
 )
 from chalicelib.forecasting.service import sales, stock, uploads
 from chalicelib.web import access
-from chalicelib.web.routing import QueryParam, api_route, query_of
+from chalicelib.web.routing import PAGE_QUERY, QueryParam, api_route, page_of, query_of
 
 bp = Blueprint(__name__)
 TAGS = ["forecasting"]
@@ -221,16 +220,12 @@ def forecasting_upload(body: UploadRequest, caller: Caller) -> UploadView:
     tags=TAGS,
     response_model=UploadPage,
     access=SELLER,
-    query=[
-        QueryParam("limit", "Page size"),
-        QueryParam("cursor", "Cursor from the previous page"),
-    ],
+    query=PAGE_QUERY,
     errors=[400, 403],
 )
 def forecasting_uploads(caller: Caller) -> UploadPage:
-    query = query_of(bp)
-    limit = page_limit(query.get("limit"))
-    return UploadPage.of(uploads.list_uploads(caller, limit=limit, cursor=query.get("cursor")))
+    limit, cursor = page_of(bp)
+    return UploadPage.of(uploads.list_uploads(caller, limit=limit, cursor=cursor))
 
 
 @api_route(

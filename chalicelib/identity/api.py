@@ -11,7 +11,6 @@ from chalice import Blueprint, Response
 
 from chalicelib.core.caller import Caller, Role
 from chalicelib.core.errors import ValidationFailedError
-from chalicelib.core.pagination import page_limit
 from chalicelib.core.settings import get_settings
 from chalicelib.identity.domain import Account
 from chalicelib.identity.schemas import (
@@ -36,7 +35,7 @@ from chalicelib.identity.schemas import (
 )
 from chalicelib.identity.service import accounts, addresses, admin
 from chalicelib.web.access import SIGNED_IN, owner, roles
-from chalicelib.web.routing import QueryParam, api_route, query_of
+from chalicelib.web.routing import PAGE_QUERY, QueryParam, api_route, page_of, query_of
 
 bp = Blueprint(__name__)
 ADMIN = roles("admin")
@@ -330,10 +329,6 @@ ROLE_PARAM = QueryParam(
     "Which accounts: user, seller or admin (default user)",
     schema={"type": "string", "enum": ["user", "seller", "admin"]},
 )
-PAGE_PARAMS = [
-    QueryParam("limit", "Page size", schema={"type": "integer", "minimum": 1}),
-    QueryParam("cursor", "The next_cursor of the previous page"),
-]
 
 
 @api_route(
@@ -343,7 +338,7 @@ PAGE_PARAMS = [
     tags=["admin"],
     access=ADMIN,
     response_model=AccountPage,
-    query=[ROLE_PARAM, *PAGE_PARAMS],
+    query=[ROLE_PARAM, *PAGE_QUERY],
     errors=[400],
 )
 def list_accounts() -> AccountPage:
@@ -353,9 +348,8 @@ def list_accounts() -> AccountPage:
             "role must be user, seller or admin",
             details=[{"field": "role", "message": "unknown role", "type": "enum"}],
         )
-    page = admin.list_accounts(
-        Role(role), limit=page_limit(_query("limit")), cursor=_query("cursor")
-    )
+    limit, cursor = page_of(bp)
+    page = admin.list_accounts(Role(role), limit=limit, cursor=cursor)
     return AccountPage.model_validate(page, from_attributes=True)
 
 
@@ -422,13 +416,10 @@ def promote(account_id: str, caller: Caller) -> AccountView:
     tags=["admin"],
     access=ADMIN,
     response_model=AuditPage,
-    query=[QueryParam("account_id", "Only entries about this account"), *PAGE_PARAMS],
+    query=[QueryParam("account_id", "Only entries about this account"), *PAGE_QUERY],
     errors=[400],
 )
 def audit_log() -> AuditPage:
-    page = admin.audit_log(
-        limit=page_limit(_query("limit")),
-        cursor=_query("cursor"),
-        account_id=_query("account_id"),
-    )
+    limit, cursor = page_of(bp)
+    page = admin.audit_log(limit=limit, cursor=cursor, account_id=_query("account_id"))
     return AuditPage.model_validate(page, from_attributes=True)

@@ -6,7 +6,6 @@ from chalice import Blueprint
 
 from chalicelib.core.caller import Caller
 from chalicelib.core.errors import BadRequestError
-from chalicelib.core.pagination import page_limit
 from chalicelib.notifications.schemas import (
     MarkedRead,
     NotificationPage,
@@ -17,13 +16,12 @@ from chalicelib.notifications.schemas import (
 )
 from chalicelib.notifications.service import inbox
 from chalicelib.web.access import SIGNED_IN
-from chalicelib.web.routing import QueryParam, api_route, query_of
+from chalicelib.web.routing import PAGE_QUERY, QueryParam, api_route, page_of, query_of
 
 bp = Blueprint(__name__)
 TAGS = ["notifications"]
 LIST_QUERY = (
-    QueryParam("limit", "Page size"),
-    QueryParam("cursor", "Cursor from the previous page"),
+    *PAGE_QUERY,
     QueryParam(
         "unread",
         "Only unread notifications",
@@ -54,8 +52,8 @@ def _unread_only() -> bool:
     errors=[400],
 )
 def list_notifications(caller: Caller) -> NotificationPage:
+    limit, cursor = page_of(bp)
     unread_only = _unread_only()
-    limit, cursor = page_limit(_query("limit")), _query("cursor")
     return NotificationPage.of(
         inbox.list_mine(caller, unread_only=unread_only, limit=limit, cursor=cursor)
     )

@@ -10,7 +10,6 @@ from chalice import Blueprint
 from chalicelib.core import clock
 from chalicelib.core.caller import Caller
 from chalicelib.core.errors import BadRequestError
-from chalicelib.core.pagination import page_limit
 from chalicelib.orders import faults
 from chalicelib.orders.domain import OrderStatus, PaymentStatus
 from chalicelib.orders.schemas import (
@@ -27,19 +26,15 @@ from chalicelib.orders.schemas import (
 )
 from chalicelib.orders.service import checkout, orders, payments, returns
 from chalicelib.web.access import SIGNED_IN, roles
-from chalicelib.web.routing import HeaderParam, QueryParam, api_route, query_of
+from chalicelib.web.routing import PAGE_QUERY, HeaderParam, QueryParam, api_route, page_of, query_of
 
 bp = Blueprint(__name__)
 TAGS = ["orders"]
-PAGE = (
-    QueryParam("limit", "Page size"),
-    QueryParam("cursor", "Cursor from the previous page"),
-)
 DATES = (
     QueryParam("from", "Created at or after (ISO 8601)"),
     QueryParam("to", "Created at or before (ISO 8601)"),
 )
-ADMIN_FILTERS = (*PAGE, QueryParam("status", "Only this status"), *DATES)
+ADMIN_FILTERS = (*PAGE_QUERY, QueryParam("status", "Only this status"), *DATES)
 # An admin list filters on order statuses or payment statuses.
 LISTED_STATUSES = frozenset({*OrderStatus, *PaymentStatus})
 ORDER_STATUSES = frozenset(OrderStatus)
@@ -127,17 +122,18 @@ def get_checkout(checkout_id: str, caller: Caller) -> CheckoutView:
     tags=TAGS,
     response_model=OrderPage,
     access=SIGNED_IN,
-    query=(*PAGE, STATUS, *DATES),
+    query=(*PAGE_QUERY, STATUS, *DATES),
     errors=[400],
 )
 def my_orders(caller: Caller) -> OrderPage:
+    limit, cursor = page_of(bp)
     page = orders.my_orders(
         caller,
         status=_status(ORDER_STATUSES),
         since=_date("from"),
         until=_date("to"),
-        limit=page_limit(_query("limit")),
-        cursor=_query("cursor"),
+        limit=limit,
+        cursor=cursor,
     )
     return OrderPage.of(page)
 
@@ -232,17 +228,18 @@ def decide_return(
     tags=TAGS,
     response_model=OrderPage,
     access=roles("seller"),
-    query=(*PAGE, STATUS, *DATES),
+    query=(*PAGE_QUERY, STATUS, *DATES),
     errors=[400],
 )
 def shop_orders(caller: Caller) -> OrderPage:
+    limit, cursor = page_of(bp)
     page = orders.shop_orders(
         caller,
         status=_status(ORDER_STATUSES),
         since=_date("from"),
         until=_date("to"),
-        limit=page_limit(_query("limit")),
-        cursor=_query("cursor"),
+        limit=limit,
+        cursor=cursor,
     )
     return OrderPage.of(page)
 
@@ -283,13 +280,14 @@ def update_status(order_id: str, body: StatusRequest, caller: Caller) -> OrderVi
     errors=[400],
 )
 def admin_orders() -> OrderPage:
+    limit, cursor = page_of(bp)
     page = orders.all_orders(
         shop_id=_query("shop_id"),
         status=_status(ORDER_STATUSES),
         since=_date("from"),
         until=_date("to"),
-        limit=page_limit(_query("limit")),
-        cursor=_query("cursor"),
+        limit=limit,
+        cursor=cursor,
     )
     return OrderPage.of(page)
 
@@ -305,12 +303,13 @@ def admin_orders() -> OrderPage:
     errors=[400],
 )
 def admin_payments() -> PaymentPage:
+    limit, cursor = page_of(bp)
     page = orders.all_payments(
         status=_status(),
         since=_date("from"),
         until=_date("to"),
-        limit=page_limit(_query("limit")),
-        cursor=_query("cursor"),
+        limit=limit,
+        cursor=cursor,
     )
     return PaymentPage.of(page)
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.core.caller import Caller
-from chalicelib.core.pagination import page_limit
 from chalicelib.recommendations.schemas import RecommendationPage
 from chalicelib.recommendations.service import serving
 from chalicelib.web.access import SIGNED_IN
-from chalicelib.web.routing import QueryParam, api_route, query_of
+from chalicelib.web.routing import PAGE_QUERY, QueryParam, api_route, page_of, query_of
 
 bp = Blueprint(__name__)
 TAGS = ["recommendations"]
-PAGE_QUERY = (
-    QueryParam("limit", "Page size"),
-    QueryParam("cursor", "Cursor from the previous page"),
-)
+PAGE_QUERY = (*PAGE_QUERY,)
 
 
 def _query(name: str) -> str | None:
@@ -35,7 +31,7 @@ def _query(name: str) -> str | None:
     errors=[400],
 )
 def my_recommendations(caller: Caller) -> RecommendationPage:
-    limit, cursor = page_limit(_query("limit")), _query("cursor")
+    limit, cursor = page_of(bp)
     offset = serving.offset_of(cursor)
     result, cards = serving.for_user(
         caller, offset=offset, limit=limit, category=_query("category")
@@ -55,7 +51,7 @@ def my_recommendations(caller: Caller) -> RecommendationPage:
     errors=[400, 404],
 )
 def related_products(product_id: str) -> RecommendationPage:
-    limit, cursor = page_limit(_query("limit")), _query("cursor")
+    limit, cursor = page_of(bp)
     offset = serving.offset_of(cursor)
     result, cards = serving.related(product_id, offset=offset, limit=limit)
     return RecommendationPage.of(result, cards, serving.cursor_of(result.next_offset))

@@ -10,7 +10,6 @@ from chalice import Blueprint, Response
 from chalicelib.core import clock
 from chalicelib.core.caller import Caller
 from chalicelib.core.errors import BadRequestError
-from chalicelib.core.pagination import page_limit
 from chalicelib.reviews.domain import Report, SubjectKind, VoteKind
 from chalicelib.reviews.schemas import (
     AnalyticsView,
@@ -31,14 +30,10 @@ from chalicelib.reviews.schemas import (
 )
 from chalicelib.reviews.service import analytics, reviews
 from chalicelib.web.access import PUBLIC, SIGNED_IN, roles
-from chalicelib.web.routing import QueryParam, api_route, query_of
+from chalicelib.web.routing import PAGE_QUERY, QueryParam, api_route, page_of, query_of
 
 bp = Blueprint(__name__)
 TAGS = ["reviews"]
-PAGE = (
-    QueryParam("limit", "Page size"),
-    QueryParam("cursor", "Cursor from the previous page"),
-)
 ANALYTICS = (
     QueryParam("product_id", "Only this product (of your shop, for a seller)"),
     QueryParam("since", "Reviews created at or after (ISO 8601)"),
@@ -91,13 +86,12 @@ def write_review(product_id: str, body: ReviewInput, caller: Caller) -> ReviewVi
     summary="A product's published reviews, newest first",
     tags=TAGS,
     response_model=ReviewPage,
-    query=PAGE,
+    query=PAGE_QUERY,
     errors=[400],
 )
 def product_reviews(product_id: str) -> ReviewPage:
-    page = reviews.product_reviews(
-        product_id, limit=page_limit(_query("limit")), cursor=_query("cursor")
-    )
+    limit, cursor = page_of(bp)
+    page = reviews.product_reviews(product_id, limit=limit, cursor=cursor)
     return ReviewPage.of(page)
 
 
@@ -145,13 +139,12 @@ def write_shop_review(shop_id: str, body: ShopReviewInput, caller: Caller) -> Re
     summary="The published reviews of a shop itself (by verified bills), newest first",
     tags=TAGS,
     response_model=ReviewPage,
-    query=PAGE,
+    query=PAGE_QUERY,
     errors=[400],
 )
 def shop_own_reviews(shop_id: str) -> ReviewPage:
-    page = reviews.reviews_of_shop(
-        shop_id, limit=page_limit(_query("limit")), cursor=_query("cursor")
-    )
+    limit, cursor = page_of(bp)
+    page = reviews.reviews_of_shop(shop_id, limit=limit, cursor=cursor)
     return ReviewPage.of(page)
 
 
@@ -287,11 +280,12 @@ def report(review_id: str, body: ReportInput, caller: Caller) -> None:
     tags=TAGS,
     response_model=ReviewPage,
     access=roles("seller"),
-    query=PAGE,
+    query=PAGE_QUERY,
     errors=[400],
 )
 def shop_reviews(caller: Caller) -> ReviewPage:
-    page = reviews.shop_reviews(caller, limit=page_limit(_query("limit")), cursor=_query("cursor"))
+    limit, cursor = page_of(bp)
+    page = reviews.shop_reviews(caller, limit=limit, cursor=cursor)
     return ReviewPage.of(page)
 
 
@@ -377,11 +371,12 @@ def admin_analytics_csv(caller: Caller) -> Response:
     tags=TAGS,
     response_model=ModerationPage,
     access=roles("admin"),
-    query=PAGE,
+    query=PAGE_QUERY,
     errors=[400],
 )
 def moderation_queue() -> ModerationPage:
-    page = reviews.moderation_queue(limit=page_limit(_query("limit")), cursor=_query("cursor"))
+    limit, cursor = page_of(bp)
+    page = reviews.moderation_queue(limit=limit, cursor=cursor)
     return ModerationPage.of(page)
 
 

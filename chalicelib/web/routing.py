@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from chalicelib.core.errors import DomainError, UnauthorizedError, ValidationFailedError
 from chalicelib.core.observability import logger
+from chalicelib.core.pagination import page_limit
 from chalicelib.core.validation import parse_body
 from chalicelib.web.access import AccessRule, authorize, resolve
 from chalicelib.web.http import error_response, internal_error_response
@@ -174,6 +175,24 @@ def query_of(app_or_bp: Chalice | Blueprint) -> dict[str, str]:
     has already refused any name the route does not declare."""
     request = app_or_bp.current_request
     return dict(request.query_params or {}) if request is not None else {}
+
+
+PAGE_QUERY = (
+    QueryParam(
+        "limit",
+        "Page size (default 20, at most 100 unless settings say otherwise)",
+        schema={"type": "integer", "minimum": 1},
+    ),
+    QueryParam("cursor", "The next_cursor of the previous page"),
+)
+"""The two query parameters of every paginated route."""
+
+
+def page_of(app_or_bp: Chalice | Blueprint) -> tuple[int, str | None]:
+    """The page size and cursor the request asks for (``PAGE_QUERY``); a bad limit is a
+    400 naming the allowed range."""
+    query = query_of(app_or_bp)
+    return page_limit(query.get("limit")), query.get("cursor") or None
 
 
 def check_query(declared: Sequence[QueryParam], params: Any) -> None:

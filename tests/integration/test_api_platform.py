@@ -123,3 +123,23 @@ def test_openapi_documents_every_status_header_and_required_field(api: Any) -> N
     # And the declared filters are query parameters
     listed = spec["paths"]["/admin/orders"]["get"]["parameters"]
     assert {"shop_id", "status"} <= {p["name"] for p in listed if p["in"] == "query"}
+
+
+def test_every_paginated_route_declares_the_same_page_parameters(api: Any) -> None:
+    from chalicelib.web.routing import PAGE_QUERY
+
+    # Given the served description
+    spec = json.loads(api.http.get("/openapi.json").body)
+    expected = {p.name: p.schema for p in PAGE_QUERY}
+    paginated = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            query = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
+            if "cursor" not in query:
+                continue
+            paginated += 1
+            # Then a route with a cursor takes limit and cursor as PAGE_QUERY declares them
+            assert {name: query[name]["schema"] for name in expected} == expected, (method, path)
+            # And documents the 400 a bad limit or a foreign cursor gets
+            assert "400" in operation["responses"], (method, path)
+    assert paginated >= 20
