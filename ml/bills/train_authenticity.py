@@ -50,6 +50,9 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "v1": V1,
     # v1's plus the glyph twins (a digit copied from elsewhere on the receipt)
     "v1+twins": V1 + twins.NAMES,
+    # v1's plus v3's twins (across a one-pixel box change, taller amounts, dot matrix)
+    "v1+twins3": V1 + twins.NAMES3,
+    "v1+twins+twins3": V1 + twins.NAMES + twins.NAMES3,
     "all": forensics.FEATURES,
 }
 
