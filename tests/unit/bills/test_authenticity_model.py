@@ -39,7 +39,7 @@ def _printed_page(seed: int) -> NDArray[np.float64]:
     return np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255)
 
 
-@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3"])
 def test_the_shipped_model_is_given_only_the_features_its_card_names(version: str) -> None:
     # Given a shipped model and feature rows of everything this code computes, where
     # the features the model was not trained on are garbage
@@ -58,9 +58,11 @@ def test_the_shipped_model_is_given_only_the_features_its_card_names(version: st
     assert np.allclose(scores, direct)
 
 
-def test_the_shipped_v2_onnx_file_gives_the_probabilities_scikit_learn_gave() -> None:
-    # Given the shipped v2 model and the rows its card recorded at training time
-    model = authenticity.shipped("v2")
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_the_shipped_onnx_file_gives_the_probabilities_scikit_learn_gave(version: str) -> None:
+    # Given a shipped model (v3: two forests and the larger probability, in one graph) and
+    # the rows its card recorded at training time
+    model = authenticity.shipped(version)
     check = model.card["onnx_check"]
     rows = np.asarray(check["rows"], np.float32)
     # When onnxruntime scores them
@@ -83,6 +85,8 @@ def test_an_exported_candidate_model_equals_scikit_learn(tmp_path: Path) -> None
         model = clone(candidate)
         if hasattr(model, "n_estimators"):
             model.set_params(n_estimators=20)
+        if isinstance(model, train_authenticity.MaxOfTwo):
+            model.set_params(first__n_estimators=20, second__n_estimators=20)
         fitted = model.fit(features, labels)
         # When it is exported to ONNX and checked
         path = tmp_path / f"{name}.onnx"
