@@ -7,8 +7,10 @@
 3. Candidates compared by a cross-validation that holds out whole tampering methods: for
    each method, train on the others (and on genuine images of other receipts), score the
    held-out method against held-out genuine images; report AUC per held-out method.
-4. The best candidate on the held-out-method AUC is fitted on everything, its threshold
-   set where the cross-validated genuine images are flagged at most ``--fpr`` of the time,
+4. The best candidate on the held-out-method AUC (``max_v1_all`` since v3: the larger of
+   a forest on v1's features and a forest on all, ``MaxOfTwo``) is fitted on everything,
+   its threshold set where the cross-validated genuine images are flagged at most
+   ``--fpr`` of the time,
    exported to ONNX (skl2onnx) and written to ``models/bill-authenticity/v<N>/``
    (``model.onnx`` + ``manifest.json``: the card and the files' sha256).
 5. The ONNX model must give scikit-learn's probabilities on every training row (else the
