@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy, onnxruntime
 root = Path(sys.argv[1])
 from chalicelib.bills import authenticity, forensics, ocr, reading
-model = authenticity.shipped("v2")
+model = authenticity.shipped("v3")
 row = numpy.zeros((1, len(forensics.FEATURES)), numpy.float32)
 probability = float(authenticity.score_features(model, row)[0])
 response = json.loads((root / "tests/fixtures/textract/analyze_expense_receipt.json").read_text())

@@ -18,6 +18,8 @@ locally, so that it carries over to edits the generator never made:
   and its 8x8 blockiness, each against the other marks;
 - glyph twins (``twins``): a body-text mark whose nearest same-size mark on another line
   is far closer than the receipt's print repeats itself (a digit copied pixel for pixel);
+  v3's twins (``twin3_``) also match across a one-pixel box change, taller amount digits
+  and dot-matrix glyphs, aligned on the ink's centre and refined by one-pixel shifts;
 - the file: EXIF software tags of editors, JPEG quality from its tables, PNG.
 """
 
@@ -77,6 +79,7 @@ FEATURES = (
     "glyph_noise_z",
     "glyph_grid_z",
     *twins.NAMES,
+    *twins.NAMES3,
 )
 EDITORS = (
     "photoshop",
@@ -524,6 +527,7 @@ def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.flo
         else (empty, empty, empty)
     )
     twin_values = twins.features(gray) if needed("twin_") else [0.0] * len(twins.NAMES)
+    twin3_values = twins.features3(gray) if needed("twin3_") else [0.0] * len(twins.NAMES3)
     values = [
         float(ela.mean()),
         float(np.percentile(ela, 99)),
@@ -568,6 +572,7 @@ def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.flo
         float(glyph_noise.max()) if glyph_noise.size else 0.0,
         float(glyph_grid.max()) if glyph_grid.size else 0.0,
         *twin_values,
+        *twin3_values,
     ]
     return np.asarray(values, dtype=np.float32)
 

@@ -39,7 +39,7 @@ def _printed_page(seed: int) -> NDArray[np.float64]:
     return np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255)
 
 
-@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3"])
 def test_the_shipped_model_is_given_only_the_features_its_card_names(version: str) -> None:
     # Given a shipped model and feature rows of everything this code computes, where
     # the features the model was not trained on are garbage
@@ -58,9 +58,11 @@ def test_the_shipped_model_is_given_only_the_features_its_card_names(version: st
     assert np.allclose(scores, direct)
 
 
-def test_the_shipped_v2_onnx_file_gives_the_probabilities_scikit_learn_gave() -> None:
-    # Given the shipped v2 model and the rows its card recorded at training time
-    model = authenticity.shipped("v2")
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_the_shipped_onnx_file_gives_the_probabilities_scikit_learn_gave(version: str) -> None:
+    # Given a shipped model (v3: two forests and the larger probability, in one graph) and
+    # the rows its card recorded at training time
+    model = authenticity.shipped(version)
     check = model.card["onnx_check"]
     rows = np.asarray(check["rows"], np.float32)
     # When onnxruntime scores them
@@ -83,6 +85,8 @@ def test_an_exported_candidate_model_equals_scikit_learn(tmp_path: Path) -> None
         model = clone(candidate)
         if hasattr(model, "n_estimators"):
             model.set_params(n_estimators=20)
+        if isinstance(model, train_authenticity.MaxOfTwo):
+            model.set_params(first__n_estimators=20, second__n_estimators=20)
         fitted = model.fit(features, labels)
         # When it is exported to ONNX and checked
         path = tmp_path / f"{name}.onnx"
@@ -141,3 +145,52 @@ def test_a_digit_copied_onto_another_line_is_a_glyph_twin() -> None:
     assert copied["twin_z_xline"] > clean["twin_z_xline"] + 1.5
     # (the copy and its source: each other's close twin)
     assert copied["twin_close_xline"] >= 2 > clean["twin_close_xline"]
+
+
+def _page_with_large_totals(seed: int) -> NDArray[np.float64]:
+    """Body lines of small print and two amount lines printed twice as tall (a total)."""
+    rng = np.random.default_rng(seed)
+    page = Image.new("L", (260, 300), 235)
+    draw = ImageDraw.Draw(page)
+    small = ImageFont.load_default(size=14)
+    large = ImageFont.load_default(size=28)
+    for row in range(10, 190, 20):
+        text = " ".join(f"{rng.integers(10, 999)}.{rng.integers(0, 99):02d}" for _ in range(3))
+        draw.text((8, row), text, fill=30, font=small)
+    draw.text((8, 200), "TOTAL 35.40", fill=30, font=large)
+    draw.text((8, 250), "CASH 78.16", fill=30, font=large)
+    pixels = np.asarray(page.filter(ImageFilter.GaussianBlur(0.7)), np.float64)
+    return np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255)
+
+
+def test_a_total_digit_copied_from_another_total_is_a_v3_twin() -> None:
+    from chalicelib.bills import twins
+
+    # Given a receipt whose totals are printed twice as tall as its body text, and the same
+    # receipt with the last digit of one total copied over the last digit of the other
+    page = _page_with_large_totals(3)
+    ink = page < 128
+
+    def last_glyph(top: int, bottom: int) -> tuple[int, int]:
+        cols = np.flatnonzero(ink[top:bottom].any(axis=0))
+        end = int(cols[-1])
+        start = end
+        while start > 0 and ink[top:bottom, start - 1].any():
+            start -= 1
+        return start, end
+
+    s0, s1 = last_glyph(200, 240)
+    t0, t1 = last_glyph(250, 290)
+    edited = page.copy()
+    edited[250 + 1 : 290 + 1, t0 - 2 : t1 + 3] = 235.0  # the old digit painted out
+    source = page[200:240, s0 - 2 : s1 + 3]
+    edited[250 + 1 : 250 + 1 + source.shape[0], t0 - 2 : t0 - 2 + source.shape[1]] = source
+    # When v2's and v3's twins of both are measured (after a JPEG save)
+    clean3 = dict(zip(twins.NAMES3, twins.features3(_gray_of_jpeg(page)), strict=True))
+    copied3 = dict(zip(twins.NAMES3, twins.features3(_gray_of_jpeg(edited)), strict=True))
+    copied2 = dict(zip(twins.NAMES, twins.features(_gray_of_jpeg(edited)), strict=True))
+    # Then v3 finds an other-line twin far closer than the receipt's print repeats itself
+    assert copied3["twin3_min_xline"] < 0.5 * clean3["twin3_min_xline"]
+    assert copied3["twin3_z_xline"] > clean3["twin3_z_xline"] + 1.5
+    # and v2, which keeps only marks of body-text height, does not see it as well
+    assert copied2["twin_min_xline"] > copied3["twin3_min_xline"]
