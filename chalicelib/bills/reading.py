@@ -43,6 +43,7 @@ GAP_WEIGHT = 4.0  # lines with ink gaps (the local engine)
 PLAIN_GAP_WEIGHT = 2.0  # lines without (v1's weight, chosen by v1's CV)
 # A known shop wins when a header row matches it this closely (letters and digits only)
 SHOP_MATCH = 0.96  # chosen by the 5-fold CV: 0.86 let a look-alike shop win over an unseen one
+LONG_RUN = 15  # rules 3: without character boxes, runs of this many letters are cut
 LEXICON = {"unknown": 6.0, "per_char": 3.0, "split": 3.0, "receipt_share": 0.5}
 
 MONTHS = {
@@ -163,6 +164,7 @@ class ReaderModel:
     plain_gap_weight: float = 2.0
     tidy: bool = True
     version: str = ""
+    rules: int = 2  # which generation of the reading rules (``RULES``); v1/v2 read with 2
 
 
 def _pairs(path: Path) -> list[tuple[str, str]]:
@@ -192,6 +194,7 @@ def model_from(directory: Path) -> ReaderModel:
         gap_weight=float(manifest["gap_weight"]),
         plain_gap_weight=float(manifest.get("plain_gap_weight", manifest["gap_weight"])),
         version=str(manifest["version"]),
+        rules=int(manifest.get("rules", 2)),
     )
 
 
@@ -221,7 +224,14 @@ class Row:
 
     @cached_property
     def spaced(self) -> str:
-        return " ".join(respace(line, self.model) for line in self.lines)
+        spaced = " ".join(respace(line, self.model) for line in self.lines)
+        if _rules(self.model) >= 3:
+            spaced = _trade_words_apart(spaced, self.model.lexicon if self.model else None)
+        return spaced
+
+
+def _rules(model: ReaderModel | None) -> int:
+    return (model or default_model()).rules
 
 
 def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
@@ -229,7 +239,12 @@ def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
     after a full stop that ends a word of two or more letters and around brackets."""
     model = model or default_model()
     weight = model.gap_weight if line.ink_gaps else model.plain_gap_weight
-    spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight)
+    if model.rules >= 3 and not line.char_edges:
+        # an engine without character boxes (Textract) spaces words itself: only a run
+        # of letters too long to be one word is cut (by the words alone)
+        spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight, shortest=LONG_RUN)
+    else:
+        spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight)
     if model.tidy:
         spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
         spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
@@ -681,6 +696,44 @@ _TRADE_WORDS = (
     "FURNITURE",
     "BOOKSTORE",
 )
+
+
+def _glued_trade_word(word: str) -> str:
+    """A trade word the OCR ran into the name's other words (``GARDENIABAKERIES``,
+    ``SANYUSTATIONERYSHOP``) set apart; each other piece at least three letters."""
+    upper = word.upper()
+    if len(upper) < 10 or upper in _TRADE_WORDS:
+        return word
+    for known in sorted(_TRADE_WORDS, key=len, reverse=True):
+        at = upper.find(known)
+        if at < 0 or known == upper:
+            continue
+        before, after = word[:at], word[at + len(known) :]
+        if (before and len(before) < 3) or (after and len(after) < 3):
+            continue
+        pieces = [_glued_trade_word(before), word[at : at + len(known)], _glued_trade_word(after)]
+        return " ".join(piece for piece in pieces if piece)
+    return word
+
+
+def _trade_words_apart(text: str, lexicon: spacing.Lexicon | None = None) -> str:
+    """Rules 3: trade words the re-spacing left glued to a name set apart, and a trade word
+    it cut in two where the OCR dropped a letter (``STAT ONERY``) joined again (then read
+    as printed by ``_trade_word``), unless both pieces are words of their own."""
+    costs = (lexicon or default_model().lexicon).costs
+
+    words = text.split(" ")
+    out: list[str] = []
+    for word in words:
+        if out and re.fullmatch(r"[A-Za-z]{2,}", out[-1]) and re.fullmatch(r"[A-Za-z]{2,}", word):
+            joined = (out[-1] + word).upper()
+            both_words = out[-1].upper() in costs and word.upper() in costs
+            if not both_words and (joined in _TRADE_WORDS or _trade_word(joined) != joined):
+                out[-1] += word
+                continue
+        out.append(word)
+    text = " ".join(out)
+    return re.sub(r"[A-Za-z]+", lambda m: _glued_trade_word(m.group(0)), text)
 
 
 def _trade_word(word: str) -> str:
