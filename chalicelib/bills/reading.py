@@ -553,6 +553,18 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
     return value, confidence
 
 
+def _name_from_above(name: str, above: Row, above_name: str) -> str:
+    """Rules 3: a name that starts with a trade word or a joining word (``ENTERPRISE
+    (SETIA ALAM) SDN BHD``, ``& SONS TRADING``) began on the row above (``AIK HUAT
+    HARDWARE``), when that row is a name of its own (capitals, no address, no title)."""
+    first = re.match(r"[A-Za-z&]+", name.strip())
+    if first is None or (first.group(0).upper() not in _TRADE_WORDS and first.group(0) != "&"):
+        return name
+    if not _company_row(above) or _LEGAL_END.search(above_name.upper()):
+        return name
+    return f"{above_name} {name}"
+
+
 _CONTINUES = re.compile(r"^(CO\b|\(M\)|SDN|BHD|S/B|&)")
 _BRANCH = re.compile(r"^\(\s*[A-Z][A-Z .&'-]*\)$")
 
@@ -599,6 +611,7 @@ def _registered_name(top: Sequence[Row]) -> tuple[str, float] | None:
         if not _company_row(above):
             return None
         name = _company_name(above.spaced)
+        first = index - 1  # the name's first row
         if (
             index > 1
             and _company_row(top[index - 2])
@@ -612,6 +625,9 @@ def _registered_name(top: Sequence[Row]) -> tuple[str, float] | None:
             )
             if continues or same_size:
                 name = f"{_company_name(before.spaced)} {name}"
+                first -= 1
+        if _rules(above.model) >= 3 and first > 0:
+            name = _name_from_above(name, top[first - 1], _company_name(top[first - 1].spaced))
         return company_key(name), above.score
     return None
 
@@ -630,6 +646,7 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
                     best_shop, best_ratio = shop, ratio
         if best_shop is not None and best_ratio >= SHOP_MATCH:
             return company_key(best_shop), best_ratio
+    rules = _rules(rows[0].model) if rows else _rules(None)
     registered = _registered_name(top)
     if registered is not None:
         return registered
@@ -654,6 +671,8 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
                         name = f"{name} {following}"
                     else:
                         row, name = top[index + 1], following
+            if rules >= 3 and index > 0:
+                name = _name_from_above(name, top[index - 1], names[index - 1])
             return company_key(_with_branch(name, names[index + 1 :])), row.score
     for index, (row, name) in enumerate(zip(top[6:], names[6:], strict=False), 6):
         # a registered name below a printed header ("THANK YOU", opening hours, ...)
