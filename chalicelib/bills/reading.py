@@ -406,15 +406,63 @@ _DATE_LIKE = re.compile(
     rf"(?![A-Za-z0-9])"
 )
 _AS_DIGIT = str.maketrans("OoDIl|SBZ", "000111582")
+# rules 3: the same with the year glued to a time ("2O/O3/2Ol814:05")
+_DATE_LIKE_3 = re.compile(
+    rf"(?<![A-Za-z0-9])[{_DIGITISH}]{{1,2}}[/.\-][{_DIGITISH}]{{1,2}}[/.\-]"
+    rf"(?:[{_DIGITISH}]{{4}}(?=\d{{1,2}}:\d)|[{_DIGITISH}]{{2,4}}(?![A-Za-z0-9]))"
+)
 
 
-def _digits_in_dates(text: str) -> str:
+def _digits_in_dates(text: str, pattern: re.Pattern[str] = _DATE_LIKE) -> str:
     """Date-shaped tokens with the letters the OCR reads for digits read back
     (``2O/O3/2Ol8`` → ``20/03/2018``); the rest of the text as it is."""
-    return _DATE_LIKE.sub(lambda m: m.group(0).translate(_AS_DIGIT), text)
+    return pattern.sub(lambda m: m.group(0).translate(_AS_DIGIT), text)
+
+
+# Malay month names and abbreviations the English ones miss (Mac, Mei, Ogos, Okt, Dis)
+_MALAY_MONTH = re.compile(r"(?<=[\d\s\-/.])(MAC|MEI|OGOS|OGO|OKT|DISEMBER|DIS)(?=[\s\-/.,]*\d)")
+_MALAY_AS = {"MAC": "MAR", "MEI": "MAY", "OGOS": "AUG", "OGO": "AUG", "OKT": "OCT"}
+_MALAY_AS |= {"DISEMBER": "DEC", "DIS": "DEC"}
+
+
+def _date_variants(text: str) -> list[tuple[str, int]]:
+    """Rules 3: the row's text read loosely, then as read (penalty 1 when they differ):
+    Malay month names as English ones (``12 OGOS 2018``); a separator with a space on one
+    side or both (``25/12/ 2018``: a date split over two boxes); letters the OCR reads for
+    digits inside a date-shaped token (``l2/O3/20l8``: read as printed it would give a
+    wrong date, ``2/03/20``, so the loose reading goes first)."""
+    loose = re.sub(rf"(?<=[{_DIGITISH}])\s*([/\-])\s*(?=[{_DIGITISH}])", r"\1", text)
+    loose = _digits_in_dates(loose, _DATE_LIKE_3).upper()
+    loose = _MALAY_MONTH.sub(lambda m: _MALAY_AS[m.group(1)], loose)
+    upper = text.upper()
+    return [(loose, 0)] if loose == upper else [(loose, 0), (upper, 1)]
+
+
+def _find_date_ranked(rows: Sequence[Row]) -> tuple[str | None, float]:
+    """Rules 3: every date of every row, read as printed or more loosely
+    (``_date_variants``); a row naming the date first, then a row with a time, then the
+    strictest reading, then the topmost row."""
+    best: tuple[tuple[int, int, int], str, float] | None = None
+    for index, row in enumerate(rows):
+        named = "DATE" in row.upper or "TARIKH" in row.upper or "TRKH" in row.upper
+        timed = _TIME.search(row.text) is not None
+        seen: set[str] = set()
+        for text, penalty in _date_variants(row.text):
+            for iso in parse_dates(text):
+                if iso in seen or not 2000 <= int(iso[:4]) <= 2035:
+                    continue
+                seen.add(iso)
+                rank = (2 * named + timed, -penalty, -index)
+                if best is None or rank > best[0]:
+                    best = (rank, iso, row.score * (1.0 - 0.1 * penalty))
+    if best is None:
+        return None, 0.0
+    return best[1], best[2]
 
 
 def find_date(rows: Sequence[Row]) -> tuple[str | None, float]:
+    if rows and _rules(rows[0].model) >= 3:
+        return _find_date_ranked(rows)
     found = _find_date(rows, lambda text: text)
     if found[0] is None:  # no date as read: one with letters misread for digits
         found = _find_date(rows, _digits_in_dates)
