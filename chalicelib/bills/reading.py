@@ -498,10 +498,13 @@ def keywords(upper: str) -> str:
     return _CHANGE_LIKE.sub("CHANGE", upper)
 
 
-def _is_total_row(upper: str) -> bool:
+def _is_total_row(upper: str, rules: int = 2) -> bool:
     upper = keywords(upper).replace(" ", "")
     if "TOTAL" not in upper and "AMOUNT DUE" not in upper and "JUMLAH" not in upper:
-        return False
+        # rules 3: the words are squashed above, so "AMOUNT DUE" is looked for as such;
+        # "AMOUNT PAYABLE", "NETT AMOUNT" and Malay's "JUMLAH" name a total too
+        if rules < 3 or not any(w in upper for w in ("AMOUNTDUE", "PAYABLE", "NETTAMOUNT")):
+            return False
     head = upper.split("TOTAL", 1)[0] if "TOTAL" in upper else ""
     tail = upper.split("TOTAL", 1)[1][:14] if "TOTAL" in upper else ""
     if "SUB" in head[-6:]:
@@ -515,6 +518,23 @@ def _is_total_row(upper: str) -> bool:
     return not any(word in tail for word in _NOT_TOTAL if word != "SUB")
 
 
+_AMOUNT_LIKE = re.compile(
+    r"(?:(?<![A-Za-z0-9])|(?<=RM))[0-9OoSlI|]{1,7}[.,]\s?[0-9OoSlI|]{2}(?![A-Za-z0-9])"
+)
+_AS_AMOUNT = str.maketrans("OoSlI|", "005111")
+
+
+def _digits_in_amounts(text: str) -> str:
+    """Rules 3: amount-shaped tokens with a digit in them and letters the OCR reads for
+    digits (``12.5O``, ``l2.50``, ``RM1S.00``) read back as digits."""
+
+    def fix(m: re.Match[str]) -> str:
+        token = m.group(0)
+        return token.translate(_AS_AMOUNT) if any(c.isdigit() for c in token) else token
+
+    return _AMOUNT_LIKE.sub(fix, text)
+
+
 def _bare_total(text: str) -> int | None:
     """A total the OCR read without its decimal point (``TOTAL 700``): the last number of
     three or more digits, as minor units."""
@@ -525,6 +545,9 @@ def _bare_total(text: str) -> int | None:
 def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
     """The total: amounts on total rows (the strong ones first, later ones winning ties),
     the payment cross-checked (cash minus change, a card payment equal to a total)."""
+    rules = _rules(rows[0].model) if rows else _rules(None)
+    if rules >= 3:
+        rows = [replace(row, text=_digits_in_amounts(row.text)) for row in rows]
     candidates: dict[int, float] = {}
     scores: dict[int, float] = {}
     cash: int | None = None
@@ -535,7 +558,7 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
         if ("CHANGE" in upper or "BAKI" in upper) and parse_amounts(row.text):
             change = abs(parse_amounts(row.text)[-1])  # often 0.00
             continue
-        if "ROUND" in upper.replace(" ", "") and not _is_total_row(upper):
+        if "ROUND" in upper.replace(" ", "") and not _is_total_row(upper, rules):
             signed = parse_amounts(row.text)
             if signed and abs(signed[-1]) > 10:  # "Rounding RM 27.30" (not the adjustment)
                 weight = 4.5 + index / (10 * max(len(rows), 1))
@@ -544,10 +567,10 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
             continue
         amounts = [a for a in parse_amounts(row.text) if a > 0]
         bare = False
-        if not amounts and _is_total_row(upper) and cash is None:
+        if not amounts and _is_total_row(upper, rules) and cash is None:
             found = _bare_total(row.text)
             amounts, bare = ([found], True) if found else ([], False)
-        if not amounts and index + 1 < len(rows) and _is_total_row(upper):
+        if not amounts and index + 1 < len(rows) and _is_total_row(upper, rules):
             following = keywords(rows[index + 1].upper)
             if not any(word in following for word in _PAYMENT):
                 amounts = [a for a in parse_amounts(rows[index + 1].text) if a > 0][-1:]
@@ -568,7 +591,7 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
         if any(word in upper for word in _PAYMENT):
             continue
         weight = 0.0
-        if _is_total_row(upper):
+        if _is_total_row(upper, rules):
             weight = 3.0 + (1.5 if any(w in upper for w in _STRONG_TOTAL) else 0.0)
             weight -= 1.0 if bare else 0.0
         elif len(upper.split()) <= 3 and re.match(r"^\s*R[MHN]\b", upper):
@@ -800,6 +823,8 @@ def _trade_words_apart(text: str, lexicon: spacing.Lexicon | None = None) -> str
                 continue
         out.append(word)
     text = " ".join(out)
+    text = re.sub(r"(?i)(?<=[a-z])(?=sdn\.?\s?bhd\b)", " ", text)  # "TRADINGSDN BHD"
+    text = re.sub(r"(?i)\b(sdn\.?)(bhd)\b", r"\1 \2", text)  # "SDNBHD"
     return re.sub(r"[A-Za-z]+", lambda m: _glued_trade_word(m.group(0)), text)
 
 
