@@ -148,6 +148,14 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
             acc = {f: round(sum(r[key][f] for r in part) / max(len(part), 1), 4) for f in FIELDS}
             acc["mean"] = round(sum(acc.values()) / 3, 4)
             out[name][key] = acc
+    if rows:
+        out["all"]["vendor_weighted"] = {
+            f: round(v, 4) for f, v in by_vendor_weight(rows).items()
+        }
+        folds = sorted({r["fold"] for r in rows})
+        out["all"]["mean_per_fold"] = [
+            round(mean_of([r for r in rows if r["fold"] == fold]), 4) for fold in folds
+        ]
     return out
 
 

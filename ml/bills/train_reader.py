@@ -120,7 +120,7 @@ def sha256(path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
-    parser.add_argument("--version", type=int, default=2)
+    parser.add_argument("--version", type=int, default=3)
     args = parser.parse_args(argv)
     cache = Path(os.environ.get("BILLS_OCR_CACHE", "/tmp/ocr-cache"))  # noqa: S108
     stems = development_stems(args.data)
@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "gap_weight": reading.GAP_WEIGHT,
         "plain_gap_weight": reading.PLAIN_GAP_WEIGHT,
         "lexicon": reading.LEXICON,
+        "rules": reading.RULES,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_set": {"receipts": len(stems), "part": "development", "pairs": len(labels)},
         "files": {
