@@ -246,7 +246,9 @@ def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
     if model.rules >= 3 and not line.char_edges:
         # an engine without character boxes (Textract) spaces words itself: only a run
         # of letters too long to be one word is cut (by the words alone)
-        spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight, shortest=LONG_RUN)
+        spaced = spacing.respace(
+            line, model.lexicon, model.gaps, gap_weight=weight, shortest=LONG_RUN
+        )
     else:
         spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight)
     if model.tidy:
@@ -504,11 +506,11 @@ def keywords(upper: str) -> str:
 
 def _is_total_row(upper: str, rules: int = 2) -> bool:
     upper = keywords(upper).replace(" ", "")
-    if "TOTAL" not in upper and "AMOUNT DUE" not in upper and "JUMLAH" not in upper:
-        # rules 3: the words are squashed above, so "AMOUNT DUE" is looked for as such;
-        # "AMOUNT PAYABLE", "NETT AMOUNT" and Malay's "JUMLAH" name a total too
-        if rules < 3 or not any(w in upper for w in ("AMOUNTDUE", "PAYABLE", "NETTAMOUNT")):
-            return False
+    # rules 3: the words are squashed above, so "AMOUNT DUE" is looked for as such;
+    # "AMOUNT PAYABLE" and "NETT AMOUNT" name a total too
+    also = rules >= 3 and any(w in upper for w in ("AMOUNTDUE", "PAYABLE", "NETTAMOUNT"))
+    if "TOTAL" not in upper and "AMOUNT DUE" not in upper and "JUMLAH" not in upper and not also:
+        return False
     head = upper.split("TOTAL", 1)[0] if "TOTAL" in upper else ""
     tail = upper.split("TOTAL", 1)[1][:14] if "TOTAL" in upper else ""
     if "SUB" in head[-6:]:

@@ -160,8 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     from ml.bills import cv_extraction  # it fits the gap model per fold with fit_gaps
 
-    report = cv_extraction.summary(cv_extraction.run(args.data, 5, cache))
-    grouped = cv_extraction.summary(cv_extraction.run(args.data, 5, cache, by_vendor=True))
+    rules = reading.RULES  # the rules the new model reads with (its manifest's "rules")
+    report = cv_extraction.summary(cv_extraction.run(args.data, 5, cache, rules=rules))
+    grouped = cv_extraction.summary(
+        cv_extraction.run(args.data, 5, cache, by_vendor=True, rules=rules)
+    )
     manifest["cross_validation"] = {"folds": 5, "part": "development", **report}
     manifest["vendor_grouped_cross_validation"] = {"folds": 5, "part": "development", **grouped}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
