@@ -14,6 +14,15 @@ The rules, tuned on the development part of the dev receipts only (``ml/bills/sp
   or grand total first, cross-checked against cash minus change;
 - company: the row with a company suffix (SDN BHD, ENTERPRISE, TRADING, …) near the top,
   else the first name-like row above the address; a known shop close enough wins.
+
+Rules 3 (``ReaderModel.rules``, from the model's manifest: bill-reader v3; v1 and v2 read
+with rules 2 as they were shipped), written from what any Malaysian receipt can show, not
+from a vendor: dates read loosely too (Malay month names, a separator with a space on one
+side, letters read for digits, a year glued to the time), ranked by the row naming them;
+amounts with letters read for digits, AMOUNT DUE / PAYABLE rows, CASH as a word; trade
+words the OCR glued to a name set apart (or a cut one joined), a name that starts with a
+trade word joined to the row above, a misread legal ending (``SDN EHD``, ``C0.``) read as
+printed; an engine that spaces words itself (no character boxes: Textract) keeps them.
 """
 
 from __future__ import annotations

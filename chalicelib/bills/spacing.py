@@ -167,7 +167,7 @@ def respace(
 ) -> str:
     """The line's text with its words apart (see the module's docstring); spaces the engine
     read stay; around other characters (digits, punctuation) a space goes where the gap
-    says it is likelier than not."""
+    says it is likelier than not. Runs of fewer than ``shortest`` letters are not cut."""
     text = line.text
     probabilities = gaps.probabilities(line)
     space_before = [False] * len(text)
