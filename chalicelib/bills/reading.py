@@ -830,7 +830,7 @@ def _trade_words_apart(text: str, lexicon: spacing.Lexicon | None = None) -> str
     words = text.split(" ")
     out: list[str] = []
     for word in words:
-        if out and re.fullmatch(r"[A-Za-z]{2,}", out[-1]) and re.fullmatch(r"[A-Za-z]{2,}", word):
+        if out and re.fullmatch(r"[A-Za-z]{2,}", out[-1]) and re.fullmatch(r"[A-Za-z]+", word):
             joined = (out[-1] + word).upper()
             both_words = out[-1].upper() in costs and word.upper() in costs
             if not both_words and (joined in _TRADE_WORDS or _trade_word(joined) != joined):
@@ -857,6 +857,17 @@ def _legal_ending_read(text: str) -> str:
         text,
     )
     text = re.sub(r"(?i)\bC0(?=\.|\s+\(M\))", "CO", text)
+    # a registration number with letters read for digits ("(519S37-X)"): digits again, so
+    # the name drops it as it drops any registration number
+    text = re.sub(
+        r"\(\s*([0-9SOIl]{5,8})\s*-\s*([A-Z])\s*\)",
+        lambda m: (
+            f"({m.group(1).translate(_AS_AMOUNT)}-{m.group(2)})"
+            if sum(c.isdigit() for c in m.group(1)) >= 4
+            else m.group(0)
+        ),
+        text,
+    )
     text = re.sub(r"(?i)(\bBHD\.)[A-Z]{1,2}(?=\s|$)", r"\1", text)
     return re.sub(r"\s*\(\s*$", "", text)
 
