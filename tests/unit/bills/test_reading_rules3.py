@@ -87,7 +87,7 @@ def test_rules_3_keep_the_words_of_an_engine_that_spaces_them() -> None:
         ("GUARDIAN HEALTH AND BEAUTY SDN EHD", "GUARDIAN HEALTH AND BEAUTY SDN BHD"),
         ("AEON C0. (M) BHD", "AEON CO. (M) BHD"),
         ("SKCA HARDWARE & TIMBER SDN. BHD.L", "SKCA HARDWARE & TIMBER SDN. BHD."),
-        ("99SPEED MART S/B(519S37-X)", "99 SPEED MART S/B"),  # S read for 5 in the number
+        ("99 SPEED MART S/B(519S37-X)", "99 SPEED MART S/B"),  # S read for 5 in the number
         ("ENW HARDWA E CENTRE (M) SDN. BHD.", "ENW HARDWARE CENTRE (M) SDN. BHD."),
     ],
 )
