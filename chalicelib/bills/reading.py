@@ -450,7 +450,13 @@ def _date_variants(text: str) -> list[tuple[str, int]]:
     loose = _digits_in_dates(loose, _DATE_LIKE_3).upper()
     loose = _MALAY_MONTH.sub(lambda m: _MALAY_AS[m.group(1)], loose)
     upper = text.upper()
-    return [(loose, 0)] if loose == upper else [(loose, 0), (upper, 1)]
+    variants = [(loose, 0)] if loose == upper else [(loose, 0), (upper, 1)]
+    if re.search(r"DATE|TARIKH", upper):  # a separator the OCR lost: "Date:1202/2018"
+        lost = re.sub(r"(?<!\d)(\d{2})(\d{2})([/\-.])((?:20)?\d{2})(?!\d)", r"\1\3\2\3\4", loose)
+        lost = re.sub(r"(?<!\d)(\d{2})([/\-.])(\d{2})(20\d{2})(?!\d)", r"\1\2\3\2\4", lost)
+        if lost != loose:
+            variants.append((lost, 2))
+    return variants
 
 
 def _find_date_ranked(rows: Sequence[Row]) -> tuple[str | None, float]:
@@ -545,7 +551,11 @@ def _digits_in_amounts(text: str) -> str:
 
     def fix(m: re.Match[str]) -> str:
         token = m.group(0)
-        return token.translate(_AS_AMOUNT) if any(c.isdigit() for c in token) else token
+        if not any(c.isdigit() for c in token):
+            return token
+        if token[0] == "S" and token[1:2].isdigit():
+            token = token[1:]  # "S8.20": a dollar sign read as S, not a 5
+        return token.translate(_AS_AMOUNT)
 
     return _AMOUNT_LIKE.sub(fix, text)
 

@@ -109,3 +109,11 @@ def test_rules_3_a_cashier_row_is_no_payment() -> None:
     # row for the cash: 1231.00 - 19.10)
     assert reading.read(lines, model=RULES_3).total == 8090
     assert reading.read(lines, model=RULES_2).total == 121190
+
+
+def test_rules_3_a_dollar_sign_read_as_s_and_a_lost_date_separator() -> None:
+    lines = receipt(
+        "KEDAI RUNCIT ABC", "Salesperson Date:1202/2018", ("Nett Total:", "S8.20"), "CASH $8.20"
+    )
+    found = reading.read(lines, model=RULES_3)
+    assert (found.date, found.total) == ("2018-02-12", 820)
