@@ -545,7 +545,7 @@ _AMOUNT_LIKE = re.compile(
 _AS_AMOUNT = str.maketrans("OoSlI|", "005111")
 
 
-def _digits_in_amounts(text: str) -> str:
+def _digits_in_amounts(text: str, dollars: bool = False) -> str:
     """Rules 3: amount-shaped tokens with a digit in them and letters the OCR reads for
     digits (``12.5O``, ``l2.50``, ``RM1S.00``) read back as digits."""
 
@@ -553,8 +553,8 @@ def _digits_in_amounts(text: str) -> str:
         token = m.group(0)
         if not any(c.isdigit() for c in token):
             return token
-        if token[0] == "S" and token[1:2].isdigit():
-            token = token[1:]  # "S8.20": a dollar sign read as S, not a 5
+        if dollars and token[0] == "S" and token[1:2].isdigit():
+            token = token[1:]  # "S8.20" on a bill printing $: a dollar sign read as S
         return token.translate(_AS_AMOUNT)
 
     return _AMOUNT_LIKE.sub(fix, text)
@@ -572,7 +572,8 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
     the payment cross-checked (cash minus change, a card payment equal to a total)."""
     rules = _rules(rows[0].model) if rows else _rules(None)
     if rules >= 3:
-        rows = [replace(row, text=_digits_in_amounts(row.text)) for row in rows]
+        dollars = any("$" in row.text for row in rows)
+        rows = [replace(row, text=_digits_in_amounts(row.text, dollars)) for row in rows]
     candidates: dict[int, float] = {}
     scores: dict[int, float] = {}
     cash: int | None = None
