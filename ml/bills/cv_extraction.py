@@ -265,7 +265,18 @@ def main(argv: list[str] | None = None) -> int:
         reread_as=args.reread or "",
     )
     grouping = "vendor-grouped " if args.by_vendor else ""
-    print(f"{args.folds}-fold {grouping}cross-validation on the development part")
+    reading_of = (
+        "the ground-truth lines"
+        if args.boxes
+        else f"re-read copies {args.reread} {REREADS[args.reread]}"
+        if args.reread
+        else "the images"
+    )
+    rules = args.rules or reading.default_model().rules
+    print(
+        f"{args.folds}-fold {grouping}cross-validation on the development part "
+        f"({reading_of}, rules {rules})"
+    )
     print(table(rows, "all development receipts"))
     print(table([r for r in rows if r["seen"]], "vendor seen in the other folds"))
     print(table([r for r in rows if not r["seen"]], "vendor unseen in the other folds"))
