@@ -168,7 +168,7 @@ cv-bills-reread: $(ML_STAMP)
 	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor --reread a $(if $(RULES),--rules $(RULES))
 	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor --reread b $(if $(RULES),--rules $(RULES))
 
-## train-reader: the bill reader's gap model and word lists (DATA's development part) → models/bill-reader/v2/ (--version 3: rules 3, not shipped)
+## train-reader: the bill reader's gap model and word lists (DATA's development part) → models/bill-reader/v3/ (rules 3; --version 2 rewrites v2)
 train-reader: $(ML_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_reader $(RECEIPTS)
 

@@ -42,7 +42,7 @@ from chalicelib.bills import spacing
 from chalicelib.bills.domain import Extraction, LineItem, OcrLine
 
 MODEL_NAME = "bill-reader"
-VERSION = "v2"  # the shipped version: models/bill-reader/<VERSION>/
+VERSION = "v3"  # the shipped version: models/bill-reader/<VERSION>/
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
 RECEIPT_WORDS = "receipt_words.txt"
 GENERAL_WORDS = "general_words.txt"
