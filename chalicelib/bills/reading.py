@@ -14,6 +14,15 @@ The rules, tuned on the development part of the dev receipts only (``ml/bills/sp
   or grand total first, cross-checked against cash minus change;
 - company: the row with a company suffix (SDN BHD, ENTERPRISE, TRADING, …) near the top,
   else the first name-like row above the address; a known shop close enough wins.
+
+Rules 3 (``ReaderModel.rules``, from the model's manifest: bill-reader v3; v1 and v2 read
+with rules 2 as they were shipped), written from what any Malaysian receipt can show, not
+from a vendor: dates read loosely too (Malay month names, a separator with a space on one
+side, letters read for digits, a year glued to the time), ranked by the row naming them;
+amounts with letters read for digits, AMOUNT DUE / PAYABLE rows, CASH as a word; trade
+words the OCR glued to a name set apart (or a cut one joined), a name that starts with a
+trade word joined to the row above, a misread legal ending (``SDN EHD``, ``C0.``) read as
+printed; an engine that spaces words itself (no character boxes: Textract) keeps them.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from chalicelib.bills import spacing
 from chalicelib.bills.domain import Extraction, LineItem, OcrLine
 
 MODEL_NAME = "bill-reader"
-VERSION = "v2"  # the shipped version: models/bill-reader/<VERSION>/
+VERSION = "v3"  # the shipped version: models/bill-reader/<VERSION>/
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
 RECEIPT_WORDS = "receipt_words.txt"
 GENERAL_WORDS = "general_words.txt"
@@ -43,6 +52,10 @@ GAP_WEIGHT = 4.0  # lines with ink gaps (the local engine)
 PLAIN_GAP_WEIGHT = 2.0  # lines without (v1's weight, chosen by v1's CV)
 # A known shop wins when a header row matches it this closely (letters and digits only)
 SHOP_MATCH = 0.96  # chosen by the 5-fold CV: 0.86 let a look-alike shop win over an unseen one
+# The reading rules a newly trained model reads with (train_reader writes them into its
+# manifest; a manifest without "rules" reads with 2: bill-reader v1 and v2 as shipped)
+RULES = 3
+LONG_RUN = 15  # rules 3: without character boxes, runs of this many letters are cut
 LEXICON = {"unknown": 6.0, "per_char": 3.0, "split": 3.0, "receipt_share": 0.5}
 
 MONTHS = {
@@ -163,6 +176,7 @@ class ReaderModel:
     plain_gap_weight: float = 2.0
     tidy: bool = True
     version: str = ""
+    rules: int = 2  # which generation of the reading rules (``RULES``); v1/v2 read with 2
 
 
 def _pairs(path: Path) -> list[tuple[str, str]]:
@@ -192,6 +206,7 @@ def model_from(directory: Path) -> ReaderModel:
         gap_weight=float(manifest["gap_weight"]),
         plain_gap_weight=float(manifest.get("plain_gap_weight", manifest["gap_weight"])),
         version=str(manifest["version"]),
+        rules=int(manifest.get("rules", 2)),
     )
 
 
@@ -221,7 +236,15 @@ class Row:
 
     @cached_property
     def spaced(self) -> str:
-        return " ".join(respace(line, self.model) for line in self.lines)
+        spaced = " ".join(respace(line, self.model) for line in self.lines)
+        if _rules(self.model) >= 3:
+            spaced = _trade_words_apart(spaced, self.model.lexicon if self.model else None)
+            spaced = _legal_ending_read(spaced)
+        return spaced
+
+
+def _rules(model: ReaderModel | None) -> int:
+    return (model or default_model()).rules
 
 
 def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
@@ -229,7 +252,14 @@ def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
     after a full stop that ends a word of two or more letters and around brackets."""
     model = model or default_model()
     weight = model.gap_weight if line.ink_gaps else model.plain_gap_weight
-    spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight)
+    if model.rules >= 3 and not line.char_edges:
+        # an engine without character boxes (Textract) spaces words itself: only a run
+        # of letters too long to be one word is cut (by the words alone)
+        spaced = spacing.respace(
+            line, model.lexicon, model.gaps, gap_weight=weight, shortest=LONG_RUN
+        )
+    else:
+        spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight)
     if model.tidy:
         spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
         spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
@@ -391,15 +421,69 @@ _DATE_LIKE = re.compile(
     rf"(?![A-Za-z0-9])"
 )
 _AS_DIGIT = str.maketrans("OoDIl|SBZ", "000111582")
+# rules 3: the same with the year glued to a time ("2O/O3/2Ol814:05")
+_DATE_LIKE_3 = re.compile(
+    rf"(?<![A-Za-z0-9])[{_DIGITISH}]{{1,2}}[/.\-][{_DIGITISH}]{{1,2}}[/.\-]"
+    rf"(?:[{_DIGITISH}]{{4}}(?=\d{{1,2}}:\d)|[{_DIGITISH}]{{2,4}}(?![A-Za-z0-9]))"
+)
 
 
-def _digits_in_dates(text: str) -> str:
+def _digits_in_dates(text: str, pattern: re.Pattern[str] = _DATE_LIKE) -> str:
     """Date-shaped tokens with the letters the OCR reads for digits read back
     (``2O/O3/2Ol8`` → ``20/03/2018``); the rest of the text as it is."""
-    return _DATE_LIKE.sub(lambda m: m.group(0).translate(_AS_DIGIT), text)
+    return pattern.sub(lambda m: m.group(0).translate(_AS_DIGIT), text)
+
+
+# Malay month names and abbreviations the English ones miss (Mac, Mei, Ogos, Okt, Dis)
+_MALAY_MONTH = re.compile(r"(?<=[\d\s\-/.])(MAC|MEI|OGOS|OGO|OKT|DISEMBER|DIS)(?=[\s\-/.,]*\d)")
+_MALAY_AS = {"MAC": "MAR", "MEI": "MAY", "OGOS": "AUG", "OGO": "AUG", "OKT": "OCT"}
+_MALAY_AS |= {"DISEMBER": "DEC", "DIS": "DEC"}
+
+
+def _date_variants(text: str) -> list[tuple[str, int]]:
+    """Rules 3: the row's text read loosely, then as read (penalty 1 when they differ):
+    Malay month names as English ones (``12 OGOS 2018``); a separator with a space on one
+    side or both (``25/12/ 2018``: a date split over two boxes); letters the OCR reads for
+    digits inside a date-shaped token (``l2/O3/20l8``: read as printed it would give a
+    wrong date, ``2/03/20``, so the loose reading goes first)."""
+    loose = re.sub(rf"(?<=[{_DIGITISH}])\s*([/\-])\s*(?=[{_DIGITISH}])", r"\1", text)
+    loose = _digits_in_dates(loose, _DATE_LIKE_3).upper()
+    loose = _MALAY_MONTH.sub(lambda m: _MALAY_AS[m.group(1)], loose)
+    upper = text.upper()
+    variants = [(loose, 0)] if loose == upper else [(loose, 0), (upper, 1)]
+    if re.search(r"DATE|TARIKH", upper):  # a separator the OCR lost: "Date:1202/2018"
+        lost = re.sub(r"(?<!\d)(\d{2})(\d{2})([/\-.])((?:20)?\d{2})(?!\d)", r"\1\3\2\3\4", loose)
+        lost = re.sub(r"(?<!\d)(\d{2})([/\-.])(\d{2})(20\d{2})(?!\d)", r"\1\2\3\2\4", lost)
+        if lost != loose:
+            variants.append((lost, 2))
+    return variants
+
+
+def _find_date_ranked(rows: Sequence[Row]) -> tuple[str | None, float]:
+    """Rules 3: every date of every row, read as printed or more loosely
+    (``_date_variants``); a row naming the date first, then a row with a time, then the
+    strictest reading, then the topmost row."""
+    best: tuple[tuple[int, int, int], str, float] | None = None
+    for index, row in enumerate(rows):
+        named = "DATE" in row.upper or "TARIKH" in row.upper or "TRKH" in row.upper
+        timed = _TIME.search(row.text) is not None
+        seen: set[str] = set()
+        for text, penalty in _date_variants(row.text):
+            for iso in parse_dates(text):
+                if iso in seen or not 2000 <= int(iso[:4]) <= 2035:
+                    continue
+                seen.add(iso)
+                rank = (2 * named + timed, -penalty, -index)
+                if best is None or rank > best[0]:
+                    best = (rank, iso, row.score * (1.0 - 0.1 * penalty))
+    if best is None:
+        return None, 0.0
+    return best[1], best[2]
 
 
 def find_date(rows: Sequence[Row]) -> tuple[str | None, float]:
+    if rows and _rules(rows[0].model) >= 3:
+        return _find_date_ranked(rows)
     found = _find_date(rows, lambda text: text)
     if found[0] is None:  # no date as read: one with letters misread for digits
         found = _find_date(rows, _digits_in_dates)
@@ -435,9 +519,12 @@ def keywords(upper: str) -> str:
     return _CHANGE_LIKE.sub("CHANGE", upper)
 
 
-def _is_total_row(upper: str) -> bool:
+def _is_total_row(upper: str, rules: int = 2) -> bool:
     upper = keywords(upper).replace(" ", "")
-    if "TOTAL" not in upper and "AMOUNT DUE" not in upper and "JUMLAH" not in upper:
+    # rules 3: the words are squashed above, so "AMOUNT DUE" is looked for as such;
+    # "AMOUNT PAYABLE" and "NETT AMOUNT" name a total too
+    also = rules >= 3 and any(w in upper for w in ("AMOUNTDUE", "PAYABLE", "NETTAMOUNT"))
+    if "TOTAL" not in upper and "AMOUNT DUE" not in upper and "JUMLAH" not in upper and not also:
         return False
     head = upper.split("TOTAL", 1)[0] if "TOTAL" in upper else ""
     tail = upper.split("TOTAL", 1)[1][:14] if "TOTAL" in upper else ""
@@ -452,6 +539,27 @@ def _is_total_row(upper: str) -> bool:
     return not any(word in tail for word in _NOT_TOTAL if word != "SUB")
 
 
+_AMOUNT_LIKE = re.compile(
+    r"(?:(?<![A-Za-z0-9])|(?<=RM))[0-9OoSlI|]{1,7}[.,]\s?[0-9OoSlI|]{2}(?![A-Za-z0-9])"
+)
+_AS_AMOUNT = str.maketrans("OoSlI|", "005111")
+
+
+def _digits_in_amounts(text: str, dollars: bool = False) -> str:
+    """Rules 3: amount-shaped tokens with a digit in them and letters the OCR reads for
+    digits (``12.5O``, ``l2.50``, ``RM1S.00``) read back as digits."""
+
+    def fix(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if not any(c.isdigit() for c in token):
+            return token
+        if dollars and token[0] == "S" and token[1:2].isdigit():
+            token = token[1:]  # "S8.20" on a bill printing $: a dollar sign read as S
+        return token.translate(_AS_AMOUNT)
+
+    return _AMOUNT_LIKE.sub(fix, text)
+
+
 def _bare_total(text: str) -> int | None:
     """A total the OCR read without its decimal point (``TOTAL 700``): the last number of
     three or more digits, as minor units."""
@@ -462,6 +570,10 @@ def _bare_total(text: str) -> int | None:
 def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
     """The total: amounts on total rows (the strong ones first, later ones winning ties),
     the payment cross-checked (cash minus change, a card payment equal to a total)."""
+    rules = _rules(rows[0].model) if rows else _rules(None)
+    if rules >= 3:
+        dollars = any("$" in row.text for row in rows)
+        rows = [replace(row, text=_digits_in_amounts(row.text, dollars)) for row in rows]
     candidates: dict[int, float] = {}
     scores: dict[int, float] = {}
     cash: int | None = None
@@ -472,7 +584,7 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
         if ("CHANGE" in upper or "BAKI" in upper) and parse_amounts(row.text):
             change = abs(parse_amounts(row.text)[-1])  # often 0.00
             continue
-        if "ROUND" in upper.replace(" ", "") and not _is_total_row(upper):
+        if "ROUND" in upper.replace(" ", "") and not _is_total_row(upper, rules):
             signed = parse_amounts(row.text)
             if signed and abs(signed[-1]) > 10:  # "Rounding RM 27.30" (not the adjustment)
                 weight = 4.5 + index / (10 * max(len(rows), 1))
@@ -481,10 +593,10 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
             continue
         amounts = [a for a in parse_amounts(row.text) if a > 0]
         bare = False
-        if not amounts and _is_total_row(upper) and cash is None:
+        if not amounts and _is_total_row(upper, rules) and cash is None:
             found = _bare_total(row.text)
             amounts, bare = ([found], True) if found else ([], False)
-        if not amounts and index + 1 < len(rows) and _is_total_row(upper):
+        if not amounts and index + 1 < len(rows) and _is_total_row(upper, rules):
             following = keywords(rows[index + 1].upper)
             if not any(word in following for word in _PAYMENT):
                 amounts = [a for a in parse_amounts(rows[index + 1].text) if a > 0][-1:]
@@ -492,7 +604,7 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
             continue
         value = amounts[-1]
         if (
-            "CASH" in upper
+            ("CASH" in upper if rules < 3 else re.search(r"\bCASH\b", upper) is not None)
             or "TENDER" in upper
             or "ACCEPTED" in upper
             or re.match(r"^\s*PAY(MENT)?\b", upper)
@@ -505,7 +617,7 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
         if any(word in upper for word in _PAYMENT):
             continue
         weight = 0.0
-        if _is_total_row(upper):
+        if _is_total_row(upper, rules):
             weight = 3.0 + (1.5 if any(w in upper for w in _STRONG_TOTAL) else 0.0)
             weight -= 1.0 if bare else 0.0
         elif len(upper.split()) <= 3 and re.match(r"^\s*R[MHN]\b", upper):
@@ -536,6 +648,18 @@ def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
     value = max(candidates, key=lambda v: (candidates[v], v))
     confidence = min(1.0, candidates[value] / 5.0) * scores.get(value, 0.5)
     return value, confidence
+
+
+def _name_from_above(name: str, above: Row, above_name: str) -> str:
+    """Rules 3: a name that starts with a trade word or a joining word (``ENTERPRISE
+    (SETIA ALAM) SDN BHD``, ``& SONS TRADING``) began on the row above (``AIK HUAT
+    HARDWARE``), when that row is a name of its own (capitals, no address, no title)."""
+    first = re.match(r"[A-Za-z&]+", name.strip())
+    if first is None or (first.group(0).upper() not in _TRADE_WORDS and first.group(0) != "&"):
+        return name
+    if not _company_row(above) or _LEGAL_END.search(above_name.upper()):
+        return name
+    return f"{above_name} {name}"
 
 
 _CONTINUES = re.compile(r"^(CO\b|\(M\)|SDN|BHD|S/B|&)")
@@ -584,6 +708,7 @@ def _registered_name(top: Sequence[Row]) -> tuple[str, float] | None:
         if not _company_row(above):
             return None
         name = _company_name(above.spaced)
+        first = index - 1  # the name's first row
         if (
             index > 1
             and _company_row(top[index - 2])
@@ -597,6 +722,9 @@ def _registered_name(top: Sequence[Row]) -> tuple[str, float] | None:
             )
             if continues or same_size:
                 name = f"{_company_name(before.spaced)} {name}"
+                first -= 1
+        if _rules(above.model) >= 3 and first > 0:
+            name = _name_from_above(name, top[first - 1], _company_name(top[first - 1].spaced))
         return company_key(name), above.score
     return None
 
@@ -615,6 +743,7 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
                     best_shop, best_ratio = shop, ratio
         if best_shop is not None and best_ratio >= SHOP_MATCH:
             return company_key(best_shop), best_ratio
+    rules = _rules(rows[0].model) if rows else _rules(None)
     registered = _registered_name(top)
     if registered is not None:
         return registered
@@ -639,6 +768,8 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
                         name = f"{name} {following}"
                     else:
                         row, name = top[index + 1], following
+            if rules >= 3 and index > 0:
+                name = _name_from_above(name, top[index - 1], names[index - 1])
             return company_key(_with_branch(name, names[index + 1 :])), row.score
     for index, (row, name) in enumerate(zip(top[6:], names[6:], strict=False), 6):
         # a registered name below a printed header ("THANK YOU", opening hours, ...)
@@ -681,6 +812,75 @@ _TRADE_WORDS = (
     "FURNITURE",
     "BOOKSTORE",
 )
+
+
+def _glued_trade_word(word: str) -> str:
+    """A trade word the OCR ran into the name's other words (``GARDENIABAKERIES``,
+    ``SANYUSTATIONERYSHOP``) set apart; each other piece at least three letters."""
+    upper = word.upper()
+    if len(upper) < 10 or upper in _TRADE_WORDS:
+        return word
+    for known in sorted(_TRADE_WORDS, key=len, reverse=True):
+        at = upper.find(known)
+        if at < 0 or known == upper:
+            continue
+        before, after = word[:at], word[at + len(known) :]
+        if (before and len(before) < 3) or (after and len(after) < 3):
+            continue
+        pieces = [_glued_trade_word(before), word[at : at + len(known)], _glued_trade_word(after)]
+        return " ".join(piece for piece in pieces if piece)
+    return word
+
+
+def _trade_words_apart(text: str, lexicon: spacing.Lexicon | None = None) -> str:
+    """Rules 3: trade words the re-spacing left glued to a name set apart, and a trade word
+    it cut in two where the OCR dropped a letter (``STAT ONERY``) joined again (then read
+    as printed by ``_trade_word``), unless both pieces are words of their own."""
+    costs = (lexicon or default_model().lexicon).costs
+
+    words = text.split(" ")
+    out: list[str] = []
+    for word in words:
+        if out and re.fullmatch(r"[A-Za-z]{2,}", out[-1]) and re.fullmatch(r"[A-Za-z]+", word):
+            joined = (out[-1] + word).upper()
+            both_words = out[-1].upper() in costs and word.upper() in costs
+            if not both_words and (joined in _TRADE_WORDS or _trade_word(joined) != joined):
+                out[-1] += word
+                continue
+        out.append(word)
+    text = " ".join(out)
+    text = re.sub(r"(?i)(?<=[a-z])(?=sdn\.?\s?bhd\b)", " ", text)  # "TRADINGSDN BHD"
+    text = re.sub(r"(?i)\b(sdn\.?)(bhd)\b", r"\1 \2", text)  # "SDNBHD"
+    return re.sub(r"[A-Za-z]+", lambda m: _glued_trade_word(m.group(0)), text)
+
+
+def _one_off(word: str, target: str) -> bool:
+    return len(word) == len(target) and sum(a != b for a, b in zip(word, target, strict=True)) == 1
+
+
+def _legal_ending_read(text: str) -> str:
+    """Rules 3: the Malaysian legal ending as printed where the OCR misread it: the word
+    after SDN one letter off BHD (``SDN EHD``, ``SDN BND``) is BHD, ``C0.`` is ``CO.``,
+    a letter or two glued after ``BHD.`` and an opening bracket ending the row go."""
+    text = re.sub(
+        r"(?i)\b(SDN\.?\s*)([A-Z0-9]{3})\b",
+        lambda m: m.group(1) + ("BHD" if _one_off(m.group(2).upper(), "BHD") else m.group(2)),
+        text,
+    )
+    text = re.sub(r"(?i)\bC0(?=\.|\s+\(M\))", "CO", text)
+    # a registration number with letters read for digits ("(519S37-X)"): digits again, so
+    # the name drops it as it drops any registration number
+    text = re.sub(
+        r"\(\s*([0-9SOIl]{5,8})\s*-\s*([A-Z])\s*\)",
+        lambda m: (
+            f"({m.group(1).translate(_AS_AMOUNT)}-{m.group(2)})"
+            if sum(c.isdigit() for c in m.group(1)) >= 4
+            else m.group(0)
+        ),
+        text,
+    )
+    text = re.sub(r"(?i)(\bBHD\.)[A-Z]{1,2}(?=\s|$)", r"\1", text)
+    return re.sub(r"\s*\(\s*$", "", text)
 
 
 def _trade_word(word: str) -> str:
@@ -766,6 +966,8 @@ def read(
     shipped one by default)."""
     rows = rows_of(lines, model)
     company, company_conf = find_company(rows, known_shops)
+    if company and _rules(model) >= 3:
+        company = re.sub(r"\s*\(\s*$", "", company) or None  # "AEON CO. (M) BHD ("
     iso, date_conf = find_date(rows)
     total, total_conf = find_total(rows)
     raw = "\n".join(row.text for row in rows)

@@ -162,10 +162,12 @@ def cut_run(
     return sorted(cuts)
 
 
-def respace(line: OcrLine, lexicon: Lexicon, gaps: GapModel, *, gap_weight: float = 1.0) -> str:
+def respace(
+    line: OcrLine, lexicon: Lexicon, gaps: GapModel, *, gap_weight: float = 1.0, shortest: int = 2
+) -> str:
     """The line's text with its words apart (see the module's docstring); spaces the engine
     read stay; around other characters (digits, punctuation) a space goes where the gap
-    says it is likelier than not."""
+    says it is likelier than not. Runs of fewer than ``shortest`` letters are not cut."""
     text = line.text
     probabilities = gaps.probabilities(line)
     space_before = [False] * len(text)
@@ -174,7 +176,7 @@ def respace(line: OcrLine, lexicon: Lexicon, gaps: GapModel, *, gap_weight: floa
         if at > 0 and probabilities[at] is not None and probabilities[at] > 0.5:  # type: ignore[operator]
             space_before[at] = True
         piece = m.group(0)
-        if len(piece) > 1 and piece.isalpha():
+        if len(piece) >= max(shortest, 2) and piece.isalpha():
             for cut in cut_run(
                 piece.upper(), probabilities[at : m.end()], lexicon, gap_weight=gap_weight
             ):

@@ -415,7 +415,7 @@ class BillsSettings(ModelsSettings):
     bills_queue_url: str = ""
     bills_ocr_engine: Literal["local", "textract"] = "local"
     bills_model_version: str = "v3"  # models/bill-authenticity/<version>/
-    bills_reader_version: str = "v2"  # models/bill-reader/<version>/ (re-spacing names)
+    bills_reader_version: str = "v3"  # models/bill-reader/<version>/ (re-spacing names, rules)
     bills_max_bytes: int = Field(default=8 * 1_048_576, gt=0)
     bills_max_pixels: int = Field(default=40_000_000, gt=0)
     bills_upload_ttl_seconds: int = Field(default=900, ge=60, le=3600)

@@ -40,8 +40,10 @@ FIELDS = ("company", "date", "total")
 KNOWN_SHOPS = Path(__file__).with_name("known_shops.txt")
 
 
-def ocr_lines(image: Path, cache: Path | None) -> tuple[list[OcrLine], float]:
-    data = image.read_bytes()
+def ocr_lines(image: Path | bytes, cache: Path | None) -> tuple[list[OcrLine], float]:
+    """The OCR lines of an image file (or its bytes) and the seconds the OCR took, through
+    the cache when one is given."""
+    data = image if isinstance(image, bytes) else image.read_bytes()
     entry = cache / f"{hashlib.sha256(data).hexdigest()}.json" if cache else None
     if entry is not None and entry.exists():
         stored = json.loads(entry.read_text())

@@ -120,7 +120,7 @@ def sha256(path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
-    parser.add_argument("--version", type=int, default=2)
+    parser.add_argument("--version", type=int, default=3)
     args = parser.parse_args(argv)
     cache = Path(os.environ.get("BILLS_OCR_CACHE", "/tmp/ocr-cache"))  # noqa: S108
     stems = development_stems(args.data)
@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     _, labels = gap_pairs(args.data, lines)
     gaps = asdict(fit_gaps(args.data, lines))
     print(f"gap model on {len(labels)} character pairs ({labels.mean():.3f} spaces): {gaps}")
+    # the rules the model reads with (its manifest's "rules"): v1 and v2 were shipped
+    # reading with rules 2, v3 with rules 3 (reading.RULES; docs/bills.md)
+    rules = reading.RULES if args.version >= 3 else 2
     out = OUT / f"v{args.version}"
     out.mkdir(parents=True, exist_ok=True)
     counts = count_words(args.data, stems)
@@ -149,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "gap_weight": reading.GAP_WEIGHT,
         "plain_gap_weight": reading.PLAIN_GAP_WEIGHT,
         "lexicon": reading.LEXICON,
+        "rules": rules,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_set": {"receipts": len(stems), "part": "development", "pairs": len(labels)},
         "files": {
@@ -159,8 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     from ml.bills import cv_extraction  # it fits the gap model per fold with fit_gaps
 
-    report = cv_extraction.summary(cv_extraction.run(args.data, 5, cache))
-    grouped = cv_extraction.summary(cv_extraction.run(args.data, 5, cache, by_vendor=True))
+    report = cv_extraction.summary(cv_extraction.run(args.data, 5, cache, rules=rules))
+    grouped = cv_extraction.summary(
+        cv_extraction.run(args.data, 5, cache, by_vendor=True, rules=rules)
+    )
     manifest["cross_validation"] = {"folds": 5, "part": "development", **report}
     manifest["vendor_grouped_cross_validation"] = {"folds": 5, "part": "development", **grouped}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
