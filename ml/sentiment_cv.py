@@ -52,11 +52,13 @@ def finetune(args: argparse.Namespace) -> None:
     from chalicelib.reviews.sentiment import SentimentModel
     from ml.sentiment_train import (
         MAX_LENGTH,
+        ORDINAL_CUTS,
         Classifier,
         _logits,
         _seed_everything,
         export_int8,
         fine_tune,
+        ordinal_targets,
     )
 
     torch.set_num_threads(args.threads)
@@ -69,14 +71,19 @@ def finetune(args: argparse.Namespace) -> None:
         rows = rows[: args.smoke]
     folds = np.asarray([fold_of(r.text, args.k) for r in rows])
     labels = np.asarray([data.LABELS.index(r.label) for r in rows])
-    oof = np.full((args.epochs, len(rows), len(data.LABELS)), np.nan, dtype=np.float32)
+    ordinal = args.ordinal_weight > 0
+    width = len(data.LABELS) + (len(ORDINAL_CUTS) if ordinal else 0)
+    ordinal_y = torch.tensor(ordinal_targets(rows))
+    # Per epoch the raw logits of every head (3-way, then the ordinal head's four).
+    oof = np.full((args.epochs, len(rows), width), np.nan, dtype=np.float32)
     oof_int8 = np.full((len(rows), len(data.LABELS)), np.nan, dtype=np.float32)
+    oof_int8_raw = np.full((len(rows), width), np.nan, dtype=np.float32)
     started = time.time()
     for fold in args.folds or range(args.k):
         _seed_everything(args.seed + fold)
         train_idx = np.flatnonzero(folds != fold)
         test_idx = np.flatnonzero(folds == fold)
-        net = Classifier.build(encoder_dir)
+        net = Classifier.build(encoder_dir, ordinal=ordinal)
         texts = [rows[i].text for i in test_idx]
 
         def on_epoch(
@@ -93,8 +100,10 @@ def finetune(args: argparse.Namespace) -> None:
             torch.tensor(labels[train_idx]),
             args,
             on_epoch,
+            ordinal_y[train_idx] if ordinal else None,
         )
         net.eval()
+        net.aux = True
         with tempfile.TemporaryDirectory() as tmp:
             directory = Path(tmp)
             export_int8(net, tokenizer, directory / "model.onnx")
@@ -104,12 +113,18 @@ def finetune(args: argparse.Namespace) -> None:
             manifest = {"version": f"fold{fold}", "max_length": MAX_LENGTH}
             (directory / "manifest.json").write_text(json.dumps(manifest))
             model = SentimentModel(directory)
-            oof_int8[test_idx] = np.asarray([model.run(t)[0] for t in texts])
+            for i, text in zip(test_idx, texts, strict=True):
+                ids, mask = model.encode(text)
+                probabilities, raw = model.session.run(
+                    ["probabilities", "aux"], {"input_ids": ids, "attention_mask": mask}
+                )
+                oof_int8[i], oof_int8_raw[i] = probabilities[0], raw[0]
         (args.out / args.name).mkdir(parents=True, exist_ok=True)
         np.savez(
             args.out / args.name / f"fold{fold}.npz",
             oof=oof,
             oof_int8=oof_int8,
+            oof_int8_raw=oof_int8_raw,
             folds=folds,
             labels=labels,
             sources=np.asarray([r.source for r in rows]),
@@ -263,7 +278,9 @@ def _merged(directory: Path) -> dict[str, Array]:
         if not merged:
             merged = {key: run[key].copy() for key in run.files}
             continue
-        for key in ("oof", "oof_int8"):
+        for key in ("oof", "oof_int8", "oof_int8_raw"):
+            if key not in run.files:
+                continue
             done = ~np.isnan(run[key])
             merged[key][done] = run[key][done]
     return merged
@@ -614,6 +631,9 @@ def main() -> None:
     tune.add_argument("--lr", type=float, default=5e-5)
     tune.add_argument("--loss", default="weighted", choices=("weighted", "focal"))
     tune.add_argument("--weight-power", type=float, default=0.5)
+    tune.add_argument(
+        "--ordinal-weight", type=float, default=0.0, help=">0: an ordinal star head beside"
+    )
     tune.add_argument("--threads", type=int, default=1)
     tune.add_argument("--seed", type=int, default=13, help="fold k: seed + k (13: v1recipe)")
     tune.add_argument("--smoke", type=int, default=0)
