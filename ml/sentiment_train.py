@@ -59,9 +59,50 @@ def _seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+ORDINAL_CUTS = (1, 2, 3, 4)  # the ordinal head's outputs: logits of P(stars > k)
+COMBINES = ("head", "ordinal", "mean")
+
+
+def ordinal_targets(rows: list[data.Row]) -> npt.NDArray[np.float32]:
+    """What each row says about ``stars > k`` for k = 1..4 (1, 0, or NaN: not known). A
+    rated row knows all four; a 0/1 row knows three (negative: 1-2 stars, so not > 2, > 3 or
+    > 4; positive: 4-5 stars, so > 1, > 2 and > 3)."""
+    out = np.full((len(rows), len(ORDINAL_CUTS)), np.nan, dtype=np.float32)
+    for i, row in enumerate(rows):
+        if row.rating is not None:
+            out[i] = [float(row.rating > k) for k in ORDINAL_CUTS]
+        elif row.label == "negative":
+            out[i, 1:] = 0.0
+        elif row.label == "positive":
+            out[i, :3] = 1.0
+        else:
+            out[i] = [1.0, 1.0, 0.0, 0.0]
+    return out
+
+
+def ordinal_log_probabilities(logits: Any) -> Any:
+    """Negative / neutral / positive log-probabilities from the ordinal head's four logits
+    (numpy or torch): 1 - P(> 2), P(> 2) - P(> 3), P(> 3), floored at 1e-7."""
+    if isinstance(logits, np.ndarray):
+        above = 1.0 / (1.0 + np.exp(-logits))
+        three = np.stack([1 - above[:, 1], above[:, 1] - above[:, 2], above[:, 2]], axis=1)
+        return np.log(np.clip(three, 1e-7, 1.0))
+    import torch
+
+    above = torch.sigmoid(logits)
+    three = torch.stack([1 - above[:, 1], above[:, 1] - above[:, 2], above[:, 2]], dim=1)
+    return torch.log(three.clamp(min=1e-7))
+
+
 class Classifier:  # built lazily so importing this module needs no torch
     @staticmethod
-    def build(encoder_dir: Path) -> Any:
+    def build(encoder_dir: Path, ordinal: bool = False) -> Any:
+        """The encoder with a 3-way head; with ``ordinal``, also a rank-consistent ordinal
+        head (one score, four ordered cut-points: P(stars > k), k = 1..4) trained beside it.
+        ``combine`` says what the exported probabilities are: the 3-way head (``head``),
+        the ordinal head collapsed to 3 classes (``ordinal``) or the mean of both
+        log-probabilities (``mean``); ``shift`` is added to those log-scores (the neutral
+        bias of the non-``head`` combinations); ``aux`` exports every head's raw logits."""
         import torch
         from transformers import AutoModel
 
@@ -70,7 +111,15 @@ class Classifier:  # built lazily so importing this module needs no torch
                 super().__init__()
                 self.encoder = AutoModel.from_pretrained(str(encoder_dir))
                 self.dropout = torch.nn.Dropout(0.1)
-                self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(data.LABELS))
+                size = self.encoder.config.hidden_size
+                self.head = torch.nn.Linear(size, len(data.LABELS))
+                self.ordinal = torch.nn.Linear(size, 1) if ordinal else None
+                self.cuts = (
+                    torch.nn.Parameter(torch.tensor([1.5, 0.5, -0.5, -1.5])) if ordinal else None
+                )
+                self.combine = "head"
+                self.aux = False
+                self.register_buffer("shift", torch.zeros(len(data.LABELS)), persistent=False)
 
             def pooled(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
                 hidden = self.encoder(
@@ -79,17 +128,32 @@ class Classifier:  # built lazily so importing this module needs no torch
                 weights = mask.unsqueeze(-1).to(hidden.dtype)
                 return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
 
-            def logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-                return self.head(self.dropout(self.pooled(ids, mask)))
+            def heads(self, pooled: torch.Tensor) -> torch.Tensor:
+                """The 3-way logits, then (ordinal) the four ordinal logits, side by side."""
+                out = self.head(pooled)
+                if self.ordinal is None:
+                    return out
+                return torch.cat([out, self.ordinal(pooled) + self.cuts], dim=1)
 
-            def forward(
-                self, ids: torch.Tensor, mask: torch.Tensor
-            ) -> tuple[torch.Tensor, torch.Tensor]:
+            def logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+                return self.heads(self.dropout(self.pooled(ids, mask)))
+
+            def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> Any:
                 # Two outputs: the sentiment and the sentence embedding (unit length) that
                 # review analytics compares with its problem-category prototypes.
                 pooled = self.pooled(ids, mask)
-                probabilities = torch.softmax(self.head(pooled), dim=-1)
-                return probabilities, torch.nn.functional.normalize(pooled, dim=-1)
+                raw = self.heads(pooled)
+                three = torch.log_softmax(raw[:, : len(data.LABELS)], dim=-1)
+                if self.combine == "ordinal":
+                    three = ordinal_log_probabilities(raw[:, len(data.LABELS) :])
+                elif self.combine == "mean":
+                    ordinal = ordinal_log_probabilities(raw[:, len(data.LABELS) :])
+                    three = (three + ordinal) / 2
+                probabilities = torch.softmax(three + self.shift, dim=-1)
+                embedding = torch.nn.functional.normalize(pooled, dim=-1)
+                if self.aux:
+                    return probabilities, embedding, raw
+                return probabilities, embedding
 
         return _Net()
 
@@ -115,7 +179,8 @@ def _logits(net: Any, tokenizer: Any, texts: list[str]) -> npt.NDArray[np.float3
     import torch
 
     net.eval()
-    out = np.zeros((len(texts), len(data.LABELS)), dtype=np.float32)
+    width = len(data.LABELS) + (len(ORDINAL_CUTS) if net.ordinal is not None else 0)
+    out = np.zeros((len(texts), width), dtype=np.float32)
     with torch.no_grad():
         for ids, mask, chunk in _batches(tokenizer, texts, 64):
             out[chunk] = net.logits(ids, mask).numpy()
@@ -182,22 +247,31 @@ def fine_tune(
     train_y: Any,
     args: argparse.Namespace,
     on_epoch: Any,
+    ordinal_y: Any = None,
 ) -> None:
     """Fine-tune ``net`` for ``args.epochs`` (AdamW, warm-up then linear decay, length-banded
-    batches in a seeded order); ``on_epoch(epoch, progress)`` after each epoch."""
+    batches in a seeded order); ``on_epoch(epoch, progress)`` after each epoch. With an
+    ordinal head, ``ordinal_y`` (n x 4, NaN: unknown) trains it beside the 3-way head: a
+    class-weighted binary cross-entropy on the known cut-points, times
+    ``args.ordinal_weight``."""
     import torch
     from tqdm import tqdm
 
     counts = np.bincount(train_y.numpy(), minlength=len(data.LABELS))
     weights = class_weights_of(counts, getattr(args, "weight_power", 0.5))
     loss_fn = loss_function(getattr(args, "loss", "weighted"), weights)
+    head_params = list(net.head.parameters())
+    if net.ordinal is not None:
+        head_params += [*net.ordinal.parameters(), net.cuts]
     optimizer = torch.optim.AdamW(
         [
             {"params": net.encoder.parameters(), "lr": args.lr},
-            {"params": net.head.parameters(), "lr": args.lr * 20},
+            {"params": head_params, "lr": args.lr * 20},
         ],
         weight_decay=0.01,
     )
+    row_weight = torch.tensor(weights, dtype=torch.float32)[train_y]
+    ordinal_weight = float(getattr(args, "ordinal_weight", 0.0))
     steps_per_epoch = (len(train_texts) + args.batch - 1) // args.batch
     total = max(1, steps_per_epoch * args.epochs)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -218,7 +292,19 @@ def fine_tune(
         order = [i for batch in batches for i in batch]
         shuffled = [train_texts[i] for i in order]
         for ids, mask, chunk in _batches(tokenizer, shuffled, args.batch):
-            loss = loss_fn(net.logits(ids, mask), train_y[[order[i] for i in chunk]])
+            rows = [order[i] for i in chunk]
+            raw = net.logits(ids, mask)
+            loss = loss_fn(raw[:, : len(data.LABELS)], train_y[rows])
+            if ordinal_y is not None and ordinal_weight:
+                target = ordinal_y[rows]
+                known = ~torch.isnan(target)
+                bce = torch.nn.functional.binary_cross_entropy_with_logits(
+                    raw[:, len(data.LABELS) :][known],
+                    target[known],
+                    weight=row_weight[rows][:, None].expand_as(target)[known],
+                    reduction="sum",
+                )
+                loss = loss + ordinal_weight * bce / len(rows)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -232,8 +318,10 @@ def fine_tune(
 
 def export_int8(net: Any, tokenizer: Any, target: Path) -> int:
     """Export ``net`` (eval mode) to ONNX and quantize it to int8 at ``target``; the size of
-    the float32 graph."""
+    the float32 graph. ``net.aux``: a third output, ``aux``, with every head's raw logits."""
     import torch
+
+    outputs = ["probabilities", "embedding"] + (["aux"] if net.aux else [])
 
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "model_fp32.onnx"
@@ -243,12 +331,11 @@ def export_int8(net: Any, tokenizer: Any, target: Path) -> int:
             (example[0], example[1]),
             str(fp32),
             input_names=["input_ids", "attention_mask"],
-            output_names=["probabilities", "embedding"],
+            output_names=outputs,
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "tokens"},
                 "attention_mask": {0: "batch", 1: "tokens"},
-                "probabilities": {0: "batch"},
-                "embedding": {0: "batch"},
+                **{name: {0: "batch"} for name in outputs},
             },
             opset_version=17,
             dynamo=False,
@@ -256,8 +343,12 @@ def export_int8(net: Any, tokenizer: Any, target: Path) -> int:
         import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        # int8 weights per output channel for the encoder; the tiny head stays float.
-        head = [n.name for n in onnx.load(str(fp32)).graph.node if n.name.startswith("/head/")]
+        # int8 weights per output channel for the encoder; the tiny heads stay float.
+        head = [
+            n.name
+            for n in onnx.load(str(fp32)).graph.node
+            if n.name.startswith(("/head/", "/ordinal/"))
+        ]
         quantize_dynamic(
             str(fp32),
             str(target),

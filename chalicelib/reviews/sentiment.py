@@ -47,7 +47,7 @@ class SentimentModel:
         # One thread: deterministic sums, and a Lambda has about one vCPU to give.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
+        self.session = ort.InferenceSession(
             str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
 
@@ -61,7 +61,7 @@ class SentimentModel:
         """The model's three probabilities (in ``labels`` order) and the unit-length
         sentence embedding of ``text`` (float32)."""
         ids, mask = self.encode(text)
-        probabilities, embedding = self._session.run(
+        probabilities, embedding = self.session.run(
             ["probabilities", "embedding"], {"input_ids": ids, "attention_mask": mask}
         )
         return (
