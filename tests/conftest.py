@@ -7,9 +7,11 @@ import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 
 import botocore.loaders
 import botocore.session
+import pytest
 
 os.environ.update(
     {
@@ -44,3 +46,14 @@ atexit.register(shutil.rmtree, os.environ["BAZAAR_MODEL_CACHE_DIR"], ignore_erro
 botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 
 pytest_plugins = ["tests.fixtures.aws", "tests.fixtures.cloud"]
+
+
+@pytest.fixture(autouse=True)
+def _settings_follow_the_environment() -> Iterator[None]:
+    """Forget the cached settings after each test, once monkeypatch has put the environment
+    back: aws_env's teardown reads settings (rebinding tables) before the undo, so without
+    this a test's variables (a Stripe key) stayed cached for the next test in the process."""
+    yield
+    from chalicelib.core.settings import reset_settings
+
+    reset_settings()
