@@ -33,13 +33,25 @@ MOST_MARKS = 4000
 GROUP = 600  # pairwise distances within a box-size group are bounded by GROUP x GROUP
 
 
-def _marks(gray: Array) -> tuple[NDArray[np.int64], ...] | None:
+def _ink(gray: Array) -> NDArray[np.uint8]:
+    """The receipt's ink (1) against the paper (0), by Otsu's threshold."""
     from chalicelib.bills import imaging as cv2
 
     image = np.clip(gray, 0, 255).astype(np.uint8)
     _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return np.asarray(ink, dtype=np.uint8)
+
+
+def _components(ink: NDArray[np.uint8]) -> tuple[NDArray[np.int64], ...]:
+    """x, y, w, h, area of each 8-connected ink component (the background left out)."""
+    from chalicelib.bills import imaging as cv2
+
     _count, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    x, y, w, h, area = (stats[1:, i].astype(np.int64) for i in range(5))
+    return tuple(stats[1:, i].astype(np.int64) for i in range(5))
+
+
+def _marks(gray: Array) -> tuple[NDArray[np.int64], ...] | None:
+    x, y, w, h, area = _components(_ink(gray))
     height, width = gray.shape
     keep = (
         (area >= 8)
@@ -141,18 +153,10 @@ NAMES3 = (
     "twin3_z",
 )
 LOW3, HIGH3 = 0.6, 2.2  # mark heights kept, times the typical
-DILATE3 = True
 MOST_MARKS3 = 3000
 QUERIES3, MEMBERS3 = 800, 1200  # a size group's queries x candidates are bounded
 TOP3 = 3  # closest candidates refined by shifts
 FRAME3 = 100  # the edge padding that keeps every shifted window inside the image
-
-
-def _components(ink: NDArray[np.uint8]) -> tuple[NDArray[np.int64], ...]:
-    from chalicelib.bills import imaging as cv2
-
-    _count, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    return tuple(stats[1:, i].astype(np.int64) for i in range(5))
 
 
 def _grown(ink: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -168,11 +172,7 @@ def _grown(ink: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 def marks3(gray: Array) -> tuple[NDArray[np.int64], ...] | None:
     """Boxes (x, y, w, h) of the text marks v3 compares (see above)."""
-    from chalicelib.bills import imaging as cv2
-
-    image = np.clip(gray, 0, 255).astype(np.uint8)
-    _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    ink = np.asarray(ink, dtype=np.uint8)
+    ink = _ink(gray)
     height, width = gray.shape
     found = [_components(ink)]
     x, y, w, h, area = found[0]
@@ -180,8 +180,7 @@ def marks3(gray: Array) -> tuple[NDArray[np.int64], ...] | None:
     if sized.sum() < 12:
         return None
     typical = float(np.median(h[sized]))
-    if DILATE3:
-        found.append(_components(_grown(ink)))
+    found.append(_components(_grown(ink)))
     edge = PAD + 2
     xs: list[int] = []
     ys: list[int] = []
