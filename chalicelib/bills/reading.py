@@ -247,6 +247,11 @@ def _rules(model: ReaderModel | None) -> int:
     return (model or default_model()).rules
 
 
+def _rules_of(rows: Sequence[Row]) -> int:
+    """The rules the rows' reader model reads with (the shipped model's for no rows)."""
+    return _rules(rows[0].model if rows else None)
+
+
 def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
     """The line's text with words apart (``spacing.respace``), then, with ``tidy``, a space
     after a full stop that ends a word of two or more letters and around brackets."""
@@ -482,7 +487,7 @@ def _find_date_ranked(rows: Sequence[Row]) -> tuple[str | None, float]:
 
 
 def find_date(rows: Sequence[Row]) -> tuple[str | None, float]:
-    if rows and _rules(rows[0].model) >= 3:
+    if _rules_of(rows) >= 3:
         return _find_date_ranked(rows)
     found = _find_date(rows, lambda text: text)
     if found[0] is None:  # no date as read: one with letters misread for digits
@@ -570,7 +575,7 @@ def _bare_total(text: str) -> int | None:
 def find_total(rows: Sequence[Row]) -> tuple[int | None, float]:
     """The total: amounts on total rows (the strong ones first, later ones winning ties),
     the payment cross-checked (cash minus change, a card payment equal to a total)."""
-    rules = _rules(rows[0].model) if rows else _rules(None)
+    rules = _rules_of(rows)
     if rules >= 3:
         dollars = any("$" in row.text for row in rows)
         rows = [replace(row, text=_digits_in_amounts(row.text, dollars)) for row in rows]
@@ -743,7 +748,7 @@ def find_company(rows: Sequence[Row], known_shops: Sequence[str] = ()) -> tuple[
                     best_shop, best_ratio = shop, ratio
         if best_shop is not None and best_ratio >= SHOP_MATCH:
             return company_key(best_shop), best_ratio
-    rules = _rules(rows[0].model) if rows else _rules(None)
+    rules = _rules_of(rows)
     registered = _registered_name(top)
     if registered is not None:
         return registered
