@@ -117,3 +117,14 @@ def test_rules_3_a_dollar_sign_read_as_s_and_a_lost_date_separator() -> None:
     )
     found = reading.read(lines, model=RULES_3)
     assert (found.date, found.total) == ("2018-02-12", 820)
+
+
+def test_the_evaluated_reader_is_the_one_the_runtime_loads() -> None:
+    from chalicelib.core.settings import Settings
+
+    # Given the committed reader (what make eval-bills and the tests read) and the setting
+    # the verification function loads from the models bucket
+    # Then they are the same version, and it reads with the newest rules
+    assert Settings().bills_reader_version == reading.VERSION
+    assert reading.default_model().version == reading.VERSION
+    assert reading.default_model().rules == reading.RULES
