@@ -257,14 +257,19 @@ def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
     after a full stop that ends a word of two or more letters and around brackets."""
     model = model or default_model()
     weight = model.gap_weight if line.ink_gaps else model.plain_gap_weight
+    second = model.rules >= 4  # rules 4: a second engine's word boundaries (``breaks``)
     if model.rules >= 3 and not line.char_edges:
         # an engine without character boxes (Textract) spaces words itself: only a run
         # of letters too long to be one word is cut (by the words alone)
         spaced = spacing.respace(
-            line, model.lexicon, model.gaps, gap_weight=weight, shortest=LONG_RUN
+            line, model.lexicon, model.gaps, gap_weight=weight, shortest=LONG_RUN, second=second
         )
     else:
-        spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight)
+        spaced = spacing.respace(
+            line, model.lexicon, model.gaps, gap_weight=weight, second=second
+        )
+    if second and line.second:
+        spaced = spacing.second_letters(spaced, line.second, model.lexicon.costs)
     if model.tidy:
         spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
         spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
@@ -973,6 +978,8 @@ def read(
     company, company_conf = find_company(rows, known_shops)
     if company and _rules(model) >= 3:
         company = re.sub(r"\s*\(\s*$", "", company) or None  # "AEON CO. (M) BHD ("
+    if company and _rules(model) >= 4 and re.search(r"\([A-Z0-9 .&'-]+$", company):
+        company += ")"  # a bracket the OCR left open at the end: "FUN N CHEER (MALURI"
     iso, date_conf = find_date(rows)
     total, total_conf = find_total(rows)
     raw = "\n".join(row.text for row in rows)
