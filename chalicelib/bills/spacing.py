@@ -12,6 +12,10 @@ Two signals, combined in one dynamic programme over each run of letters:
 The likeliest cut of the run minimises the words' costs plus ``gap_weight`` times the gaps'
 surprise (-log P(space) where it cuts, -log P(no space) where it does not). Without edges
 (Textract lines) the words decide alone.
+
+A second engine's words on the line (``OcrLine.second``; reader rules 4, measured in
+session 8, not shipped) fix the boundaries where both engines read the same letters
+(``second_opinion``) and may give a misread word back (``second_letters``).
 """
 
 from __future__ import annotations
