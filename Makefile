@@ -8,7 +8,7 @@ FN         ?=
 EVENT      ?=
 
 .PHONY: dev test lint fmt package invoke bench clean localstack-test routes \
-	eval-bills cv-bills cv-bills-reread train-reader eval-authenticity train-authenticity authenticity-set ml-bills-layer \
+	eval-bills cv-bills cv-bills-reread cv-bills-second train-reader eval-authenticity train-authenticity authenticity-set ml-bills-layer \
 	train-sentiment eval-sentiment eval-categories check-ml-layer \
 	train-forecast eval-forecast \
 	train-recs cv-recs eval-recs
@@ -167,6 +167,15 @@ cv-bills: $(ML_STAMP)
 cv-bills-reread: $(ML_STAMP)
 	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor --reread a $(if $(RULES),--rules $(RULES))
 	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor --reread b $(if $(RULES),--rules $(RULES))
+
+## cv-bills-second: folds by vendor with a second engine (tesseract through tesserocr, a pip
+## wheel; ml/bills/second_engine.py): tesseract's own lines with rules 3, then the local
+## engine's lines with tesseract's words on them read by rules 4, on the images and the
+## re-read copies a, b, c (docs/bills.md, session 8: measured, not shipped)
+cv-bills-second: $(ML_STAMP)
+	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor --engine tesseract
+	for copy in "" a b c; do OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) \
+	  --by-vendor $${copy:+--reread $$copy} --second --rules 4 || exit 1; done
 
 ## train-reader: the bill reader's gap model and word lists (DATA's development part) → models/bill-reader/v3/ (rules 3; --version 2 rewrites v2)
 train-reader: $(ML_STAMP)

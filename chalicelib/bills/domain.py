@@ -11,13 +11,17 @@ class OcrLine:
     """One line of text the OCR found: its box (x0, y0, x1, y1) in pixels, its confidence,
     and, when the engine gives them, each character's left and right edge and the widest
     run of blank pixel columns between it and the character before (``ink_gaps``, pixels;
-    measured on the image, ``spacing.ink_gaps``) — both for spacing."""
+    measured on the image, ``spacing.ink_gaps``) — both for spacing; and ``second``, the
+    words a second engine read on the same stretch of paper, left to right, each with its
+    confidence (0..1): where both engines read the same letters, the second one's word
+    boundaries (``spacing.second_opinion``)."""
 
     text: str
     score: float
     box: tuple[float, float, float, float]
     char_edges: tuple[tuple[float, float], ...] = ()
     ink_gaps: tuple[float, ...] = ()
+    second: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

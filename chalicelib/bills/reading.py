@@ -23,6 +23,11 @@ amounts with letters read for digits, AMOUNT DUE / PAYABLE rows, CASH as a word;
 words the OCR glued to a name set apart (or a cut one joined), a name that starts with a
 trade word joined to the row above, a misread legal ending (``SDN EHD``, ``C0.``) read as
 printed; an engine that spaces words itself (no character boxes: Textract) keeps them.
+
+Rules 4 (measured in session 8 and not shipped: no model's manifest names them; docs/bills.md)
+read a second engine's words on each line (``OcrLine.second``, tesseract in
+``ml/bills/second_engine.py``): its word boundaries where both engines read the same
+letters, a word of it the lexicon knows for a misread one of ours, an open bracket closed.
 """
 
 from __future__ import annotations
@@ -53,7 +58,8 @@ PLAIN_GAP_WEIGHT = 2.0  # lines without (v1's weight, chosen by v1's CV)
 # A known shop wins when a header row matches it this closely (letters and digits only)
 SHOP_MATCH = 0.96  # chosen by the 5-fold CV: 0.86 let a look-alike shop win over an unseen one
 # The reading rules a newly trained model reads with (train_reader writes them into its
-# manifest; a manifest without "rules" reads with 2: bill-reader v1 and v2 as shipped)
+# manifest; a manifest without "rules" reads with 2: bill-reader v1 and v2 as shipped;
+# rules 4, a second engine's words, were measured and not shipped: docs/bills.md, session 8)
 RULES = 3
 LONG_RUN = 15  # rules 3: without character boxes, runs of this many letters are cut
 LEXICON = {"unknown": 6.0, "per_char": 3.0, "split": 3.0, "receipt_share": 0.5}
@@ -253,18 +259,23 @@ def _rules_of(rows: Sequence[Row]) -> int:
 
 
 def respace(line: OcrLine, model: ReaderModel | None = None) -> str:
-    """The line's text with words apart (``spacing.respace``), then, with ``tidy``, a space
-    after a full stop that ends a word of two or more letters and around brackets."""
+    """The line's text with words apart (``spacing.respace``; rules 4: with the second
+    engine's boundaries and words, ``spacing.second_opinion``/``second_letters``), then,
+    with ``tidy``, a space after a full stop that ends a word of two or more letters and
+    around brackets."""
     model = model or default_model()
     weight = model.gap_weight if line.ink_gaps else model.plain_gap_weight
+    second = model.rules >= 4
     if model.rules >= 3 and not line.char_edges:
         # an engine without character boxes (Textract) spaces words itself: only a run
         # of letters too long to be one word is cut (by the words alone)
         spaced = spacing.respace(
-            line, model.lexicon, model.gaps, gap_weight=weight, shortest=LONG_RUN
+            line, model.lexicon, model.gaps, gap_weight=weight, shortest=LONG_RUN, second=second
         )
     else:
-        spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight)
+        spaced = spacing.respace(line, model.lexicon, model.gaps, gap_weight=weight, second=second)
+    if second and line.second:
+        spaced = spacing.second_letters(spaced, line.second, model.lexicon.costs)
     if model.tidy:
         spaced = re.sub(r"(?<=[A-Za-z]{2})\.(?=[A-Za-z]{2})", ". ", spaced)
         spaced = re.sub(r"(?<=[\w.])\(", " (", spaced)
@@ -973,6 +984,8 @@ def read(
     company, company_conf = find_company(rows, known_shops)
     if company and _rules(model) >= 3:
         company = re.sub(r"\s*\(\s*$", "", company) or None  # "AEON CO. (M) BHD ("
+    if company and _rules(model) >= 4 and re.search(r"\([A-Z0-9 .&'-]+$", company):
+        company += ")"  # a bracket the OCR left open at the end: "FUN N CHEER (MALURI"
     iso, date_conf = find_date(rows)
     total, total_conf = find_total(rows)
     raw = "\n".join(row.text for row in rows)

@@ -27,7 +27,7 @@ from typing import Any
 
 from chalicelib.bills import reading, spacing
 from chalicelib.bills.domain import OcrLine
-from ml.bills import eval_bills
+from ml.bills import eval_bills, second_engine
 from ml.bills.train_reader import fit_gaps
 from ml.bills.vocabulary import count_words, development_stems, shops_of
 
@@ -91,8 +91,11 @@ def reread(image: bytes, scale: float, degrees: float, quality: int) -> bytes:
         return buffer.getvalue()
 
 
-def cached(data: Path, stem: str, cache: Path) -> bool:
+def cached(data: Path, stem: str, cache: Path, reread_as: str = "") -> bool:
+    """Whether the OCR of the receipt (or of its re-read copy) is in the cache."""
     image = (data / "images" / f"{stem}.jpg").read_bytes()
+    if reread_as:
+        image = reread(image, *REREADS[reread_as])
     return (cache / f"{hashlib.sha256(image).hexdigest()}.json").exists()
 
 
@@ -107,18 +110,24 @@ def run(
     rules: int | None = None,
     boxes: bool = False,
     reread_as: str = "",
+    engine: str = "rapidocr",
+    second: bool = False,
 ) -> list[dict[str, Any]]:
+    """The rows of the CV. ``engine="tesseract"`` reads tesseract's own lines (words spaced
+    by it, no character boxes) instead of the local engine's; ``second`` gives each local
+    engine line tesseract's words on it (``OcrLine.second``: read by rules 4)."""
     stems = development_stems(data)
     if cached_only:
-        stems = [stem for stem in stems if cached(data, stem, cache)]
+        stems = [stem for stem in stems if cached(data, stem, cache, reread_as)]
     lines = {}
+    others: dict[str, list[list[OcrLine]]] = {}
     for number, stem in enumerate(stems, 1):
-        image = data / "images" / f"{stem}.jpg"
+        image = (data / "images" / f"{stem}.jpg").read_bytes()
         if reread_as:
-            copy = reread(image.read_bytes(), *REREADS[reread_as])
-            lines[stem] = eval_bills.ocr_lines(copy, cache)
-        else:
-            lines[stem] = eval_bills.ocr_lines(image, cache)
+            image = reread(image, *REREADS[reread_as])
+        lines[stem] = eval_bills.ocr_lines(image, cache)
+        if engine == "tesseract" or second:
+            others[stem] = second_engine.cached_words(image)[0]
         print(f"\r{number}/{len(stems)} development receipts read", end="", file=sys.stderr)
     print(file=sys.stderr)
     general = reading.general_words(reading.SHIPPED / reading.VERSION)
@@ -145,6 +154,10 @@ def run(
             label = json.loads((data / "labels" / f"{stem}.json").read_text(encoding="utf-8"))
             expected = eval_bills.truth(label)
             ocr = box_lines(data, stem) if boxes else lines[stem][0]
+            if engine == "tesseract":
+                ocr = second_engine.lines_of(others[stem])
+            elif second:
+                ocr = second_engine.with_second(ocr, [w for ws in others[stem] for w in ws])
             ours = reading.read(ocr, known_shops=shops, model=model, engine="rapidocr")
             plain = reading.read(ocr, model=model, engine="rapidocr")
             row: dict[str, Any] = {
@@ -251,6 +264,17 @@ def main(argv: list[str] | None = None) -> int:
         help="read re-photographed copies of the receipts (scaled, turned, re-saved; OCR again)",
     )
     parser.add_argument("--rules", type=int, help="the reader's rules (default: the model's)")
+    parser.add_argument(
+        "--engine",
+        choices=("rapidocr", "tesseract"),
+        default="rapidocr",
+        help="whose lines to read: the local engine's or tesseract's (ml/bills/second_engine)",
+    )
+    parser.add_argument(
+        "--second",
+        action="store_true",
+        help="give each local engine line tesseract's words on it (read by --rules 4)",
+    )
     args = parser.parse_args(argv)
     cache = Path(os.environ.get("BILLS_OCR_CACHE", "/tmp/ocr-cache"))  # noqa: S108
     rows = run(
@@ -263,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         rules=args.rules,
         boxes=args.boxes,
         reread_as=args.reread or "",
+        engine=args.engine,
+        second=args.second,
     )
     grouping = "vendor-grouped " if args.by_vendor else ""
     reading_of = (
@@ -272,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.reread
         else "the images"
     )
+    if args.engine == "tesseract":
+        reading_of += ", tesseract's lines"
+    elif args.second:
+        reading_of += ", with tesseract's words on each line"
     rules = args.rules or reading.default_model().rules
     print(
         f"{args.folds}-fold {grouping}cross-validation on the development part "
