@@ -37,9 +37,8 @@ NAMES = (
     "dq_off_max",  # the largest share off the lattice in a window with enough evidence
 )
 Float = NDArray[np.float64]
-ZIGZAG = (
-    1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40,
-)  # the 20 lowest AC frequencies, row-major indices
+# the 20 lowest AC frequencies in zigzag order, as row-major indices
+ZIGZAG = (1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40)
 TOLERANCE = 0.6  # the first decode's rounding, in coefficient units
 
 
