@@ -92,13 +92,13 @@ def first_step(k: Float, step2: float) -> tuple[float, float]:
         return 0.0, 0.0
     span = np.arange(1, int(min(np.abs(nonzero).max(), 60)) + 1, dtype=np.float64)
     best, evidence = 0.0, 0.0
-    for step1 in np.arange(step2 + 1.0, 4.0 * step2 + 40.0):
+    for step1 in np.arange(step2 + 1.0, 4.0 * step2 + 40.0).tolist():
         density = float(_on_lattice(span, step2, step1).mean())
         if density > 0.8:
             continue
         share = float(_on_lattice(nonzero, step2, step1).mean())
         if share - density > evidence:
-            best, evidence = float(step1), share - density
+            best, evidence = step1, share - density
     return (best, evidence) if evidence >= 0.25 else (0.0, 0.0)
 
 
