@@ -20,6 +20,9 @@ locally, so that it carries over to edits the generator never made:
   is far closer than the receipt's print repeats itself (a digit copied pixel for pixel);
   v3's twins (``twin3_``) also match across a one-pixel box change, taller amount digits
   and dot-matrix glyphs, aligned on the ink's centre and refined by one-pixel shifts;
+- aligned double quantisation (``requant``, ``dq_``): a bill saved as JPEG, edited and
+  saved again keeps the first compression's lattice of DCT values in every block left
+  alone; windows of 2x2 blocks far off it are pixels that were not there at the first save;
 - the file: EXIF software tags of editors, JPEG quality from its tables, PNG.
 """
 
@@ -33,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter, ImageOps
 
-from chalicelib.bills import twins
+from chalicelib.bills import requant, twins
 
 FEATURES = (
     "ela_mean",
@@ -80,6 +83,7 @@ FEATURES = (
     "glyph_grid_z",
     *twins.NAMES,
     *twins.NAMES3,
+    *requant.NAMES,
 )
 EDITORS = (
     "photoshop",
@@ -528,6 +532,7 @@ def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.flo
     )
     twin_values = twins.features(gray) if needed("twin_") else [0.0] * len(twins.NAMES)
     twin3_values = twins.features3(gray) if needed("twin3_") else [0.0] * len(twins.NAMES3)
+    dq_values = requant.features(data) if needed("dq_") else [0.0] * len(requant.NAMES)
     values = [
         float(ela.mean()),
         float(np.percentile(ela, 99)),
@@ -573,6 +578,7 @@ def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.flo
         float(glyph_grid.max()) if glyph_grid.size else 0.0,
         *twin_values,
         *twin3_values,
+        *dq_values,
     ]
     return np.asarray(values, dtype=np.float32)
 

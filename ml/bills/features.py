@@ -16,11 +16,11 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
-from chalicelib.bills import forensics, imaging, twins
+from chalicelib.bills import forensics, imaging, requant, twins
 
 # the cache is keyed by the feature code too: a change to it invalidates the cache
 CODE = hashlib.sha256(
-    b"".join(Path(str(m.__file__)).read_bytes() for m in (forensics, twins, imaging))
+    b"".join(Path(str(m.__file__)).read_bytes() for m in (forensics, twins, imaging, requant))
 ).hexdigest()[:12]
 
 

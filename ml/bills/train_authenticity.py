@@ -8,7 +8,8 @@
    each method, train on the others (and on genuine images of other receipts), score the
    held-out method against held-out genuine images; report AUC per held-out method.
 4. The best candidate on the held-out-method AUC (``max_v1_all`` since v3: the larger of
-   a forest on v1's features and a forest on all, ``MaxOfTwo``) is fitted on everything,
+   a forest on v1's features and a forest on all, ``MaxOfTwo``; since v4 the first forest
+   also sees the double-quantisation features, ``max_v1dq_all``) is fitted on everything,
    its threshold set where the cross-validated genuine images are flagged at most
    ``--fpr`` of the time,
    exported to ONNX (skl2onnx) and written to ``models/bill-authenticity/v<N>/``
@@ -42,7 +43,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PowerTransformer
 
-from chalicelib.bills import forensics, twins
+from chalicelib.bills import forensics, requant, twins
 from ml.bills.features import LabelledSet, load
 
 MODELS = Path(__file__).resolve().parents[2] / "models" / "bill-authenticity"
@@ -55,8 +56,12 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     # v1's plus v3's twins (across a one-pixel box change, taller amounts, dot matrix)
     "v1+twins3": V1 + twins.NAMES3,
     "v1+twins+twins3": V1 + twins.NAMES + twins.NAMES3,
+    # v4: v1's, the aligned double quantisation (the first forest sees these), the twins
+    "v1+dq+twins+twins3": V1 + requant.NAMES + twins.NAMES + twins.NAMES3,
     "all": forensics.FEATURES,
 }
+# how many leading features of a set the first forest of ``MaxOfTwo`` sees (default v1's)
+FIRST_FOREST = {"v1+dq+twins+twins3": len(V1) + len(requant.NAMES)}
 
 
 class MaxOfTwo(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -95,7 +100,8 @@ def _extra_trees() -> ExtraTreesClassifier:
     )
 
 
-def candidates() -> dict[str, Any]:
+def candidates(first_columns: int = len(V1)) -> dict[str, Any]:
+    first = "max_v1_all" if first_columns == len(V1) else "max_v1dq_all"
     return {
         # the power transform (Yeo-Johnson) tames the heavy tails; skl2onnx exports it
         "logistic": Pipeline(
@@ -113,8 +119,8 @@ def candidates() -> dict[str, Any]:
             n_jobs=1,
         ),
         "extra_trees": _extra_trees(),
-        # the larger of extra trees on v1's features and extra trees on all
-        "max_v1_all": MaxOfTwo(_extra_trees(), _extra_trees(), first_columns=len(V1)),
+        # the larger of extra trees on v1's features (v4: and dq's) and extra trees on all
+        first: MaxOfTwo(_extra_trees(), _extra_trees(), first_columns=first_columns),
     }
 
 
@@ -241,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--set", type=Path, help="an authenticity set already made")
-    parser.add_argument("--version", type=int, default=3)
-    parser.add_argument("--features", choices=sorted(FEATURE_SETS), default="v1+twins+twins3")
+    parser.add_argument("--version", type=int, default=4)
+    parser.add_argument("--features", choices=sorted(FEATURE_SETS), default="v1+dq+twins+twins3")
     parser.add_argument("--fpr", type=float, default=0.05)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bills-train-") as scratch:
@@ -269,8 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         f"training set: {len(data.labels)} images, {int(data.labels.sum())} tampered; "
         f"features: {args.features} ({len(names)})"
     )
+    first_columns = FIRST_FOREST.get(args.features, len(V1))
     report: dict[str, Any] = {}
-    for name, model in candidates().items():
+    for name, model in candidates(first_columns).items():
         per_method = held_out_methods_cv(model, data)
         report[name] = {
             "held_out_method_auc": per_method,
@@ -279,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         shown = "  ".join(f"{m} {v:.3f}" for m, v in per_method.items())
         print(f"{name:<12} held-out-method AUC mean {report[name]['mean']:.3f}   {shown}")
     best = max(report, key=lambda n: report[n]["mean"])
-    model = candidates()[best]
+    model = candidates(first_columns)[best]
     oof = genuine_scores_cv(model, data)
     genuine = oof[data.labels == 0]
     threshold = float(np.quantile(genuine, 1.0 - args.fpr))

@@ -39,7 +39,7 @@ def _printed_page(seed: int) -> NDArray[np.float64]:
     return np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255)
 
 
-@pytest.mark.parametrize("version", ["v1", "v2", "v3"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4"])
 def test_the_shipped_model_is_given_only_the_features_its_card_names(version: str) -> None:
     # Given a shipped model and feature rows of everything this code computes, where
     # the features the model was not trained on are garbage
@@ -58,9 +58,9 @@ def test_the_shipped_model_is_given_only_the_features_its_card_names(version: st
     assert np.allclose(scores, direct)
 
 
-@pytest.mark.parametrize("version", ["v2", "v3"])
+@pytest.mark.parametrize("version", ["v2", "v3", "v4"])
 def test_the_shipped_onnx_file_gives_the_probabilities_scikit_learn_gave(version: str) -> None:
-    # Given a shipped model (v3: two forests and the larger probability, in one graph) and
+    # Given a shipped model (v3, v4: two forests and the larger probability, in one graph) and
     # the rows its card recorded at training time
     model = authenticity.shipped(version)
     check = model.card["onnx_check"]
@@ -81,7 +81,10 @@ def test_an_exported_candidate_model_equals_scikit_learn(tmp_path: Path) -> None
     rng = np.random.default_rng(14)
     features = rng.normal(size=(120, len(forensics.FEATURES))).astype(np.float32)
     labels = (features[:, 0] + 0.5 * features[:, 3] > 0).astype(np.int64)
-    for name, candidate in train_authenticity.candidates().items():
+    v4_first = train_authenticity.FIRST_FOREST["v1+dq+twins+twins3"]  # v1's + dq's columns
+    every = {**train_authenticity.candidates(), **train_authenticity.candidates(v4_first)}
+    assert "max_v1dq_all" in every
+    for name, candidate in every.items():
         model = clone(candidate)
         if hasattr(model, "n_estimators"):
             model.set_params(n_estimators=20)
