@@ -42,7 +42,8 @@ from pathlib import Path
 import numpy, onnxruntime
 root = Path(sys.argv[1])
 from chalicelib.bills import authenticity, forensics, ocr, reading
-model = authenticity.shipped("v3")
+from chalicelib.core.settings import BillsSettings
+model = authenticity.shipped(BillsSettings.model_fields["bills_model_version"].default)
 row = numpy.zeros((1, len(forensics.FEATURES)), numpy.float32)
 probability = float(authenticity.score_features(model, row)[0])
 response = json.loads((root / "tests/fixtures/textract/analyze_expense_receipt.json").read_text())

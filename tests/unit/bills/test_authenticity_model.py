@@ -39,7 +39,7 @@ def _printed_page(seed: int) -> NDArray[np.float64]:
     return np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255)
 
 
-@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5"])
 def test_the_shipped_model_is_given_only_the_features_its_card_names(version: str) -> None:
     # Given a shipped model and feature rows of everything this code computes, where
     # the features the model was not trained on are garbage
@@ -58,9 +58,9 @@ def test_the_shipped_model_is_given_only_the_features_its_card_names(version: st
     assert np.allclose(scores, direct)
 
 
-@pytest.mark.parametrize("version", ["v2", "v3", "v4"])
+@pytest.mark.parametrize("version", ["v2", "v3", "v4", "v5"])
 def test_the_shipped_onnx_file_gives_the_probabilities_scikit_learn_gave(version: str) -> None:
-    # Given a shipped model (v3, v4: two forests and the larger probability, in one graph) and
+    # Given a shipped model (v3-v5: two forests and the larger probability, in one graph) and
     # the rows its card recorded at training time
     model = authenticity.shipped(version)
     check = model.card["onnx_check"]
@@ -82,8 +82,9 @@ def test_an_exported_candidate_model_equals_scikit_learn(tmp_path: Path) -> None
     features = rng.normal(size=(120, len(forensics.FEATURES))).astype(np.float32)
     labels = (features[:, 0] + 0.5 * features[:, 3] > 0).astype(np.int64)
     v4_first = train_authenticity.FIRST_FOREST["v1+dq+twins+twins3"]  # v1's + dq's columns
-    every = {**train_authenticity.candidates(), **train_authenticity.candidates(v4_first)}
-    assert "max_v1dq_all" in every
+    dq = (31, 32)  # v5: trained with dq-blind copies of every row
+    every = {**train_authenticity.candidates(), **train_authenticity.candidates(v4_first, dq)}
+    assert {"max_v1dq_all", "max_v1dq_all_blind"} <= set(every)
     for name, candidate in every.items():
         model = clone(candidate)
         if hasattr(model, "n_estimators"):
@@ -97,6 +98,41 @@ def test_an_exported_candidate_model_equals_scikit_learn(tmp_path: Path) -> None
         check = train_authenticity.onnx_check(fitted, path, features)
         # Then onnxruntime agrees with scikit-learn on every row
         assert check["max_abs"] < 1e-4, name
+
+
+def test_blind_copies_teach_that_a_missing_lattice_is_no_sign_of_a_genuine_bill() -> None:
+    pytest.importorskip("sklearn")
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    from ml.bills import train_authenticity
+
+    # Given rows where only the genuine ones lack the "lattice" (column 1 at 0) and the
+    # edits show in column 0 only faintly; and new edits that come without a lattice
+    def rows(seed: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        rng = np.random.default_rng(seed)
+        labels = np.repeat([0, 1], 200)
+        features = rng.normal(size=(400, 4)).astype(np.float32)
+        features[:, 0] += 0.8 * labels
+        lattice = (labels == 1) | (rng.random(400) < 0.5)
+        features[:, 1] = np.where(lattice, 1.0 + 2.0 * labels, 0.0)
+        return features, labels
+
+    features, labels = rows(3)
+    new, new_labels = rows(4)
+    edits_without_lattice = new[new_labels == 1]
+    edits_without_lattice[:, 1] = 0.0
+
+    def forest() -> ExtraTreesClassifier:
+        return ExtraTreesClassifier(n_estimators=50, random_state=1)
+
+    plain = train_authenticity.MaxOfTwo(forest(), forest(), first_columns=2)
+    blind = train_authenticity.MaxOfTwo(forest(), forest(), first_columns=2, blind=(1,))
+    # When both are trained, and edits without a lattice are scored
+    plain_score = plain.fit(features, labels).predict_proba(edits_without_lattice)[:, 1]
+    blind_score = blind.fit(features, labels).predict_proba(edits_without_lattice)[:, 1]
+    # Then the model trained with blind copies does not call them genuine out of hand
+    assert plain_score.mean() < 0.3
+    assert blind_score.mean() > plain_score.mean() + 0.2
 
 
 def test_a_mark_copied_elsewhere_on_the_page_is_a_near_exact_repeat() -> None:
