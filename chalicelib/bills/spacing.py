@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from statistics import median
 
 from chalicelib.bills.domain import OcrLine
@@ -268,8 +269,6 @@ class Alignment:
 
 
 def align(text: str, words: Sequence[tuple[str, float]]) -> Alignment:
-    from difflib import SequenceMatcher
-
     pieces = [re.sub(r"\s+", "", word) for word, _ in words]
     joined = " ".join(pieces)
     word_of = [index for index, piece in enumerate(pieces) for _ in range(len(piece) + 1)]

@@ -40,6 +40,18 @@ FIELDS = ("company", "date", "total")
 KNOWN_SHOPS = Path(__file__).with_name("known_shops.txt")
 
 
+def line_of(item: dict[str, Any]) -> OcrLine:
+    """An ``OcrLine`` back from its cached JSON (``asdict``; older entries lack the ink
+    gaps, a second engine's words have no character boxes)."""
+    return OcrLine(
+        text=item["text"],
+        score=item["score"],
+        box=tuple(item["box"]),
+        char_edges=tuple(tuple(edge) for edge in item.get("char_edges", ())),
+        ink_gaps=tuple(item.get("ink_gaps", ())),
+    )
+
+
 def ocr_lines(image: Path | bytes, cache: Path | None) -> tuple[list[OcrLine], float]:
     """The OCR lines of an image file (or its bytes) and the seconds the OCR took, through
     the cache when one is given."""
@@ -47,16 +59,7 @@ def ocr_lines(image: Path | bytes, cache: Path | None) -> tuple[list[OcrLine], f
     entry = cache / f"{hashlib.sha256(data).hexdigest()}.json" if cache else None
     if entry is not None and entry.exists():
         stored = json.loads(entry.read_text())
-        lines = [
-            OcrLine(
-                text=item["text"],
-                score=item["score"],
-                box=tuple(item["box"]),
-                char_edges=tuple(tuple(edge) for edge in item["char_edges"]),
-                ink_gaps=tuple(item.get("ink_gaps", ())),
-            )
-            for item in stored["lines"]
-        ]
+        lines = [line_of(item) for item in stored["lines"]]
         seconds = float(stored["seconds"])
         if any(line.char_edges and not line.ink_gaps for line in lines):
             started = time.perf_counter()  # cached before the ink gaps were measured

@@ -24,12 +24,13 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from chalicelib.bills import spacing
 from chalicelib.bills.domain import OcrLine
+from ml.bills import eval_bills
 
 SCALE = 2.0  # chosen on the development part: x1 loses one receipt of the fusion's gain
 CACHE = Path(os.environ.get("BILLS_TESSERACT_CACHE", "/tmp/tesseract-cache"))  # noqa: S108
@@ -90,25 +91,13 @@ def cached_words(
     entry = cache / f"{hashlib.sha256(image).hexdigest()}-x{scale}.json" if cache else None
     if entry is not None and entry.exists():
         stored = json.loads(entry.read_text())
-        lines = [
-            [OcrLine(text=w["text"], score=w["score"], box=tuple(w["box"])) for w in line]
-            for line in stored["lines"]
-        ]
+        lines = [[eval_bills.line_of(word) for word in line] for line in stored["lines"]]
         return lines, float(stored["seconds"])
     lines, seconds = read_words(image, scale)
     if entry is not None:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        entry.write_text(
-            json.dumps(
-                {
-                    "seconds": seconds,
-                    "lines": [
-                        [{"text": w.text, "score": w.score, "box": list(w.box)} for w in line]
-                        for line in lines
-                    ],
-                }
-            )
-        )
+        stored_lines = [[asdict(word) for word in line] for line in lines]
+        entry.write_text(json.dumps({"seconds": seconds, "lines": stored_lines}))
     return lines, seconds
 
 

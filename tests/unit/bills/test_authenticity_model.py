@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from chalicelib.bills import authenticity, forensics
+from tests.unit.bills.pages import printed_page
 
 
 def _jpeg(pixels: NDArray[np.float64], quality: int = 95) -> bytes:
@@ -23,20 +24,6 @@ def _jpeg(pixels: NDArray[np.float64], quality: int = 95) -> bytes:
 
 def _gray_of_jpeg(pixels: NDArray[np.float64]) -> NDArray[np.float32]:
     return np.asarray(Image.open(io.BytesIO(_jpeg(pixels))).convert("L"), np.float32)
-
-
-def _printed_page(seed: int) -> NDArray[np.float64]:
-    """Lines of printed digits on paper, with the grain of a scan (each printed mark has
-    its own noise, as print has)."""
-    rng = np.random.default_rng(seed)
-    page = Image.new("L", (220, 240), 235)
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.load_default(size=16)
-    for row in range(10, 230, 24):
-        text = " ".join(f"{rng.integers(10, 999)}.{rng.integers(0, 99):02d}" for _ in range(2))
-        draw.text((8, row), text, fill=30, font=font)
-    pixels = np.asarray(page.filter(ImageFilter.GaussianBlur(0.7)), np.float64)
-    return np.clip(pixels + rng.normal(0, 4, pixels.shape), 0, 255)
 
 
 @pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5"])
@@ -137,7 +124,7 @@ def test_blind_copies_teach_that_a_missing_lattice_is_no_sign_of_a_genuine_bill(
 
 def test_a_mark_copied_elsewhere_on_the_page_is_a_near_exact_repeat() -> None:
     # Given a page of distinct marks, and the same page with one mark copied off the grid
-    page = _printed_page(7)
+    page = printed_page(7)
     edited = page.copy()
     edited[107:125, 61:71] = page[10:28, 8:18]
     # When both are saved as JPEG and searched for repeated blocks
@@ -151,7 +138,7 @@ def test_a_mark_copied_elsewhere_on_the_page_is_a_near_exact_repeat() -> None:
 
 def test_features_of_a_receipt_are_finite_and_in_the_models_order() -> None:
     # Given an image of a printed page
-    data = _jpeg(_printed_page(3))
+    data = _jpeg(printed_page(3))
     # When its features are computed
     values = forensics.features(data)
     # Then there is one finite value per named feature
@@ -164,7 +151,7 @@ def test_a_digit_copied_onto_another_line_is_a_glyph_twin() -> None:
 
     # Given a printed page (each mark with its own grain), and the same page with one
     # digit's pixels copied over a digit of another line, on the grid's wrong phase
-    page = _printed_page(11)
+    page = printed_page(11)
     gray = _gray_of_jpeg(page)
     image = np.clip(gray, 0, 255).astype(np.uint8)
     ink = image < 128

@@ -7,9 +7,10 @@ import io
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from chalicelib.bills import requant
+from tests.unit.bills.pages import printed_page
 
 
 def _saved(pixels: NDArray[np.float64], quality: int) -> bytes:
@@ -25,15 +26,8 @@ def _decoded(data: bytes) -> NDArray[np.float64]:
 def _scanned_page(seed: int) -> NDArray[np.float64]:
     """Lines of printed amounts on paper with a scan's grain, saved once at quality 50 (a
     phone's or scanner's JPEG), as decoded."""
-    rng = np.random.default_rng(seed)
-    page = Image.new("L", (240, 256), 220)
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.load_default(size=16)
-    for row in range(8, 240, 24):
-        text = " ".join(f"{rng.integers(10, 999)}.{rng.integers(0, 99):02d}" for _ in range(2))
-        draw.text((8, row), text, fill=40, font=font)
-    pixels = np.asarray(page.filter(ImageFilter.GaussianBlur(0.7)), np.float64)
-    return _decoded(_saved(pixels + rng.normal(0, 5, pixels.shape), 50))
+    page = printed_page(seed, size=(240, 256), paper=220, ink=40, rows=range(8, 240, 24), grain=5.0)
+    return _decoded(_saved(page, 50))
 
 
 def _features(data: bytes) -> dict[str, float]:
