@@ -281,8 +281,9 @@ def test_login_is_rate_limited_per_source_ip(api: Any, monkeypatch: Any) -> None
     ],
 )
 def test_sign_up_code_and_reset_endpoints_are_rate_limited(
-    api: Any, monkeypatch: Any, setting: str, path: str, body: dict[str, Any]
+    api: Any, monkeypatch: Any, clock_at: Any, setting: str, path: str, body: dict[str, Any]
 ) -> None:
+    # the clock stands still: the three attempts fall in one fixed window
     override_settings(
         monkeypatch, **{setting: '{"per_email": 2, "per_ip": 50, "window_seconds": 600}'}
     )
@@ -298,6 +299,9 @@ def test_resend_is_rate_limited_per_email_beyond_the_cooldown(
     override_settings(
         monkeypatch, rate_limit_otp_send='{"per_email": 2, "per_ip": 50, "window_seconds": 3600}'
     )
+    # the windows are fixed (epoch multiples of 3600 s): start at one's first second, so
+    # the 122 s this test moves stay inside it whatever the time of day
+    clock_at.advance(seconds=3600 - int(clock_at.now().timestamp()) % 3600)
     email = unique_email()
     first = post(api, "/auth/resend-code", {"email": email})
     clock_at.advance(seconds=61)
