@@ -28,9 +28,16 @@ Whole-image processing is not editing either: ``rescale`` (down to 60-90 %, as a
 app or a messenger does), ``enhance`` (contrast, brightness, gamma, sometimes sharpened)
 and ``resave_twice`` (two JPEG generations) are genuine too, so that the model learns
 "one region differs from the rest", not "the image was processed".
+Post-edit variants (``--post-share``, 0 by default so older sets are unchanged): a share of
+the tampered images, and as many re-saved genuine ones, processed AFTER the edit —
+``crop`` (a few pixels trimmed so the 8x8 grid moves) or ``rescale`` (60-90 %) — of the
+edited image as it is or of its saved JPEG, then saved as JPEG 70-95. They keep their edit
+method in ``method`` (so the cross-validation still holds out whole edit methods) and name
+the processing in the extra column ``post`` (empty for every other row); drawn from their
+own random stream, after everything else.
 
 Line positions come from the receipts' ground-truth OCR boxes (``boxes/``).
-Usage: python -m ml.bills.tamper DATA OUT [--part development|held-out|all]
+Usage: python -m ml.bills.tamper DATA OUT [--part development|held-out|all] [--post-share F]
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ BENIGN = ("resave", "crop", "duplicate")
 # drawn from their own random stream, after the tampered variants (older sets keep theirs)
 PROCESSED = ("rescale", "enhance", "resave_twice")
 QUALITIES = (70, 75, 80, 85, 90, 95)
+POST = ("crop", "crop", "rescale")  # crops twice as often: the grid moves, the lattice stays
 
 
 @dataclass(frozen=True)
@@ -441,19 +449,37 @@ def processed(image: Image.Image, method: str, rng: random.Random) -> Image.Imag
     return rgb
 
 
+def post_processed(image: Image.Image, method: str, rng: random.Random) -> Image.Image:
+    """An image processed after its edit: ``crop`` trims 1-31 pixels off the left and the
+    top (never a whole number of 8x8 blocks, so the grid moves) and 0-15 off the right and
+    the bottom; ``rescale`` resizes to 60-90 %."""
+    rgb = image.convert("RGB")
+    if method == "crop":
+        left, top = (rng.choice([v for v in range(1, 32) if v % 8]) for _ in range(2))
+        right, bottom = rgb.size[0] - rng.randint(0, 15), rgb.size[1] - rng.randint(0, 15)
+        return rgb.crop((left, top, right, bottom))
+    return processed(rgb, "rescale", rng)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--part", choices=("development", "held-out", "all"), default="all")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--post-share",
+        type=float,
+        default=0.0,
+        help="share of tampered (and re-saved genuine) images cropped or rescaled after the edit",
+    )
     args = parser.parse_args(argv)
     images = sorted((args.data / "images").glob("*.jpg"))
     if args.part != "all":
         images = [p for p in images if part(p.stem) == args.part]
     out_images = args.out / "images"
     out_images.mkdir(parents=True, exist_ok=True)
-    rows: list[tuple[str, str, str, str]] = []
+    rows: list[tuple[str, ...]] = []
     for number, path in enumerate(images, 1):
         rng = random.Random(f"{args.seed}:{path.stem}")
         shutil.copyfile(path, out_images / path.name)
@@ -461,11 +487,15 @@ def main(argv: list[str] | None = None) -> int:
         original = Image.open(path)
         original.load()
         lines = lines_of(args.data / "boxes" / f"{path.stem}.csv")
+        edited: list[tuple[str, str, Image.Image, bytes]] = []  # (method, label, image, file)
         for method in BENIGN:
             variant = benign(original.copy(), method, rng)
             stem = f"{path.stem}__{method}"
-            (out_images / f"{stem}.jpg").write_bytes(save_jpeg(variant, rng.choice(QUALITIES)))
+            saved = save_jpeg(variant, rng.choice(QUALITIES))
+            (out_images / f"{stem}.jpg").write_bytes(saved)
             rows.append((stem, "genuine", method, path.stem))
+            if method == "resave":
+                edited.append((method, "genuine", variant, saved))
         for method, tamper in METHODS.items():
             image = original.convert("RGB")
             donor_path = rng.choice([p for p in images if p != path] or [path])
@@ -474,20 +504,36 @@ def main(argv: list[str] | None = None) -> int:
             if not tamper(image, lines, rng, donor=(donor, donor_lines)):
                 continue
             stem = f"{path.stem}__{method}"
-            (out_images / f"{stem}.jpg").write_bytes(save_jpeg(image, rng.choice(QUALITIES)))
+            saved = save_jpeg(image, rng.choice(QUALITIES))
+            (out_images / f"{stem}.jpg").write_bytes(saved)
             rows.append((stem, "tampered", method, path.stem))
+            edited.append((method, "tampered", image, saved))
         extra = random.Random(f"{args.seed}:{path.stem}:processed")
         for method in PROCESSED:
             variant = processed(original.copy(), method, extra)
             stem = f"{path.stem}__{method}"
             (out_images / f"{stem}.jpg").write_bytes(save_jpeg(variant, extra.choice(QUALITIES)))
             rows.append((stem, "genuine", method, path.stem))
+        after = random.Random(f"{args.seed}:{path.stem}:post")
+        for method, label, image, saved in edited if args.post_share > 0 else []:
+            if after.random() >= args.post_share:
+                continue
+            kind = after.choice(POST)
+            source = image if after.random() < 0.5 else Image.open(io.BytesIO(saved))
+            variant = post_processed(source, kind, after)
+            stem = f"{path.stem}__{method}__post_{kind}"
+            (out_images / f"{stem}.jpg").write_bytes(save_jpeg(variant, after.choice(QUALITIES)))
+            rows.append((stem, label, method, path.stem, kind))
         print(f"\r{number}/{len(images)} receipts", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     with (args.out / "authenticity.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(("stem", "label", "method", "source"))
-        writer.writerows(rows)
+        if args.post_share > 0:
+            writer.writerow(("stem", "label", "method", "source", "post"))
+            writer.writerows(row if len(row) == 5 else (*row, "") for row in rows)
+        else:
+            writer.writerow(("stem", "label", "method", "source"))
+            writer.writerows(rows)
     print(f"{len(rows)} images -> {args.out}")
     return 0
 

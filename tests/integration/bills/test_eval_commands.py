@@ -3,11 +3,15 @@ tampered-set generator, `eval-authenticity` (shipped model) and `eval-bills` (re
 
 from __future__ import annotations
 
+import csv
 import json
+import random
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from ml.bills import eval_authenticity, eval_bills, tamper
 from tests.integration.bills.conftest import receipts_dir
@@ -45,6 +49,52 @@ def test_the_generator_makes_a_labelled_set_the_eval_reads(
     assert "ROC AUC" in printed
     assert "confusion matrix" in printed
     assert "baseline: mean ELA" in printed
+
+
+def test_post_edit_variants_keep_their_edit_method_and_leave_every_other_image_unchanged(
+    tiny: Path, tmp_path: Path
+) -> None:
+    # Given the generator run as before, and again with every edit also processed after it
+    plain, with_post = tmp_path / "plain", tmp_path / "post"
+    assert tamper.main([str(tiny), str(plain)]) == 0
+    assert tamper.main([str(tiny), str(with_post), "--post-share", "1"]) == 0
+    # When both sets are read
+    with (with_post / "authenticity.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    before = (plain / "authenticity.csv").read_text().splitlines()[1:]
+    # Then every earlier image is there byte for byte, with an empty ``post``
+    for line in before:
+        stem = line.split(",")[0]
+        assert (plain / "images" / f"{stem}.jpg").read_bytes() == (
+            with_post / "images" / f"{stem}.jpg"
+        ).read_bytes()
+    assert sum(1 for row in rows if not row["post"]) == len(before)
+    # and each edit (and each re-save) has a cropped or rescaled copy that keeps its method
+    post = [row for row in rows if row["post"]]
+    assert {row["post"] for row in post} <= {"crop", "rescale"}
+    assert {row["method"] for row in post if row["label"] == "tampered"} == {
+        row["method"] for row in rows if row["label"] == "tampered" and not row["post"]
+    }
+    assert {row["method"] for row in post if row["label"] == "genuine"} == {"resave"}
+    assert all((with_post / "images" / f"{row['stem']}.jpg").exists() for row in post)
+
+
+def test_a_post_edit_crop_moves_the_8x8_grid() -> None:
+    # Given an image whose pixels tell their own position (red = x, green = y)
+    rows, cols = np.indices((256, 256), dtype=np.uint8)
+    image = Image.fromarray(np.dstack([cols, rows, np.zeros_like(rows)]))
+    assert image.getpixel((5, 7)) == (5, 7, 0)
+    for seed in range(20):
+        # When it is cropped after the edit
+        cropped = tamper.post_processed(image, "crop", random.Random(seed))
+        # Then the left and top trims are 1-31 pixels and never whole 8x8 blocks
+        left, top = (int(v) for v in np.asarray(cropped)[0, 0, :2])
+        assert 1 <= left <= 31
+        assert 1 <= top <= 31
+        assert left % 8 != 0
+        assert top % 8 != 0
+    rescaled = tamper.post_processed(image, "rescale", random.Random(1))
+    assert 0.59 * 256 <= rescaled.size[0] <= 0.91 * 256
 
 
 def test_eval_bills_prints_per_field_accuracy_baseline_and_seconds(
