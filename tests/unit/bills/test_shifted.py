@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from chalicelib.bills import shifted
+from ml.bills import shifted
 from tests.unit.bills.pages import printed_page
 
 SIZE = (320, 320)
