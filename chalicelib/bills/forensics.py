@@ -84,6 +84,7 @@ FEATURES = (
     *twins.NAMES,
     *twins.NAMES3,
     *requant.NAMES,
+    *requant.NAMES_ALL,
 )
 EDITORS = (
     "photoshop",
@@ -533,6 +534,9 @@ def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.flo
     twin_values = twins.features(gray) if needed("twin_") else [0.0] * len(twins.NAMES)
     twin3_values = twins.features3(gray) if needed("twin3_") else [0.0] * len(twins.NAMES3)
     dq_values = requant.features(data) if needed("dq_") else [0.0] * len(requant.NAMES)
+    dqa_values = (
+        requant.features(data, requant.ALL_AC) if needed("dqa_") else [0.0] * len(requant.NAMES)
+    )
     values = [
         float(ela.mean()),
         float(np.percentile(ela, 99)),
@@ -579,6 +583,7 @@ def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.flo
         *twin_values,
         *twin3_values,
         *dq_values,
+        *dqa_values,
     ]
     return np.asarray(values, dtype=np.float32)
 

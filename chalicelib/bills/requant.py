@@ -11,7 +11,10 @@ the rounding of a multiple of q1 over q2. Pixels the forger painted, pasted (off
 coefficients land anywhere. Per frequency, q1 is estimated from the image itself (the
 step whose lattice holds most of the non-zero coefficients for the fewest integers);
 per window of 2x2 blocks, the coefficients off that lattice are counted against the
-image's own rate, as a binomial z. A genuine re-save is on the lattice everywhere, a
+image's own rate, as a binomial z. ``NAMES`` (v4, v5) look at the 20 lowest AC frequencies;
+``NAMES_ALL`` (v6) at all 63: a coarse first save zeroes most high frequencies, so any
+small non-zero value there is off its lattice, and a one-digit edit's few blocks carry
+three times the evidence. A genuine re-save is on the lattice everywhere, a
 crop or rescale breaks the grid everywhere (no lattice is found), a single-compressed
 original has none: only a local edit gives a window far off the lattice.
 
@@ -36,9 +39,14 @@ NAMES = (
     "dq_z_gap",  # the largest z over the 99th percentile's
     "dq_off_max",  # the largest share off the lattice in a window with enough evidence
 )
+NAMES_ALL = tuple(name.replace("dq_", "dqa_", 1) for name in NAMES)  # the same, all 63
 Float = NDArray[np.float64]
-# the 20 lowest AC frequencies in zigzag order, as row-major indices
+# the 20 lowest AC frequencies in zigzag order, as row-major indices (v4's and v5's)
 ZIGZAG = (1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40)
+# all 63 AC frequencies, lowest first (v6's)
+ALL_AC = tuple(
+    u * 8 + v for _, u, v in sorted((u + v, u, v) for u in range(8) for v in range(8))[1:]
+)
 TOLERANCE = 0.6  # the first decode's rounding, in coefficient units
 
 
@@ -102,8 +110,9 @@ def first_step(k: Float, step2: float) -> tuple[float, float]:
     return (best, evidence) if evidence >= 0.25 else (0.0, 0.0)
 
 
-def features(data: bytes) -> list[float]:
-    """``NAMES`` of an image file's bytes (all 0 for a PNG or when no lattice is found)."""
+def features(data: bytes, frequencies: tuple[int, ...] = ZIGZAG) -> list[float]:
+    """``NAMES`` of an image file's bytes over ``frequencies`` (``ALL_AC``: ``NAMES_ALL``);
+    all 0 for a PNG or when no lattice is found."""
     zero = [0.0] * len(NAMES)
     decoded = luminance(data)
     if decoded is None:
@@ -116,7 +125,7 @@ def features(data: bytes) -> list[float]:
     off = np.zeros((rows, cols))
     informative = np.zeros((rows, cols))
     evidences = []
-    for index in ZIGZAG:
+    for index in frequencies:
         step2 = float(table.ravel()[index])
         values = k[:, :, index]
         step1, evidence = first_step(values.ravel(), step2)

@@ -13,7 +13,8 @@
 4. The best candidate (``max_v1_all`` since v3: the larger of a forest on v1's features
    and a forest on all, ``MaxOfTwo``; since v4 the first forest also sees the dq
    features, ``max_v1dq_all``; v5, ``max_v1dq_all_blind``, is trained with a dq-blind
-   copy of every row, so that "no lattice" is not learnt as "genuine") is fitted on everything,
+   copy of every row, so that "no lattice" is not learnt as "genuine"; v6 is v5's recipe with
+   the dq features over all 63 AC frequencies, ``requant.NAMES_ALL``) is fitted on everything,
    its threshold set where the cross-validated genuine images are flagged at most
    ``--fpr`` of the time,
    exported to ONNX (skl2onnx) and written to ``models/bill-authenticity/v<N>/``
@@ -62,10 +63,16 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "v1+twins+twins3": V1 + twins.NAMES + twins.NAMES3,
     # v4: v1's, the aligned double quantisation (the first forest sees these), the twins
     "v1+dq+twins+twins3": V1 + requant.NAMES + twins.NAMES + twins.NAMES3,
+    # v6: the same over all 63 AC frequencies instead of the 20 lowest
+    "v1+dqa+twins+twins3": V1 + requant.NAMES_ALL + twins.NAMES + twins.NAMES3,
     "all": forensics.FEATURES,
 }
 # how many leading features of a set the first forest of ``MaxOfTwo`` sees (default v1's)
-FIRST_FOREST = {"v1+dq+twins+twins3": len(V1) + len(requant.NAMES)}
+FIRST_FOREST = {
+    "v1+dq+twins+twins3": len(V1) + len(requant.NAMES),
+    "v1+dqa+twins+twins3": len(V1) + len(requant.NAMES_ALL),
+}
+LATTICE = requant.NAMES + requant.NAMES_ALL  # absent when the JPEG lattice is (PNG, crop)
 
 
 class MaxOfTwo(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -286,8 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--set", type=Path, help="an authenticity set already made")
-    parser.add_argument("--version", type=int, default=5)
-    parser.add_argument("--features", choices=sorted(FEATURE_SETS), default="v1+dq+twins+twins3")
+    parser.add_argument("--version", type=int, default=6)
+    parser.add_argument("--features", choices=sorted(FEATURE_SETS), default="v1+dqa+twins+twins3")
     parser.add_argument("--fpr", type=float, default=0.05)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bills-train-") as scratch:
@@ -317,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     first_columns = FIRST_FOREST.get(args.features, len(V1))
     # the dq columns: an edit may reach us with no JPEG lattice (PNG, crop, rescale), so
     # with them a candidate is scored both ways and chosen on the mean of the two (v5)
-    blind = tuple(i for i, name in enumerate(names) if name in requant.NAMES)
+    blind = tuple(i for i, name in enumerate(names) if name in LATTICE)
     report: dict[str, Any] = {}
     for name, model in candidates(first_columns, blind).items():
         ways = held_out_methods_cv(model, data, blind)

@@ -53,6 +53,28 @@ def test_a_digit_redrawn_between_two_saves_is_off_the_first_saves_lattice() -> N
     assert forged["dq_z_gap"] > genuine["dq_z_gap"]
 
 
+def test_all_63_frequencies_give_an_edit_more_evidence_than_the_20_lowest() -> None:
+    # Given a genuine re-save and a page with one amount redrawn between the two saves
+    page = _scanned_page(4)
+    edited = Image.fromarray(page.astype(np.uint8))
+    draw = ImageDraw.Draw(edited)
+    draw.rectangle((100, 104, 150, 124), fill=220)
+    draw.text((100, 104), "71.35", fill=40, font=ImageFont.load_default(size=16))
+    genuine, forged = _saved(page, 90), _saved(np.asarray(edited, np.float64), 90)
+    # When the features are computed over the 20 lowest and over all AC frequencies
+    low = {name: requant.features(data) for name, data in (("genuine", genuine), ("forged", forged))}
+    every = {
+        name: dict(zip(requant.NAMES_ALL, requant.features(data, requant.ALL_AC), strict=True))
+        for name, data in (("genuine", genuine), ("forged", forged))
+    }
+    # Then the genuine re-save stays on the lattice over all of them, and the edited window
+    # is further off it than over the 20 lowest
+    z_max = requant.NAMES.index("dq_z_max")
+    assert every["genuine"]["dqa_z_max"] < 4.0
+    assert every["forged"]["dqa_frequencies"] > 20
+    assert every["forged"]["dqa_z_max"] > low["forged"][z_max] + 2.0
+
+
 def test_a_page_saved_once_or_as_png_has_no_lattice() -> None:
     # Given the page's pixels saved once as JPEG, and as PNG
     page = _scanned_page(5)
