@@ -191,7 +191,7 @@ OUT_SET ?= out/bills-authenticity-heldout
 authenticity-set: $(STAMP)
 	$(PY) -m ml.bills.tamper $(RECEIPTS) $(OUT_SET) --part held-out
 
-## train-authenticity: the bill authenticity model (DATA's development part) → models/bill-authenticity/v5/ (v1's features + aligned double quantisation + v2's and v3's glyph twins; the larger of two extra trees, trained with dq-blind copies of every row)
+## train-authenticity: the bill authenticity model (DATA's development part) → models/bill-authenticity/v6/ (v1's features + aligned double quantisation over all 63 AC frequencies + v2's and v3's glyph twins; the larger of two extra trees, trained with lattice-blind copies of every row)
 train-authenticity: $(ML_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_authenticity $(RECEIPTS)
 

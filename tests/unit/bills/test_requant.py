@@ -62,10 +62,11 @@ def test_all_63_frequencies_give_an_edit_more_evidence_than_the_20_lowest() -> N
     draw.text((100, 104), "71.35", fill=40, font=ImageFont.load_default(size=16))
     genuine, forged = _saved(page, 90), _saved(np.asarray(edited, np.float64), 90)
     # When the features are computed over the 20 lowest and over all AC frequencies
-    low = {name: requant.features(data) for name, data in (("genuine", genuine), ("forged", forged))}
+    pages = {"genuine": genuine, "forged": forged}
+    low = {name: requant.features(data) for name, data in pages.items()}
     every = {
         name: dict(zip(requant.NAMES_ALL, requant.features(data, requant.ALL_AC), strict=True))
-        for name, data in (("genuine", genuine), ("forged", forged))
+        for name, data in pages.items()
     }
     # Then the genuine re-save stays on the lattice over all of them, and the edited window
     # is further off it than over the 20 lowest
