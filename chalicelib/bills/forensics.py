@@ -535,7 +535,7 @@ def features(data: bytes, wanted: Iterable[str] | None = None) -> NDArray[np.flo
     twin3_values = twins.features3(gray) if needed("twin3_") else [0.0] * len(twins.NAMES3)
     dq_values = requant.features(data) if needed("dq_") else [0.0] * len(requant.NAMES)
     dqa_values = (
-        requant.features(data, requant.ALL_AC) if needed("dqa_") else [0.0] * len(requant.NAMES)
+        requant.features(data, requant.ALL_AC) if needed("dqa_") else [0.0] * len(requant.NAMES_ALL)
     )
     values = [
         float(ela.mean()),

@@ -72,7 +72,7 @@ FIRST_FOREST = {
     "v1+dq+twins+twins3": len(V1) + len(requant.NAMES),
     "v1+dqa+twins+twins3": len(V1) + len(requant.NAMES_ALL),
 }
-LATTICE = requant.NAMES + requant.NAMES_ALL  # absent when the JPEG lattice is (PNG, crop)
+LATTICE = requant.NAMES + requant.NAMES_ALL  # all 0 with no JPEG lattice (PNG, crop, rescale)
 
 
 class MaxOfTwo(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
