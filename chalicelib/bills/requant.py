@@ -57,6 +57,9 @@ def _basis() -> Float:
     return np.asarray(basis * 0.5, np.float64)
 
 
+BASIS = _basis()  # the 8-point DCT-II, orthonormal (JPEG's)
+
+
 def luminance(data: bytes) -> tuple[Float, Float] | None:
     """The stored luminance (as decoded, before any colour conversion) and its 8x8
     quantisation table (row-major), or None for a file that is not a JPEG."""
@@ -79,8 +82,7 @@ def coefficients(y: Float, table: Float) -> Float:
     (block rows, block columns, 64)."""
     h, w = y.shape[0] // 8 * 8, y.shape[1] // 8 * 8
     blocks = (y[:h, :w] - 128.0).reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3)
-    basis = _basis()
-    dct = np.einsum("ua,ijab,vb->ijuv", basis, blocks, basis)
+    dct = np.einsum("ua,ijab,vb->ijuv", BASIS, blocks, BASIS)
     return np.asarray((dct / table).reshape(h // 8, w // 8, 64), np.float64)
 
 
@@ -135,11 +137,20 @@ def features(data: bytes, frequencies: tuple[int, ...] = ZIGZAG) -> list[float]:
         nonzero = values != 0
         off += nonzero & ~_on_lattice(values, step2, step1)
         informative += nonzero
-    if not evidences or informative.sum() < 100:
-        return zero
+    windows = window_scores(off, informative) if evidences else None
+    return zero if windows is None else [float(np.mean(evidences)), float(len(evidences)), *windows]
+
+
+def window_scores(off: Float, informative: Float) -> list[float] | None:
+    """From per-block counts of coefficients off the lattice and of informative ones: the
+    image's off rate, then per window of 2x2 blocks (16x16 pixels: a digit or two) the
+    binomial z against that rate — its largest, top-3 mean and largest over the 99th
+    percentile — and the largest off share of a window with enough evidence. None when
+    the image has too little evidence (under 100 informative coefficients)."""
+    if informative.sum() < 100:
+        return None
     rate = float(off.sum() / informative.sum())
     rate = min(max(rate, 0.01), 0.99)
-    # windows of 2x2 blocks (16x16 pixels: a digit or two)
     off2 = off[:-1, :-1] + off[1:, :-1] + off[:-1, 1:] + off[1:, 1:]
     n2 = informative[:-1, :-1] + informative[1:, :-1] + informative[:-1, 1:] + informative[1:, 1:]
     z = ((off2 - rate * n2) / np.sqrt(n2 * rate * (1 - rate) + 1.0)).ravel()
@@ -148,8 +159,6 @@ def features(data: bytes, frequencies: tuple[int, ...] = ZIGZAG) -> list[float]:
     top = np.partition(z, -3)[-3:] if z.size >= 3 else z
     p99 = float(np.percentile(z, 99))
     return [
-        float(np.mean(evidences)),
-        float(len(evidences)),
         rate,
         float(z.max()),
         float(top.mean()),

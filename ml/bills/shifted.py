@@ -29,6 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from chalicelib.bills import requant
+
 NAMES = (
     "na_grid",  # how far the first grid's periodicity stands out from the other offsets (0: none)
     "na_lattice",  # the mean periodicity at the first grid, over the frequencies with a step
@@ -40,7 +42,7 @@ NAMES = (
 )
 Float = NDArray[np.float64]
 # low AC frequencies in zigzag order (row-major indices)
-ZIGZAG = (1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5)
+ZIGZAG = requant.ZIGZAG[:15]
 SEARCH = ZIGZAG[:6]  # the grid search's frequencies
 STEPS = np.arange(3, 33, dtype=np.float64)  # candidate first steps, pixel-domain units
 SAMPLE = 800  # textured block positions the grid search uses
@@ -48,27 +50,14 @@ GRID_Z = 6.0  # how far above the other offsets the first grid must stand (robus
 CLIP_LOW, CLIP_HIGH = 1.0, 254.0  # a pixel at or beyond these was clipped by a decoder
 
 
-def _basis() -> Float:
-    n = np.arange(8)
-    basis = np.cos((2 * n[None, :] + 1) * n[:, None] * np.pi / 16)
-    basis[0] *= np.sqrt(0.5)
-    return np.asarray(basis * 0.5, np.float64)
-
-
-BASIS = _basis()
-
-
 def luminance(data: bytes) -> tuple[Float, bool] | None:
-    """The luminance as decoded (stored Y for a JPEG, no colour conversion) and whether
-    the file is a JPEG (so has a grid of its own); None for other formats."""
+    """The luminance as decoded (stored Y for a JPEG, no colour conversion:
+    ``requant.luminance``) and whether the file is a JPEG (so has a grid of its own); None
+    for other formats."""
+    stored = requant.luminance(data)
+    if stored is not None:
+        return stored[0], True
     image = Image.open(io.BytesIO(data))
-    if image.format == "JPEG":
-        if image.mode not in ("L", "YCbCr", "RGB"):
-            return None
-        if image.mode == "RGB":
-            image.draft("YCbCr", image.size)
-        image.load()
-        return np.asarray(image.getchannel(0), np.float64), True
     if image.format == "PNG":
         return np.asarray(image.convert("YCbCr").getchannel(0), np.float64), False
     return None
@@ -76,11 +65,13 @@ def luminance(data: bytes) -> tuple[Float, bool] | None:
 
 def _dct_at(y: Float, dy: int, dx: int) -> Float:
     """DCT coefficients (pixel units, as JPEG's before quantisation) of the 8x8 blocks whose
-    corners sit at (dy + 8i, dx + 8j): (rows, cols, 64)."""
+    corners sit at (dy + 8i, dx + 8j): (rows, cols, 64). Not ``requant.coefficients``: that
+    one's summation order moves values by 1e-13, and the lattice test's exact ties (rational
+    coefficients at a quarter step) with them."""
     part = y[dy:, dx:]
     h, w = part.shape[0] // 8 * 8, part.shape[1] // 8 * 8
     blocks = part[:h, :w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3)
-    dct = np.einsum("ua,ijab,vb->ijuv", BASIS, blocks, BASIS, optimize=True)
+    dct = np.einsum("ua,ijab,vb->ijuv", requant.BASIS, blocks, requant.BASIS, optimize=True)
     return np.asarray(dct.reshape(h // 8, w // 8, 64), np.float64)
 
 
@@ -143,7 +134,8 @@ def grid_scores(y: Float) -> Float:
     scores = np.zeros((8, 8))
     if len(windows) < 100:
         return scores
-    outer = np.einsum("ua,vb->uvab", BASIS, BASIS).reshape(64, 64)[list(SEARCH)]  # (6, 64)
+    basis = requant.BASIS
+    outer = np.einsum("ua,vb->uvab", basis, basis).reshape(64, 64)[list(SEARCH)]  # (6, 64)
     for dy in range(8):
         for dx in range(8):
             blocks = windows[:, dy : dy + 8, dx : dx + 8].reshape(len(windows), 64)
@@ -196,22 +188,5 @@ def features(data: bytes) -> list[float]:
         clear = usable & (np.abs(values) >= step / 2)
         off += clear & (distance > step / 4)
         informative += clear
-    if not lattices or informative.sum() < 100:
-        return zero
-    rate = min(max(float(off.sum() / informative.sum()), 0.01), 0.99)
-    off2 = off[:-1, :-1] + off[1:, :-1] + off[:-1, 1:] + off[1:, 1:]
-    n2 = informative[:-1, :-1] + informative[1:, :-1] + informative[:-1, 1:] + informative[1:, 1:]
-    z = ((off2 - rate * n2) / np.sqrt(n2 * rate * (1 - rate) + 1.0)).ravel()
-    enough = n2.ravel() >= 6
-    share = np.where(enough, off2.ravel() / np.maximum(n2.ravel(), 1.0), 0.0)
-    top = np.partition(z, -3)[-3:] if z.size >= 3 else z
-    p99 = float(np.percentile(z, 99))
-    return [
-        grid,
-        float(np.mean(lattices)),
-        rate,
-        float(z.max()),
-        float(top.mean()),
-        float(z.max() - max(p99, 0.0)),
-        float(share.max()),
-    ]
+    windows = requant.window_scores(off, informative) if lattices else None
+    return zero if windows is None else [grid, float(np.mean(lattices)), *windows]

@@ -30,6 +30,15 @@ def _scanned_page(seed: int) -> NDArray[np.float64]:
     return _decoded(_saved(page, 50))
 
 
+def _redrawn(page: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The page with one amount's digits painted out and drawn again."""
+    edited = Image.fromarray(page.astype(np.uint8))
+    draw = ImageDraw.Draw(edited)
+    draw.rectangle((100, 104, 150, 124), fill=220)
+    draw.text((100, 104), "71.35", fill=40, font=ImageFont.load_default(size=16))
+    return np.asarray(edited, np.float64)
+
+
 def _features(data: bytes) -> dict[str, float]:
     return dict(zip(requant.NAMES, requant.features(data), strict=True))
 
@@ -38,13 +47,9 @@ def test_a_digit_redrawn_between_two_saves_is_off_the_first_saves_lattice() -> N
     # Given a page saved at quality 50 and re-saved at 90 as it is (a genuine re-save),
     # and the same page with one amount's digits painted out and redrawn before the re-save
     page = _scanned_page(3)
-    edited = Image.fromarray(page.astype(np.uint8))
-    draw = ImageDraw.Draw(edited)
-    draw.rectangle((100, 104, 150, 124), fill=220)
-    draw.text((100, 104), "71.35", fill=40, font=ImageFont.load_default(size=16))
     # When the double-quantisation features of both are computed
     genuine = _features(_saved(page, 90))
-    forged = _features(_saved(np.asarray(edited, np.float64), 90))
+    forged = _features(_saved(_redrawn(page), 90))
     # Then both carry the first save's lattice, and only the forged page has a window far
     # off it
     assert genuine["dq_frequencies"] > 0
@@ -56,24 +61,18 @@ def test_a_digit_redrawn_between_two_saves_is_off_the_first_saves_lattice() -> N
 def test_all_63_frequencies_give_an_edit_more_evidence_than_the_20_lowest() -> None:
     # Given a genuine re-save and a page with one amount redrawn between the two saves
     page = _scanned_page(4)
-    edited = Image.fromarray(page.astype(np.uint8))
-    draw = ImageDraw.Draw(edited)
-    draw.rectangle((100, 104, 150, 124), fill=220)
-    draw.text((100, 104), "71.35", fill=40, font=ImageFont.load_default(size=16))
-    genuine, forged = _saved(page, 90), _saved(np.asarray(edited, np.float64), 90)
+    genuine, forged = _saved(page, 90), _saved(_redrawn(page), 90)
     # When the features are computed over the 20 lowest and over all AC frequencies
-    pages = {"genuine": genuine, "forged": forged}
-    low = {name: requant.features(data) for name, data in pages.items()}
-    every = {
-        name: dict(zip(requant.NAMES_ALL, requant.features(data, requant.ALL_AC), strict=True))
-        for name, data in pages.items()
-    }
+    forged_low = _features(forged)
+    genuine_all, forged_all = (
+        dict(zip(requant.NAMES_ALL, requant.features(data, requant.ALL_AC), strict=True))
+        for data in (genuine, forged)
+    )
     # Then the genuine re-save stays on the lattice over all of them, and the edited window
     # is further off it than over the 20 lowest
-    z_max = requant.NAMES.index("dq_z_max")
-    assert every["genuine"]["dqa_z_max"] < 4.0
-    assert every["forged"]["dqa_frequencies"] > 20
-    assert every["forged"]["dqa_z_max"] > low["forged"][z_max] + 2.0
+    assert genuine_all["dqa_z_max"] < 4.0
+    assert forged_all["dqa_frequencies"] > 20
+    assert forged_all["dqa_z_max"] > forged_low["dq_z_max"] + 2.0
 
 
 def test_a_page_saved_once_or_as_png_has_no_lattice() -> None:
