@@ -29,8 +29,10 @@ def evaluate(data_dir: Path, model_dir: Path) -> dict[str, Any]:
     """The evaluation of the model and the baselines on ``data_dir``'s untrained rows."""
     model = SentimentModel(model_dir)
     trained = set(model.manifest.get("trained_texts", []))
-    rows = data.load(data_dir)
+    rows = data.load(data_dir, partial=True)
     held_out = [row for row in rows if text_key(row.text) not in trained]
+    if not held_out:
+        raise SystemExit(f"{data_dir}: no labelled review the model was not trained on")
     texts = [row.text for row in held_out]
     gold = [row.label for row in held_out]
     sources = [row.source for row in held_out]
@@ -48,6 +50,7 @@ def evaluate(data_dir: Path, model_dir: Path) -> dict[str, Any]:
             "all": len(rows),
             "evaluated": len(held_out),
             "skipped_trained": len(rows) - len(held_out),
+            "missing_files": data.missing_files(data_dir),
         },
         "results": {
             "model": metrics.report(gold, predicted, sources),
@@ -66,6 +69,7 @@ def table(result: dict[str, Any]) -> str:
         f"data: {result['data']}   model: {result['model']}",
         f"rows: {result['rows']['evaluated']} evaluated of {result['rows']['all']} "
         f"({result['rows']['skipped_trained']} skipped: trained or tuned on)",
+        *(f"not in DATA (left out): {name}" for name in result["rows"]["missing_files"]),
         "",
         f"{'':28}" + "".join(f"{names[k]:>12}" for k in names),
         f"{'accuracy':28}" + "".join(f"{res[k]['accuracy']:>12.3f}" for k in names),

@@ -402,10 +402,13 @@ def parse_amounts(text: str) -> list[int]:
 
 
 def parse_total(text: str) -> int | None:
-    """A labelled total (``RM 3.90``, ``9.00``, ``1,200``) in minor units."""
+    """A labelled total (``RM 3.90``, ``9.00``, ``43.7``, ``1,200``) in minor units."""
     amounts = parse_amounts(text)
     if amounts:
         return abs(amounts[-1])
+    tenths = re.search(r"(\d[\d,]*)\.(\d)(?!\d)", text)  # one decimal: 43.7 is 43.70
+    if tenths:
+        return int(tenths.group(1).replace(",", "")) * 100 + int(tenths.group(2)) * 10
     digits = re.sub(r"[^\d]", "", text)
     return int(digits) * 100 if digits else None
 

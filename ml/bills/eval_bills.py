@@ -38,6 +38,7 @@ from ml.bills.split import part
 
 FIELDS = ("company", "date", "total")
 KNOWN_SHOPS = Path(__file__).with_name("known_shops.txt")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 def line_of(item: dict[str, Any]) -> OcrLine:
@@ -95,11 +96,17 @@ def baseline(lines: list[OcrLine]) -> Extraction:
 
 
 def truth(label: dict[str, Any]) -> dict[str, Any]:
-    dates = reading.parse_dates(label.get("date", ""))
+    """The label's fields normalised (a number where a string is expected is read as text)."""
+
+    def field(name: str) -> str:
+        value = label.get(name)
+        return "" if value is None else str(value)
+
+    dates = reading.parse_dates(field("date"))
     return {
-        "company": reading.company_key(label.get("company", "")),
+        "company": reading.company_key(field("company")),
         "date": dates[0] if dates else None,
-        "total": reading.parse_total(label.get("total", "")),
+        "total": reading.parse_total(field("total")),
     }
 
 
@@ -123,15 +130,27 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def evaluate(data: Path, known_shops: list[str], cache: Path | None) -> dict[str, Any]:
-    images = sorted((data / "images").glob("*.jpg")) + sorted((data / "images").glob("*.png"))
+    images = sorted(
+        path for path in (data / "images").iterdir() if path.suffix.lower() in IMAGE_SUFFIXES
+    )
     known_keys = {reading.company_key(shop) for shop in known_shops}
     rows: list[dict[str, Any]] = []
+    problems: list[str] = []
     for number, image in enumerate(images, 1):
         label_file = data / "labels" / f"{image.stem}.json"
         if not label_file.exists():
             continue
-        expected = truth(json.loads(label_file.read_text(encoding="utf-8")))
-        lines, seconds = ocr_lines(image, cache)
+        try:
+            label = json.loads(label_file.read_text(encoding="utf-8-sig", errors="replace"))
+        except ValueError as error:
+            problems.append(f"{label_file.name}: not JSON ({error}); receipt left out")
+            continue
+        expected = truth(label)
+        try:
+            lines, seconds = ocr_lines(image, cache)
+        except Exception as error:  # noqa: BLE001 - an unreadable image is read wrong, not fatal
+            problems.append(f"{image.name}: OCR failed ({type(error).__name__}: {error})")
+            lines, seconds = [], 0.0
         started = time.perf_counter()
         ours = reading.read(lines, known_shops=known_shops, engine="rapidocr")
         plain = reading.read(lines, engine="rapidocr")
@@ -152,7 +171,7 @@ def evaluate(data: Path, known_shops: list[str], cache: Path | None) -> dict[str
         )
         print(f"\r{number}/{len(images)} receipts read", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    return {"rows": rows}
+    return {"rows": rows, "problems": problems}
 
 
 def table(rows: list[dict[str, Any]], title: str) -> str:
@@ -197,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.part != "all":
         rows = [r for r in rows if r["part"] == args.part]
     print(f"DATA={args.data}  known shops: {len(known)} (from {args.known_shops.name})")
+    for problem in result["problems"]:
+        print(f"note: {problem}")
     print("exact match after normalisation (company: upper case + whitespace collapsed;")
     print("date: ISO; total: minor units); co-loose = company ignoring spaces/punctuation")
     print(table(rows, "all receipts in DATA"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,17 +34,32 @@ class LabelledSet:
     features: NDArray[np.float32]
 
 
+LABELS = {"genuine": 0, "tampered": 1}
+
+
 def read_labels(data: Path) -> list[dict[str, str]]:
-    with (data / "authenticity.csv").open(newline="", encoding="utf-8") as handle:
-        return [row for row in csv.DictReader(handle) if row.get("stem")]
+    """The rows of ``authenticity.csv`` with a stem (column names and values trimmed, names
+    in lower case; a byte-order mark is not part of the first name)."""
+    with (data / "authenticity.csv").open(newline="", encoding="utf-8-sig") as handle:
+        rows = [
+            {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            for row in csv.DictReader(handle)
+        ]
+    return [row for row in rows if row.get("stem")]
 
 
 def image_of(data: Path, stem: str) -> Path:
-    for suffix in (".jpg", ".jpeg", ".png", ".JPG", ".PNG"):
-        path = data / "images" / f"{stem}{suffix}"
-        if path.exists():
-            return path
-    raise FileNotFoundError(f"no image for {stem} in {data / 'images'}")
+    """The image of ``stem`` in ``images/`` (``.jpg``, ``.jpeg`` or ``.png`` in any case;
+    a stem that already names its file is taken as it is)."""
+    folder = data / "images"
+    if (folder / stem).is_file():
+        return folder / stem
+    for suffix in (".jpg", ".jpeg", ".png"):
+        for variant in (suffix, suffix.upper()):
+            path = folder / f"{stem}{variant}"
+            if path.exists():
+                return path
+    raise FileNotFoundError(f"no image for {stem} in {folder}")
 
 
 def features_of(
@@ -67,16 +83,26 @@ def features_of(
 def load(
     data: Path, description: str = "features", wanted: Sequence[str] | None = None
 ) -> LabelledSet:
-    rows = read_labels(data)
     cache_dir = os.environ.get("BILLS_FEATURE_CACHE")
     cache = Path(cache_dir) if cache_dir else None
-    vectors = [
-        features_of(image_of(data, row["stem"]), cache, wanted)
-        for row in tqdm(rows, desc=description, unit="image")
-    ]
+    rows, vectors, left_out = [], [], []
+    for row in tqdm(read_labels(data), desc=description, unit="image"):
+        if row.get("label", "").lower() not in LABELS:
+            left_out.append(f"{row['stem']}: label {row.get('label')!r} is not genuine/tampered")
+            continue
+        try:
+            vectors.append(features_of(image_of(data, row["stem"]), cache, wanted))
+        except Exception as error:  # noqa: BLE001 - a missing or unreadable image: named, not fatal
+            left_out.append(f"{row['stem']}: {type(error).__name__}: {error}")
+            continue
+        rows.append(row)
+    for reason in left_out:
+        print(f"left out {reason}", file=sys.stderr)
+    if not rows:
+        raise SystemExit(f"{data}: no labelled image could be read")
     return LabelledSet(
         stems=[row["stem"] for row in rows],
-        labels=np.asarray([1 if row["label"].strip() == "tampered" else 0 for row in rows]),
+        labels=np.asarray([LABELS[row["label"].lower()] for row in rows]),
         methods=[row.get("method") or row["label"] for row in rows],
         sources=[row.get("source") or row["stem"] for row in rows],
         features=np.vstack(vectors).astype(np.float32),

@@ -12,7 +12,6 @@ day with at least one sale (the calendar the issue takes as known).
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from chalicelib.forecasting.model import Floats
+from ml import retail_csv
 
 TOTALS = "online_retail_invoice_totals.csv"
 DEV_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "interactions"
@@ -58,14 +58,17 @@ def read_totals(directory: Path) -> Series:
     """The gross daily revenue of ``directory/online_retail_invoice_totals.csv``."""
     daily: dict[date, float] = defaultdict(float)
     cancelled, cancelled_total = 0, 0.0
-    with (directory / TOTALS).open(newline="") as handle:
-        for row in csv.DictReader(handle):
+    for row in retail_csv.rows(directory / TOTALS):
+        try:
             total = float(row["TotalPrice"])
-            if row["InvoiceNo"].strip().upper().startswith("C") or total <= 0:
-                cancelled += 1
-                cancelled_total += total
-                continue
-            daily[date.fromisoformat(row["InvoiceDate"][:10])] += total
+            day = retail_csv.timestamp(row["InvoiceDate"]).date()
+        except ValueError:  # an unreadable row is no sale of any day
+            continue
+        if row["InvoiceNo"].upper().startswith("C") or total <= 0:
+            cancelled += 1
+            cancelled_total += total
+            continue
+        daily[day] += total
     days = sorted(daily)
     values = np.asarray([daily[d] for d in days], dtype=np.float64)
     return Series(days, values, cancelled, cancelled_total)

@@ -7,12 +7,13 @@ both periods; their targets: items bought in the later period and never in train
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from ml import retail_csv
 
 LINES_FILE = "online_retail_lines.csv"
 STOCK_CODE = re.compile(r"^\d{5}")
@@ -31,24 +32,18 @@ def read_lines(path: Path) -> list[Line]:
     if path.is_dir():
         path = path / LINES_FILE
     out = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            customer = (row["CustomerID"] or "").strip()
-            if not customer or row["InvoiceNo"].startswith("C"):
-                continue
-            if float(row["Quantity"]) <= 0 or float(row["UnitPrice"]) <= 0:
-                continue
-            if not STOCK_CODE.match(row["StockCode"]):
-                continue
-            customer = customer.removesuffix(".0")
-            out.append(
-                Line(
-                    customer,
-                    row["StockCode"],
-                    datetime.fromisoformat(row["InvoiceDate"]),
-                    int(float(row["Quantity"])),
-                )
-            )
+    for row in retail_csv.rows(path):
+        customer = row.get("CustomerID", "")
+        if not customer or row["InvoiceNo"].startswith("C"):
+            continue
+        try:
+            quantity, price = float(row["Quantity"]), float(row["UnitPrice"])
+            at = retail_csv.timestamp(row["InvoiceDate"])
+        except ValueError:  # a line that cannot be read is not a clean purchase
+            continue
+        if quantity <= 0 or price <= 0 or not STOCK_CODE.match(row["StockCode"]):
+            continue
+        out.append(Line(customer.removesuffix(".0"), row["StockCode"], at, int(quantity)))
     return out
 
 
@@ -58,11 +53,10 @@ def read_descriptions(path: Path) -> dict[str, str]:
     if path.is_dir():
         path = path / LINES_FILE
     seen: dict[str, Counter[str]] = defaultdict(Counter)
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            text = " ".join((row.get("Description") or "").split())
-            if text:
-                seen[row["StockCode"]][text] += 1
+    for row in retail_csv.rows(path):
+        text = " ".join(row.get("Description", "").split())
+        if text:
+            seen[row["StockCode"]][text] += 1
     return {code: texts.most_common(1)[0][0] for code, texts in seen.items()}
 
 

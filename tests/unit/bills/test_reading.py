@@ -53,6 +53,8 @@ def test_amounts_are_minor_units() -> None:
     assert reading.parse_amounts("TOTAL RM 1,234.50 and -0.02") == [123450, -2]
     assert reading.parse_total("RM 3.90") == 390
     assert reading.parse_total("9.00") == 900
+    assert reading.parse_total("43.7") == 4370  # a label with one decimal means 43.70
+    assert reading.parse_total("1,200") == 120000
 
 
 def test_a_receipt_gives_company_date_total_and_items() -> None:
