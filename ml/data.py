@@ -48,6 +48,15 @@ def label_of_rating(rating: int) -> str:
     return "positive"
 
 
+def stars_of(rating: str) -> int | None:
+    """A 1-5 star rating as written (``4``, ``4.0``); anything else is no rating."""
+    try:
+        value = float(rating)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() and 1 <= value <= 5 else None
+
+
 def normalise(text: str) -> str:
     return " ".join(text.split())
 
@@ -74,8 +83,9 @@ def _alexa(path: Path) -> list[Row]:
         for record in csv.DictReader(handle, delimiter="\t"):
             text = normalise(record.get("verified_reviews") or "")
             rating = (record.get("rating") or "").strip()
-            if text and rating.isdigit():
-                rows.append(Row(text, label_of_rating(int(rating)), path.name, int(rating)))
+            stars = stars_of(rating)
+            if text and stars is not None:
+                rows.append(Row(text, label_of_rating(stars), path.name, stars))
     return rows
 
 
@@ -98,8 +108,9 @@ def _clothing(path: Path) -> list[Row]:
             body = normalise(record.get("Review Text") or "")
             rating = (record.get("Rating") or "").strip()
             text = review_text(title, body)
-            if text and rating.isdigit():
-                rows.append(Row(text, label_of_rating(int(rating)), path.name, int(rating)))
+            stars = stars_of(rating)
+            if text and stars is not None:
+                rows.append(Row(text, label_of_rating(stars), path.name, stars))
     return rows
 
 
