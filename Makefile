@@ -8,7 +8,7 @@ FN         ?=
 EVENT      ?=
 
 .PHONY: dev test lint fmt package invoke bench clean localstack-test routes \
-	eval-bills cv-bills cv-bills-reread cv-bills-second train-reader eval-authenticity train-authenticity authenticity-set ml-bills-layer \
+	eval-bills cv-bills cv-bills-reread cv-bills-second train-reader eval-authenticity train-authenticity authenticity-set authenticity-unlisted ml-bills-layer \
 	train-sentiment eval-sentiment eval-categories check-ml-layer \
 	train-forecast eval-forecast \
 	train-recs cv-recs eval-recs
@@ -190,6 +190,11 @@ eval-authenticity: $(STAMP)
 OUT_SET ?= out/bills-authenticity-heldout
 authenticity-set: $(STAMP)
 	$(PY) -m ml.bills.tamper $(RECEIPTS) $(OUT_SET) --part held-out
+
+## authenticity-unlisted: a probe set of DATA's held-out receipts with six edit kinds the generator never makes (smudge, levels, noise, stroke, clone_paper, swap) into OUT_UNLISTED
+OUT_UNLISTED ?= out/bills-authenticity-unlisted
+authenticity-unlisted: $(STAMP)
+	$(PY) -m ml.bills.unlisted $(RECEIPTS) $(OUT_UNLISTED) --part held-out
 
 ## train-authenticity: the bill authenticity model (DATA's development part) → models/bill-authenticity/v6/ (v1's features + aligned double quantisation over all 63 AC frequencies + v2's and v3's glyph twins; the larger of two extra trees, trained with lattice-blind copies of every row)
 train-authenticity: $(ML_STAMP)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml.bills import eval_authenticity, eval_bills, tamper
+from ml.bills import eval_authenticity, eval_bills, tamper, unlisted
 from tests.integration.bills.conftest import receipts_dir
 
 STEMS = ("001", "003")
@@ -49,6 +49,34 @@ def test_the_generator_makes_a_labelled_set_the_eval_reads(
     assert "ROC AUC" in printed
     assert "confusion matrix" in printed
     assert "baseline: mean ELA" in printed
+
+
+def test_the_unlisted_edits_change_a_few_pixels_near_the_digits_and_nothing_else(
+    tiny: Path, tmp_path: Path
+) -> None:
+    # Given the probe's six edit kinds, none of which the training generator makes
+    out = tmp_path / "unlisted"
+
+    # When the probe set is written from the tiny receipts (all of them, any part)
+    assert unlisted.main([str(tiny), str(out), "--part", "all"]) == 0
+
+    # Then each receipt has its original, a re-save and one image per edit, labelled
+    with (out / "authenticity.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert {(r["method"], r["label"]) for r in rows} >= {
+        ("original", "genuine"),
+        ("resave", "genuine"),
+        *((method, "tampered") for method in unlisted.METHODS),
+    }
+    assert not set(unlisted.METHODS) & set(tamper.METHODS)
+    # and an edit changes a small region (the digits), not the page
+    for row in rows:
+        if row["label"] != "tampered":
+            continue
+        before = np.asarray(Image.open(tiny / "images" / f"{row['source']}.jpg").convert("L"))
+        after = np.asarray(Image.open(out / "images" / f"{row['stem']}.jpg").convert("L"))
+        changed = np.abs(before.astype(int) - after.astype(int)) > 60
+        assert changed.mean() < 0.01, row["stem"]
 
 
 def test_post_edit_variants_keep_their_edit_method_and_leave_every_other_image_unchanged(
