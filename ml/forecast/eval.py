@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from chalicelib.forecasting.model import ForecastModel
@@ -39,6 +39,19 @@ def main() -> None:
     model = ForecastModel.load(args.model)
     history = read_totals(dev_dir())
     period = read_totals(args.data)
+    if period.days and history.days and period.days[0] <= history.days[-1] < period.days[-1]:
+        # DATA is the whole series (the dev days, then a later period): the later period is
+        # what the protocol scores, with the dev series the shipped model saw as history
+        start = history.days[-1] + timedelta(days=1)
+        print(
+            f"DATA also holds days up to the dev series' last ({history.days[-1]}): scoring "
+            f"DATA from {start}"
+        )
+        period = replace(
+            period.between(start, period.days[-1]),
+            cancelled_invoices=period.cancelled_invoices,
+            cancelled_total=period.cancelled_total,
+        )
     if period.days and history.days and period.days[0] <= history.days[-1]:
         # DATA overlaps the dev series the shipped model was fitted on (e.g. DATA = the dev
         # directory itself): its days are scored by the same recipe fitted before the last

@@ -44,7 +44,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = RecsModel(args.model)
     end = training_end(model)
     if end is not None and overlaps(later, end):
-        return _dev_split(args, later, model, end)
+        after = [line for line in later if line.at > end]
+        if not after:
+            return _dev_split(args, later, model, end)
+        # DATA is the whole series (the training period, then a later one): the later
+        # period is what the protocol scores; the model was trained on the rest
+        print(
+            f"note: DATA also holds {len(later) - len(after)} clean lines up to {model.version}'s"
+            f" training end ({end:%Y-%m-%d}): left out; scoring the {len(after)} after it"
+        )
+        later = after
     train = read_lines(args.train_data)
     rankers = {"model": protocol.model_ranker(model, train)}
     if args.previous.is_dir() and args.previous.resolve() != args.model.resolve():

@@ -46,6 +46,28 @@ def test_a_later_period_is_scored_by_the_shipped_model(
     assert (tmp_path / "out" / "plot.svg").is_file()
 
 
+def test_the_whole_series_is_scored_from_the_day_after_the_dev_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given DATA = the dev series followed by sixty later days
+    dev_file = dev_dir() / "online_retail_invoice_totals.csv"
+    rows = dev_file.read_text().splitlines()
+    for offset in range(60):
+        day = date(2011, 10, 1) + timedelta(days=offset)
+        if day.weekday() != 5:
+            rows.append(f"6{offset:05d},{day.isoformat()},12345,30000.0")
+    (tmp_path / "online_retail_invoice_totals.csv").write_text("\n".join(rows) + "\n")
+    # When the command runs on it
+    run(tmp_path, tmp_path / "out", monkeypatch)
+    # Then the later days are scored by the shipped model, the dev series as history
+    printed = capsys.readouterr().out
+    assert "scoring DATA from 2011-10-01" in printed
+    assert "overlaps" not in printed
+    assert "model forecast/v2\n" in printed
+    assert "2011-10-02..2011-11-29" in printed  # 1 October 2011 is a Saturday
+    assert "history 2010-12-01..2011-09-30" in printed
+
+
 def test_the_dev_data_is_scored_by_the_dev_hold_out_twin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -109,6 +109,42 @@ def test_a_later_period_is_scored_with_the_shipped_model_as_before(
     assert _table(expected) in printed
 
 
+def test_the_whole_series_is_scored_on_its_part_after_the_training_period(
+    dev: Path, shipped: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given DATA = the dev file's lines followed by a shorter later period
+    generated = _write_lines(tmp_path / "generated", datetime(2011, 6, 1), 61, seed=2)
+    header, *rows = (generated / "online_retail_lines.csv").read_text().splitlines()
+    later, whole = tmp_path / "later", tmp_path / "whole"
+    later.mkdir()
+    whole.mkdir()
+    (later / "online_retail_lines.csv").write_text("\n".join([header, *rows[:300]]) + "\n")
+    dev_rows = (dev / "online_retail_lines.csv").read_text().splitlines()
+    (whole / "online_retail_lines.csv").write_text("\n".join(dev_rows + rows[:300]) + "\n")
+    none = tmp_path / "none"
+
+    # When eval-recs runs on it
+    code = evaluate.main(
+        [str(whole), "--train-data", str(dev), "--model", str(shipped), "--previous", str(none)]
+    )
+
+    # Then it says what it left out and scores the later lines exactly as on their own
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "note: DATA also holds" in printed
+    assert "left out; scoring the" in printed
+    train, test = read_lines(dev), read_lines(later)
+    expected = protocol.evaluate(
+        {
+            "model": protocol.model_ranker(RecsModel(shipped), train),
+            "popularity": protocol.popularity_ranker(train),
+        },
+        train,
+        test,
+    )
+    assert _table(expected) in printed
+
+
 def test_data_inside_the_training_period_falls_back_to_the_companion_and_never_trains(
     dev: Path,
     shipped: Path,
