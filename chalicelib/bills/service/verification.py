@@ -32,6 +32,7 @@ from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 
 ALLOWED = {"JPEG", "PNG"}
+MIN_SIDE = 64  # pixels: smaller cannot be read (and the forensics need whole 8x8 blocks)
 STARTABLE = (PostStatus.UPLOADING, PostStatus.PROCESSING, PostStatus.FAILED)
 
 
@@ -102,6 +103,11 @@ def _decide(post: Post) -> Post:
         return _reject(post, error.reason)
     if image.format not in ALLOWED:
         return _reject(post, f"image format {image.format} is not allowed (JPEG or PNG)")
+    if min(image.size) < MIN_SIDE:
+        width, height = image.size
+        return _reject(
+            post, f"image too small: {width}x{height} pixels (at least {MIN_SIDE} on each side)"
+        )
 
     from chalicelib.bills import authenticity, forensics  # the ML layer
 

@@ -29,6 +29,12 @@ def bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
     )
 
 
+def tiny_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, "PNG")
+    return out.getvalue()
+
+
 def test_a_genuine_receipt_ends_verified_with_its_fields(world: BillWorld) -> None:
     # Given a shopper's post about a shop whose name the receipt prints
     shopper = world.person()
@@ -67,9 +73,10 @@ def test_the_same_image_posted_twice_is_flagged(world: BillWorld) -> None:
     [
         (b"%PDF-1.4 not an image at all", "image/jpeg", "not an image"),
         (bomb_png(), "image/png", "decompression bomb"),
+        (tiny_png(), "image/png", "image too small: 8x8 pixels"),
     ],
 )
-def test_a_non_image_or_a_bomb_is_refused_with_a_reason(
+def test_a_non_image_a_bomb_or_a_tiny_image_is_refused_with_a_reason(
     world: BillWorld, data: bytes, content_type: str, reason: str
 ) -> None:
     post = world.post(world.person(), content_type=content_type)
