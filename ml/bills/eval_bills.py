@@ -137,8 +137,16 @@ def evaluate(data: Path, known_shops: list[str], cache: Path | None) -> dict[str
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     for number, image in enumerate(images, 1):
-        label_file = data / "labels" / f"{image.stem}.json"
-        if not label_file.exists():
+        # SROIE's own key files are JSON named ``.txt``
+        label_file = next(
+            (
+                data / "labels" / f"{image.stem}{suffix}"
+                for suffix in (".json", ".txt")
+                if (data / "labels" / f"{image.stem}{suffix}").is_file()
+            ),
+            None,
+        )
+        if label_file is None:
             continue
         try:
             label = json.loads(label_file.read_text(encoding="utf-8-sig", errors="replace"))

@@ -186,7 +186,8 @@ def test_an_authenticity_listing_written_another_way_is_read(tmp_path: Path) -> 
 
 
 def test_an_unreadable_receipt_is_named_and_counted_as_read_wrong(tmp_path: Path) -> None:
-    # Given a receipt image that is not an image, and a label file that is not JSON
+    # Given receipt images that are not images, a label file that is not JSON, and one
+    # label named .txt
     (tmp_path / "images").mkdir()
     (tmp_path / "labels").mkdir()
     (tmp_path / "images" / "001.JPG").write_bytes(b"not a jpeg")
@@ -195,11 +196,18 @@ def test_an_unreadable_receipt_is_named_and_counted_as_read_wrong(tmp_path: Path
     )
     (tmp_path / "images" / "002.jpg").write_bytes(b"not a jpeg either")
     (tmp_path / "labels" / "002.json").write_text("{broken")
+    (tmp_path / "images" / "003.png").write_bytes(b"no png")
+    (tmp_path / "labels" / "003.txt").write_text(json.dumps({"company": "SHOP", "total": "1.00"}))
 
     # When the extraction is evaluated
     result = eval_bills.evaluate(tmp_path, [], None)
 
-    # Then the first is scored (every field wrong), the second left out, both named
-    assert [row["stem"] for row in result["rows"]] == ["001"]
+    # Then the first is scored (every field wrong), the second left out, both named; a
+    # label named as SROIE names its key files (.txt) is read too
+    assert [row["stem"] for row in result["rows"]] == ["001", "003"]
     assert not any(result["rows"][0]["ours"].values())
-    assert [problem.split(":")[0] for problem in result["problems"]] == ["001.JPG", "002.json"]
+    assert [problem.split(":")[0] for problem in result["problems"]] == [
+        "001.JPG",
+        "002.json",
+        "003.png",
+    ]
