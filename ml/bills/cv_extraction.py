@@ -124,7 +124,9 @@ def run(
 ) -> list[dict[str, Any]]:
     """The rows of the CV. ``engine="tesseract"`` reads tesseract's own lines (words spaced
     by it, no character boxes) instead of the local engine's; ``second`` gives each local
-    engine line tesseract's words on it (``OcrLine.second``: read by rules 4)."""
+    engine line tesseract's words on it (``OcrLine.second``: read by rules 4); ``ocr_options``:
+    the local engine's (``ocr.LocalReader``; default rapidocr's own). Each row carries the
+    seconds its OCR took when the receipt was first read."""
     stems = development_stems(data)
     if cached_only:
         stems = [stem for stem in stems if cached(data, stem, cache, reread_as, ocr_options)]
