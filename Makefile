@@ -149,9 +149,10 @@ localstack-test: $(STAMP)
 	$(PY) -m scripts.localstack
 
 ## eval-bills: OCR extraction accuracy (company, date, total) + baseline + seconds per
-## receipt on DATA (images/ + labels/); BILLS_OCR_CACHE=<dir> keeps OCR output between runs
+## receipt on DATA (images/ + labels/); BILLS_OCR_CACHE=<dir> keeps OCR output between runs;
+## OCR_OPTIONS='{"use_cls": false}' reads with other local engine options (default: the model's)
 eval-bills: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) -m ml.bills.eval_bills $(RECEIPTS)
+	OMP_NUM_THREADS=1 $(PY) -m ml.bills.eval_bills $(RECEIPTS) $(if $(OCR_OPTIONS),--ocr-options '$(OCR_OPTIONS)')
 
 ## cv-bills: 5-fold cross-validations of the reader on DATA's development part: folds by
 ## receipt (seen/unseen vendors), then folds by vendor (every vendor unseen), then folds by
@@ -163,10 +164,11 @@ cv-bills: $(ML_STAMP)
 
 ## cv-bills-reread: folds by vendor on re-photographed copies of the development receipts
 ## (scaled, turned, re-saved, read by the OCR again: ~1 h of OCR the first time; cached in
-## BILLS_OCR_CACHE); RULES=2 reads with bill-reader v2's rules
+## BILLS_OCR_CACHE); RULES=2 reads with bill-reader v2's rules; OCR_OPTIONS='{"use_cls": false}'
+## reads with other local engine options (session 10; give it its own BILLS_OCR_CACHE)
 cv-bills-reread: $(ML_STAMP)
-	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor --reread a $(if $(RULES),--rules $(RULES))
-	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor --reread b $(if $(RULES),--rules $(RULES))
+	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor --reread a $(if $(RULES),--rules $(RULES)) $(if $(OCR_OPTIONS),--ocr-options '$(OCR_OPTIONS)')
+	OMP_NUM_THREADS=1 nice -n 10 $(PY) -m ml.bills.cv_extraction $(RECEIPTS) --by-vendor --reread b $(if $(RULES),--rules $(RULES)) $(if $(OCR_OPTIONS),--ocr-options '$(OCR_OPTIONS)')
 
 ## cv-bills-second: folds by vendor with a second engine (tesseract through tesserocr, a pip
 ## wheel; ml/bills/second_engine.py): tesseract's own lines with rules 3, then the local

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from chalicelib.bills import reading
 from chalicelib.bills.domain import Extraction, LineItem, OcrLine
@@ -108,27 +108,97 @@ def reader_model(version: str) -> reading.ReaderModel:
     return reading.model_from(load_model(reading.MODEL_NAME, version))
 
 
-class LocalReader:
-    """RapidOCR (ONNX models shipped in the package), one engine per container."""
+OcrOption = bool | int | float
+# The engine options a reader model's manifest may carry (``"ocr"``; docs/bills.md, session 10):
+# given when the engine is built (rapidocr's own keyword names) ...
+ENGINE_OPTIONS = frozenset(
+    {"use_cls", "det_limit_side_len", "det_thresh", "cls_thresh", "max_side_len"}
+)
+# ... given at each call (rapidocr 1.4.4 resets these to its defaults at any call with keyword
+# arguments, and ours always asks for the character boxes, so a value given when the engine is
+# built would be lost) ...
+CALL_OPTIONS = frozenset({"box_thresh", "unclip_ratio", "text_score"})
+# ... and ours: the image scaled by this factor (bicubic) before the engine reads it, its
+# boxes scaled back to the image's own pixels (the ink gaps are measured there).
+OUR_OPTIONS = frozenset({"upscale"})
 
-    _engine: Any = None
+
+def ocr_options(options: Mapping[str, Any] | None) -> tuple[tuple[str, OcrOption], ...]:
+    """``options`` checked and in a canonical order (``ValueError`` for a name the engine
+    does not take or a value that is not a number or a boolean)."""
+    out = []
+    for name, value in sorted((options or {}).items()):
+        if name not in ENGINE_OPTIONS | CALL_OPTIONS | OUR_OPTIONS:
+            raise ValueError(f"unknown OCR option {name!r}")
+        if not isinstance(value, bool | int | float):
+            raise ValueError(f"OCR option {name!r} must be a number or a boolean")
+        out.append((name, value))
+    return tuple(out)
+
+
+def scaled(line: OcrLine, factor: float) -> OcrLine:
+    """``line`` with its box and character edges divided by ``factor``."""
+    x0, y0, x1, y1 = line.box
+    return replace(
+        line,
+        box=(x0 / factor, y0 / factor, x1 / factor, y1 / factor),
+        char_edges=tuple((a / factor, b / factor) for a, b in line.char_edges),
+    )
+
+
+def upscaled(image: bytes, factor: float) -> Any:
+    """The image scaled by ``factor`` (bicubic), as the BGR array rapidocr reads (it takes
+    an array as BGR, and converts the bytes it decodes itself from RGB)."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image)) as opened:
+        rgb = opened.convert("RGB")
+        size = (round(rgb.width * factor), round(rgb.height * factor))
+        big = np.asarray(rgb.resize(size, Image.Resampling.BICUBIC))
+    return np.ascontiguousarray(big[..., ::-1])
+
+
+class LocalReader:
+    """RapidOCR (ONNX models shipped in the package), one engine per container and set of
+    engine options: the reader model's (``ReaderModel.ocr``, from its manifest; v1-v3 have
+    none and read with rapidocr's defaults) unless ``options`` are given."""
+
+    _engines: ClassVar[dict[tuple[tuple[str, OcrOption], ...], Any]] = {}
     _lock = threading.Lock()
 
-    def __init__(self, model: reading.ReaderModel | None = None) -> None:
+    def __init__(
+        self,
+        model: reading.ReaderModel | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
         self.model = model
+        self.options = dict(
+            ocr_options(options if options is not None else dict(model.ocr) if model else {})
+        )
 
     @classmethod
-    def engine(cls) -> Any:
+    def engine(cls, options: Mapping[str, Any] | None = None) -> Any:
+        """The engine built with ``options``' engine options (the others are given per call)."""
+        key = tuple((k, v) for k, v in ocr_options(options) if k in ENGINE_OPTIONS)
         with cls._lock:
-            if cls._engine is None:
+            if key not in cls._engines:
                 from rapidocr_onnxruntime import RapidOCR  # the ML layer; heavy import
 
-                cls._engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
-            return cls._engine
+                cls._engines[key] = RapidOCR(
+                    intra_op_num_threads=1, inter_op_num_threads=1, **dict(key)
+                )
+            return cls._engines[key]
 
     def ocr(self, image: bytes) -> list[OcrLine]:
-        result, _ = self.engine()(image, return_word_box=True)
-        return with_ink_gaps(image, lines_from_rapidocr(result))
+        call = {k: v for k, v in self.options.items() if k in CALL_OPTIONS}
+        factor = float(self.options.get("upscale", 1.0))
+        source: Any = image if factor == 1.0 else upscaled(image, factor)
+        result, _ = self.engine(self.options)(source, return_word_box=True, **call)
+        lines = lines_from_rapidocr(result)
+        if factor != 1.0:
+            lines = [scaled(line, factor) for line in lines]
+        return with_ink_gaps(image, lines)
 
     def read(self, image: bytes, *, known_shops: Sequence[str] = ()) -> Extraction:
         return reading.read(

@@ -183,6 +183,9 @@ class ReaderModel:
     tidy: bool = True
     version: str = ""
     rules: int = 2  # which generation of the reading rules (``RULES``); v1/v2 read with 2
+    # the local engine's options the model was chosen with (manifest ``"ocr"``; ``ocr.LocalReader``
+    # builds its engine with them); none: rapidocr's defaults (v1-v3)
+    ocr: tuple[tuple[str, bool | int | float], ...] = ()
 
 
 def _pairs(path: Path) -> list[tuple[str, str]]:
@@ -213,6 +216,7 @@ def model_from(directory: Path) -> ReaderModel:
         plain_gap_weight=float(manifest.get("plain_gap_weight", manifest["gap_weight"])),
         version=str(manifest["version"]),
         rules=int(manifest.get("rules", 2)),
+        ocr=tuple(sorted(manifest.get("ocr", {}).items())),
     )
 
 

@@ -20,7 +20,9 @@ import io
 import json
 import os
 import re
+import statistics
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -91,12 +93,18 @@ def reread(image: bytes, scale: float, degrees: float, quality: int) -> bytes:
         return buffer.getvalue()
 
 
-def cached(data: Path, stem: str, cache: Path, reread_as: str = "") -> bool:
+def cached(
+    data: Path,
+    stem: str,
+    cache: Path,
+    reread_as: str = "",
+    options: Mapping[str, Any] | None = None,
+) -> bool:
     """Whether the OCR of the receipt (or of its re-read copy) is in the cache."""
     image = (data / "images" / f"{stem}.jpg").read_bytes()
     if reread_as:
         image = reread(image, *REREADS[reread_as])
-    return (cache / f"{hashlib.sha256(image).hexdigest()}.json").exists()
+    return (cache / f"{eval_bills.cache_key(image, options)}.json").exists()
 
 
 def run(
@@ -112,20 +120,23 @@ def run(
     reread_as: str = "",
     engine: str = "rapidocr",
     second: bool = False,
+    ocr_options: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of the CV. ``engine="tesseract"`` reads tesseract's own lines (words spaced
     by it, no character boxes) instead of the local engine's; ``second`` gives each local
-    engine line tesseract's words on it (``OcrLine.second``: read by rules 4)."""
+    engine line tesseract's words on it (``OcrLine.second``: read by rules 4); ``ocr_options``:
+    the local engine's (``ocr.LocalReader``; default rapidocr's own). Each row carries the
+    seconds its OCR took when the receipt was first read."""
     stems = development_stems(data)
     if cached_only:
-        stems = [stem for stem in stems if cached(data, stem, cache, reread_as)]
+        stems = [stem for stem in stems if cached(data, stem, cache, reread_as, ocr_options)]
     lines = {}
     others: dict[str, list[list[OcrLine]]] = {}
     for number, stem in enumerate(stems, 1):
         image = (data / "images" / f"{stem}.jpg").read_bytes()
         if reread_as:
             image = reread(image, *REREADS[reread_as])
-        lines[stem] = eval_bills.ocr_lines(image, cache)
+        lines[stem] = eval_bills.ocr_lines(image, cache, ocr_options)
         if engine == "tesseract" or second:
             others[stem] = second_engine.cached_words(image)[0]
         print(f"\r{number}/{len(stems)} development receipts read", end="", file=sys.stderr)
@@ -165,6 +176,7 @@ def run(
                 "fold": fold,
                 "vendor": vendor_group(label.get("company", "")),
                 "seen": expected["company"] in known,
+                "seconds": lines[stem][1],
                 "ours": eval_bills.score(ours, expected),
                 "no_shops": eval_bills.score(plain, expected),
                 "baseline": eval_bills.score(eval_bills.baseline(ocr), expected),
@@ -275,6 +287,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="give each local engine line tesseract's words on it (read by --rules 4)",
     )
+    parser.add_argument(
+        "--ocr-options",
+        type=json.loads,
+        help="the local engine's options as JSON, e.g. '{\"use_cls\": false}' (ocr.LocalReader; "
+        "default rapidocr's own); give each configuration its own BILLS_OCR_CACHE",
+    )
+    parser.add_argument("--json", type=Path, help="write the rows (per receipt) here")
     args = parser.parse_args(argv)
     cache = Path(os.environ.get("BILLS_OCR_CACHE", "/tmp/ocr-cache"))  # noqa: S108
     rows = run(
@@ -289,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         reread_as=args.reread or "",
         engine=args.engine,
         second=args.second,
+        ocr_options=args.ocr_options,
     )
     grouping = "vendor-grouped " if args.by_vendor else ""
     reading_of = (
@@ -302,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         reading_of += ", tesseract's lines"
     elif args.second:
         reading_of += ", with tesseract's words on each line"
+    if args.ocr_options:
+        reading_of += f", OCR options {json.dumps(args.ocr_options, sort_keys=True)}"
     rules = args.rules or reading.default_model().rules
     print(
         f"{args.folds}-fold {grouping}cross-validation on the development part "
@@ -316,6 +338,14 @@ def main(argv: list[str] | None = None) -> int:
         + "  ".join(f"{f} {weighted[f]:.3f}" for f in (*FIELDS, "mean"))
     )
     print(f"mean per fold: {noise(rows)}")
+    seconds = [float(r["seconds"]) for r in rows]
+    if seconds:
+        print(
+            f"seconds per receipt (OCR as first read): median {statistics.median(seconds):.2f}, "
+            f"mean {statistics.fmean(seconds):.2f}, p95 {eval_bills.percentile(seconds, 0.95):.2f}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0
 
 

@@ -27,13 +27,14 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from chalicelib.bills import reading
 from chalicelib.bills.domain import Extraction, OcrLine
-from chalicelib.bills.ocr import LocalReader, with_ink_gaps
+from chalicelib.bills.ocr import LocalReader, ocr_options, with_ink_gaps
 from ml.bills.split import part
 
 FIELDS = ("company", "date", "total")
@@ -53,11 +54,23 @@ def line_of(item: dict[str, Any]) -> OcrLine:
     )
 
 
-def ocr_lines(image: Path | bytes, cache: Path | None) -> tuple[list[OcrLine], float]:
+def cache_key(image: bytes, options: Mapping[str, Any] | None = None) -> str:
+    """The cache entry's name: the image's sha256, and with OCR options (``LocalReader``'s)
+    the sha256 of the image and the options, so readings with other options never mix
+    (keep one cache directory per configuration all the same)."""
+    canonical = ocr_options(options)
+    if not canonical:
+        return hashlib.sha256(image).hexdigest()
+    return hashlib.sha256(image + json.dumps(canonical).encode()).hexdigest()
+
+
+def ocr_lines(
+    image: Path | bytes, cache: Path | None, options: Mapping[str, Any] | None = None
+) -> tuple[list[OcrLine], float]:
     """The OCR lines of an image file (or its bytes) and the seconds the OCR took, through
-    the cache when one is given."""
+    the cache when one is given; ``options``: the local engine's (``LocalReader``)."""
     data = image if isinstance(image, bytes) else image.read_bytes()
-    entry = cache / f"{hashlib.sha256(data).hexdigest()}.json" if cache else None
+    entry = cache / f"{cache_key(data, options)}.json" if cache else None
     if entry is not None and entry.exists():
         stored = json.loads(entry.read_text())
         lines = [line_of(item) for item in stored["lines"]]
@@ -68,7 +81,7 @@ def ocr_lines(image: Path | bytes, cache: Path | None) -> tuple[list[OcrLine], f
             seconds += time.perf_counter() - started
         return lines, seconds
     started = time.perf_counter()
-    lines = LocalReader().ocr(data)
+    lines = LocalReader(options=options or {}).ocr(data)
     seconds = time.perf_counter() - started
     if entry is not None:
         entry.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +142,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def evaluate(data: Path, known_shops: list[str], cache: Path | None) -> dict[str, Any]:
+def evaluate(
+    data: Path,
+    known_shops: list[str],
+    cache: Path | None,
+    options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Every labelled receipt of DATA read with the shipped reader model; the local engine
+    with ``options`` (default: the shipped model's, ``ReaderModel.ocr``)."""
+    if options is None:
+        options = dict(reading.default_model().ocr)
     images = sorted(
         path for path in (data / "images").iterdir() if path.suffix.lower() in IMAGE_SUFFIXES
     )
@@ -155,7 +177,7 @@ def evaluate(data: Path, known_shops: list[str], cache: Path | None) -> dict[str
             continue
         expected = truth(label)
         try:
-            lines, seconds = ocr_lines(image, cache)
+            lines, seconds = ocr_lines(image, cache, options)
         except Exception as error:  # noqa: BLE001 - an unreadable image is read wrong, not fatal
             problems.append(f"{image.name}: OCR failed ({type(error).__name__}: {error})")
             lines, seconds = [], 0.0
@@ -208,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--known-shops", type=Path, default=KNOWN_SHOPS)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--part", choices=("all", "development", "held-out"), default="all")
+    parser.add_argument(
+        "--ocr-options",
+        type=json.loads,
+        help="the local engine's options as JSON, e.g. '{\"use_cls\": false}' (default: the "
+        "shipped reader model's); give each configuration its own BILLS_OCR_CACHE",
+    )
     args = parser.parse_args(argv)
     cache_dir = os.environ.get("BILLS_OCR_CACHE")
     known = (
@@ -219,11 +247,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.known_shops.exists()
         else []
     )
-    result = evaluate(args.data, known, Path(cache_dir) if cache_dir else None)
+    result = evaluate(args.data, known, Path(cache_dir) if cache_dir else None, args.ocr_options)
     rows = result["rows"]
     if args.part != "all":
         rows = [r for r in rows if r["part"] == args.part]
     print(f"DATA={args.data}  known shops: {len(known)} (from {args.known_shops.name})")
+    shipped = reading.default_model()
+    options = args.ocr_options if args.ocr_options is not None else dict(shipped.ocr)
+    print(f"reader {shipped.version}, OCR options {options or 'rapidocr defaults'}")
     for problem in result["problems"]:
         print(f"note: {problem}")
     print("exact match after normalisation (company: upper case + whitespace collapsed;")
