@@ -155,8 +155,20 @@ def upscaled(image: bytes, factor: float) -> Any:
     with Image.open(io.BytesIO(image)) as opened:
         rgb = opened.convert("RGB")
         size = (round(rgb.width * factor), round(rgb.height * factor))
-        big = np.asarray(rgb.resize(size, Image.Resampling.BICUBIC))
+        big = np.asarray(rgb if factor == 1.0 else rgb.resize(size, Image.Resampling.BICUBIC))
     return np.ascontiguousarray(big[..., ::-1])
+
+
+# The modes rapidocr decodes right from the bytes; any other (a CMYK JPEG from a scanner
+# or a PDF export: it read no line at all) is converted to RGB first.
+ENGINE_MODES = frozenset({"RGB", "L", "RGBA", "LA", "I;16"})
+
+
+def decodes_plainly(image: bytes) -> bool:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image)) as opened:
+        return opened.mode in ENGINE_MODES
 
 
 class LocalReader:
@@ -193,7 +205,8 @@ class LocalReader:
     def ocr(self, image: bytes) -> list[OcrLine]:
         call = {k: v for k, v in self.options.items() if k in CALL_OPTIONS}
         factor = float(self.options.get("upscale", 1.0))
-        source: Any = image if factor == 1.0 else upscaled(image, factor)
+        plain = factor == 1.0 and decodes_plainly(image)
+        source: Any = image if plain else upscaled(image, factor)
         result, _ = self.engine(self.options)(source, return_word_box=True, **call)
         lines = lines_from_rapidocr(result)
         if factor != 1.0:

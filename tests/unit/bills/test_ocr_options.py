@@ -116,3 +116,20 @@ def test_readings_with_other_options_are_cached_apart() -> None:
     assert cache_key(image) == cache_key(image, {})
     assert cache_key(image, {"use_cls": False}) != cache_key(image)
     assert cache_key(image, {"use_cls": False}) != cache_key(image, {"text_score": 0.3})
+
+
+def test_a_cmyk_jpeg_reaches_the_engine_as_rgb_pixels(engine: type[RecordingEngine]) -> None:
+    # Given the same receipt as an RGB PNG and as a CMYK JPEG (a scanner's or a PDF's)
+    from PIL import Image
+
+    cmyk = io.BytesIO()
+    Image.new("RGB", (80, 40), "white").convert("CMYK").save(cmyk, "JPEG")
+
+    # When both are read
+    ocr.LocalReader().ocr(png())
+    ocr.LocalReader().ocr(cmyk.getvalue())
+
+    # Then the engine decodes the RGB file itself, and gets the CMYK one as 3-channel pixels
+    # (decoded by the engine, its four channels were read as colours: no line at all)
+    assert engine.calls[0]["shape"] is None
+    assert engine.calls[1]["shape"] == (40, 80, 3)
