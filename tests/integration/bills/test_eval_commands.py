@@ -147,3 +147,24 @@ def test_the_auc_is_the_rank_statistic() -> None:
     assert eval_authenticity.auc(labels, np.asarray([0.1, 0.4, 0.35, 0.8])) == 0.75
     assert eval_authenticity.auc(labels, np.asarray([0.1, 0.2, 0.3, 0.4])) == 1.0
     assert eval_authenticity.auc(np.asarray([0, 0]), np.asarray([0.1, 0.2])) is None
+
+
+def test_eval_authenticity_names_what_it_leaves_out(
+    tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a listing with two readable images, one that is not an image, one missing and
+    # one with a label that is neither genuine nor tampered
+    (tiny / "images" / "broken.jpg").write_bytes(b"not a jpeg")
+    (tiny / "authenticity.csv").write_text(
+        "stem,label\n001,genuine\n003,tampered\nbroken,tampered\ngone,genuine\n001,forged\n"
+    )
+
+    # When the shipped model is evaluated on it
+    assert eval_authenticity.main([str(tiny), "--latency", "1"]) == 0
+
+    # Then the two readable images are scored and the three others named, not fatal
+    captured = capsys.readouterr()
+    assert "2 images, 1 tampered" in captured.out
+    assert "3 listed images left out" in captured.out
+    for stem in ("broken", "gone", "001: label 'forged'"):
+        assert f"left out {stem}" in captured.err
