@@ -146,29 +146,26 @@ def scaled(line: OcrLine, factor: float) -> OcrLine:
     )
 
 
-def upscaled(image: bytes, factor: float) -> Any:
-    """The image scaled by ``factor`` (bicubic), as the BGR array rapidocr reads (it takes
-    an array as BGR, and converts the bytes it decodes itself from RGB)."""
+# The modes rapidocr decodes right from the file's bytes; any other (a CMYK JPEG from a
+# scanner or a PDF export: it read no line at all) is given as RGB pixels.
+ENGINE_MODES = frozenset({"RGB", "L", "RGBA", "LA", "I;16"})
+
+
+def engine_input(image: bytes, factor: float) -> Any:
+    """What rapidocr reads: the file's bytes when it decodes them right and no ``upscale``
+    is asked for; else the RGB pixels scaled by ``factor`` (bicubic) as the BGR array it
+    takes (an array is read as BGR, the bytes it decodes itself as RGB)."""
     import numpy as np
     from PIL import Image
 
     with Image.open(io.BytesIO(image)) as opened:
+        if factor == 1.0 and opened.mode in ENGINE_MODES:
+            return image
         rgb = opened.convert("RGB")
+    if factor != 1.0:
         size = (round(rgb.width * factor), round(rgb.height * factor))
-        big = np.asarray(rgb if factor == 1.0 else rgb.resize(size, Image.Resampling.BICUBIC))
-    return np.ascontiguousarray(big[..., ::-1])
-
-
-# The modes rapidocr decodes right from the bytes; any other (a CMYK JPEG from a scanner
-# or a PDF export: it read no line at all) is converted to RGB first.
-ENGINE_MODES = frozenset({"RGB", "L", "RGBA", "LA", "I;16"})
-
-
-def decodes_plainly(image: bytes) -> bool:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(image)) as opened:
-        return opened.mode in ENGINE_MODES
+        rgb = rgb.resize(size, Image.Resampling.BICUBIC)
+    return np.ascontiguousarray(np.asarray(rgb)[..., ::-1])
 
 
 class LocalReader:
@@ -185,14 +182,14 @@ class LocalReader:
         options: Mapping[str, Any] | None = None,
     ) -> None:
         self.model = model
-        self.options = dict(
-            ocr_options(options if options is not None else dict(model.ocr) if model else {})
-        )
+        if options is None:
+            options = dict(model.ocr) if model else {}
+        self.options = dict(ocr_options(options))
+        self.engine_key = tuple((k, v) for k, v in self.options.items() if k in ENGINE_OPTIONS)
 
     @classmethod
-    def engine(cls, options: Mapping[str, Any] | None = None) -> Any:
-        """The engine built with ``options``' engine options (the others are given per call)."""
-        key = tuple((k, v) for k, v in ocr_options(options) if k in ENGINE_OPTIONS)
+    def engine(cls, key: tuple[tuple[str, OcrOption], ...] = ()) -> Any:
+        """The engine built with the engine options ``key`` (the others go with each call)."""
         with cls._lock:
             if key not in cls._engines:
                 from rapidocr_onnxruntime import RapidOCR  # the ML layer; heavy import
@@ -205,9 +202,8 @@ class LocalReader:
     def ocr(self, image: bytes) -> list[OcrLine]:
         call = {k: v for k, v in self.options.items() if k in CALL_OPTIONS}
         factor = float(self.options.get("upscale", 1.0))
-        plain = factor == 1.0 and decodes_plainly(image)
-        source: Any = image if plain else upscaled(image, factor)
-        result, _ = self.engine(self.options)(source, return_word_box=True, **call)
+        source = engine_input(image, factor)
+        result, _ = self.engine(self.engine_key)(source, return_word_box=True, **call)
         lines = lines_from_rapidocr(result)
         if factor != 1.0:
             lines = [scaled(line, factor) for line in lines]
