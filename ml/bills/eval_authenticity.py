@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chalicelib.bills import authenticity, forensics
-from ml.bills.features import image_of, load, read_labels
+from ml.bills.features import image_of, load
 
 ELA_MEAN = forensics.FEATURES.index("ela_mean")
 
@@ -127,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{data_dir} has no authenticity.csv: every image taken as genuine")
             data_dir = Path(scratch)
         data = load(data_dir, "features", wanted=wanted)
-        left_out = len(read_labels(data_dir)) - len(data.labels)
         seconds = latency(model, data_dir, data.stems, args.latency)
     scores = authenticity.score_features(model, data.features)
     baseline = data.features[:, ELA_MEAN].astype(np.float64)
@@ -136,8 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         float(np.quantile(baseline, 1.0 - share)) if 0 < share < 1 else float(baseline.max() + 1)
     )
     print(f"DATA={args.data}: {len(data.labels)} images, {int(data.labels.sum())} tampered")
-    if left_out:
-        print(f"{left_out} listed images left out (unknown label or unreadable image: see above)")
+    if data.left_out:
+        print(
+            f"{len(data.left_out)} listed images left out "
+            "(unknown label or unreadable image: see above)"
+        )
     print(
         report(
             f"shipped model {args.version} ({model.card.get('model')})",

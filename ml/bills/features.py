@@ -32,6 +32,7 @@ class LabelledSet:
     methods: list[str]
     sources: list[str]
     features: NDArray[np.float32]
+    left_out: tuple[str, ...] = ()  # listed rows not read: why, one per row
 
 
 LABELS = {"genuine": 0, "tampered": 1}
@@ -106,4 +107,5 @@ def load(
         methods=[row.get("method") or row["label"] for row in rows],
         sources=[row.get("source") or row["stem"] for row in rows],
         features=np.vstack(vectors).astype(np.float32),
+        left_out=tuple(left_out),
     )
