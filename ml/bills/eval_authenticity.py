@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chalicelib.bills import authenticity, forensics
-from ml.bills.features import image_of, load
+from ml.bills.features import IMAGE_SUFFIXES, image_of, load
 
 ELA_MEAN = forensics.FEATURES.index("ela_mean")
 
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 writer = csv.writer(handle)
                 writer.writerow(("stem", "label"))
                 for image in sorted((data_dir / "images").iterdir()):
-                    if image.suffix.lower() in (".jpg", ".jpeg", ".png"):
+                    if image.suffix.lower() in IMAGE_SUFFIXES:
                         writer.writerow((image.stem, "genuine"))
             (Path(scratch) / "images").symlink_to((data_dir / "images").resolve())
             print(f"{data_dir} has no authenticity.csv: every image taken as genuine")

@@ -35,11 +35,11 @@ from typing import Any
 from chalicelib.bills import reading
 from chalicelib.bills.domain import Extraction, OcrLine
 from chalicelib.bills.ocr import LocalReader, ocr_options, with_ink_gaps
+from ml.bills.features import IMAGE_SUFFIXES
 from ml.bills.split import part
 
 FIELDS = ("company", "date", "total")
 KNOWN_SHOPS = Path(__file__).with_name("known_shops.txt")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 def line_of(item: dict[str, Any]) -> OcrLine:
@@ -159,15 +159,9 @@ def evaluate(
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     for number, image in enumerate(images, 1):
-        # SROIE's own key files are JSON named ``.txt``
-        label_file = next(
-            (
-                data / "labels" / f"{image.stem}{suffix}"
-                for suffix in (".json", ".txt")
-                if (data / "labels" / f"{image.stem}{suffix}").is_file()
-            ),
-            None,
-        )
+        labels = data / "labels"  # SROIE's own key files are JSON named ``.txt``
+        named = (labels / f"{image.stem}.json", labels / f"{image.stem}.txt")
+        label_file = next((path for path in named if path.is_file()), None)
         if label_file is None:
             continue
         try:

@@ -36,6 +36,7 @@ class LabelledSet:
 
 
 LABELS = {"genuine": 0, "tampered": 1}
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")  # in any case
 
 
 def read_labels(data: Path) -> list[dict[str, str]]:
@@ -55,7 +56,7 @@ def image_of(data: Path, stem: str) -> Path:
     folder = data / "images"
     if (folder / stem).is_file():
         return folder / stem
-    for suffix in (".jpg", ".jpeg", ".png"):
+    for suffix in IMAGE_SUFFIXES:
         for variant in (suffix, suffix.upper()):
             path = folder / f"{stem}{variant}"
             if path.exists():
