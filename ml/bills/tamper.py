@@ -49,6 +49,7 @@ import random
 import re
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -365,6 +366,15 @@ def inpaint(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: 
     return True
 
 
+def ink_colour(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, ...]:
+    """The receipt's ink in ``box``: the colour of its darkest twentieth of pixels."""
+    import numpy as np
+
+    pixels = np.asarray(image.crop(box).convert("RGB")).reshape(-1, 3)
+    darkest = pixels[np.argsort(pixels.sum(axis=1), kind="stable")]
+    return tuple(int(v) for v in darkest[max(0, len(darkest) // 20)])
+
+
 FONTS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -373,7 +383,6 @@ FONTS = (
 
 
 def font_digit(image: Image.Image, lines: list[TextLine], rng: random.Random, **_: object) -> bool:
-    import numpy as np
 
     digits = digit_boxes(lines)
     if not digits:
@@ -382,10 +391,7 @@ def font_digit(image: Image.Image, lines: list[TextLine], rng: random.Random, **
     box = _fit(line.char_box(index), image.size)
     if box[2] - box[0] < 2 or box[3] - box[1] < 4:
         return False
-    ring = image.crop((box[0], box[1], box[2] + 30, box[3])).convert("RGB")
-    pixels = np.asarray(ring).reshape(-1, 3)
-    darkest = pixels[np.argsort(pixels.sum(axis=1), kind="stable")]
-    ink = tuple(int(v) for v in darkest[max(0, len(darkest) // 20)])
+    ink = ink_colour(image, (box[0], box[1], box[2] + 30, box[3]))
     draw = ImageDraw.Draw(image)
     draw.rectangle(box, fill=paper_colour(image, box))
     size = max(8, int((box[3] - box[1]) * rng.uniform(0.9, 1.15)))
@@ -461,6 +467,21 @@ def post_processed(image: Image.Image, method: str, rng: random.Random) -> Image
     return processed(rgb, "rescale", rng)
 
 
+def receipts(data: Path, which: str) -> list[Path]:
+    """DATA's receipt images of one part (``development``, ``held-out``) or ``all``."""
+    images = sorted((data / "images").glob("*.jpg"))
+    return images if which == "all" else [p for p in images if part(p.stem) == which]
+
+
+def write_listing(out: Path, rows: Sequence[tuple[str, ...]], *extra: str) -> None:
+    """``out/authenticity.csv``: stem, label, method, source (and the ``extra`` columns)."""
+    with (out / "authenticity.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("stem", "label", "method", "source", *extra))
+        writer.writerows(rows)
+    print(f"{len(rows)} images -> {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
@@ -474,9 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         help="share of tampered (and re-saved genuine) images cropped or rescaled after the edit",
     )
     args = parser.parse_args(argv)
-    images = sorted((args.data / "images").glob("*.jpg"))
-    if args.part != "all":
-        images = [p for p in images if part(p.stem) == args.part]
+    images = receipts(args.data, args.part)
     out_images = args.out / "images"
     out_images.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, ...]] = []
@@ -526,15 +545,10 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((stem, label, method, path.stem, kind))
         print(f"\r{number}/{len(images)} receipts", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    with (args.out / "authenticity.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        if args.post_share > 0:
-            writer.writerow(("stem", "label", "method", "source", "post"))
-            writer.writerows(row if len(row) == 5 else (*row, "") for row in rows)
-        else:
-            writer.writerow(("stem", "label", "method", "source"))
-            writer.writerows(rows)
-    print(f"{len(rows)} images -> {args.out}")
+    if args.post_share > 0:
+        write_listing(args.out, [row if len(row) == 5 else (*row, "") for row in rows], "post")
+    else:
+        write_listing(args.out, rows)
     return 0
 
 

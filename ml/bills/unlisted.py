@@ -19,7 +19,6 @@ one saved as JPEG at the generator's qualities:
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import shutil
 import sys
@@ -28,7 +27,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-from ml.bills.split import part
 from ml.bills.tamper import (
     QUALITIES,
     TextLine,
@@ -37,17 +35,28 @@ from ml.bills.tamper import (
     _run_box,
     digit_boxes,
     glyph_box,
+    ink_colour,
     lines_of,
+    receipts,
     save_jpeg,
+    write_listing,
 )
 
 
-def smudge(image: Image.Image, lines: list[TextLine], rng: random.Random) -> bool:
+def _amount_box(
+    image: Image.Image, lines: list[TextLine], rng: random.Random, most: int
+) -> tuple[int, int, int, int] | None:
+    """The box of a run of up to ``most`` digits of an amount or a date (None: none)."""
     digits = digit_boxes(lines)
     if not digits:
-        return False
-    box = _fit(_run_box(*_digit_run(digits, rng, 3)), image.size)
-    if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+        return None
+    box = _fit(_run_box(*_digit_run(digits, rng, most)), image.size)
+    return box if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 else None
+
+
+def smudge(image: Image.Image, lines: list[TextLine], rng: random.Random) -> bool:
+    box = _amount_box(image, lines, rng, 3)
+    if box is None:
         return False
     region = image.crop(box).filter(ImageFilter.GaussianBlur(rng.uniform(0.8, 1.8)))
     image.paste(region, box[:2])
@@ -55,11 +64,8 @@ def smudge(image: Image.Image, lines: list[TextLine], rng: random.Random) -> boo
 
 
 def levels(image: Image.Image, lines: list[TextLine], rng: random.Random) -> bool:
-    digits = digit_boxes(lines)
-    if not digits:
-        return False
-    box = _fit(_run_box(*_digit_run(digits, rng, 4)), image.size)
-    if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+    box = _amount_box(image, lines, rng, 4)
+    if box is None:
         return False
     region = ImageEnhance.Contrast(image.crop(box)).enhance(rng.uniform(0.5, 0.8))
     region = ImageEnhance.Brightness(region).enhance(rng.uniform(1.05, 1.2))
@@ -68,22 +74,13 @@ def levels(image: Image.Image, lines: list[TextLine], rng: random.Random) -> boo
 
 
 def noise(image: Image.Image, lines: list[TextLine], rng: random.Random) -> bool:
-    digits = digit_boxes(lines)
-    if not digits:
-        return False
-    box = _fit(_run_box(*_digit_run(digits, rng, 4)), image.size)
-    if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+    box = _amount_box(image, lines, rng, 4)
+    if box is None:
         return False
     pixels = np.asarray(image.crop(box).convert("RGB"), np.float32)
     grain = np.random.default_rng(rng.randrange(2**32)).normal(0, rng.uniform(6, 14), pixels.shape)
     image.paste(Image.fromarray(np.clip(pixels + grain, 0, 255).astype(np.uint8)), box[:2])
     return True
-
-
-def _ink(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, int, int]:
-    pixels = np.asarray(image.crop(box).convert("RGB")).reshape(-1, 3)
-    darkest = pixels[np.argsort(pixels.sum(axis=1), kind="stable")]
-    return tuple(int(v) for v in darkest[max(0, len(darkest) // 20)])  # type: ignore[return-value]
 
 
 def stroke(image: Image.Image, lines: list[TextLine], rng: random.Random) -> bool:
@@ -94,7 +91,7 @@ def stroke(image: Image.Image, lines: list[TextLine], rng: random.Random) -> boo
     x0, y0, x1, y1 = _fit(glyph_box(image, line, index), image.size)
     if x1 - x0 < 2 or y1 - y0 < 4:
         return False
-    ink = _ink(image, (x0, y0, x1, y1))
+    ink = ink_colour(image, (x0, y0, x1, y1))
     draw = ImageDraw.Draw(image)
     if rng.random() < 0.5:  # a vertical bar at one side
         x = rng.choice((x0 + 1, x1 - 1))
@@ -167,9 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     chosen = {name: METHODS[name] for name in args.methods.split(",")}
-    images = sorted((args.data / "images").glob("*.jpg"))
-    if args.part != "all":
-        images = [p for p in images if part(p.stem) == args.part]
+    images = receipts(args.data, args.part)
     out_images = args.out / "images"
     out_images.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, str, str, str]] = []
@@ -192,11 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((stem, "tampered", method, path.stem))
         print(f"\r{number}/{len(images)} receipts", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    with (args.out / "authenticity.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(("stem", "label", "method", "source"))
-        writer.writerows(rows)
-    print(f"{len(rows)} images -> {args.out}")
+    write_listing(args.out, rows)
     return 0
 
 
