@@ -75,6 +75,16 @@ def no_latency(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+def _shipped_report(shipped: Path, dev: Path, later: Path) -> dict[str, Any]:
+    """The protocol's report of the shipped model and popularity, computed directly."""
+    train, test = read_lines(dev), read_lines(later)
+    rankers = {
+        "model": protocol.model_ranker(RecsModel(shipped), train),
+        "popularity": protocol.popularity_ranker(train),
+    }
+    return protocol.evaluate(rankers, train, test)
+
+
 def _table(report: dict[str, Any]) -> str:
     return protocol.table(report, [k for k in report if k not in {"users", "targets"}])
 
@@ -96,15 +106,7 @@ def test_a_later_period_is_scored_with_the_shipped_model_as_before(
     assert code == 0
     assert "note:" not in printed
     assert f"recommendations vt on {later} (train: {dev})" in printed
-    train, test = read_lines(dev), read_lines(later)
-    expected = protocol.evaluate(
-        {
-            "model": protocol.model_ranker(RecsModel(shipped), train),
-            "popularity": protocol.popularity_ranker(train),
-        },
-        train,
-        test,
-    )
+    expected = _shipped_report(shipped, dev, later)
     assert expected["users"] > 10
     assert _table(expected) in printed
 
@@ -133,15 +135,7 @@ def test_the_whole_series_is_scored_on_its_part_after_the_training_period(
     assert code == 0
     assert "note: DATA also holds" in printed
     assert "left out; scoring the" in printed
-    train, test = read_lines(dev), read_lines(later)
-    expected = protocol.evaluate(
-        {
-            "model": protocol.model_ranker(RecsModel(shipped), train),
-            "popularity": protocol.popularity_ranker(train),
-        },
-        train,
-        test,
-    )
+    expected = _shipped_report(shipped, dev, later)
     assert _table(expected) in printed
 
 
