@@ -198,7 +198,7 @@ OUT_UNLISTED ?= out/bills-authenticity-unlisted
 authenticity-unlisted: $(STAMP)
 	$(PY) -m ml.bills.unlisted $(RECEIPTS) $(OUT_UNLISTED) --part held-out
 
-## train-authenticity: the bill authenticity model (DATA's development part) → models/bill-authenticity/v6/ (v1's features + aligned double quantisation over all 63 AC frequencies + v2's and v3's glyph twins; the larger of two extra trees, trained with lattice-blind copies of every row)
+## train-authenticity: the bill authenticity model (DATA's development part) → models/bill-authenticity/v7/ (v1's features + aligned double quantisation over all 63 AC frequencies + v2's and v3's glyph twins; the larger of two extra trees, trained with lattice-blind copies of every row; genuine variants re-saved over their first compression left out)
 train-authenticity: $(ML_STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m ml.bills.train_authenticity $(RECEIPTS)
 

@@ -414,7 +414,7 @@ class BillsSettings(ModelsSettings):
     # The verification queue (S3 notifications; an admin's retry is sent here too).
     bills_queue_url: str = ""
     bills_ocr_engine: Literal["local", "textract"] = "local"
-    bills_model_version: str = "v6"  # models/bill-authenticity/<version>/
+    bills_model_version: str = "v7"  # models/bill-authenticity/<version>/
     bills_reader_version: str = "v3"  # models/bill-reader/<version>/ (re-spacing names, rules)
     bills_max_bytes: int = Field(default=8 * 1_048_576, gt=0)
     bills_max_pixels: int = Field(default=40_000_000, gt=0)

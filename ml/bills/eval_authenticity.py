@@ -2,11 +2,12 @@
 
 DATA has ``images/`` and ``authenticity.csv`` (columns ``stem,label``, label ``genuine`` or
 ``tampered``; other columns are ignored, except that a ``method`` column, when present,
-adds recall per method). Prints ROC AUC, precision and recall at the shipped threshold
-and the confusion matrix, beside a baseline that needs no training: the image's mean
-error level (ELA at JPEG quality 90) as the score, thresholded at the same share of
-flagged images. Reads only DATA and the shipped model (``models/bill-authenticity/``);
-trains nothing.
+adds per method the share flagged and an AUC: a tampered method's against every genuine
+image, a genuine method's as every tampered image against it). Prints ROC AUC, precision
+and recall at the shipped threshold and the confusion matrix, beside a baseline that needs
+no training: the image's mean error level (ELA at JPEG quality 90) as the score,
+thresholded at the same share of flagged images. Reads only DATA and the shipped model
+(``models/bill-authenticity/``); trains nothing.
 A DATA without ``authenticity.csv`` (e.g. the genuine receipts) is scored as all genuine:
 only the share flagged is meaningful there.
 
@@ -172,12 +173,13 @@ def main(argv: list[str] | None = None) -> int:
         for method, rows in sorted(methods.items()):
             picked = np.asarray(rows)
             label = "tampered" if data.labels[picked].any() else "genuine"
-            genuine = data.labels == 0
-            pair = (
-                np.concatenate([picked, np.flatnonzero(genuine)]) if label == "tampered" else picked
-            )
-            value = auc(data.labels[pair], scores[pair]) if label == "tampered" else None
-            extra = f"  AUC vs all genuine {value:.3f}" if value is not None else ""
+            # a tampered method against every genuine image; a genuine one: every tampered
+            # image against it (which genuine kinds the model tells from edits, which not)
+            other = np.flatnonzero(data.labels == (0 if label == "tampered" else 1))
+            pair = np.concatenate([picked, other])
+            value = auc(data.labels[pair], scores[pair])
+            against = "vs all genuine" if label == "tampered" else "all tampered vs these"
+            extra = f"  AUC {against} {value:.3f}" if value is not None else ""
             print(
                 f"  {method:<14} {label:<9} {len(rows):>4}  "
                 f"flagged {float((scores[picked] >= threshold).mean()):.3f}{extra}"

@@ -27,7 +27,10 @@ quality drawn from the same range as ``resave``, so the saving alone tells nothi
 Whole-image processing is not editing either: ``rescale`` (down to 60-90 %, as a phone
 app or a messenger does), ``enhance`` (contrast, brightness, gamma, sometimes sharpened)
 and ``resave_twice`` (two JPEG generations) are genuine too, so that the model learns
-"one region differs from the rest", not "the image was processed".
+"one region differs from the rest", not "the image was processed". (The set labels them
+so; since v7 the training leaves out the genuine variants saved again over their first
+compression, ``resave``, ``resave_twice``, ``enhance`` and ``crop``: double compression is
+a sign of editing. ``train_authenticity.RECOMPRESSED``.)
 Post-edit variants (``--post-share``, 0 by default so older sets are unchanged): a share of
 the tampered images, and as many re-saved genuine ones, processed AFTER the edit —
 ``crop`` (a few pixels trimmed so the 8x8 grid moves) or ``rescale`` (60-90 %) — of the

@@ -34,7 +34,6 @@ import json
 import subprocess
 import sys
 import tempfile
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +72,12 @@ FIRST_FOREST = {
     "v1+dqa+twins+twins3": len(V1) + len(requant.NAMES_ALL),
 }
 LATTICE = requant.NAMES + requant.NAMES_ALL  # all 0 with no JPEG lattice (PNG, crop, rescale)
+# v7: genuine variants re-saved on the receipt's own grid (or a crop's shifted one) are left out
+# of training: a second compression over the first is a sign of editing (the issue lists it),
+# so it must not be taught as genuine. Genuine stays the receipts as they are and those
+# resized or turned (one compression at their own grid, at any quality, as a phone photo
+# or a messenger's copy has), so the quality level alone still tells nothing.
+RECOMPRESSED = ("resave", "resave_twice", "enhance", "crop")
 
 
 class MaxOfTwo(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -293,9 +298,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--set", type=Path, help="an authenticity set already made")
-    parser.add_argument("--version", type=int, default=6)
+    parser.add_argument("--version", type=int, default=7)
     parser.add_argument("--features", choices=sorted(FEATURE_SETS), default="v1+dqa+twins+twins3")
     parser.add_argument("--fpr", type=float, default=0.05)
+    parser.add_argument(
+        "--leave-out",
+        default=",".join(RECOMPRESSED),
+        help="genuine methods left out of training (v6 and earlier: none, --leave-out '')",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bills-train-") as scratch:
         train_dir = args.set
@@ -316,9 +326,20 @@ def main(argv: list[str] | None = None) -> int:
         names = FEATURE_SETS[args.features]
         every = load(train_dir, "features (training set)", wanted=names)
     columns = [forensics.FEATURES.index(name) for name in names]
-    data = replace(every, features=every.features[:, columns])
+    left_out = {m for m in args.leave_out.split(",") if m}
+    kept = np.asarray(
+        [not (y == 0 and m in left_out) for m, y in zip(every.methods, every.labels, strict=True)]
+    )
+    data = LabelledSet(
+        stems=[s for s, k in zip(every.stems, kept, strict=True) if k],
+        labels=every.labels[kept],
+        methods=[m for m, k in zip(every.methods, kept, strict=True) if k],
+        sources=[s for s, k in zip(every.sources, kept, strict=True) if k],
+        features=every.features[kept][:, columns],
+    )
     print(
-        f"training set: {len(data.labels)} images, {int(data.labels.sum())} tampered; "
+        f"training set: {len(data.labels)} images, {int(data.labels.sum())} tampered "
+        f"({int((~kept).sum())} genuine images of {sorted(left_out)} left out); "
         f"features: {args.features} ({len(names)})"
     )
     first_columns = FIRST_FOREST.get(args.features, len(V1))
@@ -366,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_set": {
             "images": len(data.labels),
+            "genuine_methods_left_out": sorted(left_out),
             "tampered": int(data.labels.sum()),
             "receipts": len(set(data.sources)),
             "part": "development",

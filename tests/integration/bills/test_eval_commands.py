@@ -49,6 +49,12 @@ def test_the_generator_makes_a_labelled_set_the_eval_reads(
     assert "ROC AUC" in printed
     assert "confusion matrix" in printed
     assert "baseline: mean ELA" in printed
+    # per method: a tampered one against every genuine image, every tampered image
+    # against each genuine kind (the originals among them)
+    assert "digit_paste    tampered" in printed
+    assert "AUC vs all genuine" in printed
+    original = next(line for line in printed.splitlines() if line.strip().startswith("original"))
+    assert "AUC all tampered vs these" in original
 
 
 def test_the_unlisted_edits_change_a_few_pixels_near_the_digits_and_nothing_else(

@@ -26,7 +26,7 @@ def _gray_of_jpeg(pixels: NDArray[np.float64]) -> NDArray[np.float32]:
     return np.asarray(Image.open(io.BytesIO(_jpeg(pixels))).convert("L"), np.float32)
 
 
-@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5", "v6"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
 def test_the_shipped_model_is_given_only_the_features_its_card_names(version: str) -> None:
     # Given a shipped model and feature rows of everything this code computes, where
     # the features the model was not trained on are garbage
@@ -45,9 +45,9 @@ def test_the_shipped_model_is_given_only_the_features_its_card_names(version: st
     assert np.allclose(scores, direct)
 
 
-@pytest.mark.parametrize("version", ["v2", "v3", "v4", "v5", "v6"])
+@pytest.mark.parametrize("version", ["v2", "v3", "v4", "v5", "v6", "v7"])
 def test_the_shipped_onnx_file_gives_the_probabilities_scikit_learn_gave(version: str) -> None:
-    # Given a shipped model (v3-v6: two forests and the larger probability, in one graph) and
+    # Given a shipped model (v3-v7: two forests and the larger probability, in one graph) and
     # the rows its card recorded at training time
     model = authenticity.shipped(version)
     check = model.card["onnx_check"]
