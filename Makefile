@@ -72,7 +72,8 @@ invoke: $(STAMP)
 ## TRAIN+VALIDATION writes models/sentiment/v1/ (ONNX, tokenizer, manifest, evaluation.json
 ## on held-out TEST rows; selection_evaluation.json: the train-only run's); then a 3-fold CV
 ## of the same recipe on TRAIN+VALIDATION chooses the neutral bias again (117 neutral rows
-## instead of VALIDATION's 23): models/sentiment/v2/ = v1 with that bias, evaluated once
+## instead of VALIDATION's 23): models/sentiment/v2/ = v1 with that bias, evaluated once;
+## last, the release: v2's recipe and bias on every row, TEST too: models/sentiment/v3/
 TRAIN_VENV ?= .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 $(TRAIN_STAMP): requirements-train.txt requirements.txt
@@ -92,6 +93,8 @@ train-sentiment: $(TRAIN_STAMP)
 		finetune --name v1recipe $(if $(DATA),--data $(DATA))
 	$(TRAIN_VENV)/bin/python -m ml.sentiment_cv rebias --run v1recipe \
 		--model models/sentiment/v1 --version v2 $(if $(DATA),--data $(DATA))
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_train \
+		--refit --all-rows --holdout v2 --version v3 $(if $(DATA),--data $(DATA))
 
 ## eval-sentiment DATA=<dir>: the shipped model and two baselines on any directory laid out
 ## like ../shared/data/reviews (reads only DATA and the model; never trains)
