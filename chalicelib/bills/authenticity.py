@@ -63,10 +63,12 @@ def forget() -> None:
 
 @dataclass(frozen=True)
 class Scored:
-    """The edit probability of one image and the features it came from."""
+    """The edit probability of one image, the features it came from and, when asked for,
+    a second model's probability from the same features."""
 
     probability: float
     features: dict[str, float]
+    second_probability: float | None = None
 
 
 def score_features(model: AuthenticityModel, values: NDArray[np.float32]) -> NDArray[np.float64]:
@@ -83,10 +85,15 @@ def score_features(model: AuthenticityModel, values: NDArray[np.float32]) -> NDA
     return np.asarray(probabilities, dtype=np.float64)[:, 1]
 
 
-def score(model: AuthenticityModel, image: bytes) -> Scored:
-    values = forensics.features(image, model.card.get("features"))
+def score(
+    model: AuthenticityModel, image: bytes, second: AuthenticityModel | None = None
+) -> Scored:
+    """``model``'s edit probability of an image (and ``second``'s: the features are
+    computed once, for both)."""
+    models = [model] if second is None else [model, second]
+    used = {name for m in models for name in (m.card.get("features") or forensics.FEATURES)}
+    values = forensics.features(image, used)
     probability = float(score_features(model, values[None, :])[0])
-    used = set(model.card.get("features") or forensics.FEATURES)
     return Scored(
         probability=probability,
         features={
@@ -94,4 +101,7 @@ def score(model: AuthenticityModel, image: bytes) -> Scored:
             for name, v in zip(forensics.FEATURES, values, strict=True)
             if name in used
         },
+        second_probability=(
+            None if second is None else float(score_features(second, values[None, :])[0])
+        ),
     )

@@ -424,6 +424,10 @@ class BillsSettings(ModelsSettings):
     # ``verify_below`` 0 means "use the threshold on the model's card".
     bills_verify_below: float = Field(default=0.0, ge=0.0, le=1.0)
     bills_reject_above: float = Field(default=0.9, ge=0.0, le=1.0)
+    # REJECTED also needs this model at or above ``reject_above``: v6 was trained with
+    # re-saved genuine bills as genuine, so a second compression alone (which v7 counts as a
+    # sign of editing) sends a bill to review, never to rejection. Empty: the main model alone.
+    bills_reject_model_version: str = "v6"
     # A bill whose perceptual hash differs from an earlier one's in at most this many bits
     # is a duplicate.
     bills_duplicate_bits: int = Field(default=6, ge=0, le=16)

@@ -30,6 +30,7 @@ def run_checks(
     edit_probability: float,
     edit_threshold: float,
     reject_above: float,
+    resave_blind_probability: float | None = None,
     duplicate_of: str | None,
     shop_name: str | None,
     today: date,
@@ -37,9 +38,10 @@ def run_checks(
     min_confidence: float,
 ) -> Verdict:
     """Every check with its score, and the status they decide:
-    REJECTED when the edit probability is at or above ``reject_above``; VERIFIED when every
-    check passed; NEEDS_REVIEW otherwise (a duplicate of another post's bill included: the
-    shop or an admin decides)."""
+    REJECTED when the edit probability is at or above ``reject_above`` (and, when given, the
+    re-save-blind model's too: a second compression alone sends a bill to review, never to
+    rejection); VERIFIED when every check passed; NEEDS_REVIEW otherwise (a duplicate of
+    another post's bill included: the shop or an admin decides)."""
     checks: list[Check] = []
     found = sum(v is not None for v in (extraction.company, extraction.date, extraction.total))
     checks.append(
@@ -108,11 +110,19 @@ def run_checks(
             "no_signs_of_editing",
             edit_probability < edit_threshold,
             round(edit_probability, 4),
-            f"edit probability (threshold {edit_threshold:.3f}, reject at {reject_above:.3f})",
+            f"edit probability (threshold {edit_threshold:.3f}, reject at {reject_above:.3f}"
+            + (
+                f"; re-save-blind model {resave_blind_probability:.3f})"
+                if resave_blind_probability is not None
+                else ")"
+            ),
         )
     )
     failed = [check.name for check in checks if not check.passed]
-    if edit_probability >= reject_above:
+    sure = edit_probability >= reject_above and (
+        resave_blind_probability is None or resave_blind_probability >= reject_above
+    )
+    if sure:
         status = PostStatus.REJECTED
     elif failed:
         status = PostStatus.NEEDS_REVIEW

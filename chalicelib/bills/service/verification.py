@@ -112,10 +112,12 @@ def _decide(post: Post) -> Post:
     from chalicelib.bills import authenticity, forensics  # the ML layer
 
     model = authenticity.model(settings.bills_model_version)
+    blind_version = settings.bills_reject_model_version
+    resave_blind = authenticity.model(blind_version) if blind_version else None
     shop = catalog_shops.get_shop(post.shop_id) if post.shop_id else None
     reader = ocr.reader(ocr.reader_model(settings.bills_reader_version))
     extraction = reader.read(data, known_shops=[shop.name] if shop else [])
-    scored = authenticity.score(model, data)
+    scored = authenticity.score(model, data, resave_blind)
     phash = forensics.perceptual_hash(data)
     duplicate_of = next(
         (
@@ -133,6 +135,7 @@ def _decide(post: Post) -> Post:
         edit_probability=scored.probability,
         edit_threshold=threshold,
         reject_above=max(settings.bills_reject_above, threshold),
+        resave_blind_probability=scored.second_probability,
         duplicate_of=duplicate_of,
         shop_name=shop.name if shop else None,
         today=clock.now().date(),

@@ -187,6 +187,19 @@ def test_a_clean_bill_is_verified_with_every_check_recorded() -> None:
     ("found", "overrides", "status", "failed"),
     [
         (extraction(), {"edit_probability": 0.95}, PostStatus.REJECTED, "no_signs_of_editing"),
+        (
+            extraction(),
+            {"edit_probability": 0.95, "resave_blind_probability": 0.92},
+            PostStatus.REJECTED,
+            "no_signs_of_editing",
+        ),
+        # a second compression alone (the re-save-blind model unsure) goes to review
+        (
+            extraction(),
+            {"edit_probability": 0.95, "resave_blind_probability": 0.4},
+            PostStatus.NEEDS_REVIEW,
+            "no_signs_of_editing",
+        ),
         (extraction(), {"edit_probability": 0.6}, PostStatus.NEEDS_REVIEW, "no_signs_of_editing"),
         (extraction(), {"duplicate_of": "p0"}, PostStatus.NEEDS_REVIEW, "not_duplicate"),
         (extraction(date="2027-01-01"), {}, PostStatus.NEEDS_REVIEW, "date_plausible"),
