@@ -155,3 +155,21 @@ def test_a_tampered_receipt_does_not_end_verified(world: BillWorld) -> None:
     assert "date_plausible" in failed
     assert "date_plausible" in (done.reason or "")
     assert done.edit_probability is not None
+
+
+def test_a_genuine_receipt_saved_again_goes_to_review_not_rejection(world: BillWorld) -> None:
+    # Given a held-out genuine receipt (never trained on) decoded and saved again at JPEG
+    # quality 90: a second compression, no edit
+    image = Image.open(io.BytesIO(receipt("059"))).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    post = world.post(world.person())
+    # When it is uploaded
+    done = world.upload(post, out.getvalue())
+    # Then v7 alone would reject it (its edit probability is over the reject line), but the
+    # re-save-blind model is not as sure: it goes to review, with both probabilities shown
+    assert done.edit_probability is not None
+    assert done.edit_probability >= 0.9
+    assert done.status is PostStatus.NEEDS_REVIEW, (done.reason, done.checks)
+    editing = next(check for check in done.checks if check.name == "no_signs_of_editing")
+    assert "re-save-blind model" in editing.detail
