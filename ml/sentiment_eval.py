@@ -32,11 +32,11 @@ def evaluate(data_dir: Path, model_dir: Path) -> dict[str, Any]:
     A model trained on every shared row (v3) names its ``holdout_version``, the same
     recipe without the TEST part: where DATA holds only rows the model trained on (the
     shared data), that model scores the rows it never saw, and the result says so."""
-    model = SentimentModel(model_dir)
-    trained = set(model.manifest.get("trained_texts", []))
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    trained = set(manifest.get("trained_texts", []))
     rows = data.load(data_dir, partial=True)
     held_out = [row for row in rows if text_key(row.text) not in trained]
-    holdout = model.manifest.get("holdout_version")
+    holdout = manifest.get("holdout_version")
     if not held_out and holdout:
         result = evaluate(data_dir, model_dir.parent / holdout)
         result["note"] = (
@@ -47,6 +47,7 @@ def evaluate(data_dir: Path, model_dir: Path) -> dict[str, Any]:
         return result
     if not held_out:
         raise SystemExit(f"{data_dir}: no labelled review the model was not trained on")
+    model = SentimentModel(model_dir)
     texts = [row.text for row in held_out]
     gold = [row.label for row in held_out]
     sources = [row.source for row in held_out]

@@ -105,17 +105,18 @@ def run_checks(
             f"same image as post {duplicate_of}" if duplicate_of else "no earlier bill like it",
         )
     )
+    blind = (
+        f"; re-save-blind model {resave_blind_probability:.3f}"
+        if resave_blind_probability is not None
+        else ""
+    )
     checks.append(
         Check(
             "no_signs_of_editing",
             edit_probability < edit_threshold,
             round(edit_probability, 4),
             f"edit probability (threshold {edit_threshold:.3f}, reject at {reject_above:.3f}"
-            + (
-                f"; re-save-blind model {resave_blind_probability:.3f})"
-                if resave_blind_probability is not None
-                else ")"
-            ),
+            f"{blind})",
         )
     )
     failed = [check.name for check in checks if not check.passed]
