@@ -108,12 +108,15 @@ def reader_model(version: str) -> reading.ReaderModel:
     return reading.model_from(load_model(reading.MODEL_NAME, version))
 
 
-OcrOption = bool | int | float
+OcrOption = bool | int | float | str
 # The engine options a reader model's manifest may carry (``"ocr"``; docs/bills.md, session 10):
 # given when the engine is built (rapidocr's own keyword names) ...
 ENGINE_OPTIONS = frozenset(
     {"use_cls", "det_limit_side_len", "det_thresh", "cls_thresh", "max_side_len"}
+    | {"rec_model_path", "rec_keys_path"}
 )
+# ... of which these are files: another recognition model and its characters (session 12)
+PATH_OPTIONS = frozenset({"rec_model_path", "rec_keys_path"})
 # ... given at each call (rapidocr 1.4.4 resets these to its defaults at any call with keyword
 # arguments, and ours always asks for the character boxes, so a value given when the engine is
 # built would be lost) ...
@@ -130,7 +133,10 @@ def ocr_options(options: Mapping[str, Any] | None) -> tuple[tuple[str, OcrOption
     for name, value in sorted((options or {}).items()):
         if name not in ENGINE_OPTIONS | CALL_OPTIONS | OUR_OPTIONS:
             raise ValueError(f"unknown OCR option {name!r}")
-        if not isinstance(value, bool | int | float):
+        if name in PATH_OPTIONS:
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"OCR option {name!r} must be a file's path")
+        elif not isinstance(value, bool | int | float):
             raise ValueError(f"OCR option {name!r} must be a number or a boolean")
         out.append((name, value))
     return tuple(out)

@@ -185,7 +185,7 @@ class ReaderModel:
     rules: int = 2  # which generation of the reading rules (``RULES``); v1/v2 read with 2
     # the local engine's options the model was chosen with (manifest ``"ocr"``; ``ocr.LocalReader``
     # builds its engine with them); none: rapidocr's defaults (v1-v3)
-    ocr: tuple[tuple[str, bool | int | float], ...] = ()
+    ocr: tuple[tuple[str, bool | int | float | str], ...] = ()
 
 
 def _pairs(path: Path) -> list[tuple[str, str]]:

@@ -121,6 +121,8 @@ def run(
     engine: str = "rapidocr",
     second: bool = False,
     ocr_options: Mapping[str, Any] | None = None,
+    second_options: Mapping[str, Any] | None = None,
+    second_cache: Path | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of the CV. ``engine="tesseract"`` reads tesseract's own lines (words spaced
     by it, no character boxes) instead of the local engine's; ``second`` gives each local
@@ -137,7 +139,10 @@ def run(
         if reread_as:
             image = reread(image, *REREADS[reread_as])
         lines[stem] = eval_bills.ocr_lines(image, cache, ocr_options)
-        if engine == "tesseract" or second:
+        if second and second_options is not None:
+            found = eval_bills.ocr_lines(image, second_cache or cache, second_options)[0]
+            others[stem] = [second_engine.words_of(found)]
+        elif engine == "tesseract" or second:
             others[stem] = second_engine.cached_words(image)[0]
         print(f"\r{number}/{len(stems)} development receipts read", end="", file=sys.stderr)
     print(file=sys.stderr)
@@ -293,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the local engine's options as JSON, e.g. '{\"use_cls\": false}' (ocr.LocalReader; "
         "default rapidocr's own); give each configuration its own BILLS_OCR_CACHE",
     )
+    parser.add_argument(
+        "--second-ocr-options",
+        type=json.loads,
+        help="with --second: the second engine is the local engine with these options (its "
+        "words cut at its spaces; cached in BILLS_SECOND_OCR_CACHE) instead of tesseract",
+    )
     parser.add_argument("--json", type=Path, help="write the rows (per receipt) here")
     args = parser.parse_args(argv)
     cache = Path(os.environ.get("BILLS_OCR_CACHE", "/tmp/ocr-cache"))  # noqa: S108
@@ -309,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
         engine=args.engine,
         second=args.second,
         ocr_options=args.ocr_options,
+        second_options=args.second_ocr_options,
+        second_cache=Path(os.environ["BILLS_SECOND_OCR_CACHE"])
+        if "BILLS_SECOND_OCR_CACHE" in os.environ
+        else None,
     )
     grouping = "vendor-grouped " if args.by_vendor else ""
     reading_of = (
@@ -320,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.engine == "tesseract":
         reading_of += ", tesseract's lines"
+    elif args.second and args.second_ocr_options:
+        options = json.dumps(args.second_ocr_options, sort_keys=True)
+        reading_of += f", with the local engine's words ({options}) on each line"
     elif args.second:
         reading_of += ", with tesseract's words on each line"
     if args.ocr_options:

@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -118,6 +119,22 @@ def lines_of(lines: Sequence[Sequence[OcrLine]]) -> list[OcrLine]:
                 ),
             )
         )
+    return out
+
+
+def words_of(lines: Sequence[OcrLine]) -> list[OcrLine]:
+    """The words of an engine that spaces them itself and gives character boxes (the local
+    engine with another recogniser, session 12): each line cut at its spaces, a word's box
+    its characters' edges across the line's height, its confidence the line's."""
+    out = []
+    for line in lines:
+        if len(line.char_edges) != len(line.text):
+            continue
+        for match in re.finditer(r"\S+", line.text):
+            edges = line.char_edges[match.start() : match.end()]
+            left, right = min(a for a, _ in edges), max(b for _, b in edges)
+            box = (left, line.box[1], right, line.box[3])
+            out.append(OcrLine(text=match.group(0), score=line.score, box=box))
     return out
 
 

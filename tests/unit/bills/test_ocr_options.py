@@ -133,3 +133,17 @@ def test_a_cmyk_jpeg_reaches_the_engine_as_rgb_pixels(engine: type[RecordingEngi
     # (decoded by the engine, its four channels were read as colours: no line at all)
     assert engine.calls[0]["shape"] is None
     assert engine.calls[1]["shape"] == (40, 80, 3)
+
+
+def test_another_recognition_model_is_given_to_the_engine_by_its_path(
+    engine: type[RecordingEngine],
+) -> None:
+    # Given a reader asked to recognise with another model and its character list
+    options = {"rec_model_path": "/models/rec.onnx", "rec_keys_path": "/models/keys.txt"}
+    # When a receipt is read
+    ocr.LocalReader(options=options).ocr(png())
+    # Then the engine is built with both paths, and such readings are cached apart
+    assert engine.built == [{"intra_op_num_threads": 1, "inter_op_num_threads": 1, **options}]
+    assert cache_key(png(), options) != cache_key(png())
+    with pytest.raises(ValueError, match="file's path"):
+        ocr.LocalReader(options={"rec_model_path": 3})

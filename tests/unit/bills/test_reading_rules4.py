@@ -95,3 +95,19 @@ def test_words_on_a_line_are_those_printed_on_it() -> None:
     right = OcrLine(text="5.00", score=0.9, box=(85, 10, 130, 30))
     # When the words on the line are asked for, Then only the one printed on it is given
     assert spacing.words_on(line, [right, below, on]) == [on]
+
+
+def test_a_spacing_local_engine_gives_its_words_with_their_boxes() -> None:
+    from ml.bills.second_engine import words_of
+
+    # Given a line read with spaces and a box for every character (spaces included)
+    text = "MR D.I.Y"
+    edges = tuple((10.0 * i, 10.0 * i + 8) for i in range(len(text)))
+    line = OcrLine(text=text, score=0.8, box=(0, 5, 80, 25), char_edges=edges)
+    # When it is cut into words (a line without character boxes gives none)
+    found = words_of([line, OcrLine(text="NO BOXES", score=0.9, box=(0, 30, 80, 50))])
+    # Then each word spans its own characters across the line's height, at its confidence
+    assert [(w.text, w.box, w.score) for w in found] == [
+        ("MR", (0.0, 5, 18.0, 25), 0.8),
+        ("D.I.Y", (30.0, 5, 78.0, 25), 0.8),
+    ]
