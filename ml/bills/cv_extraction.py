@@ -107,6 +107,39 @@ def cached(
     return (cache / f"{eval_bills.cache_key(image, options)}.json").exists()
 
 
+def letter_cost(line: OcrLine, model: reading.ReaderModel) -> float | None:
+    """The lexicon's cost per letter of the line's words once re-spaced by ``model`` (its
+    runs of two or more letters, upper-cased; ``None`` without any)."""
+    words = re.findall(r"[A-Z]{2,}", reading.respace(line, model).upper())
+    letters = sum(len(word) for word in words)
+    if not letters:
+        return None
+    return sum(model.lexicon.piece(word) for word in words) / letters
+
+
+def choose_lines(
+    lines: list[OcrLine], others: list[OcrLine], model: reading.ReaderModel
+) -> list[OcrLine]:
+    """Each line, or another engine's reading of the same box (within 1 pixel) where that
+    one's words cost the lexicon less per letter (session 12's L6; a tie: the line)."""
+    out = []
+    for line in lines:
+        twin = next(
+            (
+                other
+                for other in others
+                if max(abs(a - b) for a, b in zip(other.box, line.box, strict=True)) <= 1.0
+            ),
+            None,
+        )
+        ours = letter_cost(line, model)
+        theirs = letter_cost(twin, model) if twin is not None else None
+        out.append(
+            twin if twin and ours is not None and theirs is not None and theirs < ours else line
+        )
+    return out
+
+
 def run(
     data: Path,
     folds: int,
@@ -123,6 +156,7 @@ def run(
     ocr_options: Mapping[str, Any] | None = None,
     second_options: Mapping[str, Any] | None = None,
     second_cache: Path | None = None,
+    choose: bool = False,
 ) -> list[dict[str, Any]]:
     """The rows of the CV. ``engine="tesseract"`` reads tesseract's own lines (words spaced
     by it, no character boxes) instead of the local engine's; ``second`` gives each local
@@ -139,7 +173,10 @@ def run(
         if reread_as:
             image = reread(image, *REREADS[reread_as])
         lines[stem] = eval_bills.ocr_lines(image, cache, ocr_options)
-        if second and second_options is not None:
+        if choose:
+            found = eval_bills.ocr_lines(image, second_cache or cache, second_options)[0]
+            others[stem] = [found]
+        elif second and second_options is not None:
             found = eval_bills.ocr_lines(image, second_cache or cache, second_options)[0]
             others[stem] = [second_engine.words_of(found)]
         elif engine == "tesseract" or second:
@@ -170,7 +207,9 @@ def run(
             label = json.loads((data / "labels" / f"{stem}.json").read_text(encoding="utf-8"))
             expected = eval_bills.truth(label)
             ocr = box_lines(data, stem) if boxes else lines[stem][0]
-            if engine == "tesseract":
+            if choose:
+                ocr = choose_lines(ocr, others[stem][0], model)
+            elif engine == "tesseract":
                 ocr = second_engine.lines_of(others[stem])
             elif second:
                 ocr = second_engine.with_second(ocr, [w for ws in others[stem] for w in ws])
@@ -304,6 +343,12 @@ def main(argv: list[str] | None = None) -> int:
         help="with --second: the second engine is the local engine with these options (its "
         "words cut at its spaces; cached in BILLS_SECOND_OCR_CACHE) instead of tesseract",
     )
+    parser.add_argument(
+        "--choose",
+        action="store_true",
+        help="with --second-ocr-options: per line, that engine's reading of the same box where "
+        "its words cost the lexicon less per letter (session 12's L6)",
+    )
     parser.add_argument("--json", type=Path, help="write the rows (per receipt) here")
     args = parser.parse_args(argv)
     cache = Path(os.environ.get("BILLS_OCR_CACHE", "/tmp/ocr-cache"))  # noqa: S108
@@ -321,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         second=args.second,
         ocr_options=args.ocr_options,
         second_options=args.second_ocr_options,
+        choose=args.choose,
         second_cache=Path(os.environ["BILLS_SECOND_OCR_CACHE"])
         if "BILLS_SECOND_OCR_CACHE" in os.environ
         else None,
@@ -335,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.engine == "tesseract":
         reading_of += ", tesseract's lines"
+    elif args.choose:
+        options = json.dumps(args.second_ocr_options, sort_keys=True)
+        reading_of += f", each line or the local engine's ({options}) by the lexicon"
     elif args.second and args.second_ocr_options:
         options = json.dumps(args.second_ocr_options, sort_keys=True)
         reading_of += f", with the local engine's words ({options}) on each line"

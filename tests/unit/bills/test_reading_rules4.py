@@ -111,3 +111,22 @@ def test_a_spacing_local_engine_gives_its_words_with_their_boxes() -> None:
         ("MR", (0.0, 5, 18.0, 25), 0.8),
         ("D.I.Y", (30.0, 5, 78.0, 25), 0.8),
     ]
+
+
+def test_a_line_is_swapped_for_another_reading_only_where_the_lexicon_prefers_it() -> None:
+    from ml.bills.cv_extraction import choose_lines
+
+    # Given two readings of the same two boxes: one misread name, one number
+    model = reading.default_model()
+    ours = [
+        OcrLine(text="HARDWARF TRADING", score=0.9, box=(0, 0, 100, 20)),
+        OcrLine(text="12.50", score=0.9, box=(0, 30, 50, 50)),
+    ]
+    theirs = [
+        OcrLine(text="HARDWARE TRADING", score=0.8, box=(0.5, 0, 100, 20)),
+        OcrLine(text="12.80", score=0.9, box=(0, 30, 50, 50)),
+    ]
+    # When the lines are chosen
+    chosen = choose_lines(ours, theirs, model)
+    # Then the known words win the name's box; a line without letters keeps our reading
+    assert [line.text for line in chosen] == ["HARDWARE TRADING", "12.50"]
