@@ -945,20 +945,106 @@ def _capitals(text: str) -> bool:
     return bool(letters) and any(c.isupper() for c in letters)
 
 
+# A row that ends the bought lines: a total of any kind (with or without tax, a sub-total),
+# the count of items or quantities, rounding, or a payment (squashed, keywords read)
+_ITEMS_END = re.compile(
+    r"TOTAL|TOTQTY|AMOUNTDUE|PAYABLE|JUMLAH|ROUNDING|ROUNDADJ|ITEM\(?S\)?:|QTY\(?S\)?:|NOOFITEM"
+    r"|^QTY\d|INCL\.?GST|EXCL\.?GST|EXCLUDINGGST|GSTSUMMARY|(?:GST|SST)[@\d(]"
+    r"|(?<![A-Z])(CASH|CHANGE|TENDER|PAID|VISA)"
+)
+# a row that opens the bought lines (as do a column heading and the date): the bill's own
+# name or its till
+_ITEMS_OPEN = re.compile(r"INVOICE|RECEIPT|\bBILL\b|CASHIER|TABLE|SERVER|TERMINAL|ORDER|POS\b")
+# what is left round a description once its amounts are taken out: "RM", "x", ":", "@"
+_EDGES = re.compile(r"^(?:\s|RM\b|[:@*-])+|(?:\s[xX@]|\s|\bRM|[:@*-])+$")
+# a quantity and a unit price alone ("2 X 6.79", "2XRM6.79"), once the amount is taken out
+_QUANTITY_ONLY = re.compile(r"^(\d{1,3})\s*[xX@*]?\s*(?:RM)?$")
+# words of a column heading ("Qty Code/Desc UnitPrice TotalRM", "Desc/Item Qty Price Amt")
+_COLUMN_WORDS = ("QTY", "DESC", "ITEM", "PRICE", "AMT", "AMOUNT", "TOTAL", "UNIT", "CODE")
+_GLUED_AMOUNTS = re.compile(r"(\.\d{2})(?=\d{1,5}\.\d{2}(?!\d))")  # "1X17.5017.50"
+
+
+def _ends_items(upper: str) -> bool:
+    return _ITEMS_END.search(keywords(upper).replace(" ", "")) is not None
+
+
+def _column_heading(upper: str) -> bool:
+    return sum(word in upper for word in _COLUMN_WORDS) >= 2
+
+
+def _free_text(row: Row) -> bool:
+    """A row that can name the item printed beside it: no amount, no time, not a column
+    heading or a label (``Cashier: S201``); a code (``HC03-7-15``, even read as a date) may."""
+    upper = row.upper
+    return (
+        not parse_amounts(row.text)
+        and not _TIME.search(row.text)
+        and not _column_heading(upper)
+        and not re.match(r"^[A-Z /]{2,12}\s*:", upper)
+    )
+
+
+def _words(rows: Sequence[Row]) -> bool:
+    return sum(c.isalpha() for row in rows for c in row.text) >= 3
+
+
 def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
-    """Rows between the header and the first total that end in an amount and start with
-    words: the bought lines (best effort; receipts print them in many layouts)."""
-    items = []
-    for row in rows:
-        upper = row.upper
-        if _is_total_row(upper) or ("SUB" in upper and "TOTAL" in upper):
-            break
-        amounts = parse_amounts(row.text)
-        if not amounts or any(word in upper for word in _PAYMENT):
+    """The bought lines (best effort; receipts print them in many layouts). They start
+    after the first row that opens them (``_ITEMS_OPEN``, a column heading or the date: the
+    shop's name and address are above it) and stop at the first row that ends them
+    (``_ITEMS_END``: a total of any kind, a count, a tax, a payment). Each row between that
+    ends in an amount is an item of that amount (a discount's is negative), except a
+    quantity and unit price (``2 X 6.79``) next to its line and an amount that is the sum of
+    two or more items above it (a sub-total). Its description is its own
+    words; a row of codes and numbers (``62483 1 55.90 55.90``) takes the rows printed above
+    it since the item before (at most two), or else the one below it (``1 D15 8.90 8.90`` /
+    ``THAI ICE TEA``)."""
+    items: list[LineItem] = []
+    used: set[int] = set()
+    opened = [
+        k
+        for k, row in enumerate(rows)
+        if _column_heading(row.upper) or parse_dates(row.text) or _ITEMS_OPEN.search(row.upper)
+    ]
+    first_end = next((k for k, row in enumerate(rows) if _ends_items(row.upper)), len(rows))
+    start = min((k + 1 for k in opened if k < first_end), default=0)
+    for index, row in enumerate(rows):
+        if index < start:
             continue
-        description = _AMOUNT.sub("", row.text).strip(" :-xX@RM")
-        if _name_like(description.upper()) and not parse_dates(row.text):
-            items.append(LineItem(description=description, amount=amounts[-1]))
+        text = _GLUED_AMOUNTS.sub(r"\1 ", row.text)
+        amounts = parse_amounts(text)
+        if _ends_items(row.upper) and (used or amounts):
+            break  # (a heading naming a total, before any amount, does not end them)
+        if not amounts or parse_dates(row.text):
+            continue
+        used.add(index)
+        own = _EDGES.sub("", _AMOUNT.sub("", text))
+        quantity = _QUANTITY_ONLY.match(own)
+        if quantity and len(amounts) == 1:
+            line_total = int(quantity.group(1)) * amounts[0]
+            after = next((parse_amounts(r.text) for r in rows[index + 1 : index + 2]), [])
+            if (items and items[-1].amount == line_total) or (after and after[-1] == line_total):
+                continue  # the unit price of the line above or below, not an item
+        if len(items) >= 2 and amounts[-1] == sum(item.amount for item in items):
+            continue  # the items above added up: a sub-total the till did not name
+        if _name_like(own.upper()):
+            items.append(LineItem(description=own, amount=amounts[-1]))
+            continue
+        above: list[int] = []
+        for k in range(index - 1, max(index - 3, start - 1), -1):
+            if k in used or not _free_text(rows[k]):
+                break
+            above.insert(0, k)
+        below = [index + 1] if index + 1 < len(rows) and index + 1 not in used else []
+        if above and _words([rows[k] for k in above]):
+            named = above
+        elif below and _free_text(rows[below[0]]) and _words([rows[below[0]]]):
+            named = below
+        else:
+            named = []
+        used.update(named)
+        description = " ".join(rows[k].text for k in named) or own
+        items.append(LineItem(description=description.strip(), amount=amounts[-1]))
     return tuple(items[:50])
 
 

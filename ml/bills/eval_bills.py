@@ -35,6 +35,7 @@ from typing import Any
 from chalicelib.bills import reading
 from chalicelib.bills.domain import Extraction, OcrLine
 from chalicelib.bills.ocr import LocalReader, ocr_options, with_ink_gaps
+from chalicelib.bills.service.checks import total_matches_items
 from ml.bills.features import IMAGE_SUFFIXES
 from ml.bills.split import part
 
@@ -137,6 +138,35 @@ def score(found: Extraction, expected: dict[str, Any]) -> dict[str, bool]:
     }
 
 
+def items_score(found: Extraction, expected: dict[str, Any]) -> dict[str, Any]:
+    """The line items read, measured without item labels: whether they add up to the
+    labelled total (within 1 % or 10 minor units) and whether the ``total_matches_items``
+    check fails on them (on a genuine receipt, a needless review)."""
+    total = expected["total"]
+    added = sum(item.amount for item in found.line_items)
+    check = total_matches_items(found)
+    return {
+        "count": len(found.line_items),
+        "adds_up": bool(found.line_items)
+        and bool(total)
+        and abs(added - total) <= max(10, total / 100),
+        "check_fails": check is not None and not check.passed,
+    }
+
+
+def items_line(rows: list[dict[str, Any]], title: str) -> str:
+    if not rows:
+        return ""
+    share = {
+        key: sum(bool(r["items"][key]) for r in rows) / len(rows)
+        for key in ("count", "adds_up", "check_fails")
+    }
+    return (
+        f"  {title:<34} read {share['count']:.3f}  add up to the total {share['adds_up']:.3f}  "
+        f"check fails {share['check_fails']:.3f}"
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -188,6 +218,7 @@ def evaluate(
                 "no_shops": score(plain, expected),
                 "baseline": score(baseline(lines), expected),
                 "found": {"company": ours.company, "date": ours.date, "total": ours.total},
+                "items": items_score(ours, expected),
                 "found_no_shops": {"company": plain.company},
                 "expected": expected,
                 "seen": expected["company"] in known_keys,
@@ -261,6 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, flag in (("seen", True), ("unseen", False)):
         part_rows = [r for r in rows if r["seen"] is flag]
         print(table(part_rows, f"of all: vendor {name} among the known shops"))
+    print("line items (no item labels: read = at least one; add up = to the labelled total")
+    print("within 1 %; check fails = total_matches_items fails, a needless review if genuine)")
+    print(items_line(rows, "all receipts in DATA"))
+    if held and len(held) != len(rows):
+        print(items_line(held, "held-out part"))
+        print(items_line([r for r in rows if r["part"] != "held-out"], "development part"))
     seconds = [r["seconds"] for r in rows]
     if seconds:
         print(

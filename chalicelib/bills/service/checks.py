@@ -24,6 +24,21 @@ def vendor_similarity(company: str | None, shop_name: str) -> float:
     return SequenceMatcher(None, a, b).ratio()
 
 
+def total_matches_items(extraction: Extraction) -> Check | None:
+    """Whether the line items stay within the total (5 % over at most: a sum above it is a
+    sign the total was lowered); none with fewer than two items or no total."""
+    if not extraction.total or len(extraction.line_items) < 2:
+        return None
+    items = sum(item.amount for item in extraction.line_items)
+    gap = abs(items - extraction.total) / extraction.total
+    return Check(
+        "total_matches_items",
+        items <= extraction.total * 1.05,
+        round(max(0.0, 1.0 - gap), 4),
+        f"line items add up to {items}, total {extraction.total}",
+    )
+
+
 def run_checks(
     extraction: Extraction,
     *,
@@ -66,17 +81,9 @@ def run_checks(
                 f"{extraction.date} (accepted {oldest.isoformat()} to {today.isoformat()})",
             )
         )
-    items = sum(item.amount for item in extraction.line_items)
-    if extraction.total and len(extraction.line_items) >= 2:
-        gap = abs(items - extraction.total) / extraction.total
-        checks.append(
-            Check(
-                "total_matches_items",
-                items <= extraction.total * 1.05,
-                round(max(0.0, 1.0 - gap), 4),
-                f"line items add up to {items}, total {extraction.total}",
-            )
-        )
+    items_check = total_matches_items(extraction)
+    if items_check is not None:
+        checks.append(items_check)
     confidences = list(extraction.confidence.values())
     mean_confidence = sum(confidences) / len(confidences) if confidences else 0.0
     checks.append(
