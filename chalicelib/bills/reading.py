@@ -959,6 +959,9 @@ _ITEMS_OPEN = re.compile(r"INVOICE|RECEIPT|\bBILL\b|CASHIER|TABLE|SERVER|TERMINA
 _EDGES = re.compile(r"^(?:\s|RM\b|[:@*-])+|(?:\s[xX@]|\s|\bRM|[:@*-])+$")
 # a quantity and a unit price alone ("2 X 6.79", "2XRM6.79"), once the amount is taken out
 _QUANTITY_ONLY = re.compile(r"^(\d{1,3})\s*[xX@*]?\s*(?:RM)?$")
+# a quantity ("2x") and the GST codes tills print after a line (standard-rated SR, zero-rated
+# ZR/ZRL, exempt E): not a name
+_TAX_CODES = re.compile(r"\b(?:\d+\s*X|X|SR|ZRL?|TX|NT|[SZE])\b|[\[\]]")
 # words of a column heading ("Qty Code/Desc UnitPrice TotalRM", "Desc/Item Qty Price Amt")
 _COLUMN_WORDS = ("QTY", "DESC", "ITEM", "PRICE", "AMT", "AMOUNT", "TOTAL", "UNIT", "CODE")
 _GLUED_AMOUNTS = re.compile(r"(\.\d{2})(?=\d{1,5}\.\d{2}(?!\d))")  # "1X17.5017.50"
@@ -1018,7 +1021,7 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
         if not amounts or parse_dates(row.text):
             continue
         used.add(index)
-        own = _EDGES.sub("", _AMOUNT.sub("", text))
+        own = re.sub(r"\s+", " ", _EDGES.sub("", _AMOUNT.sub("", text)))
         quantity = _QUANTITY_ONLY.match(own)
         if quantity and len(amounts) == 1:
             line_total = int(quantity.group(1)) * amounts[0]
@@ -1027,7 +1030,7 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
                 continue  # the unit price of the line above or below, not an item
         if len(items) >= 2 and amounts[-1] == sum(item.amount for item in items):
             continue  # the items above added up: a sub-total the till did not name
-        if _name_like(own.upper()):
+        if _name_like(_TAX_CODES.sub("", own.upper())):
             items.append(LineItem(description=own, amount=amounts[-1]))
             continue
         above: list[int] = []
@@ -1044,7 +1047,9 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
             named = []
         used.update(named)
         description = " ".join(rows[k].text for k in named) or own
-        items.append(LineItem(description=description.strip(), amount=amounts[-1]))
+        items.append(
+            LineItem(description=re.sub(r"\s+", " ", description).strip(), amount=amounts[-1])
+        )
     return tuple(items[:50])
 
 

@@ -89,3 +89,14 @@ def test_an_unnamed_sub_total_is_not_an_item_but_a_repeated_item_is() -> None:
     assert items(
         "SANYU", "RECEIPT", ("1x ZRL PEN", "2.10"), ("1x ZRL PEN", "2.10"), ("TOTAL", "4.20")
     ) == [("1x ZRL PEN", 210), ("1x ZRL PEN", 210)]
+
+
+def test_a_quantity_and_a_tax_code_are_no_name() -> None:
+    # Given a till that prints the name, then "1x ... SR 5.90" under it
+    assert items(
+        "GARDENIA BAKERIES (KL) SDN BHD",
+        "INVOICE",
+        "GDN MC H/W ENRICHED",
+        ("1x   SR", "5.90"),
+        ("TOTAL", "5.90"),
+    ) == [("GDN MC H/W ENRICHED", 590)]
