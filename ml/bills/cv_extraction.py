@@ -30,7 +30,6 @@ from typing import Any
 from chalicelib.bills import reading, spacing
 from chalicelib.bills.domain import OcrLine
 from ml.bills import eval_bills, second_engine
-from ml.bills.train_reader import fit_gaps
 from ml.bills.vocabulary import count_words, development_stems, shops_of
 
 FIELDS = ("company", "date", "total")
@@ -183,6 +182,8 @@ def run(
             others[stem] = second_engine.cached_words(image)[0]
         print(f"\r{number}/{len(stems)} development receipts read", end="", file=sys.stderr)
     print(file=sys.stderr)
+    from ml.bills.train_reader import fit_gaps  # scikit-learn: the training packages only
+
     general = reading.general_words(reading.SHIPPED / reading.VERSION)
     rows: list[dict[str, Any]] = []
     fold_of_stem = {
