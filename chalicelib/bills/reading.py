@@ -78,8 +78,9 @@ _NUM_DATE = re.compile(
 _ISO_DATE = re.compile(r"(?<!\d)(20\d{2})[/.\-]?(\d{2})[/.\-]?(\d{2})(?!\d)")
 _NAMED_DATE = re.compile(
     r"(?<![A-Z0-9])(\d{1,2})[\s\-/.]*(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*"
-    r"[\s\-/.,]*((?:19|20)\d{2}(?=\d{1,2}:\d{2})|(?:\d{4}|\d{2})(?!\d))"
+    r"[\s\-/.,'’]*((?:19|20)\d{2}(?=\d{1,2}:\d{2})|(?:\d{4}|\d{2})(?!\d))"
 )
+_CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})")  # 2018年12月25日
 _MONTH_FIRST = re.compile(
     r"(?<![A-Z0-9])(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[\s\-/]*"
     r"(\d{1,2})(?:ST|ND|RD|TH)?[\s,\-/]+((?:19|20)\d{2})(?!\d)"
@@ -375,6 +376,10 @@ def parse_dates(text: str) -> list[str]:
             found.append(iso)
     for m in _NAMED_DATE.finditer(upper):
         iso = _valid(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1)))
+        if iso:
+            found.append(iso)
+    for m in _CJK_DATE.finditer(upper):
+        iso = _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if iso:
             found.append(iso)
     if not found:

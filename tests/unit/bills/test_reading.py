@@ -43,6 +43,8 @@ def receipt(*rows: str | tuple[str, str]) -> list[OcrLine]:
         ("28-12-1718:52SH01", "2017-12-28"),
         ("Date.28/12/2017", "2017-12-28"),
         ("25 Dec 2018", "2018-12-25"),
+        ("25 Dec '18", "2018-12-25"),
+        ("2018年12月25日", "2018-12-25"),
     ],
 )
 def test_dates_are_read_day_first_into_iso(text: str, iso: str) -> None:
