@@ -78,7 +78,7 @@ _NUM_DATE = re.compile(
 _ISO_DATE = re.compile(r"(?<!\d)(20\d{2})[/.\-]?(\d{2})[/.\-]?(\d{2})(?!\d)")
 _NAMED_DATE = re.compile(
     r"(?<![A-Z0-9])(\d{1,2})[\s\-/.]*(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*"
-    r"[\s\-/.,'’]*((?:19|20)\d{2}(?=\d{1,2}:\d{2})|(?:\d{4}|\d{2})(?!\d))"
+    r"[\s\-/.,'\u2019]*((?:19|20)\d{2}(?=\d{1,2}:\d{2})|(?:\d{4}|\d{2})(?!\d))"
 )
 _CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})")  # 2018年12月25日
 _MONTH_FIRST = re.compile(
