@@ -146,6 +146,22 @@ def test_eval_bills_prints_per_field_accuracy_baseline_and_seconds(
     assert by_stem["001"]["ours"]["date"] is True
 
 
+def test_eval_bills_can_print_the_pipelines_decision_on_each_receipt(
+    tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # When the two genuine receipts are evaluated with their decisions
+    report = tmp_path / "report.json"
+    assert eval_bills.main([str(tiny), "--decisions", "--json", str(report)]) == 0
+    printed = capsys.readouterr().out
+    # Then each has the status the pipeline's checks give it, and the table counts them
+    rows = json.loads(report.read_text())["rows"]
+    by_stem = {row["stem"]: row["decision"] for row in rows}
+    assert by_stem["001"] == {"status": "VERIFIED", "failed": []}  # the README's demo bill
+    assert all(d["status"] in eval_bills.STATUSES for d in by_stem.values())
+    assert "the pipeline's decision on each receipt" in printed
+    assert "(of 2)" in printed
+
+
 def test_the_auc_is_the_rank_statistic() -> None:
     import numpy as np
 
