@@ -37,7 +37,8 @@ from typing import Any
 from chalicelib.bills import reading
 from chalicelib.bills.domain import Extraction, OcrLine
 from chalicelib.bills.ocr import LocalReader, ocr_options, with_ink_gaps
-from chalicelib.bills.service.checks import run_checks, total_matches_items
+from chalicelib.bills.service.checks import total_matches_items
+from chalicelib.bills.service.verification import verdict_of
 from ml.bills.features import IMAGE_SUFFIXES
 from ml.bills.split import part
 
@@ -190,7 +191,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class Decider:
-    """The pipeline's decision on a bill as it is (``checks.run_checks``: the shipped
+    """The pipeline's decision on a bill as it is (``verification.verdict_of``: the shipped
     authenticity models on the image, no shop named, no duplicate, the default settings,
     ``today``)."""
 
@@ -198,9 +199,9 @@ class Decider:
         from chalicelib.bills import authenticity  # the ML layer's packages
         from chalicelib.core.settings import get_settings
 
-        self.settings = get_settings()
-        self.model = authenticity.shipped(self.settings.bills_model_version)
-        blind = self.settings.bills_reject_model_version
+        settings = get_settings()
+        self.model = authenticity.shipped(settings.bills_model_version)
+        blind = settings.bills_reject_model_version
         self.second = authenticity.shipped(blind) if blind else None
         self.today = today
 
@@ -208,18 +209,13 @@ class Decider:
         from chalicelib.bills import authenticity
 
         scored = authenticity.score(self.model, image, self.second)
-        threshold = self.settings.bills_verify_below or float(self.model.card["threshold"])
-        verdict = run_checks(
+        verdict = verdict_of(
             found,
-            edit_probability=scored.probability,
-            edit_threshold=threshold,
-            reject_above=max(self.settings.bills_reject_above, threshold),
-            resave_blind_probability=scored.second_probability,
+            scored,
+            float(self.model.card["threshold"]),
             duplicate_of=None,
             shop_name=None,
             today=self.today,
-            max_age_days=self.settings.bills_max_age_days,
-            min_confidence=self.settings.bills_min_ocr_confidence,
         )
         failed = [check.name for check in verdict.checks if not check.passed]
         return {"status": verdict.status.value, "failed": failed}

@@ -19,10 +19,11 @@ retry them) and re-raises, so SQS retries and, after the last try, keeps it in t
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.bills import ocr, repository, storage
-from chalicelib.bills.domain import Post, PostStatus
+from chalicelib.bills.domain import Extraction, Post, PostStatus, Verdict
 from chalicelib.bills.events import PostStatusChanged
 from chalicelib.bills.service import checks
 from chalicelib.catalog.service import images as catalog_images
@@ -30,6 +31,9 @@ from chalicelib.catalog.service import shops as catalog_shops
 from chalicelib.core import clock, events
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.bills.authenticity import Scored  # the ML layer: imported where used
 
 ALLOWED = {"JPEG", "PNG"}
 MIN_SIDE = 64  # pixels: smaller cannot be read (and the forensics need whole 8x8 blocks)
@@ -92,6 +96,33 @@ def _reject(post: Post, reason: str) -> Post:
     return stored or post
 
 
+def verdict_of(
+    extraction: Extraction,
+    scored: Scored,
+    card_threshold: float,
+    *,
+    duplicate_of: str | None,
+    shop_name: str | None,
+    today: date,
+) -> Verdict:
+    """The checks' verdict on a read and scored bill, with the settings' thresholds (the
+    edit threshold on the model's card unless ``bills_verify_below`` sets one)."""
+    settings = get_settings()
+    threshold = settings.bills_verify_below or card_threshold
+    return checks.run_checks(
+        extraction,
+        edit_probability=scored.probability,
+        edit_threshold=threshold,
+        reject_above=max(settings.bills_reject_above, threshold),
+        resave_blind_probability=scored.second_probability,
+        duplicate_of=duplicate_of,
+        shop_name=shop_name,
+        today=today,
+        max_age_days=settings.bills_max_age_days,
+        min_confidence=settings.bills_min_ocr_confidence,
+    )
+
+
 def _decide(post: Post) -> Post:
     settings = get_settings()
     data = storage.read_at_most(post.bill_key, settings.bills_max_bytes)
@@ -129,18 +160,13 @@ def _decide(post: Post) -> Post:
         None,
     )
     repository.get().remember_hash(post.post_id, phash)
-    threshold = settings.bills_verify_below or float(model.card["threshold"])
-    verdict = checks.run_checks(
+    verdict = verdict_of(
         extraction,
-        edit_probability=scored.probability,
-        edit_threshold=threshold,
-        reject_above=max(settings.bills_reject_above, threshold),
-        resave_blind_probability=scored.second_probability,
+        scored,
+        float(model.card["threshold"]),
         duplicate_of=duplicate_of,
         shop_name=shop.name if shop else None,
         today=clock.now().date(),
-        max_age_days=settings.bills_max_age_days,
-        min_confidence=settings.bills_min_ocr_confidence,
     )
     public_key = None
     now = _now()
