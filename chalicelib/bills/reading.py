@@ -980,12 +980,13 @@ def _column_heading(upper: str) -> bool:
     return sum(word in upper for word in _COLUMN_WORDS) >= 2
 
 
-def _free_text(row: Row) -> bool:
-    """A row that can name the item printed beside it: no amount, no time, not a column
-    heading or a label (``Cashier: S201``); a code (``HC03-7-15``, even read as a date) may."""
+def _free_text(row: Row, amounts: Sequence[int]) -> bool:
+    """A row (with ``amounts``, those read on it) that can name the item printed beside it:
+    no amount, no time, not a column heading or a label (``Cashier: S201``); a code
+    (``HC03-7-15``, even read as a date) may."""
     upper = row.upper
     return (
-        not parse_amounts(row.text)
+        not amounts
         and not _TIME.search(row.text)
         and not _column_heading(upper)
         and not re.match(r"^[A-Z /]{2,12}\s*:", upper)
@@ -1007,30 +1008,37 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
     words; a row of codes and numbers (``62483 1 55.90 55.90``) takes the rows printed above
     it since the item before (at most two), or else the one below it (``1 D15 8.90 8.90`` /
     ``THAI ICE TEA``)."""
+    texts = [_GLUED_AMOUNTS.sub(r"\1 ", row.text) for row in rows]
+    amounts_of = [parse_amounts(text) for text in texts]
+    dated = [bool(parse_dates(row.text)) for row in rows]
+    ends = [_ends_items(row.upper) for row in rows]
+    first_end = ends.index(True) if True in ends else len(rows)
+    start = next(
+        (
+            k + 1
+            for k, row in enumerate(rows[:first_end])
+            if dated[k] or _column_heading(row.upper) or _ITEMS_OPEN.search(row.upper)
+        ),
+        0,
+    )
+
+    def describes(k: int) -> bool:
+        return k not in used and _free_text(rows[k], amounts_of[k])
+
     items: list[LineItem] = []
     used: set[int] = set()
-    opened = [
-        k
-        for k, row in enumerate(rows)
-        if _column_heading(row.upper) or parse_dates(row.text) or _ITEMS_OPEN.search(row.upper)
-    ]
-    first_end = next((k for k, row in enumerate(rows) if _ends_items(row.upper)), len(rows))
-    start = min((k + 1 for k in opened if k < first_end), default=0)
-    for index, row in enumerate(rows):
-        if index < start:
-            continue
-        text = _GLUED_AMOUNTS.sub(r"\1 ", row.text)
-        amounts = parse_amounts(text)
-        if _ends_items(row.upper) and (used or amounts):
+    for index in range(start, len(rows)):
+        amounts = amounts_of[index]
+        if ends[index] and (used or amounts):
             break  # (a heading naming a total, before any amount, does not end them)
-        if not amounts or parse_dates(row.text):
+        if not amounts or dated[index]:
             continue
         used.add(index)
-        own = re.sub(r"\s+", " ", _EDGES.sub("", _AMOUNT.sub("", text)))
+        own = re.sub(r"\s+", " ", _EDGES.sub("", _AMOUNT.sub("", texts[index])))
         quantity = _QUANTITY_ONLY.match(own)
         if quantity and len(amounts) == 1:
             line_total = int(quantity.group(1)) * amounts[0]
-            after = next((parse_amounts(r.text) for r in rows[index + 1 : index + 2]), [])
+            after = amounts_of[index + 1] if index + 1 < len(rows) else []
             if (items and items[-1].amount == line_total) or (after and after[-1] == line_total):
                 continue  # the unit price of the line above or below, not an item
         if len(items) >= 2 and amounts[-1] == sum(item.amount for item in items):
@@ -1040,14 +1048,14 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
             continue
         above: list[int] = []
         for k in range(index - 1, max(index - 3, start - 1), -1):
-            if k in used or not _free_text(rows[k]):
+            if not describes(k):
                 break
             above.insert(0, k)
-        below = [index + 1] if index + 1 < len(rows) and index + 1 not in used else []
+        below = index + 1
         if above and _words([rows[k] for k in above]):
             named = above
-        elif below and _free_text(rows[below[0]]) and _words([rows[below[0]]]):
-            named = below
+        elif below < len(rows) and describes(below) and _words([rows[below]]):
+            named = [below]
         else:
             named = []
         used.update(named)
