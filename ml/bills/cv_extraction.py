@@ -172,12 +172,9 @@ def run(
         if reread_as:
             image = reread(image, *REREADS[reread_as])
         lines[stem] = eval_bills.ocr_lines(image, cache, ocr_options)
-        if choose:
+        if choose or (second and second_options is not None):
             found = eval_bills.ocr_lines(image, second_cache or cache, second_options)[0]
-            others[stem] = [found]
-        elif second and second_options is not None:
-            found = eval_bills.ocr_lines(image, second_cache or cache, second_options)[0]
-            others[stem] = [second_engine.words_of(found)]
+            others[stem] = [found if choose else second_engine.words_of(found)]
         elif engine == "tesseract" or second:
             others[stem] = second_engine.cached_words(image)[0]
         print(f"\r{number}/{len(stems)} development receipts read", end="", file=sys.stderr)

@@ -203,12 +203,11 @@ class Decider:
         self.model = authenticity.shipped(settings.bills_model_version)
         blind = settings.bills_reject_model_version
         self.second = authenticity.shipped(blind) if blind else None
+        self.score = authenticity.score
         self.today = today
 
     def __call__(self, image: bytes, found: Extraction) -> dict[str, Any]:
-        from chalicelib.bills import authenticity
-
-        scored = authenticity.score(self.model, image, self.second)
+        scored = self.score(self.model, image, self.second)
         verdict = verdict_of(
             found,
             scored,
@@ -349,24 +348,23 @@ def main(argv: list[str] | None = None) -> int:
     print("date: ISO; total: minor units); co-loose = company ignoring spaces/punctuation")
     print(table(rows, "all receipts in DATA"))
     held = [r for r in rows if r["part"] == "held-out"]
+    parts = [("all receipts in DATA", rows)]
     if held and len(held) != len(rows):
+        development = [r for r in rows if r["part"] != "held-out"]
+        parts += [("held-out part", held), ("development part", development)]
         print(table(held, "of which held-out part (hash split, never tuned on)"))
-        print(table([r for r in rows if r["part"] != "held-out"], "of which development part"))
+        print(table(development, "of which development part"))
     for name, flag in (("seen", True), ("unseen", False)):
         part_rows = [r for r in rows if r["seen"] is flag]
         print(table(part_rows, f"of all: vendor {name} among the known shops"))
     print("line items (no item labels: read = at least one; add up = to the labelled total")
     print("within 1 %; check fails = total_matches_items fails, a needless review if genuine)")
-    print(items_line(rows, "all receipts in DATA"))
-    if held and len(held) != len(rows):
-        print(items_line(held, "held-out part"))
-        print(items_line([r for r in rows if r["part"] != "held-out"], "development part"))
+    for title, part_rows in parts:
+        print(items_line(part_rows, title))
     if decide is not None:
         print(f"the pipeline's decision on each receipt as it is (no shop named, today {today})")
-        print(decisions_line(rows, "all receipts in DATA"))
-        if held and len(held) != len(rows):
-            print(decisions_line(held, "held-out part"))
-            print(decisions_line([r for r in rows if r["part"] != "held-out"], "development part"))
+        for title, part_rows in parts:
+            print(decisions_line(part_rows, title))
     seconds = [r["seconds"] for r in rows]
     if seconds:
         print(
