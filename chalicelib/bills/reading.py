@@ -365,10 +365,15 @@ def _valid(year: int, month: int, day: int) -> str | None:
         return None
 
 
+# The OCR reads the O of a month's name as 0, glued or spaced: "100CT2017", "10 0CT 2017",
+# "05 N0V 2018" (a month name, not a word: no letter either side, the full name allowed).
+_ZERO_FOR_O = re.compile(r"(?<![A-Z])(?:0CT|N0V)(?=OBER|EMBER|[^A-Z]|$)")
+
+
 def parse_dates(text: str) -> list[str]:
     """Every date in ``text`` as ISO, day first (as printed in Malaysia and most places)."""
     found: list[str] = []
-    upper = re.sub(r"(?<=\d)0CT", "OCT", text.upper())  # "100CT2017": OCR reads O as 0
+    upper = _ZERO_FOR_O.sub(lambda m: m.group().replace("0", "O"), text.upper())
     for m in _NUM_DATE.finditer(upper):
         a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
         iso = _valid(y, b, a) or _valid(y, a, b)

@@ -45,6 +45,10 @@ def receipt(*rows: str | tuple[str, str]) -> list[OcrLine]:
         ("25 Dec 2018", "2018-12-25"),
         ("25 Dec '18", "2018-12-25"),
         ("2018年12月25日", "2018-12-25"),
+        (":100CT2017TUE", "2017-10-10"),  # O read as 0, glued ...
+        (": 10 0CT 2017 TUE", "2017-10-10"),  # ... or spaced, as a spacing engine gives it
+        ("DATE: 05 N0V 2018", "2018-11-05"),
+        ("0ctober 5, 2018", "2018-10-05"),
     ],
 )
 def test_dates_are_read_day_first_into_iso(text: str, iso: str) -> None:
