@@ -11,8 +11,9 @@ and the trained values are written back into the original ONNX graph. Three step
    that box's text and the default recogniser's own reading, and where that recogniser's
    file is (pickled to F).
 2. ``train F --out M.onnx [--fold K] [--target text|spaced|cased]`` (the training venv, plus
-   ``pip install --no-deps onnx2torch==1.5.15``: its torchvision requirement would replace the
-   CPU torch): CTC fine-tuning, leaving vendor fold K out (``cv_extraction``'s vendor folds).
+   ``pip install --no-deps onnx2torch==1.5.15 opencv-python==<the dev venv's>``: onnx2torch's
+   torchvision requirement would replace the CPU torch): CTC fine-tuning, leaving vendor fold
+   K out (``cv_extraction``'s vendor folds).
    ``text``: the ground truth's text; ``spaced``: the default reading with the ground truth's
    word spaces put in (lines whose letters agree, ignoring case); ``cased``: the ground
    truth's text with each letter in the case the default reads it (where they align).
