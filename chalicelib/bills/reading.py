@@ -975,6 +975,11 @@ _TAX_CODES = re.compile(r"\b(?:\d+\s*X|X|SR|ZRL?|TX|NT|[SZE])\b|[\[\]]")
 # words of a column heading ("Qty Code/Desc UnitPrice TotalRM", "Desc/Item Qty Price Amt")
 _COLUMN_WORDS = ("QTY", "DESC", "ITEM", "PRICE", "AMT", "AMOUNT", "TOTAL", "UNIT", "CODE")
 _GLUED_AMOUNTS = re.compile(r"(\.\d{2})(?=\d{1,5}\.\d{2}(?!\d))")  # "1X17.5017.50"
+# a row naming the company's or the tax registration (its number read as an amount, or an
+# amount of the column beside it): never a bought line (the OCR reads REG as RE9)
+_NAMES_REGISTRATION = re.compile(
+    r"(?<![A-Z])(?:REG|RE9|ROC|BRN)(?![A-Z])|(?:GST|SST)\s*(?:ID|NO|REG)|\bCO\.?\s*NO\b"
+)
 
 
 def _ends_items(upper: str) -> bool:
@@ -993,6 +998,7 @@ def _free_text(row: Row, amounts: Sequence[int]) -> bool:
     return (
         not amounts
         and not _TIME.search(row.text)
+        and not _NAMES_REGISTRATION.search(upper)
         and not _column_heading(upper)
         and not re.match(r"^[A-Z /]{2,12}\s*:", upper)
     )
@@ -1036,7 +1042,7 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
         amounts = amounts_of[index]
         if ends[index] and (used or amounts):
             break  # (a heading naming a total, before any amount, does not end them)
-        if not amounts or dated[index]:
+        if not amounts or dated[index] or _NAMES_REGISTRATION.search(rows[index].upper):
             continue
         used.add(index)
         own = re.sub(r"\s+", " ", _EDGES.sub("", _AMOUNT.sub("", texts[index])))

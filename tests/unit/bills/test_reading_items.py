@@ -100,3 +100,16 @@ def test_a_quantity_and_a_tax_code_are_no_name() -> None:
         ("1x   SR", "5.90"),
         ("TOTAL", "5.90"),
     ) == [("GDN MC H/W ENRICHED", 590)]
+
+
+def test_a_registration_row_is_neither_an_item_nor_an_item_s_name() -> None:
+    # Given no row that opens the items, a GST registration row (REG read as RE9) with the
+    # next column's amount beside it, and a code row under it whose name is printed below
+    assert items(
+        "GUARDIAN HEALTH AND BEAUTY SDN BHD",
+        ("GST Re9 #000899874816", "RM"),
+        "0092000 2X 2.20 4.40",
+        "GDN WATER 500ML",
+        ("CO. NO: 1101083-T", "5.90"),
+        ("TOTAL", "4.40"),
+    ) == [("GDN WATER 500ML", 440)]
