@@ -976,9 +976,11 @@ _TAX_CODES = re.compile(r"\b(?:\d+\s*X|X|SR|ZRL?|TX|NT|[SZE])\b|[\[\]]")
 _COLUMN_WORDS = ("QTY", "DESC", "ITEM", "PRICE", "AMT", "AMOUNT", "TOTAL", "UNIT", "CODE")
 _GLUED_AMOUNTS = re.compile(r"(\.\d{2})(?=\d{1,5}\.\d{2}(?!\d))")  # "1X17.5017.50"
 # a row naming the company's or the tax registration (its number read as an amount, or an
-# amount of the column beside it): never a bought line (the OCR reads REG as RE9)
+# amount of the column beside it): never a bought line. REG (the OCR reads RE9) only before
+# a number mark or a long number, since "FRIES REG 5.90" is a regular size
 _NAMES_REGISTRATION = re.compile(
-    r"(?<![A-Z])(?:REG|RE9|ROC|BRN)(?![A-Z])|(?:GST|SST)\s*(?:ID|NO|REG)|\bCO\.?\s*NO\b"
+    r"(?<![A-Z])(?:REG|RE9|ROC|BRN)\.?\s*(?:NO\.?\s*)?(?:[#:]\s*\d|\d{4,})"
+    r"|(?:GST|SST)\s*(?:ID|NO|REG)|\bCO\.?\s*NO\b"
 )
 
 

@@ -113,3 +113,9 @@ def test_a_registration_row_is_neither_an_item_nor_an_item_s_name() -> None:
         ("CO. NO: 1101083-T", "5.90"),
         ("TOTAL", "4.40"),
     ) == [("GDN WATER 500ML", 440)]
+
+
+def test_a_regular_size_is_still_an_item() -> None:
+    assert items("BURGER KING", "RECEIPT", ("1 FRIES REG", "5.90"), ("TOTAL", "5.90")) == [
+        ("1 FRIES REG", 590)
+    ]
