@@ -1000,7 +1000,6 @@ def _free_text(row: Row, amounts: Sequence[int]) -> bool:
     return (
         not amounts
         and not _TIME.search(row.text)
-        and not _NAMES_REGISTRATION.search(upper)
         and not _column_heading(upper)
         and not re.match(r"^[A-Z /]{2,12}\s*:", upper)
     )
@@ -1016,8 +1015,9 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
     shop's name and address are above it) and stop at the first row that ends them
     (``_ITEMS_END``: a total of any kind, a count, a tax, a payment). Each row between that
     ends in an amount is an item of that amount (a discount's is negative), except a
-    quantity and unit price (``2 X 6.79``) next to its line and an amount that is the sum of
-    two or more items above it (a sub-total). Its description is its own
+    quantity and unit price (``2 X 6.79``) next to its line, an amount that is the sum of
+    two or more items above it (a sub-total) and a registration row (``GST Reg #...``, nor
+    does one name an item). Its description is its own
     words; a row of codes and numbers (``62483 1 55.90 55.90``) takes the rows printed above
     it since the item before (at most two), or else the one below it (``1 D15 8.90 8.90`` /
     ``THAI ICE TEA``)."""
@@ -1025,6 +1025,7 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
     amounts_of = [parse_amounts(text) for text in texts]
     dated = [bool(parse_dates(row.text)) for row in rows]
     ends = [_ends_items(row.upper) for row in rows]
+    registration = [bool(_NAMES_REGISTRATION.search(row.upper)) for row in rows]
     first_end = ends.index(True) if True in ends else len(rows)
     start = next(
         (
@@ -1036,7 +1037,7 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
     )
 
     def describes(k: int) -> bool:
-        return k not in used and _free_text(rows[k], amounts_of[k])
+        return k not in used and not registration[k] and _free_text(rows[k], amounts_of[k])
 
     items: list[LineItem] = []
     used: set[int] = set()
@@ -1044,7 +1045,7 @@ def find_items(rows: Sequence[Row]) -> tuple[LineItem, ...]:
         amounts = amounts_of[index]
         if ends[index] and (used or amounts):
             break  # (a heading naming a total, before any amount, does not end them)
-        if not amounts or dated[index] or _NAMES_REGISTRATION.search(rows[index].upper):
+        if not amounts or dated[index] or registration[index]:
             continue
         used.add(index)
         own = re.sub(r"\s+", " ", _EDGES.sub("", _AMOUNT.sub("", texts[index])))

@@ -89,9 +89,14 @@ def ocr_lines(
     lines = LocalReader(options=options or {}).ocr(data)
     seconds = time.perf_counter() - started
     if entry is not None:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        entry.write_text(json.dumps({"seconds": seconds, "lines": [asdict(x) for x in lines]}))
+        store(entry, lines, seconds)
     return lines, seconds
+
+
+def store(entry: Path, lines: list[OcrLine], seconds: float) -> None:
+    """A cache entry: the lines and the seconds their OCR took (what ``ocr_lines`` reads)."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_text(json.dumps({"seconds": seconds, "lines": [asdict(x) for x in lines]}))
 
 
 def baseline(lines: list[OcrLine]) -> Extraction:
