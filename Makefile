@@ -9,7 +9,7 @@ EVENT      ?=
 
 .PHONY: dev test lint fmt package invoke bench clean localstack-test routes \
 	eval-bills cv-bills cv-bills-reread cv-bills-second train-reader eval-authenticity train-authenticity authenticity-set authenticity-unlisted ml-bills-layer \
-	train-sentiment eval-sentiment eval-categories check-ml-layer \
+	train-sentiment train-sentiment-minilm eval-sentiment eval-categories check-ml-layer \
 	train-forecast eval-forecast \
 	train-recs cv-recs eval-recs
 
@@ -67,13 +67,17 @@ invoke: $(STAMP)
 	@test -f "$(EVENT)" || { echo "no event file $(EVENT) (the samples: ls events/)"; exit 2; }
 	$(PY) -m localcloud invoke $(FN) $(EVENT)
 
-## train-sentiment: fine-tune the review sentiment model (own venv .venv-train with torch):
+## train-sentiment: the shipped review sentiment model, models/sentiment/v4/ (own venv
+## .venv-train with torch): all-mpnet-base-v2 with its top four layers fine-tuned; a 3-fold CV
+## of the recipe on TRAIN+VALIDATION chooses the neutral bias, then the fit on TRAIN+VALIDATION
+## is exported (ONNX int8, tokenizer, manifest) and evaluated once on the held-out TEST rows.
+## train-sentiment-minilm: how v1-v3 (all-MiniLM-L6-v2, fine-tuned whole) were made:
 ## a train-only run chooses epochs and the neutral bias on VALIDATION, then the final fit on
 ## TRAIN+VALIDATION writes models/sentiment/v1/ (ONNX, tokenizer, manifest, evaluation.json
 ## on held-out TEST rows; selection_evaluation.json: the train-only run's); then a 3-fold CV
 ## of the same recipe on TRAIN+VALIDATION chooses the neutral bias again (117 neutral rows
 ## instead of VALIDATION's 23): models/sentiment/v2/ = v1 with that bias, evaluated once;
-## last, the release: v2's recipe and bias on every row, TEST too: models/sentiment/v3/
+## last, v2's recipe and bias on every row, TEST too: models/sentiment/v3/
 TRAIN_VENV ?= .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 $(TRAIN_STAMP): requirements-train.txt requirements.txt
@@ -83,6 +87,12 @@ $(TRAIN_STAMP): requirements-train.txt requirements.txt
 	touch $(TRAIN_STAMP)
 
 train-sentiment: $(TRAIN_STAMP)
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_mpnet cv \
+		$(if $(DATA),--data $(DATA))
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_mpnet release \
+		--version v4 $(if $(DATA),--data $(DATA))
+
+train-sentiment-minilm: $(TRAIN_STAMP)
 	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_train \
 		--version selection $(if $(DATA),--data $(DATA))
 	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m ml.sentiment_train \

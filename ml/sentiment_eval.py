@@ -3,8 +3,9 @@
 Reads only ``DATA`` (a directory laid out like ``../shared/data/reviews``: the same four
 files) and the shipped model directory; never trains. Rows whose text the model was
 trained or tuned on (their keys are in the manifest) are left out: on a private portion
-every row is scored; the shipped model (v3) trained on every shared row, so on the shared
-data its ``holdout_version`` (v2: the same recipe without TEST) scores the TEST part.
+every row is scored. The shipped model (v4) trained on TRAIN+VALIDATION, so on the shared
+data it scores the TEST part itself; a model trained on every shared row (v3) names its
+``holdout_version`` (v2: the same recipe without TEST), which scores TEST instead.
 Prints accuracy and macro-F1 (3 classes), per-class precision/recall and per-file macro-F1
 for the model and two baselines: VADER and the shipped TF-IDF + logistic regression.
 """
@@ -23,7 +24,12 @@ from ml import baselines, data, metrics
 from ml.sentiment_train import text_key
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = ROOT / "models" / "sentiment" / "v3"
+DEFAULT_MODEL = ROOT / "models" / "sentiment" / "v4"
+
+
+def onnx_bytes(model_dir: Path) -> int:
+    """The model's size: its graph and any weight files beside it (``model.onnx.part<k>``)."""
+    return sum(path.stat().st_size for path in model_dir.glob("model.onnx*"))
 
 
 def evaluate(data_dir: Path, model_dir: Path) -> dict[str, Any]:
@@ -60,7 +66,7 @@ def evaluate(data_dir: Path, model_dir: Path) -> dict[str, Any]:
     cut = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
     return {
         "data": str(data_dir),
-        "model": f"{model_dir.name} ({(model_dir / 'model.onnx').stat().st_size / 1e6:.1f} MB)",
+        "model": f"{model_dir.name} ({onnx_bytes(model_dir) / 1e6:.1f} MB)",
         "rows": {
             "all": len(rows),
             "evaluated": len(held_out),

@@ -316,9 +316,10 @@ def fine_tune(
     progress.close()
 
 
-def export_int8(net: Any, tokenizer: Any, target: Path) -> int:
+def export_int8(net: Any, tokenizer: Any, target: Path, keep_float: tuple[str, ...] = ()) -> int:
     """Export ``net`` (eval mode) to ONNX and quantize it to int8 at ``target``; the size of
-    the float32 graph. ``net.aux``: a third output, ``aux``, with every head's raw logits."""
+    the float32 graph. ``net.aux``: a third output, ``aux``, with every head's raw logits.
+    Nodes whose names start with a ``keep_float`` prefix stay float, as the heads do."""
     import torch
 
     outputs = ["probabilities", "embedding"] + (["aux"] if net.aux else [])
@@ -347,7 +348,7 @@ def export_int8(net: Any, tokenizer: Any, target: Path) -> int:
         head = [
             n.name
             for n in onnx.load(str(fp32)).graph.node
-            if n.name.startswith(("/head/", "/ordinal/"))
+            if n.name.startswith(("/head/", "/ordinal/", *keep_float))
         ]
         quantize_dynamic(
             str(fp32),

