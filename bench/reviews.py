@@ -32,14 +32,8 @@ from bench import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "sentiment" / "v4"
-BASELINE = ROOT / "models" / "sentiment" / "v3"  # all-MiniLM-L6-v2, 6x smaller
+BASELINE = ROOT / "models" / "sentiment" / "v3"  # all-MiniLM-L6-v2, 23 MB
 REVIEWS = 60
-
-
-def _model_bytes(model: Any) -> int:
-    """The model's ONNX files (the graph and any weight parts beside it)."""
-    files = model.manifest["files"]
-    return sum(int(f["bytes"]) for name, f in files.items() if name.startswith("model.onnx"))
 
 
 def _per_review(model: Any, texts: list[str]) -> list[float]:
@@ -56,6 +50,7 @@ def _per_review(model: Any, texts: list[str]) -> list[float]:
 def bench_sentiment(n: int = 300) -> dict[str, Any]:
     from chalicelib.reviews.sentiment import SentimentModel
     from ml import data
+    from ml.sentiment_eval import onnx_bytes
     from ml.sentiment_train import text_key
 
     started = time.perf_counter()
@@ -77,11 +72,11 @@ def bench_sentiment(n: int = 300) -> dict[str, Any]:
     baseline_samples = _per_review(baseline, texts)
     return {
         "model": MODEL.name,
-        "model_onnx_bytes": _model_bytes(model),
+        "model_onnx_bytes": onnx_bytes(MODEL),
         "session_load_ms": round(load_ms, 1),
         "per_review": catalog._summary(samples),
         "baseline": BASELINE.name,
-        "baseline_onnx_bytes": _model_bytes(baseline),
+        "baseline_onnx_bytes": onnx_bytes(BASELINE),
         "baseline_per_review": catalog._summary(baseline_samples),
         "median_ratio_to_baseline": round(
             statistics.median(samples) / statistics.median(baseline_samples), 1

