@@ -2,7 +2,7 @@
 review list page and rating summary read latency with the DynamoDB calls per request.
 
 Method:
-- Sentiment: the shipped model (``models/sentiment/v4``) loaded as the consumer loads it
+- Sentiment: the shipped model (``models/sentiment/v5``) loaded as the consumer loads it
   (one onnxruntime session, one thread), scoring the first 300 TEST review texts of
   ``../shared/data/reviews`` one at a time, after 20 warm-up runs. Session build time too.
   The MiniLM model before it (v3) scores the same texts in the same run: the ratio of the
@@ -31,7 +31,7 @@ import httpx
 from bench import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "sentiment" / "v4"
+MODEL = ROOT / "models" / "sentiment" / "v5"
 BASELINE = ROOT / "models" / "sentiment" / "v3"  # all-MiniLM-L6-v2, 23 MB
 REVIEWS = 60
 

@@ -49,7 +49,7 @@ def scores(gold: list[str], predicted: list[str]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=str(ROOT / "models" / "sentiment" / "v4"))
+    parser.add_argument("--model", default=str(ROOT / "models" / "sentiment" / "v5"))
     args = parser.parse_args()
     model = SentimentModel(Path(args.model))
     prototypes = Prototypes(model.embed)

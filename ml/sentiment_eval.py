@@ -3,9 +3,9 @@
 Reads only ``DATA`` (a directory laid out like ``../shared/data/reviews``: the same four
 files) and the shipped model directory; never trains. Rows whose text the model was
 trained or tuned on (their keys are in the manifest) are left out: on a private portion
-every row is scored. The shipped model (v4) trained on TRAIN+VALIDATION, so on the shared
-data it scores the TEST part itself; a model trained on every shared row (v3) names its
-``holdout_version`` (v2: the same recipe without TEST), which scores TEST instead.
+every row is scored. The shipped model (v5) trained on every shared row, so it names its
+``holdout_version`` (v4: the same recipe without TEST), which scores the TEST part instead
+on the shared data (as v2 does for v3); on a private portion v5 scores every row itself.
 Prints accuracy and macro-F1 (3 classes), per-class precision/recall and per-file macro-F1
 for the model and two baselines: VADER and the shipped TF-IDF + logistic regression.
 """
@@ -24,7 +24,7 @@ from ml import baselines, data, metrics
 from ml.sentiment_train import text_key
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = ROOT / "models" / "sentiment" / "v4"
+DEFAULT_MODEL = ROOT / "models" / "sentiment" / "v5"
 
 
 def onnx_bytes(model_dir: Path) -> int:

@@ -308,7 +308,7 @@ class ReviewsSettings(ModelsSettings):
     """Reviews, replies, moderation, aggregates, sentiment, analytics (S5)."""
 
     reviews_table: str = "bazaar-local-reviews"
-    sentiment_model_version: str = "v4"
+    sentiment_model_version: str = "v5"
     review_edits_kept: int = Field(default=20, ge=1, le=100)
     # A scored review below this confidence waits in the moderation queue.
     sentiment_low_confidence: float = Field(default=0.55, ge=0.0, le=1.0)

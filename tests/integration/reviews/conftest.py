@@ -21,7 +21,7 @@ from tests.fixtures.aws import ROOT
 from tests.fixtures.http import ApiClient
 
 PASSWORD = "Reviews-Pass-2026"
-MODEL_VERSION = "v4"  # the settings' default sentiment_model_version
+MODEL_VERSION = "v5"  # the settings' default sentiment_model_version
 MODEL_DIR = ROOT / "models" / "sentiment" / MODEL_VERSION
 _numbers = itertools.count(1)
 

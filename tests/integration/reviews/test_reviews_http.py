@@ -78,8 +78,8 @@ def test_a_buyer_reviews_the_seller_replies_and_ratings_and_sentiment_follow(
     # Then the sentiment has arrived on the review, with problem categories
     scored = reviews_api.call("GET", f"/reviews/{review_id}").json_body
     assert scored["sentiment_status"] == "SCORED"
-    # (the shipped model's own reading of the title and text; v4 reads "runs small" as
-    # neutral 0.58 / negative 0.41, as many 3-star clothing reviews say it)
+    # (the shipped model's own reading of the title and text: v5 reads it as negative;
+    # v4 read "runs small" as neutral 0.58, as many 3-star clothing reviews say it)
     expected = SentimentModel(MODEL_DIR).score(
         "Runs small. The sole came loose after a week and they run a size small. Disappointed."
     )
