@@ -257,19 +257,17 @@ def cv(args: argparse.Namespace) -> None:
         top = build_top(encoder, args.frozen_layers)
         held = np.flatnonzero(folds == fold)
         fine_tune_top(top, states, labels, np.flatnonzero(folds != fold), args.seed + fold)
-        extra = {}
+        arrays: dict[str, Any] = {
+            "oof": top_logits(top, states, held),
+            "index": held,
+            "folds": folds,
+            "labels": labels,
+            "sources": np.asarray([r.source for r in rows]),
+        }
         if args.int8:
             texts = [rows[i].text for i in held]
-            extra["oof_int8"] = _int8_log_probabilities(encoder, top, directory, texts)
-        np.savez(
-            out / f"fold{fold}.npz",
-            oof=top_logits(top, states, held),
-            index=held,
-            folds=folds,
-            labels=labels,
-            sources=np.asarray([r.source for r in rows]),
-            **extra,
-        )
+            arrays["oof_int8"] = _int8_log_probabilities(encoder, top, directory, texts)
+        np.savez(out / f"fold{fold}.npz", **arrays)
         print(f"fold {fold} saved ({time.time() - started:.0f} s)")
 
 
