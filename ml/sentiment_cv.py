@@ -838,14 +838,10 @@ def refit_manifest(
     }
 
 
-def _write_manifest_and_evaluate(
-    out: Path, manifest: dict[str, Any], files: list[str], data_dir: str, chosen: str
-) -> None:
-    """Write ``out``'s manifest (``files`` with sha256), its check scores, then the one
-    evaluation on the TEST rows (every row not trained on) into the manifest and
-    ``evaluation.json``; ``chosen`` says what was chosen before it."""
+def write_files_and_checks(out: Path, manifest: dict[str, Any], files: list[str]) -> Any:
+    """Write ``out``'s manifest with ``files`` (sha256, bytes) and the check texts'
+    probabilities; the loaded model (a ``SentimentModel``)."""
     from chalicelib.reviews.sentiment import SentimentModel
-    from ml.sentiment_eval import evaluate
     from ml.sentiment_train import CHECK_TEXTS, sha256
 
     manifest["files"] = {
@@ -856,6 +852,18 @@ def _write_manifest_and_evaluate(
     manifest["checks"] = [
         {"text": text, "probabilities": model.score(text).probabilities} for text in CHECK_TEXTS
     ]
+    return model
+
+
+def _write_manifest_and_evaluate(
+    out: Path, manifest: dict[str, Any], files: list[str], data_dir: str, chosen: str
+) -> None:
+    """Write ``out``'s manifest (``files`` with sha256), its check scores, then the one
+    evaluation on the TEST rows (every row not trained on) into the manifest and
+    ``evaluation.json``; ``chosen`` says what was chosen before it."""
+    from ml.sentiment_eval import evaluate
+
+    write_files_and_checks(out, manifest, files)
     result = evaluate(Path(data_dir), out)
     res = result["results"]
     manifest["evaluation"] = {

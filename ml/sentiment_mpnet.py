@@ -48,6 +48,7 @@ from ml.sentiment_cv import (
     dev_rows,
     fold_of,
     refit_manifest,
+    write_files_and_checks,
 )
 from ml.sentiment_train import MAX_LENGTH, _seed_everything
 
@@ -487,17 +488,7 @@ def _write_every_row_manifest(
     """The manifest of a model trained on every row: its files, its check texts, and in
     place of an evaluation (no row is left) how faithfully the int8 export follows the
     float model on the rows, with the time per review that took."""
-    from chalicelib.reviews.sentiment import SentimentModel
-    from ml.sentiment_train import CHECK_TEXTS, sha256
-
-    manifest["files"] = {
-        name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size} for name in files
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    model = SentimentModel(out)
-    manifest["checks"] = [
-        {"text": text, "probabilities": model.score(text).probabilities} for text in CHECK_TEXTS
-    ]
+    model = write_files_and_checks(out, manifest, files)
     predicted, times = [], []
     for row in rows:
         started = time.perf_counter()
