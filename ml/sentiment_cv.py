@@ -816,25 +816,32 @@ def build(args: argparse.Namespace) -> None:
 
 
 def refit_manifest(
-    head: dict[str, Any], rows: list[data.Row], seed: int, training: dict[str, Any]
+    head: dict[str, Any],
+    rows: list[data.Row],
+    seed: int,
+    training: dict[str, Any],
+    holdout: str | None = None,
 ) -> dict[str, Any]:
-    """The manifest of a model fitted on ``rows`` (TRAIN+VALIDATION): ``head``
-    (``manifest_head``), when and with which seed, the rows and their label counts with
-    ``training``'s own entries, and the keys of the texts it trained on."""
+    """The manifest of a model fitted on ``rows`` (TRAIN+VALIDATION; with ``holdout``, every
+    row, and ``holdout`` is the same recipe without TEST): ``head`` (``manifest_head``), when
+    and with which seed, the rows and their label counts with ``training``'s own entries,
+    and the keys of the texts it trained on."""
     from ml.sentiment_train import text_key
 
     counts = np.bincount([data.LABELS.index(r.label) for r in rows], minlength=len(data.LABELS))
+    every_row = {"trained_on_every_row": True, "holdout_version": holdout} if holdout else {}
     return {
         **head,
         "trained_at": datetime_now(),
         "seed": seed,
         "refit_on_train_and_validation": True,
         "training": {
-            "rows": {"train_and_validation": len(rows)},
+            "rows": {"every_row" if holdout else "train_and_validation": len(rows)},
             "counts": dict(zip(data.LABELS, counts.tolist(), strict=True)),
             **training,
         },
         "trained_texts": sorted(text_key(r.text) for r in rows),
+        **every_row,
     }
 
 

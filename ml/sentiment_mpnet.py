@@ -306,9 +306,10 @@ def cv_scores(directory: Path, key: str = "oof") -> tuple[Array, Array, Array, A
 def analyse(args: argparse.Namespace) -> None:
     run = args.out / run_name(args.frozen_layers, args.seed)
     log_p, gold, folds, sources = cv_scores(run)
+    nested = _biased_oof(log_p, gold, folds)
     name = run.name
     for label, scores in (
-        (f"{name} (fp32) + neutral bias (nested CV)", _biased_oof(log_p, gold, folds)),
+        (f"{name} (fp32) + neutral bias (nested CV)", nested),
         (f"{name} (fp32), no bias", log_p),
     ):
         print(json.dumps(_summary(label, scores, gold, folds, sources)))
@@ -316,7 +317,7 @@ def analyse(args: argparse.Namespace) -> None:
     if "oof_int8" in np.load(next(run.glob("fold*.npz"))).files:
         # the int8 exports with the bias the float scores choose on the other folds
         int8, *_ = cv_scores(run, "oof_int8")
-        biased = _biased_oof(log_p, gold, folds) - log_p + int8
+        biased = nested - log_p + int8
         print(
             json.dumps(
                 _summary(f"{name} (int8) + the float's nested bias", biased, gold, folds, sources)
@@ -453,6 +454,7 @@ def release(args: argparse.Namespace) -> None:
             "cross_validation": nested,
             "fp32_bytes": fp32_size,
         },
+        args.holdout if args.all_rows else None,
     )
     files = [*model_files, "tokenizer.json", baselines.BASELINE_FILE]
     if not args.all_rows:
@@ -464,17 +466,9 @@ def release(args: argparse.Namespace) -> None:
             "the recipe, the neutral bias and the quantisation were chosen by CV",
         )
         return
-    float_labels = (top_logits(top, states, np.arange(len(rows))) + _bias_row(chosen)).argmax(1)
-    manifest["trained_on_every_row"] = True
-    manifest["holdout_version"] = args.holdout
-    manifest["training"]["rows"] = {"every_row": len(rows)}
-    _write_every_row_manifest(out, manifest, files, rows, float_labels, args.holdout)
-
-
-def _bias_row(bias: float) -> Array:
-    row = np.zeros(len(data.LABELS), dtype=np.float32)
-    row[data.LABELS.index("neutral")] = bias
-    return row
+    float_logits = top_logits(top, states, np.arange(len(rows)))
+    float_logits[:, data.LABELS.index("neutral")] += chosen
+    _write_every_row_manifest(out, manifest, files, rows, float_logits.argmax(1), args.holdout)
 
 
 def _write_every_row_manifest(
@@ -488,6 +482,8 @@ def _write_every_row_manifest(
     """The manifest of a model trained on every row: its files, its check texts, and in
     place of an evaluation (no row is left) how faithfully the int8 export follows the
     float model on the rows, with the time per review that took."""
+    from ml.sentiment_train import no_held_out
+
     model = write_files_and_checks(out, manifest, files)
     predicted, times = [], []
     for row in rows:
@@ -497,9 +493,7 @@ def _write_every_row_manifest(
     agreement = float(np.mean(np.asarray(predicted) == float_labels))
     gold = np.asarray([data.LABELS.index(r.label) for r in rows])
     manifest["evaluation"] = {
-        "held_out": f"none: trained on every row; {holdout}, the same recipe without TEST, is "
-        "what TEST scored (eval-sentiment uses it where DATA holds only rows this model "
-        "trained on)",
+        "held_out": no_held_out(holdout),
         "int8_label_agreement_with_float": agreement,
         "training_rows_accuracy_int8": float(np.mean(np.asarray(predicted) == gold)),
         "latency_ms_per_review": {

